@@ -1,0 +1,14 @@
+//! The shared vocabulary of lobbyscope.
+//!
+//! Every stage (sources → store → resolve → web/CLI) speaks in these types. They hold facts as the
+//! sources published them; nothing here knows about files, SQL or HTTP.
+
+mod ids;
+mod names;
+mod provenance;
+mod records;
+
+pub use ids::{ProcedureRef, RegisterId};
+pub use names::{fold_name, parenthetical_acronym};
+pub use provenance::{content_hash, Locator, Provenance, SourceKind, Sourced};
+pub use records::*;

@@ -1,0 +1,12 @@
+//! Small text clean-ups shared by the parsers.
+
+/// Trims a published value and turns an empty one into `None`.
+pub(crate) fn non_empty(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+/// Trims and normalises line breaks (`\r\n`, lone `\r`) to `\n`; inner text is kept as is.
+pub(crate) fn clean_multiline(s: &str) -> String {
+    s.trim().replace("\r\n", "\n").replace('\r', "\n")
+}
