@@ -189,3 +189,15 @@ pub enum Record {
     Initiative(Initiative),
     Feedback(Feedback),
 }
+
+impl Record {
+    /// [`content_hash`] of the record inside.
+    pub fn content_hash(&self) -> String {
+        match self {
+            Record::Register(r) => content_hash(r),
+            Record::Meeting(m) => content_hash(m),
+            Record::Initiative(i) => content_hash(i),
+            Record::Feedback(f) => content_hash(f),
+        }
+    }
+}

@@ -1,1 +1,108 @@
-//! Being written.
+//! The store interface: what the import pipeline and the site need from a database, and nothing
+//! about how a particular database does it.
+//!
+//! Backends live in their own crates (`lobbyscope-store-sqlite`, later PostgreSQL) and must pass
+//! the same contract tests. Nothing SQL-dialect-specific crosses this boundary.
+
+use async_trait::async_trait;
+use lobbyscope_domain::{Provenance, Record, SourceKind};
+use serde::Serialize;
+
+mod links;
+
+pub use links::{LinkInputs, LinkMethod, LinkedMention, MentionGroup, MentionRef, Mention, OrgKey, Organisation, RegisteredName};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("cannot open the store at {path}: {reason}")]
+    Open { path: String, reason: String },
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// One file being imported.
+#[derive(Debug, Clone)]
+pub struct ImportFile {
+    /// The path or URL as given.
+    pub file: String,
+    pub source: SourceKind,
+    /// SHA-256 of the file's bytes as read (before decompression).
+    pub sha256: String,
+    /// RFC 3339.
+    pub imported_at: String,
+}
+
+/// A record ready to store: its content and where it came from.
+#[derive(Debug, Clone)]
+pub struct Stamped {
+    pub prov: Provenance,
+    pub record: Record,
+}
+
+/// What writing a batch did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct WriteCounts {
+    pub new: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+impl std::ops::AddAssign for WriteCounts {
+    fn add_assign(&mut self, o: Self) {
+        self.new += o.new;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+    }
+}
+
+/// Record counts, for `lobbyscope stats` and the home page.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub organisations: i64,
+    /// Organisations known by a register ID (listed in a register snapshot, or named by ID in a
+    /// meeting or consultation response).
+    pub registered_organisations: i64,
+    /// Dated register snapshots imported (one per export file).
+    pub register_snapshots: i64,
+    /// Organisation entries across all snapshots.
+    pub register_entries: i64,
+    pub meetings: i64,
+    pub commission_meetings: i64,
+    pub parliament_meetings: i64,
+    pub initiatives: i64,
+    pub publications: i64,
+    pub consultation_responses: i64,
+    pub people: i64,
+    pub imported_files: i64,
+    /// RFC 3339 time of the latest import, if any.
+    pub last_import: Option<String>,
+}
+
+/// A database lobbyscope can keep its records in.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Starts writing one file. Everything written through the returned writer becomes visible
+    /// at [`FileWriter::commit`] and not before; dropping the writer discards it all.
+    async fn begin(&self, file: &ImportFile) -> Result<Box<dyn FileWriter>>;
+
+    /// Everything the linker needs: registered names and every organisation mention.
+    async fn link_inputs(&self) -> Result<LinkInputs>;
+
+    /// Stores the linker's verdicts and the organisation list derived from them, in one
+    /// transaction. Returns how many mentions changed their link.
+    async fn apply_links(&self, links: &[LinkedMention], organisations: &[Organisation]) -> Result<u64>;
+
+    async fn stats(&self) -> Result<Stats>;
+}
+
+/// Writes the records of one file inside one transaction.
+#[async_trait]
+pub trait FileWriter: Send {
+    /// Writes a batch; records already stored with the same content are left untouched.
+    async fn write(&mut self, batch: &[Stamped]) -> Result<WriteCounts>;
+    async fn commit(self: Box<Self>) -> Result<()>;
+}

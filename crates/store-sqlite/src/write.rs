@@ -1,0 +1,408 @@
+//! Writing one file's records inside its transaction.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use lobbyscope_domain::{Costs, Feedback, Initiative, Meeting, Provenance, Record, RegisterEntry};
+use lobbyscope_store::{FileWriter, ImportFile, Result, Stamped, WriteCounts};
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+
+use crate::rows::{date, int, json, locator_json, person_key};
+use crate::{db_err, MAX_BINDS};
+
+pub(crate) struct SqliteWriter {
+    tx: Transaction<'static, Sqlite>,
+    file: ImportFile,
+}
+
+impl SqliteWriter {
+    pub(crate) fn new(tx: Transaction<'static, Sqlite>, file: ImportFile) -> Self {
+        SqliteWriter { tx, file }
+    }
+}
+
+/// A value used to look a stored record up.
+enum Lookup {
+    Text(String),
+    Int(i64),
+}
+
+/// Which records of a batch are new, which replace a stored version, which are already there.
+struct Plan<'a, T> {
+    insert: Vec<(&'a Provenance, &'a T)>,
+    /// Keys of stored versions to delete before inserting their replacement.
+    replace: Vec<String>,
+    counts: WriteCounts,
+}
+
+/// Sorts `items` (key, lookup value, provenance, record) against what is stored. `select` is a
+/// query prefix returning (key, content_hash) and ending in `IN (`.
+async fn plan<'a, T>(
+    tx: &mut Transaction<'static, Sqlite>,
+    select: &str,
+    items: Vec<(String, Lookup, &'a Provenance, &'a T)>,
+) -> Result<Plan<'a, T>> {
+    let mut stored: HashMap<String, String> = HashMap::new();
+    for chunk in items.chunks(MAX_BINDS) {
+        let mut q = QueryBuilder::<Sqlite>::new(select);
+        let mut list = q.separated(", ");
+        for (_, lookup, _, _) in chunk {
+            match lookup {
+                Lookup::Text(s) => list.push_bind(s.clone()),
+                Lookup::Int(n) => list.push_bind(*n),
+            };
+        }
+        q.push(")");
+        for row in q.build().fetch_all(&mut **tx).await.map_err(db_err)? {
+            stored.insert(row.get(0), row.get(1));
+        }
+    }
+    let mut plan = Plan { insert: Vec::new(), replace: Vec::new(), counts: WriteCounts::default() };
+    // Position in `insert` of each key seen in this batch: a record repeated within a file
+    // counts once, and its last version wins.
+    let mut pending: HashMap<String, usize> = HashMap::new();
+    for (key, _, prov, record) in items {
+        if let Some(&at) = pending.get(&key) {
+            if plan.insert[at].0.content_hash == prov.content_hash {
+                plan.counts.unchanged += 1;
+            } else {
+                plan.insert[at] = (prov, record);
+                plan.counts.updated += 1;
+            }
+            continue;
+        }
+        match stored.get(&key) {
+            Some(hash) if *hash == prov.content_hash => plan.counts.unchanged += 1,
+            Some(_) => {
+                plan.counts.updated += 1;
+                plan.replace.push(key.clone());
+                pending.insert(key, plan.insert.len());
+                plan.insert.push((prov, record));
+            }
+            None => {
+                plan.counts.new += 1;
+                pending.insert(key, plan.insert.len());
+                plan.insert.push((prov, record));
+            }
+        }
+    }
+    Ok(plan)
+}
+
+/// Runs a multi-row INSERT for `rows`, `columns` binds per row, in as few statements as the
+/// parameter limit allows.
+async fn insert_rows<R>(
+    tx: &mut Transaction<'static, Sqlite>,
+    head: &str,
+    columns: usize,
+    rows: &[R],
+    tail: &str,
+    mut bind: impl FnMut(&mut sqlx::query_builder::Separated<'_, Sqlite, &'static str>, &R),
+) -> Result<()> {
+    for chunk in rows.chunks((MAX_BINDS / columns).max(1)) {
+        let mut q = QueryBuilder::<Sqlite>::new(head);
+        q.push_values(chunk, |mut b, r| bind(&mut b, r));
+        q.push(tail);
+        q.build().execute(&mut **tx).await.map_err(db_err)?;
+    }
+    Ok(())
+}
+
+fn prov_cols(p: &Provenance) -> [String; 5] {
+    [p.source.as_str().to_owned(), p.file.clone(), locator_json(&p.locator), p.imported_at.clone(), p.content_hash.clone()]
+}
+
+impl SqliteWriter {
+    async fn write_register(&mut self, items: Vec<(&Provenance, &RegisterEntry)>) -> Result<WriteCounts> {
+        let keyed = items
+            .into_iter()
+            .map(|(p, r)| {
+                (format!("{}|{}", r.register_id, r.snapshot_date), Lookup::Text(r.register_id.as_str().to_owned()), p, r)
+            })
+            .collect();
+        let plan = plan(
+            &mut self.tx,
+            "SELECT register_id || '|' || snapshot_date, content_hash FROM register_entries WHERE register_id IN (",
+            keyed,
+        )
+        .await?;
+        for key in &plan.replace {
+            let (id, snapshot) = key.split_once('|').expect("register keys hold a '|'");
+            sqlx::query("DELETE FROM register_entries WHERE register_id = ? AND snapshot_date = ?")
+                .bind(id)
+                .bind(snapshot)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_err)?;
+        }
+        insert_rows(
+            &mut self.tx,
+            "INSERT INTO register_entries (register_id, snapshot_date, name, acronym, entity_form, category, \
+             head_office_country, head_office_city, website, goals, levels_of_interest, fields_of_interest, \
+             eu_legislative_proposals, members, fte, ep_accredited, costs_min, costs_max, costs_amount, \
+             financial_year_start, financial_year_end, registration_date, last_update_date, \
+             source, file, locator, imported_at, content_hash) ",
+            28,
+            &plan.insert,
+            "",
+            |b, (p, r)| {
+                let (min, max, amount) = match r.costs {
+                    Some(Costs::Range { min, max }) => (Some(min), Some(max), None),
+                    Some(Costs::Amount { amount }) => (None, None, Some(amount)),
+                    None => (None, None, None),
+                };
+                b.push_bind(r.register_id.as_str().to_owned())
+                    .push_bind(r.snapshot_date.to_string())
+                    .push_bind(r.name.clone())
+                    .push_bind(r.acronym.clone())
+                    .push_bind(r.entity_form.clone())
+                    .push_bind(r.category.clone())
+                    .push_bind(r.head_office_country.clone())
+                    .push_bind(r.head_office_city.clone())
+                    .push_bind(r.website.clone())
+                    .push_bind(r.goals.clone())
+                    .push_bind(json(&r.levels_of_interest))
+                    .push_bind(json(&r.fields_of_interest))
+                    .push_bind(r.eu_legislative_proposals.clone())
+                    .push_bind(r.members.map(i64::from))
+                    .push_bind(r.fte)
+                    .push_bind(r.ep_accredited.map(i64::from))
+                    .push_bind(int(min))
+                    .push_bind(int(max))
+                    .push_bind(int(amount))
+                    .push_bind(date(&r.financial_year_start))
+                    .push_bind(date(&r.financial_year_end))
+                    .push_bind(date(&r.registration_date))
+                    .push_bind(date(&r.last_update_date));
+                for c in prov_cols(p) {
+                    b.push_bind(c);
+                }
+            },
+        )
+        .await?;
+        Ok(plan.counts)
+    }
+
+    async fn write_meetings(&mut self, items: Vec<(&Provenance, &Meeting)>) -> Result<WriteCounts> {
+        // The identity is the content, so a stored meeting is never "updated": a changed
+        // meeting is a new one. (Corrections upstream leave the old version; see ARCHITECTURE.md.)
+        let keyed = items
+            .into_iter()
+            .map(|(p, m)| {
+                let id = m.identity();
+                (id.clone(), Lookup::Text(id), p, m)
+            })
+            .collect();
+        let plan = plan(&mut self.tx, "SELECT id, content_hash FROM meetings WHERE id IN (", keyed).await?;
+        let rows: Vec<(String, &Provenance, &Meeting)> =
+            plan.insert.iter().map(|(p, m)| (m.identity(), *p, *m)).collect();
+        insert_rows(
+            &mut self.tx,
+            "INSERT INTO meetings (id, institution, date, cabinet, dg, dg_acronym, portfolio, location, subject, \
+             attendees_raw, source, file, locator, imported_at, content_hash) ",
+            15,
+            &rows,
+            "",
+            |b, (id, p, m)| {
+                b.push_bind(id.clone())
+                    .push_bind(m.institution.as_str())
+                    .push_bind(m.date.to_string())
+                    .push_bind(m.cabinet.clone())
+                    .push_bind(m.dg.clone())
+                    .push_bind(m.dg_acronym.clone())
+                    .push_bind(m.portfolio.clone())
+                    .push_bind(m.location.clone())
+                    .push_bind(m.subject.clone())
+                    .push_bind(m.attendees_raw.clone());
+                for c in prov_cols(p) {
+                    b.push_bind(c);
+                }
+            },
+        )
+        .await?;
+
+        let mut people = Vec::new();
+        let mut hosts = Vec::new();
+        let mut procedures = Vec::new();
+        let mut attendees = Vec::new();
+        for (id, _, m) in &rows {
+            for (i, h) in m.hosts.iter().enumerate() {
+                let (key, kind) = person_key(m.institution, h);
+                people.push((key.clone(), kind, h.name.clone(), h.ep_id));
+                hosts.push((id.clone(), i as i64, key, h.name.clone(), h.role.clone()));
+            }
+            for r in &m.procedures {
+                procedures.push((id.clone(), r.as_str().to_owned()));
+            }
+            for (i, a) in m.attendees.iter().enumerate() {
+                attendees.push((id.clone(), i as i64, a.name.clone(), a.register_id.as_ref().map(|r| r.as_str().to_owned())));
+            }
+        }
+        people.sort_by(|a, b| a.0.cmp(&b.0));
+        people.dedup_by(|a, b| a.0 == b.0);
+        insert_rows(&mut self.tx, "INSERT INTO people (key, kind, name, ep_id) ", 4, &people, " ON CONFLICT (key) DO NOTHING", |b, p| {
+            b.push_bind(p.0.clone()).push_bind(p.1).push_bind(p.2.clone()).push_bind(int(p.3));
+        })
+        .await?;
+        insert_rows(&mut self.tx, "INSERT INTO meeting_hosts (meeting_id, position, person_key, name, role) ", 5, &hosts, "", |b, h| {
+            b.push_bind(h.0.clone()).push_bind(h.1).push_bind(h.2.clone()).push_bind(h.3.clone()).push_bind(h.4.clone());
+        })
+        .await?;
+        insert_rows(&mut self.tx, "INSERT INTO meeting_procedures (meeting_id, reference) ", 2, &procedures, "", |b, r| {
+            b.push_bind(r.0.clone()).push_bind(r.1.clone());
+        })
+        .await?;
+        insert_rows(&mut self.tx, "INSERT INTO meeting_attendees (meeting_id, position, name, register_id) ", 4, &attendees, "", |b, a| {
+            b.push_bind(a.0.clone()).push_bind(a.1).push_bind(a.2.clone()).push_bind(a.3.clone());
+        })
+        .await?;
+        Ok(plan.counts)
+    }
+
+    async fn write_initiatives(&mut self, items: Vec<(&Provenance, &Initiative)>) -> Result<WriteCounts> {
+        let keyed = items.into_iter().map(|(p, i)| (i.id.to_string(), Lookup::Int(i.id as i64), p, i)).collect();
+        let plan = plan(&mut self.tx, "SELECT CAST(id AS TEXT), content_hash FROM initiatives WHERE id IN (", keyed).await?;
+        for key in &plan.replace {
+            // Publications go with it (ON DELETE CASCADE).
+            sqlx::query("DELETE FROM initiatives WHERE id = ?")
+                .bind(key.parse::<i64>().expect("initiative keys are ids"))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_err)?;
+        }
+        insert_rows(
+            &mut self.tx,
+            "INSERT INTO initiatives (id, reference, short_title, dg, unit, status, foreseen_act_type, stage, \
+             receiving_feedback_status, topics, published_date, modified_date, source, file, locator, imported_at, content_hash) ",
+            17,
+            &plan.insert,
+            "",
+            |b, (p, i)| {
+                b.push_bind(i.id as i64)
+                    .push_bind(i.reference.clone())
+                    .push_bind(i.short_title.clone())
+                    .push_bind(i.dg.clone())
+                    .push_bind(i.unit.clone())
+                    .push_bind(i.status.clone())
+                    .push_bind(i.foreseen_act_type.clone())
+                    .push_bind(i.stage.clone())
+                    .push_bind(i.receiving_feedback_status.clone())
+                    .push_bind(json(&i.topics))
+                    .push_bind(date(&i.published_date))
+                    .push_bind(date(&i.modified_date));
+                for c in prov_cols(p) {
+                    b.push_bind(c);
+                }
+            },
+        )
+        .await?;
+        let publications: Vec<_> = plan
+            .insert
+            .iter()
+            .flat_map(|(_, i)| i.publications.iter().enumerate().map(move |(n, p)| (i.id, n, p)))
+            .collect();
+        insert_rows(
+            &mut self.tx,
+            "INSERT INTO publications (id, initiative_id, position, kind, reference, total_feedback, adoption_date, attachments) ",
+            8,
+            &publications,
+            // A publication listed under two initiatives keeps its first one.
+            " ON CONFLICT (id) DO NOTHING",
+            |b, (initiative, n, p)| {
+                b.push_bind(p.id as i64)
+                    .push_bind(*initiative as i64)
+                    .push_bind(*n as i64)
+                    .push_bind(p.kind.clone())
+                    .push_bind(p.reference.clone())
+                    .push_bind(int(p.total_feedback))
+                    .push_bind(date(&p.adoption_date))
+                    .push_bind(json(&p.attachments));
+            },
+        )
+        .await?;
+        Ok(plan.counts)
+    }
+
+    async fn write_feedback(&mut self, items: Vec<(&Provenance, &Feedback)>) -> Result<WriteCounts> {
+        let keyed = items.into_iter().map(|(p, f)| (f.id.to_string(), Lookup::Int(f.id as i64), p, f)).collect();
+        let plan = plan(&mut self.tx, "SELECT CAST(id AS TEXT), content_hash FROM feedback WHERE id IN (", keyed).await?;
+        for key in &plan.replace {
+            sqlx::query("DELETE FROM feedback WHERE id = ?")
+                .bind(key.parse::<i64>().expect("feedback keys are ids"))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_err)?;
+        }
+        insert_rows(
+            &mut self.tx,
+            "INSERT INTO feedback (id, publication_id, reference_initiative, date, language, user_type, country, \
+             company_size, organization, first_name, surname, register_id, text, attachments, \
+             source, file, locator, imported_at, content_hash) ",
+            19,
+            &plan.insert,
+            "",
+            |b, (p, f)| {
+                b.push_bind(f.id as i64)
+                    .push_bind(int(f.publication_id))
+                    .push_bind(f.reference_initiative.clone())
+                    .push_bind(date(&f.date))
+                    .push_bind(f.language.clone())
+                    .push_bind(f.user_type.clone())
+                    .push_bind(f.country.clone())
+                    .push_bind(f.company_size.clone())
+                    .push_bind(f.organization.clone())
+                    .push_bind(f.first_name.clone())
+                    .push_bind(f.surname.clone())
+                    .push_bind(f.register_id.as_ref().map(|r| r.as_str().to_owned()))
+                    .push_bind(f.text.clone())
+                    .push_bind(json(&f.attachments));
+                for c in prov_cols(p) {
+                    b.push_bind(c);
+                }
+            },
+        )
+        .await?;
+        Ok(plan.counts)
+    }
+}
+
+#[async_trait]
+impl FileWriter for SqliteWriter {
+    async fn write(&mut self, batch: &[Stamped]) -> Result<WriteCounts> {
+        let (mut register, mut meetings, mut initiatives, mut feedback) = (vec![], vec![], vec![], vec![]);
+        for s in batch {
+            match &s.record {
+                Record::Register(r) => register.push((&s.prov, r)),
+                Record::Meeting(m) => meetings.push((&s.prov, m)),
+                Record::Initiative(i) => initiatives.push((&s.prov, i)),
+                Record::Feedback(f) => feedback.push((&s.prov, f)),
+            }
+        }
+        let mut counts = WriteCounts::default();
+        if !register.is_empty() {
+            counts += self.write_register(register).await?;
+        }
+        if !meetings.is_empty() {
+            counts += self.write_meetings(meetings).await?;
+        }
+        if !initiatives.is_empty() {
+            counts += self.write_initiatives(initiatives).await?;
+        }
+        if !feedback.is_empty() {
+            counts += self.write_feedback(feedback).await?;
+        }
+        Ok(counts)
+    }
+
+    async fn commit(mut self: Box<Self>) -> Result<()> {
+        sqlx::query("INSERT INTO import_files (sha256, file, source, imported_at) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING")
+            .bind(&self.file.sha256)
+            .bind(&self.file.file)
+            .bind(self.file.source.as_str())
+            .bind(&self.file.imported_at)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        self.tx.commit().await.map_err(db_err)
+    }
+}

@@ -1,0 +1,108 @@
+//! The data the linker reads and writes through the store.
+
+use lobbyscope_domain::RegisterId;
+use serde::Serialize;
+
+/// A name under which the register lists an organisation, from one snapshot entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisteredName {
+    pub register_id: RegisterId,
+    pub name: String,
+    pub acronym: Option<String>,
+    /// ISO date of the snapshot the name is from; the newest names an organisation.
+    pub snapshot_date: String,
+}
+
+/// Which stored item mentions an organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MentionRef {
+    Attendee { meeting_id: String, position: u32 },
+    Feedback { id: u64 },
+}
+
+/// An organisation as one source item names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mention {
+    pub at: MentionRef,
+    pub name: Option<String>,
+    pub register_id: Option<RegisterId>,
+}
+
+/// The mentions of one item (one meeting's attendees, or one response), in published order:
+/// neighbours matter, since a name with commas may have been split into pieces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MentionGroup {
+    pub mentions: Vec<Mention>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LinkInputs {
+    pub registered: Vec<RegisteredName>,
+    pub groups: Vec<MentionGroup>,
+}
+
+/// An organisation's stable key: its register ID, or `n:` and its folded name for an
+/// organisation that has none.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct OrgKey(pub String);
+
+/// How a mention was linked to an organisation, so every link can be explained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkMethod {
+    /// The source gave the register ID.
+    RegisterId,
+    /// The name, folded, equals exactly one registered name.
+    ExactName,
+    /// The name, folded, equals exactly one registered acronym.
+    Acronym,
+    /// Adjacent pieces of a comma-split list, re-joined, equal exactly one registered name.
+    JoinedName,
+    /// The folded name equals names of several registered organisations; not guessed.
+    Ambiguous,
+    /// No registered name matched: an unregistered organisation.
+    Unmatched,
+}
+
+impl LinkMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkMethod::RegisterId => "register_id",
+            LinkMethod::ExactName => "exact_name",
+            LinkMethod::Acronym => "acronym",
+            LinkMethod::JoinedName => "joined_name",
+            LinkMethod::Ambiguous => "ambiguous",
+            LinkMethod::Unmatched => "unmatched",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LinkMethod> {
+        [
+            LinkMethod::RegisterId,
+            LinkMethod::ExactName,
+            LinkMethod::Acronym,
+            LinkMethod::JoinedName,
+            LinkMethod::Ambiguous,
+            LinkMethod::Unmatched,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == s)
+    }
+}
+
+/// The linker's verdict on one mention.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedMention {
+    pub at: MentionRef,
+    pub org: OrgKey,
+    pub method: LinkMethod,
+}
+
+/// An organisation as the site lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organisation {
+    pub key: OrgKey,
+    pub register_id: Option<RegisterId>,
+    pub name: String,
+    pub acronym: Option<String>,
+}
