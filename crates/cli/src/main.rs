@@ -1,1 +1,132 @@
-fn main() {}
+//! The `lobbyscope` command: a thin shell over the library crates.
+
+mod bench;
+mod report;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use lobbyscope_store::Store;
+use lobbyscope_store_sqlite::SqliteStore;
+
+#[derive(Parser)]
+#[command(name = "lobbyscope", version, about = "Who lobbies the European Union, on what, and how.")]
+struct Cli {
+    /// The database file. Default: $LOBBYSCOPE_DATA_DIR/lobbyscope.sqlite, where
+    /// LOBBYSCOPE_DATA_DIR defaults to $XDG_DATA_HOME/lobbyscope or ~/.local/share/lobbyscope.
+    #[arg(long, global = true, value_name = "PATH")]
+    db: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import official files (or folders of them); each file is recognised by its content.
+    Import {
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Print record counts.
+    Stats {
+        /// One JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import the bundled demo data into a fresh database and print a summary.
+    Demo {
+        /// Where the demo data is (default: the repository's demo/ folder).
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
+    /// Measure parsing and importing of files; see BENCHMARKS.md.
+    Bench {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Timed runs per measurement (after one warm-up run).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+}
+
+fn data_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("LOBBYSCOPE_DATA_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir).join("lobbyscope"));
+    }
+    let home = std::env::var_os("HOME").context("cannot find a data directory: set LOBBYSCOPE_DATA_DIR or --db")?;
+    Ok(PathBuf::from(home).join(".local/share/lobbyscope"))
+}
+
+fn demo_dir(given: Option<PathBuf>) -> PathBuf {
+    given
+        .or_else(|| std::env::var_os("LOBBYSCOPE_DEMO_DIR").map(PathBuf::from))
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo"))
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("LOBBYSCOPE_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let db = match cli.db {
+        Some(p) => p,
+        None => data_dir()?.join(match cli.command {
+            Command::Demo { .. } => "demo.sqlite",
+            _ => "lobbyscope.sqlite",
+        }),
+    };
+    match cli.command {
+        Command::Import { paths, quiet } => {
+            let store = SqliteStore::open(&db).await?;
+            let report = report::run_import(&store, &paths, quiet).await?;
+            if report.failed() {
+                bail!("some files were not imported (see above); the others were");
+            }
+        }
+        Command::Stats { json } => {
+            let store = SqliteStore::open(&db).await?;
+            let stats = store.stats().await?;
+            if json {
+                println!("{}", serde_json::to_string(&stats)?);
+            } else {
+                report::print_stats(&stats);
+            }
+        }
+        Command::Demo { data } => {
+            let data = demo_dir(data);
+            if !data.is_dir() {
+                bail!("demo data not found at {}: pass --data DIR", data.display());
+            }
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = db.clone().into_os_string();
+                p.push(suffix);
+                match std::fs::remove_file(&p) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(e).with_context(|| format!("cannot replace {}", PathBuf::from(p).display()));
+                    }
+                    _ => {}
+                }
+            }
+            println!("Importing the demo data from {} into {}", data.display(), db.display());
+            let store = SqliteStore::open(&db).await?;
+            let report = report::run_import(&store, &[data], false).await?;
+            println!();
+            report::print_stats(&store.stats().await?);
+            if report.failed() {
+                bail!("some demo files were not imported (see above)");
+            }
+        }
+        Command::Bench { files, runs } => bench::run(&files, runs.max(1)).await?,
+    }
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! `lobbyscope bench`: wall-clock figures for BENCHMARKS.md.
+//!
+//! For each file: parse only (recognise + parse every record, store nothing), then a full
+//! import into a fresh SQLite file (parse + write + commit), then the linking pass. Each is run
+//! once to warm the page cache and then `runs` times; the median and the minimum are printed.
+//! Peak memory is the process's high-water mark (VmHWM), so measure one file per invocation
+//! when that figure matters.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Result};
+use lobbyscope_ingest::Quiet;
+use lobbyscope_sources::Parsed;
+use lobbyscope_store_sqlite::SqliteStore;
+
+fn parse_only(path: &Path) -> Result<u64> {
+    let opened = lobbyscope_sources::open_path(path)?;
+    let mut n = 0;
+    for item in lobbyscope_sources::parse(opened.kind, opened.input)? {
+        if let Parsed::Record(_) = item? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+async fn import_once(path: &Path, dir: &Path, run: usize) -> Result<(Duration, Duration)> {
+    let db = dir.join(format!("bench-{run}.sqlite"));
+    let store = SqliteStore::open(&db).await?;
+    let start = Instant::now();
+    let report = lobbyscope_ingest::import_file(&store, path, false, &Quiet).await?;
+    let import = start.elapsed();
+    if let Some(why) = report.failure {
+        bail!("{}: {why}", path.display());
+    }
+    let start = Instant::now();
+    lobbyscope_ingest::link(&store).await?;
+    Ok((import, start.elapsed()))
+}
+
+fn summary(mut times: Vec<Duration>) -> String {
+    times.sort();
+    format!("median {:>8.1} ms  min {:>8.1} ms", ms(times[times.len() / 2]), ms(times[0]))
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+pub async fn run(files: &[PathBuf], runs: usize) -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("lobbyscope-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    for path in files {
+        let records = parse_only(path)?;
+        let mut parse = Vec::new();
+        for _ in 0..runs {
+            let start = Instant::now();
+            parse_only(path)?;
+            parse.push(start.elapsed());
+        }
+        import_once(path, &dir, 0).await?;
+        let (mut import, mut link) = (Vec::new(), Vec::new());
+        for run in 1..=runs {
+            let (i, l) = import_once(path, &dir, run).await?;
+            import.push(i);
+            link.push(l);
+        }
+        println!("{} ({records} records, {runs} runs)", path.display());
+        println!("  parse only          {}", summary(parse));
+        println!("  import into SQLite  {}", summary(import));
+        println!("  linking pass        {}", summary(link));
+        if let Some(mb) = peak_rss_mb() {
+            println!("  peak RSS so far     {mb:.0} MB");
+        }
+    }
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}

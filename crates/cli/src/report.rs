@@ -1,0 +1,104 @@
+//! What the CLI prints about imports and counts.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Result;
+use indicatif::{ProgressBar, ProgressStyle};
+use lobbyscope_domain::SourceKind;
+use lobbyscope_ingest::{FileReport, ImportReport, Progress};
+use lobbyscope_store::{Stats, Store};
+
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn file_started(&self, path: &Path, source: SourceKind) {
+        self.0.set_message(format!("{} ({source})", path.display()));
+        self.0.set_position(0);
+    }
+    fn records_read(&self, n: u64) {
+        self.0.set_position(n);
+    }
+    fn file_done(&self, report: &FileReport) {
+        self.0.suspend(|| print_file(report));
+    }
+    fn linking(&self) {
+        self.0.set_message("linking organisations");
+    }
+}
+
+struct Plain;
+
+impl Progress for Plain {
+    fn file_done(&self, report: &FileReport) {
+        print_file(report);
+    }
+}
+
+pub async fn run_import(store: &dyn Store, paths: &[PathBuf], quiet: bool) -> Result<ImportReport> {
+    let report = if quiet {
+        lobbyscope_ingest::import_paths(store, paths, &Plain).await?
+    } else {
+        let bar = ProgressBar::new_spinner().with_style(
+            ProgressStyle::with_template("{spinner} {msg}: {human_pos} records ({per_sec})").expect("valid template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        let report = lobbyscope_ingest::import_paths(store, paths, &Bar(bar.clone())).await?;
+        bar.finish_and_clear();
+        report
+    };
+    let skipped = report.files.iter().filter(|f| f.skipped).count();
+    if skipped > 0 {
+        println!("{skipped} file(s) in the folders were of no known source and were skipped.");
+    }
+    println!("Linked organisations: {} link(s) changed.", report.relinked);
+    Ok(report)
+}
+
+fn print_file(r: &FileReport) {
+    if r.skipped {
+        return;
+    }
+    let source = r.source.map(|s| s.as_str()).unwrap_or("unknown");
+    if let Some(why) = &r.failure {
+        println!("{}: FAILED ({source}): {why}. Nothing from this file was imported.", r.path.display());
+        return;
+    }
+    println!(
+        "{}: {source}: read {}, new {}, updated {}, unchanged {}, rejected {}",
+        r.path.display(),
+        r.read,
+        r.counts.new,
+        r.counts.updated,
+        r.counts.unchanged,
+        r.rejected
+    );
+    for rej in &r.rejections {
+        println!("  rejected at {}: {}", rej.locator, rej.reason);
+    }
+    if r.rejected > r.rejections.len() as u64 {
+        println!("  … and {} more rejected", r.rejected - r.rejections.len() as u64);
+    }
+}
+
+pub fn print_stats(s: &Stats) {
+    let rows = [
+        ("organisations", s.organisations),
+        ("  with a register ID", s.registered_organisations),
+        ("register snapshots", s.register_snapshots),
+        ("register entries", s.register_entries),
+        ("meetings", s.meetings),
+        ("  with the Commission", s.commission_meetings),
+        ("  with MEPs", s.parliament_meetings),
+        ("people (MEPs, Commission staff)", s.people),
+        ("consultation initiatives", s.initiatives),
+        ("consultation responses", s.consultation_responses),
+        ("imported files", s.imported_files),
+    ];
+    for (label, n) in rows {
+        println!("{label:<34}{n:>10}");
+    }
+    if let Some(t) = &s.last_import {
+        println!("{:<34}{t:>10}", "last import");
+    }
+}
