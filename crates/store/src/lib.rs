@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use lobbyscope_domain::{Provenance, Record, SourceKind};
 use serde::Serialize;
 
+pub mod contract;
 mod links;
 
 pub use links::{LinkInputs, LinkMethod, LinkedMention, MentionGroup, MentionRef, Mention, OrgKey, Organisation, RegisteredName};

@@ -1,0 +1,43 @@
+//! The store contract, run against the SQLite backend.
+
+use lobbyscope_store::contract;
+use lobbyscope_store_sqlite::SqliteStore;
+
+async fn fresh() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("nested/dir/test.sqlite")).await.unwrap();
+    (dir, store)
+}
+
+macro_rules! contract_tests {
+    ($($name:ident),* $(,)?) => {$(
+        #[tokio::test]
+        async fn $name() {
+            let (_dir, store) = fresh().await;
+            contract::$name(&store).await;
+        }
+    )*};
+}
+
+contract_tests!(
+    writes_are_idempotent,
+    changed_records_are_updated,
+    uncommitted_files_leave_nothing,
+    duplicates_within_a_batch_count_once,
+    links_round_trip,
+);
+
+#[tokio::test]
+async fn reopening_keeps_data_and_does_not_rerun_migrations() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.sqlite");
+    {
+        let store = SqliteStore::open(&path).await.unwrap();
+        contract::duplicates_within_a_batch_count_once(&store).await;
+    }
+    let store = SqliteStore::open(&path).await.unwrap();
+    use lobbyscope_store::Store;
+    assert_eq!(store.stats().await.unwrap().meetings, 1);
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(store.pool()).await.unwrap();
+    assert_eq!(mode, "wal");
+}

@@ -1,0 +1,275 @@
+//! The behaviour every backend must show, as test functions a backend's own tests call with a
+//! fresh, empty store (atuin-style: one suite, run against each database).
+//!
+//! Records are built by hand here so that the contract does not depend on any parser.
+
+use chrono::NaiveDate;
+use lobbyscope_domain::{
+    Attendee, Costs, Document, Feedback, Host, Initiative, Institution, Locator, Meeting, Provenance,
+    Publication, Record, RegisterEntry, RegisterId, SourceKind,
+};
+
+use crate::{ImportFile, LinkMethod, LinkedMention, MentionRef, OrgKey, Organisation, Stamped, Store, WriteCounts};
+
+fn id(s: &str) -> RegisterId {
+    RegisterId::parse(s).expect("valid test id")
+}
+
+fn date(s: &str) -> NaiveDate {
+    s.parse().expect("valid test date")
+}
+
+fn file(name: &str, source: SourceKind) -> ImportFile {
+    ImportFile { file: name.into(), source, sha256: format!("sha-{name}"), imported_at: "2026-11-29T12:00:00Z".into() }
+}
+
+fn stamp(record: Record, source: SourceKind, n: u32) -> Stamped {
+    Stamped {
+        prov: Provenance {
+            source,
+            file: "test".into(),
+            locator: Locator::Row(n),
+            imported_at: "2026-11-29T12:00:00Z".into(),
+            content_hash: record.content_hash(),
+        },
+        record,
+    }
+}
+
+pub fn register_entry(register_id: &str, name: &str, snapshot: &str) -> RegisterEntry {
+    RegisterEntry {
+        register_id: id(register_id),
+        snapshot_date: date(snapshot),
+        name: name.into(),
+        acronym: None,
+        entity_form: Some("Not-for-profit corporation".into()),
+        category: Some("Non-governmental organisations, platforms and networks and similar".into()),
+        head_office_country: Some("UNITED STATES".into()),
+        head_office_city: Some("Reston".into()),
+        website: Some("http://www.internetsociety.org".into()),
+        goals: Some("Promote the open development of the Internet.\nSecond line.".into()),
+        levels_of_interest: vec!["global".into(), "European".into()],
+        fields_of_interest: vec!["Digital economy and society".into()],
+        eu_legislative_proposals: None,
+        members: Some(3),
+        fte: Some(1.75),
+        ep_accredited: Some(2),
+        costs: Some(Costs::Range { min: 50_000, max: 99_999 }),
+        financial_year_start: Some(date("2017-01-01")),
+        financial_year_end: Some(date("2017-12-31")),
+        registration_date: Some(date("2015-11-05")),
+        last_update_date: None,
+    }
+}
+
+pub fn commission_meeting() -> Meeting {
+    Meeting {
+        institution: Institution::Commission,
+        date: date("2022-06-30"),
+        hosts: vec![
+            Host { name: "Christiane Canenbley".into(), role: Some("Cabinet member".into()), ep_id: None },
+            Host { name: "Werner Stengg".into(), role: Some("Cabinet member".into()), ep_id: None },
+        ],
+        cabinet: Some("Cabinet of Executive Vice-President Margrethe Vestager".into()),
+        dg: None,
+        dg_acronym: None,
+        portfolio: Some("Europe Fit for Digital Age".into()),
+        location: Some("Online".into()),
+        subject: "Broadband Cost Reduction Directive.".into(),
+        procedures: vec![],
+        attendees: vec![Attendee { name: Some("Internet Society".into()), register_id: Some(id("953701819437-32")) }],
+        attendees_raw: "Internet Society".into(),
+    }
+}
+
+pub fn parliament_meeting() -> Meeting {
+    Meeting {
+        institution: Institution::Parliament,
+        date: date("2020-11-10"),
+        hosts: vec![Host { name: "BREYER Patrick".into(), role: Some("Shadow rapporteur".into()), ep_id: Some(197431) }],
+        cabinet: None,
+        dg: None,
+        dg_acronym: None,
+        portfolio: None,
+        location: None,
+        subject: "e-Privacy Derogation".into(),
+        procedures: lobbyscope_domain::ProcedureRef::find_all("2020/0259(COD)"),
+        attendees: vec![
+            Attendee { name: Some("Internet Society (ISOC)".into()), register_id: None },
+            Attendee { name: Some("Some Unregistered NGO".into()), register_id: None },
+        ],
+        attendees_raw: "Internet Society (ISOC), Some Unregistered NGO".into(),
+    }
+}
+
+pub fn initiative() -> Initiative {
+    Initiative {
+        id: 12345,
+        reference: Some("Ares(2021)1234".into()),
+        short_title: "Declaration of Digital Principles".into(),
+        dg: Some("CNECT".into()),
+        unit: None,
+        status: Some("ACTIVE".into()),
+        foreseen_act_type: None,
+        stage: None,
+        receiving_feedback_status: None,
+        topics: vec!["Digital economy and society".into()],
+        published_date: None,
+        modified_date: None,
+        publications: vec![Publication {
+            id: 777,
+            kind: Some("IMPACT_ASSESS_INCEP".into()),
+            reference: None,
+            total_feedback: Some(1),
+            adoption_date: None,
+            attachments: vec![],
+        }],
+    }
+}
+
+pub fn feedback(text: &str) -> Feedback {
+    Feedback {
+        id: 2_665_651,
+        publication_id: Some(777),
+        reference_initiative: None,
+        date: Some(date("2021-05-31").and_hms_opt(10, 0, 0).expect("valid time")),
+        language: Some("EN".into()),
+        user_type: Some("ACADEMIC_RESEARCH_INSTITTUTION".into()),
+        country: Some("USA".into()),
+        company_size: None,
+        organization: Some("Internet Society".into()),
+        first_name: None,
+        surname: None,
+        register_id: Some(id("953701819437-32")),
+        text: text.into(),
+        attachments: vec![Document {
+            id: Some(1),
+            document_id: Some("090166e5e1cd1796".into()),
+            file_name: Some("a.pdf".into()),
+            ers_file_name: None,
+            title: None,
+            language: None,
+            pages: None,
+            size: Some(80083),
+            pdf_size: None,
+        }],
+    }
+}
+
+fn all_records() -> Vec<Stamped> {
+    vec![
+        stamp(Record::Register(register_entry("953701819437-32", "Internet Society (ISOC)", "2018-10-25")), SourceKind::RegisterXml, 1),
+        stamp(Record::Meeting(commission_meeting()), SourceKind::CommissionMeetingsXlsx, 3),
+        stamp(Record::Meeting(parliament_meeting()), SourceKind::EpMeetingsCsv, 2),
+        stamp(Record::Initiative(initiative()), SourceKind::HysInitiative, 1),
+        stamp(Record::Feedback(feedback("<script>alert(1)</script> We support an open Internet.")), SourceKind::HysFeedback, 1),
+    ]
+}
+
+async fn write_all(store: &dyn Store, records: &[Stamped]) -> WriteCounts {
+    let mut w = store.begin(&file("all", SourceKind::RegisterXml)).await.expect("begin");
+    let counts = w.write(records).await.expect("write");
+    w.commit().await.expect("commit");
+    counts
+}
+
+/// New records count as new, the same records again as unchanged, and nothing changes.
+pub async fn writes_are_idempotent(store: &dyn Store) {
+    let records = all_records();
+    assert_eq!(write_all(store, &records).await, WriteCounts { new: 5, updated: 0, unchanged: 0 });
+    let first = store.stats().await.expect("stats");
+    assert_eq!(write_all(store, &records).await, WriteCounts { new: 0, updated: 0, unchanged: 5 });
+    assert_eq!(store.stats().await.expect("stats"), first);
+    assert_eq!(first.register_entries, 1);
+    assert_eq!(first.register_snapshots, 1);
+    assert_eq!(first.meetings, 2);
+    assert_eq!(first.commission_meetings, 1);
+    assert_eq!(first.parliament_meetings, 1);
+    assert_eq!(first.people, 3);
+    assert_eq!(first.initiatives, 1);
+    assert_eq!(first.publications, 1);
+    assert_eq!(first.consultation_responses, 1);
+    assert_eq!(first.imported_files, 1);
+}
+
+/// A changed record with the same key replaces the stored one; a new snapshot adds history.
+pub async fn changed_records_are_updated(store: &dyn Store) {
+    write_all(store, &all_records()).await;
+    let mut renamed = register_entry("953701819437-32", "Internet Society", "2018-10-25");
+    renamed.fte = Some(2.0);
+    let next_snapshot = register_entry("953701819437-32", "Internet Society", "2019-03-01");
+    let batch = vec![
+        stamp(Record::Register(renamed), SourceKind::RegisterXml, 1),
+        stamp(Record::Register(next_snapshot), SourceKind::RegisterXml, 1),
+        stamp(Record::Feedback(feedback("Edited text.")), SourceKind::HysFeedback, 1),
+    ];
+    assert_eq!(write_all(store, &batch).await, WriteCounts { new: 1, updated: 2, unchanged: 0 });
+    let stats = store.stats().await.expect("stats");
+    assert_eq!((stats.register_entries, stats.register_snapshots, stats.consultation_responses), (2, 2, 1));
+}
+
+/// Nothing written through a writer that is dropped without commit is kept.
+pub async fn uncommitted_files_leave_nothing(store: &dyn Store) {
+    {
+        let mut w = store.begin(&file("dropped", SourceKind::EpMeetingsCsv)).await.expect("begin");
+        w.write(&all_records()).await.expect("write");
+    }
+    let stats = store.stats().await.expect("stats");
+    assert_eq!(stats, crate::Stats::default());
+}
+
+/// The same record twice in one batch is stored once.
+pub async fn duplicates_within_a_batch_count_once(store: &dyn Store) {
+    let m = stamp(Record::Meeting(commission_meeting()), SourceKind::CommissionMeetingsXlsx, 3);
+    let counts = write_all(store, &[m.clone(), m]).await;
+    assert_eq!(counts, WriteCounts { new: 1, updated: 0, unchanged: 1 });
+    assert_eq!(store.stats().await.expect("stats").meetings, 1);
+}
+
+/// Link inputs list every mention in published order; applied links and organisations are
+/// stored, and applying the same links again changes nothing.
+pub async fn links_round_trip(store: &dyn Store) {
+    write_all(store, &all_records()).await;
+    let inputs = store.link_inputs().await.expect("link inputs");
+    assert_eq!(inputs.registered.len(), 1);
+    assert_eq!(inputs.registered[0].name, "Internet Society (ISOC)");
+    assert_eq!(inputs.registered[0].snapshot_date, "2018-10-25");
+    let mut mentions: Vec<_> = inputs.groups.iter().flat_map(|g| g.mentions.iter()).collect();
+    mentions.sort_by(|a, b| a.at.cmp(&b.at));
+    assert_eq!(mentions.len(), 4, "3 attendees and 1 response");
+    let ep_group = inputs.groups.iter().find(|g| g.mentions.len() == 2).expect("the EP meeting's group");
+    assert_eq!(ep_group.mentions[0].name.as_deref(), Some("Internet Society (ISOC)"));
+    assert_eq!(ep_group.mentions[1].name.as_deref(), Some("Some Unregistered NGO"));
+
+    let isoc = OrgKey("953701819437-32".into());
+    let ngo = OrgKey("n:some-unregistered-ngo".into());
+    let mut links: Vec<LinkedMention> = mentions
+        .iter()
+        .map(|m| {
+            let (org, method) = match (&m.register_id, m.name.as_deref()) {
+                (Some(_), _) => (isoc.clone(), LinkMethod::RegisterId),
+                (None, Some("Some Unregistered NGO")) => (ngo.clone(), LinkMethod::Unmatched),
+                _ => (isoc.clone(), LinkMethod::ExactName),
+            };
+            LinkedMention { at: m.at.clone(), org, method }
+        })
+        .collect();
+    let orgs = vec![
+        Organisation { key: isoc.clone(), register_id: Some(id("953701819437-32")), name: "Internet Society (ISOC)".into(), acronym: Some("ISOC".into()) },
+        Organisation { key: ngo.clone(), register_id: None, name: "Some Unregistered NGO".into(), acronym: None },
+    ];
+    assert_eq!(store.apply_links(&links, &orgs).await.expect("apply"), 4);
+    assert_eq!(store.apply_links(&links, &orgs).await.expect("apply again"), 0);
+    let stats = store.stats().await.expect("stats");
+    assert_eq!((stats.organisations, stats.registered_organisations), (2, 1));
+
+    // Relinking the NGO to the registered organisation removes the now unused organisation.
+    for l in links.iter_mut().filter(|l| l.org == ngo) {
+        l.org = isoc.clone();
+        l.method = LinkMethod::ExactName;
+    }
+    assert_eq!(store.apply_links(&links, &orgs[..1]).await.expect("relink"), 1);
+    let stats = store.stats().await.expect("stats");
+    assert_eq!((stats.organisations, stats.registered_organisations), (1, 1));
+    assert!(matches!(mentions[0].at, MentionRef::Attendee { .. }));
+}
