@@ -5,7 +5,7 @@ use std::io::{BufReader, Cursor, Read};
 use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
-use lobbyscope_domain::SourceKind;
+use lobbyscope_domain::{Locator, SourceKind};
 
 use crate::{Input, SourceError};
 
@@ -32,7 +32,16 @@ pub fn open_path(path: &Path) -> Result<Opened, SourceError> {
         Box::new(rest)
     };
     let mut head = Vec::with_capacity(SNIFF_LEN);
-    (&mut reader).take(SNIFF_LEN as u64).read_to_end(&mut head)?;
+    if let Err(e) = (&mut reader).take(SNIFF_LEN as u64).read_to_end(&mut head) {
+        // A gzip stream cut short fails here already when the file is small.
+        return Err(match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => SourceError::Truncated {
+                locator: Locator::Line(1 + head.iter().filter(|&&b| b == b'\n').count() as u64),
+                reason: format!("the compressed data ends early ({e})"),
+            },
+            _ => SourceError::Io(e),
+        });
+    }
     let kind = detect(&head).ok_or_else(|| {
         SourceError::UnknownFormat(
             "expected a Transparency Register XML, Commission meetings XLSX or XML, \
@@ -113,6 +122,20 @@ mod tests {
         assert_eq!(detect(br#"{"content":[{"id":1,"dateFeedback":"2021/01/01 00:00:00"}]}"#), Some(SourceKind::HysFeedback));
         assert_eq!(detect(br#"{"id":1,"shortTitle":"x","publications":[]}"#), Some(SourceKind::HysInitiative));
         assert_eq!(detect(br#"{"content":[],"totalPages":0,"last":true}"#), Some(SourceKind::HysFeedback));
+    }
+
+    #[test]
+    fn a_gzip_file_cut_short_is_truncated() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(b"title,member_id,member_name,meeting_date,member_capacity,procedure_reference,attendees,lobbyist_id\n").unwrap();
+        let bytes = gz.finish().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cut.csv.gz");
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+        assert!(matches!(open_path(&path), Err(SourceError::Truncated { .. })));
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(open_path(&path).unwrap().kind, SourceKind::EpMeetingsCsv);
     }
 
     #[test]
