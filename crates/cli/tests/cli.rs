@@ -1,0 +1,87 @@
+//! The `lobbyscope` binary as a user runs it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)
+}
+
+fn lobbyscope(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lobbyscope"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn import_reports_per_file_and_stats_json_has_the_documented_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let ep = repo("fixtures/ep_meetings/search-meetings_subset_relaid.csv");
+    let register = repo("fixtures/register/ODP_2018-10_relaid_subset30.xml.gz");
+    let out = lobbyscope(&db, &["import", "--quiet", ep.to_str().unwrap(), register.to_str().unwrap()]);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("search-meetings_subset_relaid.csv: ep_meetings_csv: read "), "{stdout}");
+    assert!(stdout.contains("register_xml: read 30, new 30, updated 0, unchanged 0, rejected 0"), "{stdout}");
+
+    let out = lobbyscope(&db, &["stats", "--json"]);
+    assert!(out.status.success());
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    for key in [
+        "organisations", "registered_organisations", "register_snapshots", "meetings", "commission_meetings",
+        "parliament_meetings", "initiatives", "consultation_responses", "people",
+    ] {
+        assert!(stats[key].is_i64(), "{key} missing or not an integer in {stats}");
+    }
+    assert_eq!(stats["register_snapshots"], 1);
+    assert_eq!(stats["commission_meetings"], 0);
+    assert!(stats["parliament_meetings"].as_i64().unwrap() > 0);
+
+    // Again: everything unchanged.
+    let out = lobbyscope(&db, &["import", "--quiet", register.to_str().unwrap()]);
+    assert!(text(&out.stdout).contains("read 30, new 0, updated 0, unchanged 30, rejected 0"), "{}", text(&out.stdout));
+}
+
+#[test]
+fn a_failed_file_is_named_and_the_exit_code_is_not_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let bad = repo("fixtures/register/handmade_truncated.xml");
+    let good = repo("fixtures/ep_meetings/search-meetings_subset_relaid.csv");
+    let out = lobbyscope(&db, &["import", "--quiet", bad.to_str().unwrap(), good.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("handmade_truncated.xml: FAILED (register_xml)"), "{stdout}");
+    assert!(stdout.contains("Nothing from this file was imported"), "{stdout}");
+    assert!(text(&out.stderr).contains("some files were not imported"));
+    let stats: serde_json::Value = serde_json::from_slice(&lobbyscope(&db, &["stats", "--json"]).stdout).unwrap();
+    assert_eq!(stats["register_snapshots"], 0);
+    assert!(stats["parliament_meetings"].as_i64().unwrap() > 0, "the good file is kept");
+}
+
+#[test]
+fn rejected_records_are_listed_with_their_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let bad = repo("fixtures/register/handmade_bad_records.xml");
+    let out = lobbyscope(&db, &["import", "--quiet", bad.to_str().unwrap()]);
+    assert!(out.status.success(), "rejections alone do not fail the file");
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("rejected at <interestRepresentative> #"), "{stdout}");
+}
+
+#[test]
+fn a_missing_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = lobbyscope(&dir.path().join("db.sqlite"), &["import", "--quiet", "/nonexistent/file.xml"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stdout).contains("/nonexistent/file.xml: FAILED"), "{}", text(&out.stdout));
+}
