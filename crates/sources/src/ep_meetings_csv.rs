@@ -1,6 +1,792 @@
-//! Placeholder: being written.
-use crate::{Input, Records, SourceError};
+//! European Parliament "search MEP meetings" CSV export (FORMATS.md §2.1).
+//!
+//! Header `title,member_id,member_name,meeting_date,member_capacity,procedure_reference,attendees,
+//! lobbyist_id`, columns mapped by name, optional UTF-8 BOM (csv-core strips it), RFC 4180 quoting
+//! (quoted fields may span lines). One [`Meeting`] per row, located by the line the row starts on.
+//!
+//! The file is read one record at a time; nothing but the current row is held in memory.
 
-pub(crate) fn parse(_input: Input) -> Result<Records, SourceError> {
-    Err(SourceError::UnknownFormat("parser for ep_meetings_csv not written yet".into()))
+use chrono::NaiveDate;
+use csv::ByteRecord;
+use lobbyscope_domain::{Attendee, Host, Institution, Locator, Meeting, ProcedureRef, Record, RegisterId, Sourced};
+
+use crate::text::{clean_multiline, non_empty};
+use crate::{Input, Parsed, Records, Rejection, SourceError};
+
+/// The columns of the official export, in their published order.
+const COLUMNS: [&str; 8] = [
+    "title",
+    "member_id",
+    "member_name",
+    "meeting_date",
+    "member_capacity",
+    "procedure_reference",
+    "attendees",
+    "lobbyist_id",
+];
+
+const TITLE: usize = 0;
+const MEMBER_ID: usize = 1;
+const MEMBER_NAME: usize = 2;
+const MEETING_DATE: usize = 3;
+const MEMBER_CAPACITY: usize = 4;
+const PROCEDURE_REFERENCE: usize = 5;
+const ATTENDEES: usize = 6;
+const LOBBYIST_ID: usize = 7;
+
+pub(crate) fn parse(input: Input) -> Result<Records, SourceError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        // A row with the wrong number of fields is one bad record, not a broken file.
+        .flexible(true)
+        // Rows end at `\n`. With csv's default (`\r`, `\n` or `\r\n`) the `\n` of a CRLF is only
+        // consumed when the next row is read, after its position was taken, so every row of a
+        // CRLF file (the sample is one) would be located one line too early. The `\r` left at the
+        // end of the last field is trimmed with the rest of the value.
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_reader(EndsWithNewline { inner: input, last: b'\n', added: false });
+    let mut header = ByteRecord::new();
+    let got = reader.read_byte_record(&mut header).map_err(csv_error)?;
+    if !got {
+        return Err(SourceError::Malformed {
+            locator: Locator::Line(1),
+            reason: "empty file: no EP meetings CSV header".into(),
+        });
+    }
+    let line = start_line(&reader, &header, 1);
+    let index =
+        column_index(&header).map_err(|reason| SourceError::Malformed { locator: Locator::Line(line), reason })?;
+    Ok(Box::new(Rows { reader, index, width: header.len(), record: ByteRecord::new(), done: false }))
+}
+
+/// Where each official column sits in this file's header.
+fn column_index(header: &ByteRecord) -> Result<[usize; 8], String> {
+    let names: Vec<String> = header
+        .iter()
+        .map(|f| String::from_utf8_lossy(f).trim().trim_start_matches('\u{feff}').trim().to_ascii_lowercase())
+        .collect();
+    let mut index = [0; 8];
+    let mut missing = Vec::new();
+    for (i, column) in COLUMNS.iter().enumerate() {
+        match names.iter().position(|n| n == column) {
+            Some(at) => index[i] = at,
+            None => missing.push(*column),
+        }
+    }
+    if missing.is_empty() {
+        Ok(index)
+    } else {
+        let shown: Vec<&str> = names.iter().take(8).map(String::as_str).collect();
+        Err(format!(
+            "not an EP meetings CSV header: missing column(s) {} (first line has: {})",
+            missing.join(", "),
+            shown.join(",")
+        ))
+    }
+}
+
+fn csv_error(e: csv::Error) -> SourceError {
+    let line = e.position().map_or(1, |p| p.line());
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => SourceError::Io(io),
+        other => SourceError::Malformed { locator: Locator::Line(line), reason: format!("{other:?}") },
+    }
+}
+
+/// The line a record starts on.
+///
+/// csv's own `Position::line()` is taken before the blank lines that csv skips, so a row after a
+/// blank line would be located on the blank line. Counting back from the end of the record is
+/// exact instead: every record ends with `\n` (see [`EndsWithNewline`]), and the only other line
+/// breaks in it are the ones inside its quoted fields. The one exception, a quote left open at
+/// the end of the file, swallows the final `\n` too; `not_before` (the line after the previous
+/// record) keeps that record from being placed before its predecessor's end.
+fn start_line(reader: &csv::Reader<EndsWithNewline>, record: &ByteRecord, not_before: u64) -> u64 {
+    let inside = record.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
+    reader.position().line().saturating_sub(1 + inside).max(not_before)
+}
+
+/// The input, with a `\n` added at the end when the last line has none.
+struct EndsWithNewline {
+    inner: Input,
+    last: u8,
+    added: bool,
+}
+
+impl std::io::Read for EndsWithNewline {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            self.last = buf[n - 1];
+            return Ok(n);
+        }
+        if self.last != b'\n' && !self.added && !buf.is_empty() {
+            self.added = true;
+            buf[0] = b'\n';
+            return Ok(1);
+        }
+        Ok(0)
+    }
+}
+
+struct Rows {
+    reader: csv::Reader<EndsWithNewline>,
+    index: [usize; 8],
+    width: usize,
+    record: ByteRecord,
+    done: bool,
+}
+
+impl Iterator for Rows {
+    type Item = Result<Parsed, SourceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        loop {
+            let not_before = self.reader.position().line();
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.done = true;
+                    return None;
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(csv_error(e)));
+                }
+            }
+            // A blank CRLF line is a record of one field "\r"; csv itself skips blank LF lines.
+            if self.record.len() == 1 && self.record[0].trim_ascii().is_empty() {
+                continue;
+            }
+            let locator = Locator::Line(start_line(&self.reader, &self.record, not_before));
+            return Some(Ok(match row(&self.record, &self.index, self.width) {
+                Ok(meeting) => Parsed::Record(Sourced { locator, record: Record::Meeting(meeting) }),
+                Err(reason) => Parsed::Rejected(Rejection { locator, reason }),
+            }));
+        }
+    }
+}
+
+/// One row to a meeting, or the reason it cannot be one.
+fn row(record: &ByteRecord, index: &[usize; 8], width: usize) -> Result<Meeting, String> {
+    if record.len() != width {
+        return Err(format!("row has {} fields, the header has {width}", record.len()));
+    }
+    let field = |column: usize| -> Result<&str, String> {
+        let bytes = record.get(index[column]).unwrap_or_default();
+        std::str::from_utf8(bytes).map_err(|_| format!("{} is not valid UTF-8", COLUMNS[column]))
+    };
+
+    let date_text = field(MEETING_DATE)?.trim();
+    let date = parse_date(date_text).ok_or_else(|| format!("meeting_date '{date_text}' is not a date YYYY-MM-DD"))?;
+    let id_text = field(MEMBER_ID)?.trim();
+    let ep_id: u64 = id_text.parse().map_err(|_| format!("member_id '{id_text}' is not an integer"))?;
+    let name = non_empty(field(MEMBER_NAME)?).ok_or("member_name is empty")?;
+    let host = Host { name, role: non_empty(field(MEMBER_CAPACITY)?), ep_id: Some(ep_id) };
+
+    let attendees_raw = field(ATTENDEES)?.trim().to_owned();
+    let attendees = attendees(&attendees_raw, field(LOBBYIST_ID)?);
+
+    Ok(Meeting {
+        institution: Institution::Parliament,
+        date,
+        hosts: vec![host],
+        cabinet: None,
+        dg: None,
+        dg_acronym: None,
+        portfolio: None,
+        location: None,
+        subject: clean_multiline(field(TITLE)?),
+        procedures: ProcedureRef::find_all(field(PROCEDURE_REFERENCE)?),
+        attendees,
+        attendees_raw,
+    })
+}
+
+/// Strictly `YYYY-MM-DD` (chrono alone would also take `2022-1-5`).
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    let shape = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape {
+        return None;
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attendees
+
+/// The organisations of one meeting, from the `attendees` cell and the `lobbyist_id` cell.
+///
+/// The separators of both cells are undocumented (one code base says `|`, the real content uses
+/// `, ` and sometimes `;` or `|`), so:
+///
+/// - Register IDs are taken by regex (`RegisterId::find_all`) wherever they appear.
+/// - The attendees cell is cut into pieces on `|`, `;` and `,`, trimmed, empties dropped. A piece
+///   without an ID is a name. A piece holding a name and an ID keeps both (the name is the text
+///   before the ID, or after it when nothing comes before, minus labels such as "TR",
+///   "Identification number:" and the parentheses around the ID). A piece that is only an ID
+///   (possibly with such a label) is attached to the preceding name when that one has no ID yet,
+///   as in `"EuroISPA, 54437813115-56, Internet Society(ISOC), 953701819437-32"`; otherwise it
+///   becomes an attendee without a name. A piece with several IDs is cut after each ID.
+/// - Names that themselves contain commas ("Acme, Inc.") are cut into pieces here too. The
+///   pieces are kept in their published order: the linker re-joins adjacent pieces with ", "
+///   when that matches a registered name. Nothing here guesses which pieces belong together.
+/// - When the attendees text carries no ID at all and it has exactly as many names as
+///   `lobbyist_id` holds IDs, names and IDs are paired by position; otherwise every
+///   `lobbyist_id` ID not already attached is appended as an attendee without a name.
+pub(crate) fn attendees(cell: &str, lobbyist_id: &str) -> Vec<Attendee> {
+    let mut out: Vec<Attendee> = Vec::new();
+    let mut ids_in_text = false;
+    for piece in cell.split(['|', ';', ',']).map(str::trim).filter(|p| !p.is_empty()) {
+        let spans = id_spans(piece);
+        if spans.is_empty() {
+            out.push(Attendee { name: Some(piece.to_owned()), register_id: None });
+            continue;
+        }
+        ids_in_text = true;
+        let single = spans.len() == 1;
+        let mut from = 0;
+        for (start, end, id) in &spans {
+            let mut name = clean_name(&piece[from..*start]);
+            if single && name.is_none() {
+                name = clean_name(&piece[*end..]);
+            }
+            push_with_id(&mut out, name, id.clone());
+            from = *end;
+        }
+        if !single && let Some(rest) = clean_name(&piece[from..]) {
+            out.push(Attendee { name: Some(rest), register_id: None });
+        }
+    }
+
+    let listed = RegisterId::find_all(lobbyist_id);
+    if !ids_in_text && !listed.is_empty() && out.len() == listed.len() {
+        for (attendee, id) in out.iter_mut().zip(listed) {
+            attendee.register_id = Some(id);
+        }
+    } else {
+        for id in listed {
+            if !out.iter().any(|a| a.register_id.as_ref() == Some(&id)) {
+                out.push(Attendee { name: None, register_id: Some(id) });
+            }
+        }
+    }
+    out
+}
+
+fn push_with_id(out: &mut Vec<Attendee>, name: Option<String>, id: RegisterId) {
+    if name.is_none()
+        && let Some(last) = out.last_mut()
+        && last.name.is_some()
+        && last.register_id.is_none()
+    {
+        last.register_id = Some(id);
+        return;
+    }
+    out.push(Attendee { name, register_id: Some(id) });
+}
+
+/// Byte spans of the register IDs inside `piece`, in order, each with its ID.
+fn id_spans(piece: &str) -> Vec<(usize, usize, RegisterId)> {
+    let mut spans = Vec::new();
+    let mut from = 0;
+    for id in RegisterId::find_all(piece) {
+        let needle = id.as_str();
+        let mut at = from;
+        while let Some(found) = piece[at..].find(needle) {
+            let start = at + found;
+            let end = start + needle.len();
+            let digit_before = piece[..start].chars().next_back().is_some_and(|c| c.is_ascii_digit());
+            let digit_after = piece[end..].chars().next().is_some_and(|c| c.is_ascii_digit());
+            if !digit_before && !digit_after {
+                spans.push((start, end, id.clone()));
+                from = end;
+                break;
+            }
+            at = start + 1;
+        }
+    }
+    spans
+}
+
+/// Words that label an ID rather than name an organisation ("TR 123…", "Identification number:
+/// 123…", "EU Transparency Register: 123…", "Registriernummer: 123…"). Only stripped next to an
+/// ID, and only when the word nearest the ID is one of `ID_LABEL_END`, so a name such as
+/// "Transparency International EU" keeps its last word.
+const ID_LABEL_END: &[&str] =
+    &["tr", "trn", "id", "nr", "n", "no", "nº", "n°", "number", "register", "registry", "registriernummer", "level"];
+const ID_LABEL_MORE: &[&str] =
+    &["eu", "transparency", "identification", "register", "registry", "tr", "id", "in", "the"];
+
+/// The name left in the text around an ID, or `None` when only labels and punctuation remain.
+fn clean_name(text: &str) -> Option<String> {
+    const LEAD: &[char] = &[')', '/', '-', '–', ':', '.', '#'];
+    const TRAIL: &[char] = &['(', '/', '-', '–', ':', '#'];
+    let mut s = text.trim_start_matches(|c: char| c.is_whitespace() || LEAD.contains(&c));
+    let mut stripped_label = false;
+    loop {
+        s = s.trim_end_matches(|c: char| c.is_whitespace() || TRAIL.contains(&c));
+        let cut = s
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| c.is_whitespace() || c == '(' || c == '-')
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        // "nr." and "No." are labels; "e.V." is not.
+        let word = s[cut..].trim_end_matches('.').to_lowercase();
+        let w = word.as_str();
+        let is_label = ID_LABEL_END.contains(&w) || (stripped_label && ID_LABEL_MORE.contains(&w));
+        if word.is_empty() || !is_label {
+            break;
+        }
+        s = &s[..cut];
+        stripped_label = true;
+    }
+    // The text after an ID that stands first, as in "123…-45 (Finance Watch)".
+    if let Some(inner) = s.strip_prefix('(').and_then(|t| t.strip_suffix(')'))
+        && !inner.contains(['(', ')'])
+    {
+        s = inner.trim();
+    }
+    non_empty(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+
+    const HEADER: &str =
+        "title,member_id,member_name,meeting_date,member_capacity,procedure_reference,attendees,lobbyist_id\n";
+    const SHARED: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/samples/ep_meetings/search-meetings_2019-06_2022-02_relaid.csv"
+    );
+
+    fn fixture(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ep_meetings").join(name)
+    }
+
+    fn parse_bytes(bytes: &[u8]) -> Result<Vec<Result<Parsed, SourceError>>, SourceError> {
+        Ok(parse(Box::new(std::io::Cursor::new(bytes.to_vec())))?.collect())
+    }
+
+    fn parse_file(path: &Path) -> Vec<Parsed> {
+        let input = std::io::BufReader::new(std::fs::File::open(path).unwrap());
+        parse(Box::new(input)).unwrap().map(Result::unwrap).collect()
+    }
+
+    fn meetings(items: &[Parsed]) -> Vec<(u64, &Meeting)> {
+        items
+            .iter()
+            .filter_map(|p| match p {
+                Parsed::Record(Sourced { locator: Locator::Line(n), record: Record::Meeting(m) }) => Some((*n, m)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn rejections(items: &[Parsed]) -> Vec<&Rejection> {
+        items.iter().filter_map(|p| if let Parsed::Rejected(r) = p { Some(r) } else { None }).collect()
+    }
+
+    fn att(name: Option<&str>, id: Option<&str>) -> Attendee {
+        Attendee { name: name.map(str::to_owned), register_id: id.map(|i| RegisterId::parse(i).unwrap()) }
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    // --- attendees ------------------------------------------------------------------------
+
+    #[test]
+    fn id_only_pieces_attach_to_the_preceding_name() {
+        let got = attendees(
+            "European Internet Services Providers Association(EuroISPA), 54437813115-56, Internet Society(ISOC), 953701819437-32",
+            "54437813115-56|953701819437-32",
+        );
+        assert_eq!(
+            got,
+            [
+                att(Some("European Internet Services Providers Association(EuroISPA)"), Some("54437813115-56")),
+                att(Some("Internet Society(ISOC)"), Some("953701819437-32")),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_id_piece_without_a_free_name_before_it_stands_alone() {
+        // Real row (line 5133): the ID comes first, so it belongs to no name.
+        let got = attendees("Identification number: 558588039523-40, Fridays for Future Tübingen", "558588039523-40");
+        assert_eq!(got, [att(None, Some("558588039523-40")), att(Some("Fridays for Future Tübingen"), None)]);
+        // A second ID after a name that already has one does not overwrite it.
+        let got = attendees("Acme 12345678-90, 0649790813-47", "");
+        assert_eq!(got, [att(Some("Acme"), Some("12345678-90")), att(None, Some("0649790813-47"))]);
+    }
+
+    #[test]
+    fn a_piece_with_name_and_id_keeps_both_without_the_label() {
+        let cases = [
+            ("Caritas Europa 6082564924-85", "Caritas Europa"),
+            ("European Stability Initiative (545618415097-69)", "European Stability Initiative"),
+            ("37943526882-24 (Finance Watch)", "Finance Watch"),
+            (
+                "Coalition for Fair Fisheries Arrangements (TR 440395221847-89)",
+                "Coalition for Fair Fisheries Arrangements",
+            ),
+            ("Sandbag (EU Transparency ID: 94944179052-82)", "Sandbag"),
+            (
+                "Verband der Chemischen Industrie e.V. (VCI) Identification number: 15423437054-40",
+                "Verband der Chemischen Industrie e.V. (VCI)",
+            ),
+            (
+                "Tier- und Umweltschutzverbände (DNR e.V.) Registriernummer:\u{a0}98430135820-35",
+                "Tier- und Umweltschutzverbände (DNR e.V.)",
+            ),
+            ("Portland TR-7223777790-86", "Portland"),
+            ("Bioenergy Europe / 97810874431-67", "Bioenergy Europe"),
+            ("Transparency International EU 501222919-71", "Transparency International EU"),
+            ("Transparency International 501222919-71 (Slovenia)", "Transparency International"),
+            ("Kaspersky119828415703-30", "Kaspersky"),
+            ("Acme\u{a0}TR\u{a0}12345678-90", "Acme"),
+            ("Société\u{2003}Générale\u{2003}ID 12345678-90", "Société\u{2003}Générale"),
+            (
+                "Rud Pedersen Public Affairs EU Transparency Register nr.: 165838227131-07",
+                "Rud Pedersen Public Affairs",
+            ),
+        ];
+        for (cell, name) in cases {
+            let got = attendees(cell, "");
+            assert_eq!(got.len(), 1, "{cell}: {got:?}");
+            assert_eq!(got[0].name.as_deref(), Some(name), "{cell}");
+            assert!(got[0].register_id.is_some(), "{cell}");
+        }
+        // Labels alone are not names.
+        for cell in
+            ["Identification number: 03004067068-71", "(07783117686-61)", "EU Transparency Register : 799142914971-03"]
+        {
+            assert_eq!(
+                attendees(cell, ""),
+                [att(None, RegisterId::find_all(cell).first().map(RegisterId::as_str))],
+                "{cell}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_piece_with_several_ids_is_cut_after_each() {
+        let got = attendees("Greenpeace (9832909575-41) ENSSER (500373220835-51) Save our seeds", "");
+        assert_eq!(
+            got,
+            [
+                att(Some("Greenpeace"), Some("9832909575-41")),
+                att(Some("ENSSER"), Some("500373220835-51")),
+                att(Some("Save our seeds"), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn lobbyist_ids_pair_by_position_only_when_counts_match_and_the_text_has_no_id() {
+        let got = attendees("Alpha Org; Beta Org", "000005130904-53;0649790813-47");
+        assert_eq!(
+            got,
+            [att(Some("Alpha Org"), Some("000005130904-53")), att(Some("Beta Org"), Some("0649790813-47"))]
+        );
+        // Three pieces (a name with a comma?) for two IDs: no pairing, IDs appended unnamed.
+        let got = attendees("Gamma Org, Delta Org, Epsilon Org", "91408765797-03, 0649790813-47");
+        assert_eq!(
+            got,
+            [
+                att(Some("Gamma Org"), None),
+                att(Some("Delta Org"), None),
+                att(Some("Epsilon Org"), None),
+                att(None, Some("91408765797-03")),
+                att(None, Some("0649790813-47")),
+            ]
+        );
+        // IDs in the text: lobbyist_id only adds the ones not seen there.
+        let got = attendees("Acme 12345678-90, Beta", "12345678-90|0649790813-47");
+        assert_eq!(
+            got,
+            [att(Some("Acme"), Some("12345678-90")), att(Some("Beta"), None), att(None, Some("0649790813-47"))]
+        );
+    }
+
+    #[test]
+    fn names_with_commas_are_kept_as_ordered_pieces() {
+        let got = attendees(
+            "Meta Platforms Ireland Limited and its various subsidiaries, Inc.| ACT | The App Association",
+            "",
+        );
+        let names: Vec<_> = got.iter().map(|a| a.name.as_deref().unwrap()).collect();
+        assert_eq!(
+            names,
+            ["Meta Platforms Ireland Limited and its various subsidiaries", "Inc.", "ACT", "The App Association"]
+        );
+    }
+
+    #[test]
+    fn attendee_splitting_never_panics_on_any_prefix() {
+        let cells = [
+            "Tier- und Umweltschutzverbände (DNR e.V.) Registriernummer:\u{a0}98430135820-35, Société\u{2003}(TR\u{a0}0001976677-12)",
+            "BEUC (9505781573-45) CAN (55888811123-49) T&E (58744833263-19)|Ørsted A/S;(07783117686-61) –",
+            "Identification number: 558588039523-40, Fridays for Future Tübingen, 123456789012-345 1234567-12",
+        ];
+        for cell in cells {
+            for (i, _) in cell.char_indices() {
+                let got = attendees(&cell[..i], "12345678-90|0649790813-47");
+                assert!(got.iter().all(|a| a.name.is_some() || a.register_id.is_some()));
+            }
+        }
+    }
+
+    // --- hand-made files ------------------------------------------------------------------
+
+    #[test]
+    fn bom_crlf_quoted_commas_newlines_and_multi_valued_ids() {
+        let items = parse_file(&fixture("bom_crlf_quoted.csv"));
+        assert!(rejections(&items).is_empty(), "{items:?}");
+        let m = meetings(&items);
+        assert_eq!(m.iter().map(|(l, _)| *l).collect::<Vec<_>>(), [2, 3, 4, 7, 8, 9]);
+
+        let (_, first) = m[0];
+        assert_eq!(first.subject, "Priorities, new legislature");
+        assert_eq!(
+            first.hosts,
+            [Host { name: "MARAN Pierfrancesco".into(), role: Some("Member".into()), ep_id: Some(257727) }]
+        );
+        assert_eq!(first.attendees_raw, "Org, with, commas");
+        assert_eq!(first.attendees.len(), 4, "three name pieces + the unpaired ID: {:?}", first.attendees);
+        assert_eq!(first.attendees[3], att(None, Some("996649622482-55")));
+
+        let (_, clp) = m[1];
+        assert_eq!(clp.procedures.iter().map(|p| p.as_str()).collect::<Vec<_>>(), ["2022/0432(COD)"]);
+        assert_eq!(clp.attendees, [att(Some("International Fragrance Association"), Some("14130436110-87"))]);
+        assert_eq!(clp.institution, Institution::Parliament);
+        assert_eq!(
+            (clp.location.as_ref(), clp.cabinet.as_ref(), clp.dg.as_ref(), clp.portfolio.as_ref()),
+            (None, None, None, None)
+        );
+
+        let (_, multi) = m[2];
+        assert_eq!(multi.subject, "Line one\nline two, \"quoted\"");
+        assert_eq!(multi.date, date("2020-11-10"));
+        assert_eq!(multi.procedures.len(), 2);
+        assert_eq!(
+            multi.attendees,
+            [
+                att(Some("Internet Society (ISOC)"), Some("953701819437-32")),
+                att(Some("European Digital Rights (EDRi)"), Some("16311905144-06")),
+            ]
+        );
+        assert_eq!(m[3].1.attendees.len(), 2);
+        assert_eq!(m[4].1.hosts[0].role.as_deref(), Some("Rapporteur for opinion"));
+        assert_eq!(m[4].1.attendees[1], att(Some("Beta Org"), Some("0649790813-47")));
+        assert_eq!(m[5].1.attendees.len(), 5);
+    }
+
+    #[test]
+    fn bad_records_are_rejected_with_their_line_and_the_rest_loads() {
+        let items = parse_file(&fixture("bad_rows.csv"));
+        let good: Vec<_> = meetings(&items).iter().map(|(l, m)| (*l, m.subject.clone())).collect();
+        assert_eq!(good, [(2, "Good one".into()), (6, "Multi-line\nsubject".into()), (9, "Good two".into())]);
+        let bad: Vec<_> = rejections(&items).into_iter().map(|r| (r.locator.clone(), r.reason.clone())).collect();
+        assert_eq!(
+            bad,
+            [
+                (Locator::Line(3), "meeting_date '2022-13-01' is not a date YYYY-MM-DD".into()),
+                (Locator::Line(4), "member_id '19743X' is not an integer".into()),
+                (Locator::Line(5), "row has 5 fields, the header has 8".into()),
+                (Locator::Line(8), "row has 9 fields, the header has 8".into()),
+            ]
+        );
+        // Empty attendees: nothing invented.
+        let last = meetings(&items)[2].1;
+        assert!(last.attendees.is_empty() && last.attendees_raw.is_empty());
+    }
+
+    #[test]
+    fn columns_are_found_by_name() {
+        let items = parse_file(&fixture("reordered_columns.csv"));
+        let m = meetings(&items);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].1.subject, "CLP Regulation");
+        assert_eq!(m[0].1.hosts[0].ep_id, Some(107212));
+        assert_eq!(m[0].1.attendees, [att(Some("International Fragrance Association"), Some("14130436110-87"))]);
+        assert_eq!(m[0].1.location, None, "the official CSV has no location; an extra column is ignored");
+    }
+
+    #[test]
+    fn a_file_without_the_header_is_malformed() {
+        let bytes = std::fs::read(fixture("headerless.csv")).unwrap();
+        match parse_bytes(&bytes) {
+            Err(SourceError::Malformed { locator: Locator::Line(1), reason }) => {
+                assert!(reason.contains("missing column(s) title, member_id"), "{reason}");
+            }
+            other => panic!("expected Malformed, got {other:?}"),
+        }
+        let one_missing = HEADER.replace(",lobbyist_id", "");
+        match parse_bytes(one_missing.as_bytes()) {
+            Err(SourceError::Malformed { reason, .. }) => {
+                assert!(reason.contains("missing column(s) lobbyist_id"), "{reason}")
+            }
+            other => panic!("expected Malformed, got {other:?}"),
+        }
+        assert!(matches!(parse_bytes(b""), Err(SourceError::Malformed { .. })));
+        // A header and nothing else is a valid, empty export.
+        assert!(parse_bytes(HEADER.as_bytes()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn strange_bytes_never_panic() {
+        let mut inputs: Vec<Vec<u8>> = vec![
+            format!("{HEADER}\"unterminated,1,X,2020-01-01,Member,,a,b\n").into_bytes(),
+            format!("{HEADER}t,1,X,2020-01-01,M,,\u{feff}A 12345678-90 12345678-90,,\n").into_bytes(),
+            format!("{HEADER}t,99999999999999999999999,X,2020-01-01,M,,,\n").into_bytes(),
+            format!("{HEADER}t,1,,2020-01-01,M,,,\n").into_bytes(),
+            format!("{HEADER}t,1,X,2020-02-30,M,,,\n").into_bytes(),
+        ];
+        let mut bad_utf8 = HEADER.as_bytes().to_vec();
+        bad_utf8.extend_from_slice(b"t\xff,1,X,2020-01-01,M,,,\n");
+        inputs.push(bad_utf8);
+        for input in inputs {
+            for item in parse_bytes(&input).unwrap() {
+                match item.unwrap() {
+                    Parsed::Rejected(r) => assert!(matches!(r.locator, Locator::Line(2)), "{r:?}"),
+                    Parsed::Record(_) => {}
+                }
+            }
+        }
+        let items = parse_bytes(format!("{HEADER}t,1,,2020-01-01,M,,,\n").as_bytes()).unwrap();
+        assert!(matches!(&items[0], Ok(Parsed::Rejected(r)) if r.reason == "member_name is empty"));
+        let items = parse_bytes(format!("{HEADER}t,1,X,2020-02-30,M,,,\n").as_bytes()).unwrap();
+        assert!(matches!(&items[0], Ok(Parsed::Rejected(r)) if r.reason.contains("'2020-02-30'")));
+    }
+
+    #[test]
+    fn crlf_lines_and_blank_lines_keep_line_numbers() {
+        let text = format!(
+            "{}\r\nA,1,X,2020-01-01,M,,\"p, q\",\"12345678-90\"\r\n\r\nB,1,X,2020-01-02,M,,,\r\n\"C\r\nc\",1,X,2020-01-03,M,,,\n\n\n\nD,1,X,2020-01-04,M,,,",
+            HEADER.trim_end()
+        );
+        let items: Vec<Parsed> = parse_bytes(text.as_bytes()).unwrap().into_iter().map(Result::unwrap).collect();
+        let m = meetings(&items);
+        assert_eq!(
+            m.iter().map(|(l, m)| (*l, m.subject.as_str())).collect::<Vec<_>>(),
+            [(2, "A"), (4, "B"), (5, "C\nc"), (10, "D")]
+        );
+        assert_eq!(m[0].1.attendees_raw, "p, q");
+        assert_eq!(m[0].1.attendees.last(), Some(&att(None, Some("12345678-90"))));
+        assert!(rejections(&items).is_empty());
+    }
+
+    // --- real data ------------------------------------------------------------------------
+
+    fn assert_known_rows(m: &[(u64, &Meeting)]) {
+        let breyer: Vec<_> =
+            m.iter().filter(|(_, m)| m.hosts[0].name == "BREYER Patrick" && m.date == date("2020-11-10")).collect();
+        assert_eq!(breyer.len(), 1);
+        let b = breyer[0].1;
+        assert_eq!(b.subject, "e-Privacy Derogation");
+        assert_eq!(
+            b.hosts,
+            [Host { name: "BREYER Patrick".into(), role: Some("Shadow rapporteur".into()), ep_id: Some(197431) }]
+        );
+        assert!(b.procedures.is_empty());
+        assert_eq!(b.attendees_raw, "Internet Society (ISOC)");
+        assert_eq!(b.attendees, [att(Some("Internet Society (ISOC)"), None)]);
+
+        let andresen: Vec<_> =
+            m.iter().filter(|(_, m)| m.hosts[0].name == "ANDRESEN Rasmus" && m.date == date("2020-02-18")).collect();
+        assert_eq!(andresen.len(), 1);
+        let a = andresen[0].1;
+        assert_eq!(a.subject, "Encryption and Data Protection: Challenges of Law Enforcement");
+        assert_eq!(a.hosts[0].role.as_deref(), Some("Rapporteur"));
+        assert_eq!(a.hosts[0].ep_id, Some(197448));
+        assert_eq!(
+            a.attendees,
+            [
+                att(Some("European Internet Services Providers Association(EuroISPA)"), Some("54437813115-56")),
+                att(Some("Internet Society(ISOC)"), Some("953701819437-32")),
+            ]
+        );
+    }
+
+    /// Every ID of a row (in attendees or lobbyist_id) ends up on an attendee.
+    fn id_pairs(m: &[(u64, &Meeting)]) -> usize {
+        m.iter()
+            .map(|(_, m)| {
+                let mut ids: Vec<_> = m.attendees.iter().filter_map(|a| a.register_id.clone()).collect();
+                ids.sort();
+                ids.dedup();
+                ids.len()
+            })
+            .sum()
+    }
+
+    fn capacities(m: &[(u64, &Meeting)]) -> BTreeMap<String, usize> {
+        let mut c = BTreeMap::new();
+        for (_, m) in m {
+            *c.entry(m.hosts[0].role.clone().unwrap_or_default()).or_default() += 1;
+        }
+        c
+    }
+
+    #[test]
+    fn real_subset_committed_in_fixtures() {
+        let opened = crate::detect::open_path(&fixture("search-meetings_subset_relaid.csv")).unwrap();
+        assert_eq!(opened.kind, lobbyscope_domain::SourceKind::EpMeetingsCsv);
+        let items: Vec<Parsed> = crate::parse(opened.kind, opened.input).unwrap().map(Result::unwrap).collect();
+        assert!(rejections(&items).is_empty());
+        let m = meetings(&items);
+        assert_eq!(m.len(), 302);
+        // One record a line: the real content has no quoted newlines.
+        assert_eq!(m.iter().map(|(l, _)| *l).collect::<Vec<_>>(), (2..=303).collect::<Vec<_>>());
+        assert_known_rows(&m);
+        assert_eq!(id_pairs(&m), 40);
+        assert_eq!(m.iter().filter(|(_, m)| m.attendees.iter().any(|a| a.register_id.is_some())).count(), 26);
+        let c = capacities(&m);
+        assert_eq!((c["Member"], c["Rapporteur"], c["Shadow rapporteur"], c["Committee chair"]), (176, 62, 57, 7));
+    }
+
+    #[test]
+    fn real_file_through_detection() {
+        if !Path::new(SHARED).exists() {
+            eprintln!("note: {SHARED} not present; real-file test skipped");
+            return;
+        }
+        let opened = crate::detect::open_path(Path::new(SHARED)).unwrap();
+        assert_eq!(opened.kind, lobbyscope_domain::SourceKind::EpMeetingsCsv);
+        let started = std::time::Instant::now();
+        let items: Vec<Parsed> = crate::parse(opened.kind, opened.input).unwrap().map(Result::unwrap).collect();
+        eprintln!("parsed {} EP meetings in {:?}", items.len(), started.elapsed());
+        assert!(rejections(&items).is_empty());
+        let m = meetings(&items);
+        assert_eq!(m.len(), 23_050);
+        assert_eq!(m.first().unwrap().0, 2);
+        assert_eq!(m.last().unwrap().0, 23_051);
+        assert_known_rows(&m);
+        assert_eq!(id_pairs(&m), 1488, "no register ID lost");
+        assert_eq!(m.iter().filter(|(_, m)| m.attendees.iter().any(|a| a.register_id.is_some())).count(), 1194);
+        let c = capacities(&m);
+        assert_eq!(
+            (c["Member"], c["Shadow rapporteur"], c["Rapporteur"], c["Committee chair"]),
+            (14_925, 3_657, 3_613, 855)
+        );
+        let meps: std::collections::BTreeSet<_> = m.iter().map(|(_, m)| m.hosts[0].ep_id).collect();
+        assert_eq!(meps.len(), 397);
+        assert_eq!(m.iter().map(|(_, m)| m.date).min(), Some(date("2019-06-17")));
+        assert_eq!(m.iter().map(|(_, m)| m.date).max(), Some(date("2022-02-16")));
+        assert!(m.iter().all(|(_, m)| m.procedures.is_empty()), "the re-laid sample has no procedure references");
+    }
 }
