@@ -68,7 +68,10 @@ fn data_dir() -> Result<PathBuf> {
 fn demo_dir(given: Option<PathBuf>) -> PathBuf {
     given
         .or_else(|| std::env::var_os("LOBBYSCOPE_DEMO_DIR").map(PathBuf::from))
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo"))
+        .unwrap_or_else(|| {
+            let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo");
+            bundled.canonicalize().unwrap_or(bundled)
+        })
 }
 
 #[tokio::main]

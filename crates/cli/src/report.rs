@@ -51,7 +51,9 @@ pub async fn run_import(store: &dyn Store, paths: &[PathBuf], quiet: bool) -> Re
     if skipped > 0 {
         println!("{skipped} file(s) in the folders were of no known source and were skipped.");
     }
-    println!("Linked organisations: {} link(s) changed.", report.relinked);
+    if report.full_relink {
+        println!("The register changed: every organisation mention was linked again ({} link(s) changed).", report.relinked);
+    }
     Ok(report)
 }
 

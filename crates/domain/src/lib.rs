@@ -9,6 +9,6 @@ mod provenance;
 mod records;
 
 pub use ids::{ProcedureRef, RegisterId};
-pub use names::{fold_name, parenthetical_acronym};
-pub use provenance::{content_hash, Locator, Provenance, SourceKind, Sourced};
+pub use names::{fold_name, fold_words, parenthetical_acronym, strip_legal_forms};
+pub use provenance::{content_hash, hex, Locator, Provenance, SourceKind, Sourced};
 pub use records::*;

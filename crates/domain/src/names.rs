@@ -14,8 +14,15 @@ const LEGAL_FORMS: &[&str] = &[
 
 /// Folds a name for matching: accents and case folded, punctuation dropped, whitespace
 /// collapsed, trailing legal-form suffixes stripped. Returns an empty string for a name that is
-/// nothing but punctuation or legal forms.
+/// nothing but punctuation.
 pub fn fold_name(name: &str) -> String {
+    strip_legal_forms(&fold_words(name)).to_owned()
+}
+
+/// [`fold_name`] without the legal-form stripping: lower-case ASCII words separated by single
+/// spaces. Folding is word-local, so the folds of comma-joined pieces are the pieces' folds
+/// joined by a space, which lets the linker try re-joined names without folding them again.
+pub fn fold_words(name: &str) -> String {
     let ascii = deunicode::deunicode(name).to_lowercase();
     let mut cleaned = String::with_capacity(ascii.len());
     for c in ascii.chars() {
@@ -29,21 +36,20 @@ pub fn fold_name(name: &str) -> String {
             _ => cleaned.push(' '),
         }
     }
-    let mut words: Vec<&str> = cleaned.split_whitespace().collect();
-    loop {
-        let before = words.len();
+    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Strips trailing legal forms from a [`fold_words`] result, keeping at least one word.
+pub fn strip_legal_forms(mut folded: &str) -> &str {
+    'again: loop {
         for form in LEGAL_FORMS {
-            let n = form.split(' ').count();
-            if words.len() > n && words[words.len() - n..].join(" ") == *form {
-                words.truncate(words.len() - n);
-                break;
+            if let Some(rest) = folded.strip_suffix(form).and_then(|r| r.strip_suffix(' ')) {
+                folded = rest;
+                continue 'again;
             }
         }
-        if words.len() == before {
-            break;
-        }
+        return folded;
     }
-    words.join(" ")
 }
 
 /// The acronym a name carries in a trailing parenthesis, as in "Internet Society (ISOC)", and
@@ -75,7 +81,16 @@ mod tests {
         assert_eq!(fold_name("S&D"), "s and d");
         assert_eq!(fold_name("Ørsted A/S"), "orsted");
         assert_eq!(fold_name("GmbH"), "gmbh", "a name that is only a legal form keeps it");
+        assert_eq!(fold_name("Acme S.A. GmbH"), "acme", "stacked legal forms all go");
+        assert_eq!(fold_name("Casa"), "casa", "a word ending like a legal form is not cut");
         assert_eq!(fold_name("..."), "");
+    }
+
+    #[test]
+    fn folding_joined_pieces_equals_folding_their_words_joined() {
+        let pieces = ["Société des auteurs", "compositeurs et éditeurs de musique (SACEM)"];
+        let words: Vec<String> = pieces.iter().map(|p| fold_words(p)).collect();
+        assert_eq!(strip_legal_forms(&words.join(" ")), fold_name(&pieces.join(", ")));
     }
 
     #[test]

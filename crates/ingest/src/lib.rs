@@ -3,17 +3,25 @@
 //! Each file is recognised by its content, parsed on a blocking thread and written in batches
 //! by the async store writer as the parser goes, so parsing and writing overlap. A file that
 //! fails as a whole (unreadable, truncated, not well-formed, of no known source) commits
-//! nothing; a malformed record is reported and skipped. After the files, every organisation
-//! mention is linked again, so the result does not depend on the order files came in.
+//! nothing; a malformed record is reported and skipped.
+//!
+//! Organisation mentions are linked as they are written, against the register as stored when
+//! the run began. When a run changes the register itself, every mention is linked again at the
+//! end, so the result never depends on the order files came in.
 
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use chrono::{SecondsFormat, Utc};
-use lobbyscope_domain::{Provenance, SourceKind, Sourced};
+use std::collections::HashMap;
+
+use lobbyscope_domain::{Provenance, Record, SourceKind, Sourced};
+use lobbyscope_resolve::Linker;
 use lobbyscope_sources::{Parsed, Rejection, SourceError};
-use lobbyscope_store::{ImportFile, Stamped, Store, StoreError, WriteCounts};
+use lobbyscope_store::{
+    ImportFile, Mention, MentionGroup, MentionLink, MentionRef, Organisation, Stamped, Store, StoreError, WriteCounts,
+};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
@@ -59,7 +67,9 @@ impl FileReport {
 #[derive(Debug, Clone, Default)]
 pub struct ImportReport {
     pub files: Vec<FileReport>,
-    /// Mentions whose organisation link changed in the linking pass.
+    /// Whether the run changed the register, so that every mention was linked again.
+    pub full_relink: bool,
+    /// Mentions whose organisation link changed in that full pass.
     pub relinked: u64,
 }
 
@@ -121,21 +131,32 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<Job>, IngestError> {
 /// Imports files and folders, then links organisations.
 pub async fn import_paths(store: &dyn Store, paths: &[PathBuf], progress: &dyn Progress) -> Result<ImportReport, IngestError> {
     let mut report = ImportReport::default();
+    let linker = Linker::new(&store.registered_names().await?);
     for job in expand(paths)? {
-        let file_report = import_file(store, &job.path, job.from_folder, progress).await?;
+        let file_report = import_file(store, &linker, &job.path, job.from_folder, progress).await?;
         progress.file_done(&file_report);
         report.files.push(file_report);
     }
-    progress.linking();
-    report.relinked = link(store).await?;
+    report.full_relink = report.files.iter().any(|f| {
+        f.failure.is_none() && f.source == Some(SourceKind::RegisterXml) && f.counts.new + f.counts.updated > 0
+    });
+    if report.full_relink {
+        progress.linking();
+        report.relinked = link(store).await?;
+    }
     Ok(report)
 }
 
-/// Links every organisation mention again; returns how many links changed.
+/// Links every organisation mention again (a full pass); returns how many links changed.
 pub async fn link(store: &dyn Store) -> Result<u64, StoreError> {
+    let start = std::time::Instant::now();
     let inputs = store.link_inputs().await?;
+    let read = start.elapsed();
     let resolution = lobbyscope_resolve::resolve(&inputs);
-    store.apply_links(&resolution.links, &resolution.organisations).await
+    let resolved = start.elapsed();
+    let changed = store.apply_links(&resolution.links, &resolution.organisations).await?;
+    tracing::debug!(?read, ?resolved, total = ?start.elapsed(), mentions = resolution.links.len(), changed, "linking pass");
+    Ok(changed)
 }
 
 /// SHA-256 of a file's bytes as stored on disk.
@@ -150,7 +171,44 @@ fn sha256_file(path: &Path) -> io::Result<String> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(lobbyscope_domain::hex(&hasher.finalize()))
+}
+
+/// The organisation mentions of one record, as the linker reads them.
+fn mentions(s: &Stamped) -> Vec<Mention> {
+    match &s.record {
+        Record::Meeting(m) => m
+            .attendees
+            .iter()
+            .enumerate()
+            .map(|(i, a)| Mention {
+                at: MentionRef::Attendee { meeting_id: s.prov.content_hash.clone(), position: i as u32 },
+                name: a.name.clone(),
+                register_id: a.register_id.clone(),
+            })
+            .collect(),
+        Record::Feedback(f) if f.organization.is_some() || f.register_id.is_some() => vec![Mention {
+            at: MentionRef::Feedback { id: f.id },
+            name: f.organization.clone(),
+            register_id: f.register_id.clone(),
+        }],
+        _ => Vec::new(),
+    }
+}
+
+/// Links the mentions of a batch, storing each link on its record; returns the organisations
+/// the links point at.
+fn link_batch(linker: &Linker, batch: &mut [Stamped]) -> Vec<Organisation> {
+    let groups: Vec<MentionGroup> =
+        batch.iter().map(|s| MentionGroup { mentions: mentions(s) }).filter(|g| !g.mentions.is_empty()).collect();
+    let resolution = linker.link(&groups, false);
+    let by_mention: HashMap<MentionRef, MentionLink> =
+        resolution.links.into_iter().map(|l| (l.at, MentionLink { org: l.org, method: l.method })).collect();
+    for s in batch.iter_mut() {
+        // A record repeated in the batch has the same mentions; each copy gets the links.
+        s.links = mentions(s).into_iter().map(|m| by_mention.get(&m.at).cloned()).collect();
+    }
+    resolution.organisations
 }
 
 /// What the parsing thread sends to the writer.
@@ -161,7 +219,13 @@ enum Chunk {
 
 /// Imports one file in one transaction. Errors of the file itself go into the report; only
 /// store failures are returned as errors.
-pub async fn import_file(store: &dyn Store, path: &Path, from_folder: bool, progress: &dyn Progress) -> Result<FileReport, IngestError> {
+pub async fn import_file(
+    store: &dyn Store,
+    linker: &Linker,
+    path: &Path,
+    from_folder: bool,
+    progress: &dyn Progress,
+) -> Result<FileReport, IngestError> {
     let mut report = FileReport::new(path);
     let opened = match lobbyscope_sources::open_path(path) {
         Ok(o) => o,
@@ -233,7 +297,7 @@ pub async fn import_file(store: &dyn Store, path: &Path, from_folder: bool, prog
                 report.rejected += rejected.len() as u64;
                 let room = REPORTED_REJECTIONS.saturating_sub(report.rejections.len());
                 report.rejections.extend(rejected.into_iter().take(room));
-                let stamped: Vec<Stamped> = records
+                let mut stamped: Vec<Stamped> = records
                     .into_iter()
                     .map(|s| Stamped {
                         prov: Provenance {
@@ -244,9 +308,11 @@ pub async fn import_file(store: &dyn Store, path: &Path, from_folder: bool, prog
                             content_hash: s.record.content_hash(),
                         },
                         record: s.record,
+                        links: Vec::new(),
                     })
                     .collect();
-                report.counts += writer.write(&stamped).await?;
+                let organisations = link_batch(linker, &mut stamped);
+                report.counts += writer.write(&stamped, &organisations).await?;
                 progress.records_read(report.read);
             }
         }

@@ -16,9 +16,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use lobbyscope_domain::{fold_name, parenthetical_acronym, RegisterId};
+use lobbyscope_domain::{fold_name, fold_words, parenthetical_acronym, strip_legal_forms, RegisterId};
 use lobbyscope_store::{
-    LinkInputs, LinkMethod, LinkedMention, Mention, OrgKey, Organisation, RegisteredName,
+    LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, OrgKey, Organisation, RegisteredName,
 };
 
 /// How many adjacent pieces may be re-joined into one name. Real names carry at most a few
@@ -91,98 +91,21 @@ impl NameIndex {
     }
 }
 
-/// Links every mention in `inputs`.
+/// Links every mention in `inputs`: a full pass, whose organisation list holds every
+/// registered organisation and every organisation a mention points at.
 pub fn resolve(inputs: &LinkInputs) -> Resolution {
-    let index = NameIndex::build(&inputs.registered);
-    let mut orgs = OrgCollector::new(&inputs.registered);
-    let mut links = Vec::new();
-
-    for group in &inputs.groups {
-        let mentions = &group.mentions;
-        let mut i = 0;
-        while i < mentions.len() {
-            let m = &mentions[i];
-            if let Some(id) = &m.register_id {
-                orgs.saw_registered(id, m.name.as_deref());
-                links.push(link(m, registered_key(id), LinkMethod::RegisterId));
-                i += 1;
-                continue;
-            }
-            if let Some(end) = joined_match(&index, mentions, i) {
-                let joined = join_names(&mentions[i..end]);
-                let Lookup::One(id, _) = index.lookup(&fold_name(&joined)) else { unreachable!() };
-                orgs.saw_registered(id, Some(&joined));
-                for piece in &mentions[i..end] {
-                    links.push(link(piece, registered_key(id), LinkMethod::JoinedName));
-                }
-                i = end;
-                continue;
-            }
-            let Some(name) = m.name.as_deref() else {
-                i += 1;
-                continue;
-            };
-            let folded = fold_name(name);
-            if folded.is_empty() {
-                // Punctuation only: nothing to name an organisation by. The raw text stays on
-                // the item; no organisation is made up for it.
-                i += 1;
-                continue;
-            }
-            match index.lookup(&folded) {
-                Lookup::One(id, method) => {
-                    orgs.saw_registered(id, Some(name));
-                    links.push(link(m, registered_key(id), method));
-                }
-                Lookup::Ambiguous => {
-                    links.push(link(m, orgs.saw_unregistered(&folded, name), LinkMethod::Ambiguous));
-                }
-                Lookup::None => {
-                    links.push(link(m, orgs.saw_unregistered(&folded, name), LinkMethod::Unmatched));
-                }
-            }
-            i += 1;
-        }
-    }
-    Resolution { links, organisations: orgs.finish() }
+    Linker::new(&inputs.registered).link(&inputs.groups, true)
 }
 
-fn link(m: &Mention, org: OrgKey, method: LinkMethod) -> LinkedMention {
-    LinkedMention { at: m.at.clone(), org, method }
-}
-
-fn join_names(pieces: &[Mention]) -> String {
-    pieces.iter().filter_map(|m| m.name.as_deref()).collect::<Vec<_>>().join(", ")
-}
-
-/// The end of the longest run of at least two name-only pieces from `start` whose re-joined
-/// name matches exactly one registered name, if the piece alone does not already match.
-fn joined_match(index: &NameIndex, mentions: &[Mention], start: usize) -> Option<usize> {
-    let name_only = |m: &Mention| m.register_id.is_none() && m.name.is_some();
-    if !name_only(&mentions[start]) {
-        return None;
-    }
-    if let Lookup::One(..) = index.lookup(&fold_name(mentions[start].name.as_deref()?)) {
-        return None;
-    }
-    let run = mentions[start..].iter().take(MAX_JOINED_PIECES).take_while(|m| name_only(m)).count();
-    (2..=run).rev().find(|&len| {
-        let joined = join_names(&mentions[start..start + len]);
-        matches!(index.lookup(&fold_name(&joined)), Lookup::One(_, LinkMethod::ExactName))
-    })
-    .map(|len| start + len)
-}
-
-/// Gathers the organisations the links point at, with the name each is best shown under.
-struct OrgCollector {
+/// The registered names, indexed for linking batches of mentions as they are imported.
+pub struct Linker {
+    index: NameIndex,
     /// Register ID → (snapshot date, name, acronym) of its newest register entry.
     latest: HashMap<RegisterId, (String, String, Option<String>)>,
-    registered: BTreeMap<RegisterId, Option<String>>,
-    unregistered: BTreeMap<OrgKey, String>,
 }
 
-impl OrgCollector {
-    fn new(registered: &[RegisteredName]) -> Self {
+impl Linker {
+    pub fn new(registered: &[RegisteredName]) -> Linker {
         let mut latest: HashMap<RegisterId, (String, String, Option<String>)> = HashMap::new();
         for r in registered {
             let newer = latest.get(&r.register_id).is_none_or(|(date, ..)| r.snapshot_date > *date);
@@ -190,21 +113,124 @@ impl OrgCollector {
                 latest.insert(r.register_id.clone(), (r.snapshot_date.clone(), r.name.clone(), r.acronym.clone()));
             }
         }
-        let registered = latest.keys().map(|id| (id.clone(), None)).collect();
+        Linker { index: NameIndex::build(registered), latest }
+    }
+
+    /// Links `groups`. The organisations returned are those the links point at, plus every
+    /// registered organisation when `all_registered`.
+    pub fn link(&self, groups: &[MentionGroup], all_registered: bool) -> Resolution {
+        let index = &self.index;
+        let mut orgs = OrgCollector::new(&self.latest, all_registered);
+        let mut links = Vec::new();
+        for group in groups {
+            let mentions = &group.mentions;
+            // Each name is folded once; re-joined names reuse these folds.
+            let words: Vec<Option<String>> =
+                mentions.iter().map(|m| m.name.as_deref().filter(|_| m.register_id.is_none()).map(fold_words)).collect();
+            let mut i = 0;
+            while i < mentions.len() {
+                let m = &mentions[i];
+                if let Some(id) = &m.register_id {
+                    orgs.saw_registered(id, m.name.as_deref());
+                    links.push(link(m, registered_key(id), LinkMethod::RegisterId));
+                    i += 1;
+                    continue;
+                }
+                let (Some(name), Some(folded)) = (m.name.as_deref(), words[i].as_deref()) else {
+                    i += 1;
+                    continue;
+                };
+                let folded = strip_legal_forms(folded);
+                if folded.is_empty() {
+                    // Punctuation only: nothing to name an organisation by. The raw text stays on
+                    // the item; no organisation is made up for it.
+                    i += 1;
+                    continue;
+                }
+                let lookup = index.lookup(folded);
+                if !matches!(lookup, Lookup::One(..)) {
+                    if let Some((end, id)) = joined_match(index, &words[i..]) {
+                        let joined = mentions[i..i + end].iter().filter_map(|m| m.name.as_deref()).collect::<Vec<_>>().join(", ");
+                        orgs.saw_registered(id, Some(&joined));
+                        for piece in &mentions[i..i + end] {
+                            links.push(link(piece, registered_key(id), LinkMethod::JoinedName));
+                        }
+                        i += end;
+                        continue;
+                    }
+                }
+                let (org, method) = match lookup {
+                    Lookup::One(id, method) => {
+                        orgs.saw_registered(id, Some(name));
+                        (registered_key(id), method)
+                    }
+                    Lookup::Ambiguous => (orgs.saw_unregistered(folded, name), LinkMethod::Ambiguous),
+                    Lookup::None => (orgs.saw_unregistered(folded, name), LinkMethod::Unmatched),
+                };
+                links.push(link(m, org, method));
+                i += 1;
+            }
+        }
+        Resolution { links, organisations: orgs.finish() }
+    }
+}
+
+fn link(m: &Mention, org: OrgKey, method: LinkMethod) -> LinkedMention {
+    LinkedMention { at: m.at.clone(), org, method }
+}
+
+/// The longest run of at least two adjacent name-only pieces at the start of `words` whose
+/// re-joined name equals exactly one registered name: its length and that organisation.
+fn joined_match<'a>(index: &'a NameIndex, words: &[Option<String>]) -> Option<(usize, &'a RegisterId)> {
+    let run = words.iter().take(MAX_JOINED_PIECES).take_while(|w| w.is_some()).count();
+    (2..=run).rev().find_map(|len| {
+        let joined = words[..len].iter().flatten().map(String::as_str).collect::<Vec<_>>().join(" ");
+        match index.lookup(strip_legal_forms(&joined)) {
+            Lookup::One(id, LinkMethod::ExactName) => Some((len, id)),
+            _ => None,
+        }
+    })
+}
+
+/// Gathers the organisations the links point at, with the name each is best shown under: the
+/// newest register name, or else the published name that sorts first, so that the choice does
+/// not depend on the order mentions are met in (batches linked at import agree with a full pass).
+struct OrgCollector<'a> {
+    latest: &'a HashMap<RegisterId, (String, String, Option<String>)>,
+    registered: BTreeMap<RegisterId, Option<String>>,
+    unregistered: BTreeMap<OrgKey, String>,
+}
+
+fn keep_first_sorted(slot: &mut String, candidate: &str) {
+    if candidate < slot.as_str() {
+        *slot = candidate.to_owned();
+    }
+}
+
+impl<'a> OrgCollector<'a> {
+    fn new(latest: &'a HashMap<RegisterId, (String, String, Option<String>)>, all_registered: bool) -> Self {
+        let registered = if all_registered { latest.keys().map(|id| (id.clone(), None)).collect() } else { BTreeMap::new() };
         OrgCollector { latest, registered, unregistered: BTreeMap::new() }
     }
 
-    /// The first published name is kept for an organisation the register does not list.
     fn saw_registered(&mut self, id: &RegisterId, published: Option<&str>) {
-        let entry = self.registered.entry(id.clone()).or_default();
-        if entry.is_none() {
-            *entry = published.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+        let published = published.map(str::trim).filter(|n| !n.is_empty());
+        match (self.registered.entry(id.clone()).or_default(), published) {
+            (slot @ None, Some(name)) => *slot = Some(name.to_owned()),
+            (Some(kept), Some(name)) => keep_first_sorted(kept, name),
+            _ => {}
         }
     }
 
     fn saw_unregistered(&mut self, folded: &str, published: &str) -> OrgKey {
         let key = unregistered_key(folded);
-        self.unregistered.entry(key.clone()).or_insert_with(|| published.trim().to_owned());
+        let published = published.trim();
+        match self.unregistered.get_mut(&key) {
+            Some(kept) => keep_first_sorted(kept, published),
+            None => {
+                self.unregistered.insert(key.clone(), published.to_owned());
+            }
+        }
         key
     }
 

@@ -12,7 +12,7 @@ use std::str::FromStr;
 use async_trait::async_trait;
 use lobbyscope_domain::RegisterId;
 use lobbyscope_store::{
-    FileWriter, ImportFile, LinkInputs, LinkedMention, Mention, MentionGroup, MentionRef, Organisation,
+    FileWriter, ImportFile, LinkInputs, LinkedMention, Mention, MentionGroup, MentionRef, OrgKey, Organisation,
     RegisteredName, Result, Stats, Store, StoreError,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -45,7 +45,11 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // Meeting ids are hashes, so index inserts land all over the b-trees; with the
+            // default 2 MB page cache a file's transaction spills and re-reads pages.
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -53,6 +57,11 @@ impl SqliteStore {
             .map_err(|e| open_err(e.to_string()))?;
         MIGRATOR.run(&pool).await.map_err(|e| open_err(format!("migrating the schema: {e}")))?;
         Ok(SqliteStore { pool })
+    }
+
+    /// Waits for every connection to finish and close (checkpointing the WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 
     /// The pool, for read paths (pages, exports) that are SQLite-specific by nature.
@@ -72,21 +81,37 @@ impl Store for SqliteStore {
         Ok(Box::new(write::SqliteWriter::new(tx, file.clone())))
     }
 
-    async fn link_inputs(&self) -> Result<LinkInputs> {
-        let mut registered = Vec::new();
+    async fn registered_names(&self) -> Result<Vec<RegisteredName>> {
         let rows = sqlx::query("SELECT register_id, name, acronym, snapshot_date FROM register_entries ORDER BY register_id, snapshot_date")
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?;
-        for r in rows {
-            registered.push(RegisteredName {
-                register_id: parse_id(r.get(0))?,
-                name: r.get(1),
-                acronym: r.get(2),
-                snapshot_date: r.get(3),
-            });
-        }
+        rows.into_iter()
+            .map(|r| {
+                Ok(RegisteredName { register_id: parse_id(r.get(0))?, name: r.get(1), acronym: r.get(2), snapshot_date: r.get(3) })
+            })
+            .collect()
+    }
 
+    async fn organisation(&self, key: &OrgKey) -> Result<Option<Organisation>> {
+        let row = sqlx::query("SELECT key, register_id, name, acronym FROM organisations WHERE key = ?")
+            .bind(&key.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        row.map(|r| {
+            Ok(Organisation {
+                key: OrgKey(r.get(0)),
+                register_id: r.get::<Option<String>, _>(1).map(parse_id).transpose()?,
+                name: r.get(2),
+                acronym: r.get(3),
+            })
+        })
+        .transpose()
+    }
+
+    async fn link_inputs(&self) -> Result<LinkInputs> {
+        let registered = self.registered_names().await?;
         let mut groups: Vec<MentionGroup> = Vec::new();
         let rows = sqlx::query("SELECT meeting_id, position, name, register_id FROM meeting_attendees ORDER BY meeting_id, position")
             .fetch_all(&self.pool)

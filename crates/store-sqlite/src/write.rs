@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use lobbyscope_domain::{Costs, Feedback, Initiative, Meeting, Provenance, Record, RegisterEntry};
-use lobbyscope_store::{FileWriter, ImportFile, Result, Stamped, WriteCounts};
+use lobbyscope_store::{FileWriter, ImportFile, MentionLink, Organisation, Result, Stamped, WriteCounts};
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 
 use crate::rows::{date, int, json, locator_json, person_key};
@@ -29,7 +29,7 @@ enum Lookup {
 
 /// Which records of a batch are new, which replace a stored version, which are already there.
 struct Plan<'a, T> {
-    insert: Vec<(&'a Provenance, &'a T)>,
+    insert: Vec<(&'a Provenance, T)>,
     /// Keys of stored versions to delete before inserting their replacement.
     replace: Vec<String>,
     counts: WriteCounts,
@@ -37,10 +37,10 @@ struct Plan<'a, T> {
 
 /// Sorts `items` (key, lookup value, provenance, record) against what is stored. `select` is a
 /// query prefix returning (key, content_hash) and ending in `IN (`.
-async fn plan<'a, T>(
+async fn plan<'a, T: Copy>(
     tx: &mut Transaction<'static, Sqlite>,
     select: &str,
-    items: Vec<(String, Lookup, &'a Provenance, &'a T)>,
+    items: Vec<(String, Lookup, &'a Provenance, T)>,
 ) -> Result<Plan<'a, T>> {
     let mut stored: HashMap<String, String> = HashMap::new();
     for chunk in items.chunks(MAX_BINDS) {
@@ -183,19 +183,20 @@ impl SqliteWriter {
         Ok(plan.counts)
     }
 
-    async fn write_meetings(&mut self, items: Vec<(&Provenance, &Meeting)>) -> Result<WriteCounts> {
+    async fn write_meetings(&mut self, items: Vec<(&Provenance, (&Meeting, &[Option<MentionLink>]))>) -> Result<WriteCounts> {
         // The identity is the content, so a stored meeting is never "updated": a changed
         // meeting is a new one. (Corrections upstream leave the old version; see ARCHITECTURE.md.)
+        // The provenance's content hash is the identity (`Meeting::identity`), already computed.
         let keyed = items
             .into_iter()
             .map(|(p, m)| {
-                let id = m.identity();
-                (id.clone(), Lookup::Text(id), p, m)
+                debug_assert_eq!(p.content_hash, m.0.identity());
+                (p.content_hash.clone(), Lookup::Text(p.content_hash.clone()), p, m)
             })
             .collect();
         let plan = plan(&mut self.tx, "SELECT id, content_hash FROM meetings WHERE id IN (", keyed).await?;
-        let rows: Vec<(String, &Provenance, &Meeting)> =
-            plan.insert.iter().map(|(p, m)| (m.identity(), *p, *m)).collect();
+        let rows: Vec<(String, &Provenance, &Meeting, &[Option<MentionLink>])> =
+            plan.insert.iter().map(|(p, (m, links))| (p.content_hash.clone(), *p, *m, *links)).collect();
         insert_rows(
             &mut self.tx,
             "INSERT INTO meetings (id, institution, date, cabinet, dg, dg_acronym, portfolio, location, subject, \
@@ -203,7 +204,7 @@ impl SqliteWriter {
             15,
             &rows,
             "",
-            |b, (id, p, m)| {
+            |b, (id, p, m, _)| {
                 b.push_bind(id.clone())
                     .push_bind(m.institution.as_str())
                     .push_bind(m.date.to_string())
@@ -225,7 +226,7 @@ impl SqliteWriter {
         let mut hosts = Vec::new();
         let mut procedures = Vec::new();
         let mut attendees = Vec::new();
-        for (id, _, m) in &rows {
+        for (id, _, m, links) in &rows {
             for (i, h) in m.hosts.iter().enumerate() {
                 let (key, kind) = person_key(m.institution, h);
                 people.push((key.clone(), kind, h.name.clone(), h.ep_id));
@@ -235,7 +236,8 @@ impl SqliteWriter {
                 procedures.push((id.clone(), r.as_str().to_owned()));
             }
             for (i, a) in m.attendees.iter().enumerate() {
-                attendees.push((id.clone(), i as i64, a.name.clone(), a.register_id.as_ref().map(|r| r.as_str().to_owned())));
+                let link = links.get(i).cloned().flatten();
+                attendees.push((id.clone(), i as i64, a.name.clone(), a.register_id.as_ref().map(|r| r.as_str().to_owned()), link));
             }
         }
         people.sort_by(|a, b| a.0.cmp(&b.0));
@@ -252,9 +254,17 @@ impl SqliteWriter {
             b.push_bind(r.0.clone()).push_bind(r.1.clone());
         })
         .await?;
-        insert_rows(&mut self.tx, "INSERT INTO meeting_attendees (meeting_id, position, name, register_id) ", 4, &attendees, "", |b, a| {
-            b.push_bind(a.0.clone()).push_bind(a.1).push_bind(a.2.clone()).push_bind(a.3.clone());
-        })
+        insert_rows(
+            &mut self.tx,
+            "INSERT INTO meeting_attendees (meeting_id, position, name, register_id, org_key, link_method) ",
+            6,
+            &attendees,
+            "",
+            |b, a| {
+                b.push_bind(a.0.clone()).push_bind(a.1).push_bind(a.2.clone()).push_bind(a.3.clone());
+                b.push_bind(a.4.as_ref().map(|l| l.org.0.clone())).push_bind(a.4.as_ref().map(|l| l.method.as_str()));
+            },
+        )
         .await?;
         Ok(plan.counts)
     }
@@ -323,8 +333,8 @@ impl SqliteWriter {
         Ok(plan.counts)
     }
 
-    async fn write_feedback(&mut self, items: Vec<(&Provenance, &Feedback)>) -> Result<WriteCounts> {
-        let keyed = items.into_iter().map(|(p, f)| (f.id.to_string(), Lookup::Int(f.id as i64), p, f)).collect();
+    async fn write_feedback(&mut self, items: Vec<(&Provenance, (&Feedback, &[Option<MentionLink>]))>) -> Result<WriteCounts> {
+        let keyed = items.into_iter().map(|(p, f)| (f.0.id.to_string(), Lookup::Int(f.0.id as i64), p, f)).collect();
         let plan = plan(&mut self.tx, "SELECT CAST(id AS TEXT), content_hash FROM feedback WHERE id IN (", keyed).await?;
         for key in &plan.replace {
             sqlx::query("DELETE FROM feedback WHERE id = ?")
@@ -336,12 +346,13 @@ impl SqliteWriter {
         insert_rows(
             &mut self.tx,
             "INSERT INTO feedback (id, publication_id, reference_initiative, date, language, user_type, country, \
-             company_size, organization, first_name, surname, register_id, text, attachments, \
+             company_size, organization, first_name, surname, register_id, text, attachments, org_key, link_method, \
              source, file, locator, imported_at, content_hash) ",
-            19,
+            21,
             &plan.insert,
             "",
-            |b, (p, f)| {
+            |b, (p, (f, links))| {
+                let link = links.first().cloned().flatten();
                 b.push_bind(f.id as i64)
                     .push_bind(int(f.publication_id))
                     .push_bind(f.reference_initiative.clone())
@@ -355,7 +366,9 @@ impl SqliteWriter {
                     .push_bind(f.surname.clone())
                     .push_bind(f.register_id.as_ref().map(|r| r.as_str().to_owned()))
                     .push_bind(f.text.clone())
-                    .push_bind(json(&f.attachments));
+                    .push_bind(json(&f.attachments))
+                    .push_bind(link.as_ref().map(|l| l.org.0.clone()))
+                    .push_bind(link.as_ref().map(|l| l.method.as_str()));
                 for c in prov_cols(p) {
                     b.push_bind(c);
                 }
@@ -366,16 +379,37 @@ impl SqliteWriter {
     }
 }
 
+impl SqliteWriter {
+    async fn write_organisations(&mut self, organisations: &[Organisation]) -> Result<()> {
+        insert_rows(
+            &mut self.tx,
+            "INSERT INTO organisations (key, register_id, name, acronym) ",
+            4,
+            organisations,
+            // The name that sorts first wins, whatever order files come in (lobbyscope-resolve).
+            " ON CONFLICT (key) DO UPDATE SET name = excluded.name, acronym = coalesce(excluded.acronym, organisations.acronym) \
+              WHERE excluded.name < organisations.name",
+            |b, o| {
+                b.push_bind(o.key.0.clone())
+                    .push_bind(o.register_id.as_ref().map(|id| id.as_str().to_owned()))
+                    .push_bind(o.name.clone())
+                    .push_bind(o.acronym.clone());
+            },
+        )
+        .await
+    }
+}
+
 #[async_trait]
 impl FileWriter for SqliteWriter {
-    async fn write(&mut self, batch: &[Stamped]) -> Result<WriteCounts> {
+    async fn write(&mut self, batch: &[Stamped], organisations: &[Organisation]) -> Result<WriteCounts> {
         let (mut register, mut meetings, mut initiatives, mut feedback) = (vec![], vec![], vec![], vec![]);
         for s in batch {
             match &s.record {
                 Record::Register(r) => register.push((&s.prov, r)),
-                Record::Meeting(m) => meetings.push((&s.prov, m)),
+                Record::Meeting(m) => meetings.push((&s.prov, (m, s.links.as_slice()))),
                 Record::Initiative(i) => initiatives.push((&s.prov, i)),
-                Record::Feedback(f) => feedback.push((&s.prov, f)),
+                Record::Feedback(f) => feedback.push((&s.prov, (f, s.links.as_slice()))),
             }
         }
         let mut counts = WriteCounts::default();
@@ -391,6 +425,7 @@ impl FileWriter for SqliteWriter {
         if !feedback.is_empty() {
             counts += self.write_feedback(feedback).await?;
         }
+        self.write_organisations(organisations).await?;
         Ok(counts)
     }
 

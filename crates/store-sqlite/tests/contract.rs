@@ -25,6 +25,7 @@ contract_tests!(
     uncommitted_files_leave_nothing,
     duplicates_within_a_batch_count_once,
     links_round_trip,
+    links_written_with_records,
 );
 
 #[tokio::test]

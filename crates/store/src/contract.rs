@@ -9,7 +9,7 @@ use lobbyscope_domain::{
     Publication, Record, RegisterEntry, RegisterId, SourceKind,
 };
 
-use crate::{ImportFile, LinkMethod, LinkedMention, MentionRef, OrgKey, Organisation, Stamped, Store, WriteCounts};
+use crate::{ImportFile, LinkMethod, LinkedMention, MentionLink, MentionRef, OrgKey, Organisation, Stamped, Store, WriteCounts};
 
 fn id(s: &str) -> RegisterId {
     RegisterId::parse(s).expect("valid test id")
@@ -33,6 +33,7 @@ fn stamp(record: Record, source: SourceKind, n: u32) -> Stamped {
             content_hash: record.content_hash(),
         },
         record,
+        links: vec![],
     }
 }
 
@@ -168,7 +169,7 @@ fn all_records() -> Vec<Stamped> {
 
 async fn write_all(store: &dyn Store, records: &[Stamped]) -> WriteCounts {
     let mut w = store.begin(&file("all", SourceKind::RegisterXml)).await.expect("begin");
-    let counts = w.write(records).await.expect("write");
+    let counts = w.write(records, &[]).await.expect("write");
     w.commit().await.expect("commit");
     counts
 }
@@ -212,7 +213,7 @@ pub async fn changed_records_are_updated(store: &dyn Store) {
 pub async fn uncommitted_files_leave_nothing(store: &dyn Store) {
     {
         let mut w = store.begin(&file("dropped", SourceKind::EpMeetingsCsv)).await.expect("begin");
-        w.write(&all_records()).await.expect("write");
+        w.write(&all_records(), &[]).await.expect("write");
     }
     let stats = store.stats().await.expect("stats");
     assert_eq!(stats, crate::Stats::default());
@@ -272,4 +273,50 @@ pub async fn links_round_trip(store: &dyn Store) {
     let stats = store.stats().await.expect("stats");
     assert_eq!((stats.organisations, stats.registered_organisations), (1, 1));
     assert!(matches!(mentions[0].at, MentionRef::Attendee { .. }));
+}
+
+/// Links given at write time are stored with the mentions: a full pass that finds the same
+/// links changes nothing. An organisation met again under a name that sorts first takes it.
+pub async fn links_written_with_records(store: &dyn Store) {
+    let ngo = OrgKey("n:some-unregistered-ngo".into());
+    let isoc = OrgKey("953701819437-32".into());
+    let link = |org: &OrgKey, method| Some(MentionLink { org: org.clone(), method });
+    let mut meeting = stamp(Record::Meeting(parliament_meeting()), SourceKind::EpMeetingsCsv, 2);
+    meeting.links = vec![link(&isoc, LinkMethod::ExactName), link(&ngo, LinkMethod::Unmatched)];
+    let orgs = [
+        Organisation { key: isoc.clone(), register_id: Some(id("953701819437-32")), name: "Internet Society (ISOC)".into(), acronym: Some("ISOC".into()) },
+        Organisation { key: ngo.clone(), register_id: None, name: "Some Unregistered NGO".into(), acronym: None },
+    ];
+    let mut w = store.begin(&file("ep", SourceKind::EpMeetingsCsv)).await.expect("begin");
+    w.write(&[meeting], &orgs).await.expect("write");
+    w.commit().await.expect("commit");
+    assert_eq!(store.stats().await.expect("stats").organisations, 2);
+
+    let mut other = parliament_meeting();
+    other.date = date("2021-01-01");
+    other.attendees.truncate(1);
+    other.attendees[0].name = Some("SOME unregistered NGO".into());
+    let mut second = stamp(Record::Meeting(other), SourceKind::EpMeetingsCsv, 3);
+    second.links = vec![link(&ngo, LinkMethod::Unmatched)];
+    let renamed = Organisation { name: "SOME unregistered NGO".into(), ..orgs[1].clone() };
+    let mut w = store.begin(&file("ep2", SourceKind::EpMeetingsCsv)).await.expect("begin");
+    w.write(&[second], &[renamed.clone()]).await.expect("write");
+    w.commit().await.expect("commit");
+    assert_eq!(store.organisation(&ngo).await.expect("read"), Some(renamed.clone()), "'SOME' sorts before 'Some'");
+    assert_eq!(store.organisation(&isoc).await.expect("read"), Some(orgs[0].clone()));
+    assert_eq!(store.organisation(&OrgKey("n:nobody".into())).await.expect("read"), None);
+
+    let inputs = store.link_inputs().await.expect("link inputs");
+    let links: Vec<LinkedMention> = inputs
+        .groups
+        .iter()
+        .flat_map(|g| g.mentions.iter())
+        .map(|m| {
+            let org = if m.name.as_deref().is_some_and(|n| n.starts_with("Internet")) { isoc.clone() } else { ngo.clone() };
+            let method = if org == isoc { LinkMethod::ExactName } else { LinkMethod::Unmatched };
+            LinkedMention { at: m.at.clone(), org, method }
+        })
+        .collect();
+    assert_eq!(links.len(), 3);
+    assert_eq!(store.apply_links(&links, &[orgs[0].clone(), renamed]).await.expect("apply"), 0);
 }

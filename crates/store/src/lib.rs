@@ -37,11 +37,22 @@ pub struct ImportFile {
     pub imported_at: String,
 }
 
-/// A record ready to store: its content and where it came from.
+/// A record ready to store: its content, where it came from, and the organisations its
+/// mentions were linked to when it was read.
 #[derive(Debug, Clone)]
 pub struct Stamped {
     pub prov: Provenance,
     pub record: Record,
+    /// One entry per organisation mention, in order: a meeting's attendees, or a response's
+    /// author. `None` (or a short list) leaves a mention unlinked until the next full linking.
+    pub links: Vec<Option<MentionLink>>,
+}
+
+/// The organisation a mention was linked to, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MentionLink {
+    pub org: OrgKey,
+    pub method: LinkMethod,
 }
 
 /// What writing a batch did.
@@ -90,20 +101,29 @@ pub trait Store: Send + Sync {
     /// at [`FileWriter::commit`] and not before; dropping the writer discards it all.
     async fn begin(&self, file: &ImportFile) -> Result<Box<dyn FileWriter>>;
 
-    /// Everything the linker needs: registered names and every organisation mention.
+    /// Every name in the stored register snapshots.
+    async fn registered_names(&self) -> Result<Vec<RegisteredName>>;
+
+    /// Everything a full linking pass needs: registered names and every organisation mention.
     async fn link_inputs(&self) -> Result<LinkInputs>;
 
-    /// Stores the linker's verdicts and the organisation list derived from them, in one
-    /// transaction. Returns how many mentions changed their link.
+    /// Stores a full linking pass: every mention's link, and the complete organisation list
+    /// (organisations not in it are removed), in one transaction. Returns how many mentions
+    /// changed their link.
     async fn apply_links(&self, links: &[LinkedMention], organisations: &[Organisation]) -> Result<u64>;
 
     async fn stats(&self) -> Result<Stats>;
+
+    async fn organisation(&self, key: &OrgKey) -> Result<Option<Organisation>>;
 }
 
 /// Writes the records of one file inside one transaction.
 #[async_trait]
 pub trait FileWriter: Send {
     /// Writes a batch; records already stored with the same content are left untouched.
-    async fn write(&mut self, batch: &[Stamped]) -> Result<WriteCounts>;
+    /// `organisations` are those the batch's links point at: added when new; an existing one
+    /// takes the new name only when it sorts first, so the name kept does not depend on the
+    /// order files arrive in (see `lobbyscope-resolve`).
+    async fn write(&mut self, batch: &[Stamped], organisations: &[Organisation]) -> Result<WriteCounts>;
     async fn commit(self: Box<Self>) -> Result<()>;
 }
