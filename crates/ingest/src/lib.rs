@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use chrono::{SecondsFormat, Utc};
 use std::collections::HashMap;
 
-use lobbyscope_domain::{Provenance, Record, SourceKind, Sourced};
+use lobbyscope_domain::{Meeting, Provenance, Record, SourceKind, Sourced};
 use lobbyscope_resolve::Linker;
 use lobbyscope_sources::{Parsed, Rejection, SourceError};
 use lobbyscope_store::{
@@ -27,7 +27,7 @@ use tokio::sync::mpsc;
 
 /// Records per store write: large enough for multi-row INSERTs to pay, small enough to keep
 /// memory flat on the 117 MB register export.
-pub const BATCH: usize = 1000;
+pub const BATCH: usize = 2000;
 
 /// How many rejections a report keeps with their reasons; the rest are only counted.
 pub const REPORTED_REJECTIONS: usize = 20;
@@ -182,7 +182,7 @@ fn mentions(s: &Stamped) -> Vec<Mention> {
             .iter()
             .enumerate()
             .map(|(i, a)| Mention {
-                at: MentionRef::Attendee { meeting_id: s.prov.content_hash.clone(), position: i as u32 },
+                at: MentionRef::Attendee { meeting_id: Meeting::identity_from_hash(&s.prov.content_hash), position: i as u32 },
                 name: a.name.clone(),
                 register_id: a.register_id.clone(),
             })
@@ -254,7 +254,7 @@ pub async fn import_file(
         imported_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
     };
 
-    let (tx, mut rx) = mpsc::channel::<Chunk>(4);
+    let (tx, mut rx) = mpsc::channel::<Chunk>(2);
     let kind = opened.kind;
     let parser = tokio::task::spawn_blocking(move || {
         let records = match lobbyscope_sources::parse(kind, opened.input) {

@@ -1,3 +1,6 @@
+-- Tables keyed by text use WITHOUT ROWID: one b-tree per table instead of a rowid table plus a
+-- unique index, which halves the work of bulk imports.
+--
 -- Every record keeps its provenance: source kind, file, locator (JSON), first import time and
 -- content hash. Dates are ISO 8601 text so that they sort and compare as text.
 
@@ -38,17 +41,17 @@ CREATE TABLE register_entries (
     imported_at              TEXT NOT NULL,
     content_hash             TEXT NOT NULL,
     PRIMARY KEY (register_id, snapshot_date)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE people (
     key    TEXT PRIMARY KEY,          -- 'mep:<EP id>' or 'ec:<folded name>'
     kind   TEXT NOT NULL,             -- 'mep' | 'commission'
     name   TEXT NOT NULL,
     ep_id  INTEGER
-);
+) WITHOUT ROWID;
 
 CREATE TABLE meetings (
-    id             TEXT PRIMARY KEY,  -- derived from content: the sources give none
+    id             TEXT PRIMARY KEY,  -- Meeting::identity(): derived from content, the sources give none
     institution    TEXT NOT NULL,
     date           TEXT NOT NULL,
     cabinet        TEXT,
@@ -63,7 +66,7 @@ CREATE TABLE meetings (
     locator        TEXT NOT NULL,
     imported_at    TEXT NOT NULL,
     content_hash   TEXT NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX meetings_by_date ON meetings (date);
 
 CREATE TABLE meeting_hosts (
@@ -73,14 +76,14 @@ CREATE TABLE meeting_hosts (
     name        TEXT NOT NULL,
     role        TEXT,
     PRIMARY KEY (meeting_id, position)
-);
+) WITHOUT ROWID;
 CREATE INDEX meeting_hosts_by_person ON meeting_hosts (person_key);
 
 CREATE TABLE meeting_procedures (
     meeting_id  TEXT NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
     reference   TEXT NOT NULL,
     PRIMARY KEY (meeting_id, reference)
-);
+) WITHOUT ROWID;
 CREATE INDEX meeting_procedures_by_reference ON meeting_procedures (reference);
 
 CREATE TABLE meeting_attendees (
@@ -91,7 +94,7 @@ CREATE TABLE meeting_attendees (
     org_key      TEXT,      -- set by the linker
     link_method  TEXT,      -- how the linker chose org_key
     PRIMARY KEY (meeting_id, position)
-);
+) WITHOUT ROWID;
 CREATE INDEX meeting_attendees_by_org ON meeting_attendees (org_key);
 
 CREATE TABLE initiatives (
@@ -157,4 +160,4 @@ CREATE TABLE organisations (
     register_id  TEXT UNIQUE,
     name         TEXT NOT NULL,
     acronym      TEXT
-);
+) WITHOUT ROWID;

@@ -186,17 +186,18 @@ impl SqliteWriter {
     async fn write_meetings(&mut self, items: Vec<(&Provenance, (&Meeting, &[Option<MentionLink>]))>) -> Result<WriteCounts> {
         // The identity is the content, so a stored meeting is never "updated": a changed
         // meeting is a new one. (Corrections upstream leave the old version; see ARCHITECTURE.md.)
-        // The provenance's content hash is the identity (`Meeting::identity`), already computed.
+        // The identity derives from the content hash the provenance already holds.
         let keyed = items
             .into_iter()
             .map(|(p, m)| {
-                debug_assert_eq!(p.content_hash, m.0.identity());
-                (p.content_hash.clone(), Lookup::Text(p.content_hash.clone()), p, m)
+                let id = Meeting::identity_from_hash(&p.content_hash);
+                debug_assert_eq!(id, m.0.identity());
+                (id.clone(), Lookup::Text(id), p, m)
             })
             .collect();
         let plan = plan(&mut self.tx, "SELECT id, content_hash FROM meetings WHERE id IN (", keyed).await?;
         let rows: Vec<(String, &Provenance, &Meeting, &[Option<MentionLink>])> =
-            plan.insert.iter().map(|(p, (m, links))| (p.content_hash.clone(), *p, *m, *links)).collect();
+            plan.insert.iter().map(|(p, (m, links))| (Meeting::identity_from_hash(&p.content_hash), *p, *m, *links)).collect();
         insert_rows(
             &mut self.tx,
             "INSERT INTO meetings (id, institution, date, cabinet, dg, dg_acronym, portfolio, location, subject, \
