@@ -37,7 +37,8 @@ const MEETING: &str = "meeting";
 
 pub(crate) fn parse(input: Input) -> Result<Records, SourceError> {
     let reader = Reader::from_reader(LineCounting { inner: input, newlines: 0 });
-    Ok(Box::new(Meetings { reader, buf: Vec::new(), depth: 0, seen_root: false, index: 0, done: false }))
+    let mut meetings = Meetings { reader, buf: Vec::new(), depth: 0, seen_root: false, index: 0 };
+    Ok(crate::stream(move || meetings.next_meeting()))
 }
 
 /// Counts the line breaks the XML reader has consumed, so every element's line is known without
@@ -82,7 +83,6 @@ struct Meetings {
     seen_root: bool,
     /// `<meeting>` elements started so far.
     index: u64,
-    done: bool,
 }
 
 /// A meeting being read: its fields as (once-decoded) text.
@@ -366,27 +366,6 @@ impl Meetings {
         match draft.published().into_meeting() {
             Ok(meeting) => Parsed::Record(Sourced { locator, record: Record::Meeting(meeting) }),
             Err(reason) => Parsed::Rejected(Rejection { locator, reason }),
-        }
-    }
-}
-
-impl Iterator for Meetings {
-    type Item = Result<Parsed, SourceError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.next_meeting() {
-            Ok(Some(parsed)) => Some(Ok(parsed)),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
         }
     }
 }

@@ -56,7 +56,8 @@ pub(crate) fn parse(input: Input) -> Result<Records, SourceError> {
     let line = start_line(&reader, &header, 1);
     let index =
         column_index(&header).map_err(|reason| SourceError::Malformed { locator: Locator::Line(line), reason })?;
-    Ok(Box::new(Rows { reader, index, width: header.len(), record: ByteRecord::new(), done: false }))
+    let mut rows = Rows { reader, index, width: header.len(), record: ByteRecord::new() };
+    Ok(crate::stream(move || rows.next_row()))
 }
 
 /// Where each official column sits in this file's header.
@@ -134,35 +135,21 @@ struct Rows {
     index: [usize; 8],
     width: usize,
     record: ByteRecord,
-    done: bool,
 }
 
-impl Iterator for Rows {
-    type Item = Result<Parsed, SourceError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
+impl Rows {
+    fn next_row(&mut self) -> Result<Option<Parsed>, SourceError> {
         loop {
             let not_before = self.reader.position().line();
-            match self.reader.read_byte_record(&mut self.record) {
-                Ok(true) => {}
-                Ok(false) => {
-                    self.done = true;
-                    return None;
-                }
-                Err(e) => {
-                    self.done = true;
-                    return Some(Err(csv_error(e)));
-                }
+            if !self.reader.read_byte_record(&mut self.record).map_err(csv_error)? {
+                return Ok(None);
             }
             // A blank CRLF line is a record of one field "\r"; csv itself skips blank LF lines.
             if self.record.len() == 1 && self.record[0].trim_ascii().is_empty() {
                 continue;
             }
             let locator = Locator::Line(start_line(&self.reader, &self.record, not_before));
-            return Some(Ok(match row(&self.record, &self.index, self.width) {
+            return Ok(Some(match row(&self.record, &self.index, self.width) {
                 Ok(meeting) => Parsed::Record(Sourced { locator, record: Record::Meeting(meeting) }),
                 Err(reason) => Parsed::Rejected(Rejection { locator, reason }),
             }));

@@ -52,6 +52,23 @@ pub type Records = Box<dyn Iterator<Item = Result<Parsed, SourceError>> + Send>;
 /// The bytes of a file, decompressed when it was gzip.
 pub type Input = Box<dyn BufRead + Send>;
 
+/// A stream of items pulled from `next`, which returns `Ok(None)` at the end of the file. A
+/// file-level error is yielded once and ends the stream.
+pub(crate) fn stream<F>(mut next: F) -> Records
+where
+    F: FnMut() -> Result<Option<Parsed>, SourceError> + Send + 'static,
+{
+    let mut done = false;
+    Box::new(std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let item = next().transpose();
+        done = !matches!(item, Some(Ok(_)));
+        item
+    }))
+}
+
 /// Parses `input`, already known to be of `kind`.
 pub fn parse(kind: SourceKind, input: Input) -> Result<Records, SourceError> {
     match kind {

@@ -39,7 +39,8 @@ pub(crate) fn parse(input: Input) -> Result<Records, SourceError> {
     // A lone `&` comes through as text, so it can reject its record instead of the whole file.
     config.allow_dangling_amp = true;
     config.check_end_names = true;
-    Ok(Box::new(RegisterXml { xml, buf: Vec::with_capacity(64 * 1024), state: State::default(), done: false }))
+    let mut parser = RegisterXml { xml, buf: Vec::with_capacity(64 * 1024), state: State::default() };
+    Ok(crate::stream(move || parser.advance()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -290,28 +291,6 @@ struct RegisterXml {
     xml: Reader<LineCounting>,
     buf: Vec<u8>,
     state: State,
-    done: bool,
-}
-
-impl Iterator for RegisterXml {
-    type Item = Result<Parsed, SourceError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.advance() {
-            Ok(Some(parsed)) => Some(Ok(parsed)),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
-        }
-    }
 }
 
 impl RegisterXml {
