@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use lobbyscope_ingest::Quiet;
 use lobbyscope_sources::Parsed;
 use lobbyscope_store_sqlite::SqliteStore;

@@ -5,7 +5,7 @@ mod report;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use lobbyscope_store::Store;
 use lobbyscope_store_sqlite::SqliteStore;
@@ -66,12 +66,10 @@ fn data_dir() -> Result<PathBuf> {
 }
 
 fn demo_dir(given: Option<PathBuf>) -> PathBuf {
-    given
-        .or_else(|| std::env::var_os("LOBBYSCOPE_DEMO_DIR").map(PathBuf::from))
-        .unwrap_or_else(|| {
-            let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo");
-            bundled.canonicalize().unwrap_or(bundled)
-        })
+    given.or_else(|| std::env::var_os("LOBBYSCOPE_DEMO_DIR").map(PathBuf::from)).unwrap_or_else(|| {
+        let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo");
+        bundled.canonicalize().unwrap_or(bundled)
+    })
 }
 
 #[tokio::main]

@@ -52,7 +52,10 @@ pub async fn run_import(store: &dyn Store, paths: &[PathBuf], quiet: bool) -> Re
         println!("{skipped} file(s) in the folders were of no known source and were skipped.");
     }
     if report.full_relink {
-        println!("The register changed: every organisation mention was linked again ({} link(s) changed).", report.relinked);
+        println!(
+            "The register changed: every organisation mention was linked again ({} link(s) changed).",
+            report.relinked
+        );
     }
     Ok(report)
 }

@@ -8,12 +8,7 @@ fn repo(rel: &str) -> PathBuf {
 }
 
 fn lobbyscope(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lobbyscope"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_lobbyscope")).arg("--db").arg(db).args(args).output().expect("the binary runs")
 }
 
 fn text(b: &[u8]) -> String {
@@ -36,8 +31,15 @@ fn import_reports_per_file_and_stats_json_has_the_documented_keys() {
     assert!(out.status.success());
     let stats: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     for key in [
-        "organisations", "registered_organisations", "register_snapshots", "meetings", "commission_meetings",
-        "parliament_meetings", "initiatives", "consultation_responses", "people",
+        "organisations",
+        "registered_organisations",
+        "register_snapshots",
+        "meetings",
+        "commission_meetings",
+        "parliament_meetings",
+        "initiatives",
+        "consultation_responses",
+        "people",
     ] {
         assert!(stats[key].is_i64(), "{key} missing or not an integer in {stats}");
     }

@@ -6,8 +6,7 @@ use serde::{Deserialize, Serialize};
 
 static REGISTER_ID: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|[^0-9])([0-9]{8,12}-[0-9]{2})(?:$|[^0-9])").unwrap());
-static PROCEDURE_REF: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b([0-9]{4}/[0-9]{4}\([A-Z]{3}\))").unwrap());
+static PROCEDURE_REF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b([0-9]{4}/[0-9]{4}\([A-Z]{3}\))").unwrap());
 
 /// A Transparency Register identification code, `\d{8,12}-\d{2}`.
 ///

@@ -10,5 +10,5 @@ mod records;
 
 pub use ids::{ProcedureRef, RegisterId};
 pub use names::{fold_name, fold_words, parenthetical_acronym, strip_legal_forms};
-pub use provenance::{content_hash, hex, Locator, Provenance, SourceKind, Sourced};
+pub use provenance::{Locator, Provenance, SourceKind, Sourced, content_hash, hex};
 pub use records::*;

@@ -1,7 +1,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use crate::{content_hash, ProcedureRef, RegisterId};
+use crate::{ProcedureRef, RegisterId, content_hash};
 
 // ---------------------------------------------------------------------------------------------
 // Transparency Register

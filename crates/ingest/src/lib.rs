@@ -129,7 +129,11 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<Job>, IngestError> {
 }
 
 /// Imports files and folders, then links organisations.
-pub async fn import_paths(store: &dyn Store, paths: &[PathBuf], progress: &dyn Progress) -> Result<ImportReport, IngestError> {
+pub async fn import_paths(
+    store: &dyn Store,
+    paths: &[PathBuf],
+    progress: &dyn Progress,
+) -> Result<ImportReport, IngestError> {
     let mut report = ImportReport::default();
     let linker = Linker::new(&store.registered_names().await?);
     for job in expand(paths)? {
@@ -182,7 +186,10 @@ fn mentions(s: &Stamped) -> Vec<Mention> {
             .iter()
             .enumerate()
             .map(|(i, a)| Mention {
-                at: MentionRef::Attendee { meeting_id: Meeting::identity_from_hash(&s.prov.content_hash), position: i as u32 },
+                at: MentionRef::Attendee {
+                    meeting_id: Meeting::identity_from_hash(&s.prov.content_hash),
+                    position: i as u32,
+                },
                 name: a.name.clone(),
                 register_id: a.register_id.clone(),
             })
@@ -275,7 +282,10 @@ pub async fn import_file(
                 }
             }
             if batch.len() + rejected.len() >= BATCH {
-                let full = Chunk::Batch(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)), std::mem::take(&mut rejected));
+                let full = Chunk::Batch(
+                    std::mem::replace(&mut batch, Vec::with_capacity(BATCH)),
+                    std::mem::take(&mut rejected),
+                );
                 if tx.blocking_send(full).is_err() {
                     return; // the writer gave up
                 }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use lobbyscope_ingest::{import_paths, ImportReport, Quiet};
+use lobbyscope_ingest::{ImportReport, Quiet, import_paths};
 use lobbyscope_store::Store;
 use lobbyscope_store_sqlite::SqliteStore;
 use sqlx::Row;
@@ -35,8 +35,16 @@ async fn dump(store: &SqliteStore) -> Vec<String> {
 async fn dump_except(store: &SqliteStore, skip: &[&str]) -> Vec<String> {
     use sqlx::Column;
     let tables = [
-        "register_entries", "people", "meetings", "meeting_hosts", "meeting_procedures", "meeting_attendees",
-        "initiatives", "publications", "feedback", "organisations",
+        "register_entries",
+        "people",
+        "meetings",
+        "meeting_hosts",
+        "meeting_procedures",
+        "meeting_attendees",
+        "initiatives",
+        "publications",
+        "feedback",
+        "organisations",
     ];
     let mut out = Vec::new();
     for t in tables {
@@ -95,12 +103,11 @@ async fn the_demo_imports_completely_with_its_known_records() {
     assert!(stats.organisations > stats.registered_organisations, "unregistered attendees are kept: {stats:?}");
 
     // The Internet Society's register entry and its Commission meeting of 30 June 2022.
-    let (name, country): (String, String) = sqlx::query_as(
-        "SELECT name, head_office_country FROM register_entries WHERE register_id = '953701819437-32'",
-    )
-    .fetch_one(store.pool())
-    .await
-    .unwrap();
+    let (name, country): (String, String) =
+        sqlx::query_as("SELECT name, head_office_country FROM register_entries WHERE register_id = '953701819437-32'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
     assert_eq!((name.as_str(), country.as_str()), ("Internet Society (ISOC)", "UNITED STATES"));
     let meeting: (String, String, String) = sqlx::query_as(
         "SELECT m.id, m.cabinet, m.subject FROM meetings m JOIN meeting_attendees a ON a.meeting_id = m.id
@@ -124,9 +131,15 @@ async fn the_demo_imports_completely_with_its_known_records() {
 
     // EP meetings name the Internet Society without an ID: linked by name and by acronym.
     let isoc = "953701819437-32".to_string();
-    assert_eq!(link_of(&store, "BREYER Patrick", "2020-11-10", "Internet Society (ISOC)").await, (isoc.clone(), "exact_name".into()));
+    assert_eq!(
+        link_of(&store, "BREYER Patrick", "2020-11-10", "Internet Society (ISOC)").await,
+        (isoc.clone(), "exact_name".into())
+    );
     assert_eq!(link_of(&store, "SIPPEL Birgit", "2020-10-21", "ISOC").await, (isoc.clone(), "acronym".into()));
-    assert_eq!(link_of(&store, "ANDRESEN Rasmus", "2020-02-18", "Internet Society(ISOC)").await, (isoc, "register_id".into()));
+    assert_eq!(
+        link_of(&store, "ANDRESEN Rasmus", "2020-02-18", "Internet Society(ISOC)").await,
+        (isoc, "register_id".into())
+    );
     // A similar but different name is not guessed.
     let (key, method) = link_of(&store, "BREYER Patrick", "2021-07-08", "Internet Society Germany").await;
     assert_eq!((key.as_str(), method.as_str()), ("n:internet-society-germany", "unmatched"));
@@ -164,7 +177,10 @@ async fn links_do_not_depend_on_the_order_files_arrive_in() {
     let (_b, meetings_first) = fresh().await;
     import(&meetings_first, &[repo(EP_SUBSET)]).await;
     import(&meetings_first, &[repo(REGISTER_SUBSET)]).await;
-    assert_eq!(dump_except(&register_first, &["imported_at"]).await, dump_except(&meetings_first, &["imported_at"]).await);
+    assert_eq!(
+        dump_except(&register_first, &["imported_at"]).await,
+        dump_except(&meetings_first, &["imported_at"]).await
+    );
 }
 
 #[tokio::test]
@@ -191,7 +207,7 @@ async fn unknown_files_fail_when_named_and_are_skipped_in_folders() {
     std::fs::write(&notes, "just some notes\n").unwrap();
     std::fs::copy(repo(EP_SUBSET), dir.path().join("meetings.csv")).unwrap();
 
-    let report = import(&store, &[notes.clone()]).await;
+    let report = import(&store, std::slice::from_ref(&notes)).await;
     assert!(report.files[0].failure.as_deref().unwrap().contains("not a file of any known source"));
 
     let report = import(&store, &[dir.path().to_owned()]).await;
@@ -261,8 +277,8 @@ async fn meeting_files_give_the_same_store_in_either_order() {
 
     let (_x, ab) = fresh().await;
     import(&ab, &[repo(REGISTER_SUBSET)]).await;
-    import(&ab, &[a.clone()]).await;
-    import(&ab, &[b.clone()]).await;
+    import(&ab, std::slice::from_ref(&a)).await;
+    import(&ab, std::slice::from_ref(&b)).await;
     let (_y, ba) = fresh().await;
     import(&ba, &[repo(REGISTER_SUBSET)]).await;
     import(&ba, &[b]).await;

@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use lobbyscope_domain::{fold_name, fold_words, parenthetical_acronym, strip_legal_forms, RegisterId};
+use lobbyscope_domain::{RegisterId, fold_name, fold_words, parenthetical_acronym, strip_legal_forms};
 use lobbyscope_store::{
     LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, OrgKey, Organisation, RegisteredName,
 };
@@ -125,8 +125,10 @@ impl Linker {
         for group in groups {
             let mentions = &group.mentions;
             // Each name is folded once; re-joined names reuse these folds.
-            let words: Vec<Option<String>> =
-                mentions.iter().map(|m| m.name.as_deref().filter(|_| m.register_id.is_none()).map(fold_words)).collect();
+            let words: Vec<Option<String>> = mentions
+                .iter()
+                .map(|m| m.name.as_deref().filter(|_| m.register_id.is_none()).map(fold_words))
+                .collect();
             let mut i = 0;
             while i < mentions.len() {
                 let m = &mentions[i];
@@ -148,16 +150,17 @@ impl Linker {
                     continue;
                 }
                 let lookup = index.lookup(folded);
-                if !matches!(lookup, Lookup::One(..)) {
-                    if let Some((end, id)) = joined_match(index, &words[i..]) {
-                        let joined = mentions[i..i + end].iter().filter_map(|m| m.name.as_deref()).collect::<Vec<_>>().join(", ");
-                        orgs.saw_registered(id, Some(&joined));
-                        for piece in &mentions[i..i + end] {
-                            links.push(link(piece, registered_key(id), LinkMethod::JoinedName));
-                        }
-                        i += end;
-                        continue;
+                if !matches!(lookup, Lookup::One(..))
+                    && let Some((end, id)) = joined_match(index, &words[i..])
+                {
+                    let joined =
+                        mentions[i..i + end].iter().filter_map(|m| m.name.as_deref()).collect::<Vec<_>>().join(", ");
+                    orgs.saw_registered(id, Some(&joined));
+                    for piece in &mentions[i..i + end] {
+                        links.push(link(piece, registered_key(id), LinkMethod::JoinedName));
                     }
+                    i += end;
+                    continue;
                 }
                 let (org, method) = match lookup {
                     Lookup::One(id, method) => {
@@ -209,7 +212,8 @@ fn keep_first_sorted(slot: &mut String, candidate: &str) {
 
 impl<'a> OrgCollector<'a> {
     fn new(latest: &'a HashMap<RegisterId, (String, String, Option<String>)>, all_registered: bool) -> Self {
-        let registered = if all_registered { latest.keys().map(|id| (id.clone(), None)).collect() } else { BTreeMap::new() };
+        let registered =
+            if all_registered { latest.keys().map(|id| (id.clone(), None)).collect() } else { BTreeMap::new() };
         OrgCollector { latest, registered, unregistered: BTreeMap::new() }
     }
 

@@ -33,7 +33,12 @@ fn registry() -> Vec<RegisteredName> {
     vec![
         reg("953701819437-32", "Internet Society (ISOC)", None, "2018-10-25"),
         reg("3978240953-79", "BUSINESSEUROPE", None, "2018-10-25"),
-        reg("12345678901-11", "Council of European Employers of the Metal, Engineering and Technology-based Industries", Some("CEEMET"), "2018-10-25"),
+        reg(
+            "12345678901-11",
+            "Council of European Employers of the Metal, Engineering and Technology-based Industries",
+            Some("CEEMET"),
+            "2018-10-25",
+        ),
         reg("11111111111-11", "Acme SA", None, "2018-10-25"),
         reg("22222222222-22", "ACME GmbH", None, "2018-10-25"),
         reg("33333333333-33", "Old Name", None, "2017-01-01"),
@@ -49,7 +54,10 @@ fn methods(r: &Resolution) -> Vec<(String, LinkMethod)> {
 fn internet_society_is_found_by_name_base_name_and_acronym() {
     let inputs = LinkInputs {
         registered: registry(),
-        groups: vec![group("m", &[(Some("Internet Society (ISOC)"), None), (Some("internet society"), None), (Some("ISOC"), None)])],
+        groups: vec![group(
+            "m",
+            &[(Some("Internet Society (ISOC)"), None), (Some("internet society"), None), (Some("ISOC"), None)],
+        )],
     };
     let r = resolve(&inputs);
     assert_eq!(
@@ -112,7 +120,14 @@ fn a_name_of_several_registered_organisations_is_not_guessed() {
 fn organisations_take_the_newest_register_name_or_the_published_one() {
     let inputs = LinkInputs {
         registered: registry(),
-        groups: vec![group("m", &[(Some("Unlisted Org"), Some("99999999999-99")), (None, Some("88888888888-88")), (Some("  Some NGO "), None)])],
+        groups: vec![group(
+            "m",
+            &[
+                (Some("Unlisted Org"), Some("99999999999-99")),
+                (None, Some("88888888888-88")),
+                (Some("  Some NGO "), None),
+            ],
+        )],
     };
     let r = resolve(&inputs);
     let name = |k: &str| r.organisations.iter().find(|o| o.key.0 == k).map(|o| o.name.clone());

@@ -26,11 +26,8 @@ pub fn open_path(path: &Path) -> Result<Opened, SourceError> {
     let mut magic = Vec::with_capacity(2);
     (&mut file).take(2).read_to_end(&mut magic)?;
     let rest = Cursor::new(magic.clone()).chain(file);
-    let mut reader: Box<dyn Read + Send> = if magic == [0x1f, 0x8b] {
-        Box::new(MultiGzDecoder::new(rest))
-    } else {
-        Box::new(rest)
-    };
+    let mut reader: Box<dyn Read + Send> =
+        if magic == [0x1f, 0x8b] { Box::new(MultiGzDecoder::new(rest)) } else { Box::new(rest) };
     let mut head = Vec::with_capacity(SNIFF_LEN);
     if let Err(e) = (&mut reader).take(SNIFF_LEN as u64).read_to_end(&mut head) {
         // A gzip stream cut short fails here already when the file is small.
@@ -115,11 +112,17 @@ mod tests {
     fn recognises_each_layout_by_content() {
         let register = "<?xml version='1.1' encoding='UTF-8'?>\n<!-- c --><ListOfIRPublicDetail xmlns=\"x\">";
         assert_eq!(detect(register.as_bytes()), Some(SourceKind::RegisterXml));
-        assert_eq!(detect(b"<?xml version=\"1.0\"?><meetings><meeting><date>"), Some(SourceKind::CommissionMeetingsXml));
+        assert_eq!(
+            detect(b"<?xml version=\"1.0\"?><meetings><meeting><date>"),
+            Some(SourceKind::CommissionMeetingsXml)
+        );
         assert_eq!(detect(b"PK\x03\x04rest"), Some(SourceKind::CommissionMeetingsXlsx));
         let csv = "\u{feff}title,member_id,member_name,meeting_date,member_capacity,procedure_reference,attendees,lobbyist_id\n";
         assert_eq!(detect(csv.as_bytes()), Some(SourceKind::EpMeetingsCsv));
-        assert_eq!(detect(br#"{"content":[{"id":1,"dateFeedback":"2021/01/01 00:00:00"}]}"#), Some(SourceKind::HysFeedback));
+        assert_eq!(
+            detect(br#"{"content":[{"id":1,"dateFeedback":"2021/01/01 00:00:00"}]}"#),
+            Some(SourceKind::HysFeedback)
+        );
         assert_eq!(detect(br#"{"id":1,"shortTitle":"x","publications":[]}"#), Some(SourceKind::HysInitiative));
         assert_eq!(detect(br#"{"content":[],"totalPages":0,"last":true}"#), Some(SourceKind::HysFeedback));
     }
@@ -128,7 +131,10 @@ mod tests {
     fn a_gzip_file_cut_short_is_truncated() {
         use std::io::Write;
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        gz.write_all(b"title,member_id,member_name,meeting_date,member_capacity,procedure_reference,attendees,lobbyist_id\n").unwrap();
+        gz.write_all(
+            b"title,member_id,member_name,meeting_date,member_capacity,procedure_reference,attendees,lobbyist_id\n",
+        )
+        .unwrap();
         let bytes = gz.finish().unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cut.csv.gz");

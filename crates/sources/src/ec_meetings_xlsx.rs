@@ -465,7 +465,13 @@ pub(crate) mod tests {
         assert_eq!(a[1].name.as_deref(), Some("Vattenfall"));
         // A comma followed by a space is inside a name, not between names.
         let a = attendees("Banco Santander, S.A.", "799142914971-03").unwrap();
-        assert_eq!(a, [Attendee { name: Some("Banco Santander, S.A.".into()), register_id: RegisterId::parse("799142914971-03") }]);
+        assert_eq!(
+            a,
+            [Attendee {
+                name: Some("Banco Santander, S.A.".into()),
+                register_id: RegisterId::parse("799142914971-03")
+            }]
+        );
         // When the names still do not line up with the IDs, no name is guessed.
         let a = attendees("A,B,C", "6256831207-27,12955024114-93").unwrap();
         assert!(a.iter().all(|a| a.name.is_none()), "{a:?}");
@@ -539,7 +545,13 @@ pub(crate) mod tests {
         let (loc, m) = meeting(&items[2]);
         assert_eq!(*loc, Locator::Row(5));
         assert_eq!(m.subject, "Basel III");
-        assert_eq!(m.attendees, [Attendee { name: Some("Banco Santander, S.A.".into()), register_id: RegisterId::parse("799142914971-03") }]);
+        assert_eq!(
+            m.attendees,
+            [Attendee {
+                name: Some("Banco Santander, S.A.".into()),
+                register_id: RegisterId::parse("799142914971-03")
+            }]
+        );
         assert_eq!(m.attendees_raw, "Banco Santander, S.A.");
     }
 

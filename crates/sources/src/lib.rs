@@ -17,9 +17,12 @@ use std::io::BufRead;
 
 use lobbyscope_domain::{Locator, Record, SourceKind, Sourced};
 
-pub use detect::{detect, open_path, Opened};
+pub use detect::{Opened, detect, open_path};
 
 /// One item of a parsed file.
+// Nearly every item is a record: boxing it would add an allocation per record to save space
+// only on the rare rejection.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Parsed {
     Record(Sourced<Record>),

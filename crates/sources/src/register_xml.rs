@@ -414,10 +414,9 @@ impl Draft {
             _ => match &self.values[field as usize] {
                 None => self.values[field as usize] = Some(value),
                 Some(old) if *old == value => {}
-                Some(old) => self.problems.push(format!(
-                    "<{}> appears twice with different values ('{old}', '{value}')",
-                    field.path()
-                )),
+                Some(old) => self
+                    .problems
+                    .push(format!("<{}> appears twice with different values ('{old}', '{value}')", field.path())),
             },
         }
     }
@@ -479,10 +478,9 @@ impl State {
         let tag = Tag::of(name);
         if !self.root_seen {
             if tag != Tag::Root {
-                return Err(self.malformed(
-                    line,
-                    format!("the root element is <{name}>, expected <ListOfIRPublicDetail>"),
-                ));
+                return Err(
+                    self.malformed(line, format!("the root element is <{name}>, expected <ListOfIRPublicDetail>"))
+                );
             }
             self.root_seen = true;
         } else if self.stack.is_empty() {
@@ -610,10 +608,10 @@ impl State {
             return Err(self.malformed(line, format!("metaData/exportDate '{value}' is not an ISO 8601 date")));
         };
         match self.snapshot {
-            Some(old) if old != date => Err(self.malformed(
-                line,
-                format!("a second metaData/exportDate '{value}' differs from the first ({old})"),
-            )),
+            Some(old) if old != date => {
+                Err(self
+                    .malformed(line, format!("a second metaData/exportDate '{value}' differs from the first ({old})")))
+            }
             _ => {
                 self.snapshot = Some(date);
                 Ok(())
@@ -1004,10 +1002,7 @@ mod tests {
         assert_eq!(e.registration_date, Some(date("2015-11-05")));
         assert_eq!(e.last_update_date, None);
         assert_eq!(e.entity_form.as_deref(), Some("Not-for-profit corporation"));
-        assert_eq!(
-            e.category.as_deref(),
-            Some("Non-governmental organisations, platforms and networks and similar")
-        );
+        assert_eq!(e.category.as_deref(), Some("Non-governmental organisations, platforms and networks and similar"));
         assert_eq!(e.head_office_city.as_deref(), Some("Reston"), "not the EU office's Brussels");
         assert_eq!(e.head_office_country.as_deref(), Some("UNITED STATES"));
         assert_eq!(e.website.as_deref(), Some("http://www.internetsociety.org"));
@@ -1150,10 +1145,7 @@ mod tests {
         let es = entries(&fixture("handmade_xml11_charrefs.xml"));
         assert_eq!(es.len(), 2);
         assert_eq!(es[0].name, "Equinet\u{1F}Network");
-        assert_eq!(
-            es[0].goals.as_deref(),
-            Some("Unit\u{0B}separated\nsecond line: & <b> \"q\" 'a' nul[\u{FFFD}] éé")
-        );
+        assert_eq!(es[0].goals.as_deref(), Some("Unit\u{0B}separated\nsecond line: & <b> \"q\" 'a' nul[\u{FFFD}] éé"));
         assert_eq!(es[0].snapshot_date, date("2026-10-02"));
         assert_eq!(es[1].register_id.as_str(), "0649790813-47");
         assert_eq!(es[1].name, "Zero\u{FFFD}Decimal", "NUL never reaches the store");
@@ -1165,7 +1157,10 @@ mod tests {
         let items = run(&fixture("handmade_namespace_reset.xml"));
         assert_eq!(items.len(), 2);
         let (loc, e) = entry(&items[0]);
-        assert_eq!((loc, e.register_id.as_str(), e.name.as_str()), (&at(1, 8), "3978240953-79", "Reset to no namespace"));
+        assert_eq!(
+            (loc, e.register_id.as_str(), e.name.as_str()),
+            (&at(1, 8), "3978240953-79", "Reset to no namespace")
+        );
         let (loc, e) = entry(&items[1]);
         assert_eq!((loc, e.register_id.as_str()), (&at(2, 15), "91408765797-03"));
         assert_eq!(e.name, "Still in the odp namespace");
@@ -1246,10 +1241,7 @@ mod tests {
             (3, "identificationCode '12345-67' is not a Transparency Register ID (8 to 12 digits, '-', 2 digits)"),
             (4, "missing <name/originalName>"),
             (5, "unknown entity '&eacute;' in <goals>"),
-            (
-                6,
-                "members/members 'three' is not a whole number; members/membersFTE '1.2.3' is not a decimal number",
-            ),
+            (6, "members/members 'three' is not a whole number; members/membersFTE '1.2.3' is not a decimal number"),
             (7, "a bare '&' in <webSiteURL> (not an entity or character reference)"),
             (8, "closedYear costs range has min 99999 above max 50000"),
         ];
@@ -1304,10 +1296,15 @@ mod tests {
             other => panic!("expected Truncated, got {other:?}"),
         }
         // Cut inside a tag, and cut between records: still truncated.
-        let full = doc("<interestRepresentative><identificationCode>3978240953-79</identificationCode><name><originalName>A</originalName></name></interestRepresentative>\n");
+        let full = doc(
+            "<interestRepresentative><identificationCode>3978240953-79</identificationCode><name><originalName>A</originalName></name></interestRepresentative>\n",
+        );
         let cut_in_tag = &full[..full.find("<originalName>").unwrap() + 5];
         let items = run(cut_in_tag.as_bytes());
-        assert!(matches!(&items[..], [Err(SourceError::Truncated { locator, .. })] if *locator == at(1, 5)), "{items:?}");
+        assert!(
+            matches!(&items[..], [Err(SourceError::Truncated { locator, .. })] if *locator == at(1, 5)),
+            "{items:?}"
+        );
         let cut_between = &full[..full.find("</resultList>").unwrap()];
         let items = run(cut_between.as_bytes());
         assert_eq!(items.len(), 2);
@@ -1372,26 +1369,34 @@ mod tests {
                 other => panic!("expected Malformed for {xml:?}, got {other:?}"),
             }
         };
-        let before = format!("<ListOfIRPublicDetail><resultList>\n{record}</resultList><metaData><exportDate>2018-10-25</exportDate></metaData></ListOfIRPublicDetail>");
+        let before = format!(
+            "<ListOfIRPublicDetail><resultList>\n{record}</resultList><metaData><exportDate>2018-10-25</exportDate></metaData></ListOfIRPublicDetail>"
+        );
         let (loc, reason) = malformed(&before);
         assert_eq!(loc, at(1, 2));
         assert!(reason.contains("before metaData/exportDate"), "{reason}");
         let none = "<ListOfIRPublicDetail><metaData/><resultList></resultList>\n</ListOfIRPublicDetail>";
         assert_eq!(malformed(none).0, Locator::Line(2));
-        let bad = "<ListOfIRPublicDetail><metaData><exportDate>25/10/2018</exportDate></metaData></ListOfIRPublicDetail>";
+        let bad =
+            "<ListOfIRPublicDetail><metaData><exportDate>25/10/2018</exportDate></metaData></ListOfIRPublicDetail>";
         assert_eq!(malformed(bad).1, "metaData/exportDate '25/10/2018' is not an ISO 8601 date");
         let (_, reason) = malformed("<?xml version='1.0'?>\n<meetings><meeting/></meetings>");
         assert!(reason.contains("<meetings>"), "{reason}");
         assert_eq!(malformed("").1, "no <ListOfIRPublicDetail> root element");
         assert_eq!(malformed("<?xml version='2.0'?><ListOfIRPublicDetail/>").0, Locator::Line(1));
-        let second_root = doc("").replace("</ListOfIRPublicDetail>\n", "</ListOfIRPublicDetail>\n<ListOfIRPublicDetail/>");
+        let second_root =
+            doc("").replace("</ListOfIRPublicDetail>\n", "</ListOfIRPublicDetail>\n<ListOfIRPublicDetail/>");
         assert_eq!(malformed(&second_root).0, Locator::Line(7));
         let mut not_utf8 = doc(record).into_bytes();
         let i = not_utf8.windows(1).position(|w| w == b"A").unwrap();
         not_utf8[i] = 0xFF;
         let items = run(&not_utf8);
-        assert!(matches!(items.last(), Some(Err(SourceError::Malformed { reason, .. })) if reason.contains("UTF-8")), "{items:?}");
-        let entity_in_header = "<ListOfIRPublicDetail><metaData><exportDate>&foo;</exportDate></metaData></ListOfIRPublicDetail>";
+        assert!(
+            matches!(items.last(), Some(Err(SourceError::Malformed { reason, .. })) if reason.contains("UTF-8")),
+            "{items:?}"
+        );
+        let entity_in_header =
+            "<ListOfIRPublicDetail><metaData><exportDate>&foo;</exportDate></metaData></ListOfIRPublicDetail>";
         assert_eq!(malformed(entity_in_header).1, "unknown entity '&foo;' in <exportDate>");
     }
 

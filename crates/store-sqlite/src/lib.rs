@@ -88,7 +88,12 @@ impl Store for SqliteStore {
             .map_err(db_err)?;
         rows.into_iter()
             .map(|r| {
-                Ok(RegisteredName { register_id: parse_id(r.get(0))?, name: r.get(1), acronym: r.get(2), snapshot_date: r.get(3) })
+                Ok(RegisteredName {
+                    register_id: parse_id(r.get(0))?,
+                    name: r.get(1),
+                    acronym: r.get(2),
+                    snapshot_date: r.get(3),
+                })
             })
             .collect()
     }
@@ -113,10 +118,12 @@ impl Store for SqliteStore {
     async fn link_inputs(&self) -> Result<LinkInputs> {
         let registered = self.registered_names().await?;
         let mut groups: Vec<MentionGroup> = Vec::new();
-        let rows = sqlx::query("SELECT meeting_id, position, name, register_id FROM meeting_attendees ORDER BY meeting_id, position")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?;
+        let rows = sqlx::query(
+            "SELECT meeting_id, position, name, register_id FROM meeting_attendees ORDER BY meeting_id, position",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
         let mut last_meeting: Option<String> = None;
         for r in rows {
             let meeting_id: String = r.get(0);
@@ -164,10 +171,14 @@ impl Store for SqliteStore {
         let (attendees, feedback): (Vec<_>, Vec<_>) =
             links.iter().partition(|l| matches!(l.at, MentionRef::Attendee { .. }));
         for chunk in attendees.chunks(MAX_BINDS / 4) {
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO link_attendee (meeting_id, position, org_key, method) ");
+            let mut q =
+                QueryBuilder::<Sqlite>::new("INSERT INTO link_attendee (meeting_id, position, org_key, method) ");
             q.push_values(chunk, |mut b, l| {
                 let MentionRef::Attendee { meeting_id, position } = &l.at else { unreachable!() };
-                b.push_bind(meeting_id.clone()).push_bind(*position as i64).push_bind(l.org.0.clone()).push_bind(l.method.as_str());
+                b.push_bind(meeting_id.clone())
+                    .push_bind(*position as i64)
+                    .push_bind(l.org.0.clone())
+                    .push_bind(l.method.as_str());
             });
             q.build().execute(&mut *tx).await.map_err(db_err)?;
         }
@@ -220,7 +231,9 @@ impl Store for SqliteStore {
             .map_err(db_err)?;
         Ok(Stats {
             organisations: self.count("SELECT count(*) FROM organisations").await?,
-            registered_organisations: self.count("SELECT count(*) FROM organisations WHERE register_id IS NOT NULL").await?,
+            registered_organisations: self
+                .count("SELECT count(*) FROM organisations WHERE register_id IS NOT NULL")
+                .await?,
             register_snapshots: self.count("SELECT count(DISTINCT snapshot_date) FROM register_entries").await?,
             register_entries: self.count("SELECT count(*) FROM register_entries").await?,
             meetings: self.count("SELECT count(*) FROM meetings").await?,

@@ -1,6 +1,6 @@
 //! How domain values are laid into columns.
 
-use lobbyscope_domain::{fold_name, Host, Institution, Locator};
+use lobbyscope_domain::{Host, Institution, Locator, fold_name};
 
 pub(crate) fn locator_json(l: &Locator) -> String {
     serde_json::to_string(l).expect("locators serialise")

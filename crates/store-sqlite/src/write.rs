@@ -8,7 +8,7 @@ use lobbyscope_store::{FileWriter, ImportFile, MentionLink, Organisation, Result
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 
 use crate::rows::{date, int, json, locator_json, person_key};
-use crate::{db_err, MAX_BINDS};
+use crate::{MAX_BINDS, db_err};
 
 pub(crate) struct SqliteWriter {
     tx: Transaction<'static, Sqlite>,
@@ -20,6 +20,9 @@ impl SqliteWriter {
         SqliteWriter { tx, file }
     }
 }
+
+/// A record with the links of its organisation mentions.
+type WithLinks<'a, T> = (&'a T, &'a [Option<MentionLink>]);
 
 /// A value used to look a stored record up.
 enum Lookup {
@@ -109,7 +112,13 @@ async fn insert_rows<R>(
 }
 
 fn prov_cols(p: &Provenance) -> [String; 5] {
-    [p.source.as_str().to_owned(), p.file.clone(), locator_json(&p.locator), p.imported_at.clone(), p.content_hash.clone()]
+    [
+        p.source.as_str().to_owned(),
+        p.file.clone(),
+        locator_json(&p.locator),
+        p.imported_at.clone(),
+        p.content_hash.clone(),
+    ]
 }
 
 impl SqliteWriter {
@@ -117,7 +126,12 @@ impl SqliteWriter {
         let keyed = items
             .into_iter()
             .map(|(p, r)| {
-                (format!("{}|{}", r.register_id, r.snapshot_date), Lookup::Text(r.register_id.as_str().to_owned()), p, r)
+                (
+                    format!("{}|{}", r.register_id, r.snapshot_date),
+                    Lookup::Text(r.register_id.as_str().to_owned()),
+                    p,
+                    r,
+                )
             })
             .collect();
         let plan = plan(
@@ -183,7 +197,7 @@ impl SqliteWriter {
         Ok(plan.counts)
     }
 
-    async fn write_meetings(&mut self, items: Vec<(&Provenance, (&Meeting, &[Option<MentionLink>]))>) -> Result<WriteCounts> {
+    async fn write_meetings(&mut self, items: Vec<(&Provenance, WithLinks<'_, Meeting>)>) -> Result<WriteCounts> {
         // The identity is the content, so a stored meeting is never "updated": a changed
         // meeting is a new one. (Corrections upstream leave the old version; see ARCHITECTURE.md.)
         // The identity derives from the content hash the provenance already holds.
@@ -196,8 +210,11 @@ impl SqliteWriter {
             })
             .collect();
         let plan = plan(&mut self.tx, "SELECT id, content_hash FROM meetings WHERE id IN (", keyed).await?;
-        let rows: Vec<(String, &Provenance, &Meeting, &[Option<MentionLink>])> =
-            plan.insert.iter().map(|(p, (m, links))| (Meeting::identity_from_hash(&p.content_hash), *p, *m, *links)).collect();
+        let rows: Vec<(String, &Provenance, &Meeting, &[Option<MentionLink>])> = plan
+            .insert
+            .iter()
+            .map(|(p, (m, links))| (Meeting::identity_from_hash(&p.content_hash), *p, *m, *links))
+            .collect();
         insert_rows(
             &mut self.tx,
             "INSERT INTO meetings (id, institution, date, cabinet, dg, dg_acronym, portfolio, location, subject, \
@@ -238,22 +255,53 @@ impl SqliteWriter {
             }
             for (i, a) in m.attendees.iter().enumerate() {
                 let link = links.get(i).cloned().flatten();
-                attendees.push((id.clone(), i as i64, a.name.clone(), a.register_id.as_ref().map(|r| r.as_str().to_owned()), link));
+                attendees.push((
+                    id.clone(),
+                    i as i64,
+                    a.name.clone(),
+                    a.register_id.as_ref().map(|r| r.as_str().to_owned()),
+                    link,
+                ));
             }
         }
         people.sort_by(|a, b| a.0.cmp(&b.0));
         people.dedup_by(|a, b| a.0 == b.0);
-        insert_rows(&mut self.tx, "INSERT INTO people (key, kind, name, ep_id) ", 4, &people, " ON CONFLICT (key) DO NOTHING", |b, p| {
-            b.push_bind(p.0.clone()).push_bind(p.1).push_bind(p.2.clone()).push_bind(int(p.3));
-        })
+        insert_rows(
+            &mut self.tx,
+            "INSERT INTO people (key, kind, name, ep_id) ",
+            4,
+            &people,
+            " ON CONFLICT (key) DO NOTHING",
+            |b, p| {
+                b.push_bind(p.0.clone()).push_bind(p.1).push_bind(p.2.clone()).push_bind(int(p.3));
+            },
+        )
         .await?;
-        insert_rows(&mut self.tx, "INSERT INTO meeting_hosts (meeting_id, position, person_key, name, role) ", 5, &hosts, "", |b, h| {
-            b.push_bind(h.0.clone()).push_bind(h.1).push_bind(h.2.clone()).push_bind(h.3.clone()).push_bind(h.4.clone());
-        })
+        insert_rows(
+            &mut self.tx,
+            "INSERT INTO meeting_hosts (meeting_id, position, person_key, name, role) ",
+            5,
+            &hosts,
+            "",
+            |b, h| {
+                b.push_bind(h.0.clone())
+                    .push_bind(h.1)
+                    .push_bind(h.2.clone())
+                    .push_bind(h.3.clone())
+                    .push_bind(h.4.clone());
+            },
+        )
         .await?;
-        insert_rows(&mut self.tx, "INSERT INTO meeting_procedures (meeting_id, reference) ", 2, &procedures, "", |b, r| {
-            b.push_bind(r.0.clone()).push_bind(r.1.clone());
-        })
+        insert_rows(
+            &mut self.tx,
+            "INSERT INTO meeting_procedures (meeting_id, reference) ",
+            2,
+            &procedures,
+            "",
+            |b, r| {
+                b.push_bind(r.0.clone()).push_bind(r.1.clone());
+            },
+        )
         .await?;
         insert_rows(
             &mut self.tx,
@@ -272,7 +320,8 @@ impl SqliteWriter {
 
     async fn write_initiatives(&mut self, items: Vec<(&Provenance, &Initiative)>) -> Result<WriteCounts> {
         let keyed = items.into_iter().map(|(p, i)| (i.id.to_string(), Lookup::Int(i.id as i64), p, i)).collect();
-        let plan = plan(&mut self.tx, "SELECT CAST(id AS TEXT), content_hash FROM initiatives WHERE id IN (", keyed).await?;
+        let plan =
+            plan(&mut self.tx, "SELECT CAST(id AS TEXT), content_hash FROM initiatives WHERE id IN (", keyed).await?;
         for key in &plan.replace {
             // Publications go with it (ON DELETE CASCADE).
             sqlx::query("DELETE FROM initiatives WHERE id = ?")
@@ -334,9 +383,10 @@ impl SqliteWriter {
         Ok(plan.counts)
     }
 
-    async fn write_feedback(&mut self, items: Vec<(&Provenance, (&Feedback, &[Option<MentionLink>]))>) -> Result<WriteCounts> {
+    async fn write_feedback(&mut self, items: Vec<(&Provenance, WithLinks<'_, Feedback>)>) -> Result<WriteCounts> {
         let keyed = items.into_iter().map(|(p, f)| (f.0.id.to_string(), Lookup::Int(f.0.id as i64), p, f)).collect();
-        let plan = plan(&mut self.tx, "SELECT CAST(id AS TEXT), content_hash FROM feedback WHERE id IN (", keyed).await?;
+        let plan =
+            plan(&mut self.tx, "SELECT CAST(id AS TEXT), content_hash FROM feedback WHERE id IN (", keyed).await?;
         for key in &plan.replace {
             sqlx::query("DELETE FROM feedback WHERE id = ?")
                 .bind(key.parse::<i64>().expect("feedback keys are ids"))

@@ -5,11 +5,13 @@
 
 use chrono::NaiveDate;
 use lobbyscope_domain::{
-    Attendee, Costs, Document, Feedback, Host, Initiative, Institution, Locator, Meeting, Provenance,
-    Publication, Record, RegisterEntry, RegisterId, SourceKind,
+    Attendee, Costs, Document, Feedback, Host, Initiative, Institution, Locator, Meeting, Provenance, Publication,
+    Record, RegisterEntry, RegisterId, SourceKind,
 };
 
-use crate::{ImportFile, LinkMethod, LinkedMention, MentionLink, MentionRef, OrgKey, Organisation, Stamped, Store, WriteCounts};
+use crate::{
+    ImportFile, LinkMethod, LinkedMention, MentionLink, MentionRef, OrgKey, Organisation, Stamped, Store, WriteCounts,
+};
 
 fn id(s: &str) -> RegisterId {
     RegisterId::parse(s).expect("valid test id")
@@ -87,7 +89,11 @@ pub fn parliament_meeting() -> Meeting {
     Meeting {
         institution: Institution::Parliament,
         date: date("2020-11-10"),
-        hosts: vec![Host { name: "BREYER Patrick".into(), role: Some("Shadow rapporteur".into()), ep_id: Some(197431) }],
+        hosts: vec![Host {
+            name: "BREYER Patrick".into(),
+            role: Some("Shadow rapporteur".into()),
+            ep_id: Some(197431),
+        }],
         cabinet: None,
         dg: None,
         dg_acronym: None,
@@ -159,11 +165,19 @@ pub fn feedback(text: &str) -> Feedback {
 
 fn all_records() -> Vec<Stamped> {
     vec![
-        stamp(Record::Register(register_entry("953701819437-32", "Internet Society (ISOC)", "2018-10-25")), SourceKind::RegisterXml, 1),
+        stamp(
+            Record::Register(register_entry("953701819437-32", "Internet Society (ISOC)", "2018-10-25")),
+            SourceKind::RegisterXml,
+            1,
+        ),
         stamp(Record::Meeting(commission_meeting()), SourceKind::CommissionMeetingsXlsx, 3),
         stamp(Record::Meeting(parliament_meeting()), SourceKind::EpMeetingsCsv, 2),
         stamp(Record::Initiative(initiative()), SourceKind::HysInitiative, 1),
-        stamp(Record::Feedback(feedback("<script>alert(1)</script> We support an open Internet.")), SourceKind::HysFeedback, 1),
+        stamp(
+            Record::Feedback(feedback("<script>alert(1)</script> We support an open Internet.")),
+            SourceKind::HysFeedback,
+            1,
+        ),
     ]
 }
 
@@ -256,7 +270,12 @@ pub async fn links_round_trip(store: &dyn Store) {
         })
         .collect();
     let orgs = vec![
-        Organisation { key: isoc.clone(), register_id: Some(id("953701819437-32")), name: "Internet Society (ISOC)".into(), acronym: Some("ISOC".into()) },
+        Organisation {
+            key: isoc.clone(),
+            register_id: Some(id("953701819437-32")),
+            name: "Internet Society (ISOC)".into(),
+            acronym: Some("ISOC".into()),
+        },
         Organisation { key: ngo.clone(), register_id: None, name: "Some Unregistered NGO".into(), acronym: None },
     ];
     assert_eq!(store.apply_links(&links, &orgs).await.expect("apply"), 4);
@@ -284,7 +303,12 @@ pub async fn links_written_with_records(store: &dyn Store) {
     let mut meeting = stamp(Record::Meeting(parliament_meeting()), SourceKind::EpMeetingsCsv, 2);
     meeting.links = vec![link(&isoc, LinkMethod::ExactName), link(&ngo, LinkMethod::Unmatched)];
     let orgs = [
-        Organisation { key: isoc.clone(), register_id: Some(id("953701819437-32")), name: "Internet Society (ISOC)".into(), acronym: Some("ISOC".into()) },
+        Organisation {
+            key: isoc.clone(),
+            register_id: Some(id("953701819437-32")),
+            name: "Internet Society (ISOC)".into(),
+            acronym: Some("ISOC".into()),
+        },
         Organisation { key: ngo.clone(), register_id: None, name: "Some Unregistered NGO".into(), acronym: None },
     ];
     let mut w = store.begin(&file("ep", SourceKind::EpMeetingsCsv)).await.expect("begin");
@@ -300,7 +324,7 @@ pub async fn links_written_with_records(store: &dyn Store) {
     second.links = vec![link(&ngo, LinkMethod::Unmatched)];
     let renamed = Organisation { name: "SOME unregistered NGO".into(), ..orgs[1].clone() };
     let mut w = store.begin(&file("ep2", SourceKind::EpMeetingsCsv)).await.expect("begin");
-    w.write(&[second], &[renamed.clone()]).await.expect("write");
+    w.write(&[second], std::slice::from_ref(&renamed)).await.expect("write");
     w.commit().await.expect("commit");
     assert_eq!(store.organisation(&ngo).await.expect("read"), Some(renamed.clone()), "'SOME' sorts before 'Some'");
     assert_eq!(store.organisation(&isoc).await.expect("read"), Some(orgs[0].clone()));
@@ -312,7 +336,8 @@ pub async fn links_written_with_records(store: &dyn Store) {
         .iter()
         .flat_map(|g| g.mentions.iter())
         .map(|m| {
-            let org = if m.name.as_deref().is_some_and(|n| n.starts_with("Internet")) { isoc.clone() } else { ngo.clone() };
+            let org =
+                if m.name.as_deref().is_some_and(|n| n.starts_with("Internet")) { isoc.clone() } else { ngo.clone() };
             let method = if org == isoc { LinkMethod::ExactName } else { LinkMethod::Unmatched };
             LinkedMention { at: m.at.clone(), org, method }
         })

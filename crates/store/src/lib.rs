@@ -11,7 +11,9 @@ use serde::Serialize;
 pub mod contract;
 mod links;
 
-pub use links::{LinkInputs, LinkMethod, LinkedMention, MentionGroup, MentionRef, Mention, OrgKey, Organisation, RegisteredName};
+pub use links::{
+    LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, MentionRef, OrgKey, Organisation, RegisteredName,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
