@@ -753,17 +753,7 @@ pub(crate) mod tests {
 
     #[test]
     fn real_demo_file_loads_through_detection() {
-        let started = std::time::Instant::now();
         check_real_file(&demo_xlsx());
-        println!("parsed and checked the real XLSX in {:?}", started.elapsed());
-    }
-
-    #[test]
-    fn parse_speed_on_the_real_file() {
-        let bytes = std::fs::read(demo_xlsx()).unwrap();
-        let started = std::time::Instant::now();
-        let n = run(parse, bytes).len();
-        println!("parse only: {n} items in {:?}", started.elapsed());
     }
 
     /// The shared copy of the real file, with its CSV conversion as an independent cross-check

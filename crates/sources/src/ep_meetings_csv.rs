@@ -754,9 +754,7 @@ mod tests {
         }
         let opened = crate::detect::open_path(Path::new(SHARED)).unwrap();
         assert_eq!(opened.kind, lobbyscope_domain::SourceKind::EpMeetingsCsv);
-        let started = std::time::Instant::now();
         let items: Vec<Parsed> = crate::parse(opened.kind, opened.input).unwrap().map(Result::unwrap).collect();
-        eprintln!("parsed {} EP meetings in {:?}", items.len(), started.elapsed());
         assert!(rejections(&items).is_empty());
         let m = meetings(&items);
         assert_eq!(m.len(), 23_050);

@@ -929,9 +929,8 @@ fn amount(s: &str) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use std::io::{Cursor, Read};
+    use std::io::Cursor;
     use std::path::Path;
-    use std::time::Instant;
 
     use lobbyscope_domain::SourceKind;
 
@@ -1089,11 +1088,9 @@ mod tests {
             eprintln!("note: {FULL_SAMPLE} not present (no ../shared in this clone); skipped");
             return;
         }
-        let started = Instant::now();
         let opened = crate::open_path(Path::new(FULL_SAMPLE)).unwrap();
         assert_eq!(opened.kind, SourceKind::RegisterXml);
         let items: Vec<_> = crate::parse(opened.kind, opened.input).unwrap().collect();
-        eprintln!("register_xml: parsed {} items in {:?} (gunzip included)", items.len(), started.elapsed());
         assert_eq!(items.len(), 11_836);
         let entries: Vec<_> = items.iter().map(entry).collect(); // panics on any rejection or error
         stratinvest_checks(entries[0].1);
@@ -1129,13 +1126,6 @@ mod tests {
             eprintln!("register_xml: after streaming the sample (records kept in a Vec): {peak}");
         }
 
-        // Parse only, from memory: the speed of this module alone (printed, not asserted).
-        let mut xml = Vec::new();
-        flate2::read::MultiGzDecoder::new(std::fs::File::open(FULL_SAMPLE).unwrap()).read_to_end(&mut xml).unwrap();
-        let started = Instant::now();
-        let n = parse(Box::new(Cursor::new(xml))).unwrap().filter(|i| matches!(i, Ok(Parsed::Record(_)))).count();
-        eprintln!("register_xml: parse only, {n} entries in {:?}", started.elapsed());
-        assert_eq!(n, 11_836);
     }
 
     // ---- quirks --------------------------------------------------------------------------------
