@@ -3,7 +3,9 @@
 mod bench;
 mod report;
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -38,11 +40,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Import the bundled demo data into a fresh database and print a summary.
+    /// Serve the site.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+        addr: SocketAddr,
+    },
+    /// Import the bundled demo data into a fresh database and serve it.
     Demo {
         /// Where the demo data is (default: the repository's demo/ folder).
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+        addr: SocketAddr,
+        /// Import and print the summary, but do not serve.
+        #[arg(long)]
+        no_serve: bool,
     },
     /// Measure parsing and importing of files; see BENCHMARKS.md.
     Bench {
@@ -70,6 +82,18 @@ fn demo_dir(given: Option<PathBuf>) -> PathBuf {
         let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo");
         bundled.canonicalize().unwrap_or(bundled)
     })
+}
+
+async fn serve(store: SqliteStore, addr: SocketAddr) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    println!("Serving on http://{}/ (Ctrl-C to stop)", listener.local_addr()?);
+    let app = lobbyscope_web::router(Arc::new(store));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
 }
 
 #[tokio::main]
@@ -103,7 +127,11 @@ async fn main() -> Result<()> {
                 report::print_stats(&stats);
             }
         }
-        Command::Demo { data } => {
+        Command::Serve { addr } => {
+            let store = SqliteStore::open(&db).await?;
+            serve(store, addr).await?;
+        }
+        Command::Demo { data, addr, no_serve } => {
             let data = demo_dir(data);
             if !data.is_dir() {
                 bail!("demo data not found at {}: pass --data DIR", data.display());
@@ -125,6 +153,9 @@ async fn main() -> Result<()> {
             report::print_stats(&store.stats().await?);
             if report.failed() {
                 bail!("some demo files were not imported (see above)");
+            }
+            if !no_serve {
+                serve(store, addr).await?;
             }
         }
         Command::Bench { files, runs } => bench::run(&files, runs.max(1)).await?,

@@ -1125,7 +1125,6 @@ mod tests {
             let peak = status.lines().find(|l| l.starts_with("VmHWM")).unwrap_or("");
             eprintln!("register_xml: after streaming the sample (records kept in a Vec): {peak}");
         }
-
     }
 
     // ---- quirks --------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 //! Writes go through multi-row INSERTs inside one transaction per file; one statement per row
 //! is 20-30 times slower on the register export.
 
+mod read;
 mod rows;
 mod write;
 
@@ -12,8 +13,9 @@ use std::str::FromStr;
 use async_trait::async_trait;
 use lobbyscope_domain::RegisterId;
 use lobbyscope_store::{
-    FileWriter, ImportFile, LinkInputs, LinkedMention, Mention, MentionGroup, MentionRef, OrgKey, Organisation,
-    RegisteredName, Result, Stats, Store, StoreError,
+    ActivityFilter, ActivityPage, FileWriter, ImportFile, LinkInputs, LinkedMention, MeetingView, Mention,
+    MentionGroup, MentionRef, OrgKey, Organisation, OrganisationView, RegisteredName, ResponseView, Result, Stats,
+    Store, StoreError,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -113,6 +115,51 @@ impl Store for SqliteStore {
             })
         })
         .transpose()
+    }
+
+    async fn organisation_view(&self, key: &OrgKey) -> Result<Option<OrganisationView>> {
+        let Some(organisation) = self.organisation(key).await? else { return Ok(None) };
+        let mut register = Vec::new();
+        if let Some(id) = &organisation.register_id {
+            let rows = sqlx::query("SELECT * FROM register_entries WHERE register_id = ? ORDER BY snapshot_date DESC")
+                .bind(id.as_str())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+            for r in &rows {
+                register.push(read::register_entry(r)?);
+            }
+        }
+        let published_names: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM (SELECT name FROM meeting_attendees WHERE org_key = ?1 AND name IS NOT NULL \
+             UNION SELECT organization FROM feedback WHERE org_key = ?1 AND organization IS NOT NULL) \
+             WHERE name <> ?2 ORDER BY name LIMIT 50",
+        )
+        .bind(&key.0)
+        .bind(&organisation.name)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(Some(OrganisationView { organisation, register, published_names }))
+    }
+
+    async fn organisation_activity(&self, key: &OrgKey, filter: &ActivityFilter) -> Result<ActivityPage> {
+        let timeline = read::Timeline {
+            meeting_ids: "SELECT meeting_id FROM meeting_attendees WHERE org_key = ?",
+            meeting_binds: vec![key.0.clone()],
+            feedback_where: Some("org_key = ?"),
+            feedback_binds: vec![key.0.clone()],
+        };
+        timeline.page(&self.pool, filter).await
+    }
+
+    async fn meeting(&self, id: &str) -> Result<Option<MeetingView>> {
+        Ok(read::meetings_by_ids(&self.pool, &[id.to_owned()]).await?.pop())
+    }
+
+    async fn response(&self, id: u64) -> Result<Option<ResponseView>> {
+        let Ok(id) = i64::try_from(id) else { return Ok(None) };
+        Ok(read::responses_by_ids(&self.pool, &[id]).await?.pop())
     }
 
     async fn link_inputs(&self) -> Result<LinkInputs> {

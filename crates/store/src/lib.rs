@@ -10,10 +10,12 @@ use serde::Serialize;
 
 pub mod contract;
 mod links;
+mod views;
 
 pub use links::{
     LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, MentionRef, OrgKey, Organisation, RegisteredName,
 };
+pub use views::*;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -117,6 +119,18 @@ pub trait Store: Send + Sync {
     async fn stats(&self) -> Result<Stats>;
 
     async fn organisation(&self, key: &OrgKey) -> Result<Option<Organisation>>;
+
+    /// An organisation with its register history and the other names sources gave it.
+    async fn organisation_view(&self, key: &OrgKey) -> Result<Option<OrganisationView>>;
+
+    /// An organisation's meetings and consultation responses, newest first.
+    async fn organisation_activity(&self, key: &OrgKey, filter: &ActivityFilter) -> Result<ActivityPage>;
+
+    /// One meeting by its identity.
+    async fn meeting(&self, id: &str) -> Result<Option<MeetingView>>;
+
+    /// One consultation response by its Have Your Say id.
+    async fn response(&self, id: u64) -> Result<Option<ResponseView>>;
 }
 
 /// Writes the records of one file inside one transaction.

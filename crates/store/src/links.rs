@@ -99,7 +99,7 @@ pub struct LinkedMention {
 }
 
 /// An organisation as the site lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Organisation {
     pub key: OrgKey,
     pub register_id: Option<RegisterId>,

@@ -1,0 +1,349 @@
+//! The read side: records as pages show them.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use lobbyscope_domain::{Costs, Institution, Locator, Provenance, RegisterEntry, RegisterId, SourceKind};
+use lobbyscope_store::{
+    Activity, ActivityCounts, ActivityFilter, ActivityKind, ActivityPage, AttendeeView, HostView, LinkMethod,
+    MeetingView, OrgKey, QuarterCount, ResponseView, Result, StoreError, StoredRegisterEntry,
+};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+
+use crate::db_err;
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+fn date(s: Option<String>) -> Result<Option<NaiveDate>> {
+    s.map(|s| s.parse::<NaiveDate>().map_err(|e| corrupt(format!("stored date {s:?}: {e}")))).transpose()
+}
+
+fn json_list(s: String) -> Result<Vec<String>> {
+    serde_json::from_str(&s).map_err(|e| corrupt(format!("stored list {s:?}: {e}")))
+}
+
+fn int(n: Option<i64>) -> Option<u64> {
+    n.and_then(|n| u64::try_from(n).ok())
+}
+
+/// Reads the provenance columns, which every record table ends with under the same names.
+pub(crate) fn provenance(r: &SqliteRow) -> Result<Provenance> {
+    let source: String = r.get("source");
+    let locator: String = r.get("locator");
+    Ok(Provenance {
+        source: SourceKind::parse(&source).ok_or_else(|| corrupt(format!("unknown source kind {source:?}")))?,
+        file: r.get("file"),
+        locator: serde_json::from_str::<Locator>(&locator).map_err(|e| corrupt(format!("locator {locator:?}: {e}")))?,
+        imported_at: r.get("imported_at"),
+        content_hash: r.get("content_hash"),
+    })
+}
+
+fn institution(s: &str) -> Result<Institution> {
+    match s {
+        "commission" => Ok(Institution::Commission),
+        "parliament" => Ok(Institution::Parliament),
+        other => Err(corrupt(format!("unknown institution {other:?}"))),
+    }
+}
+
+pub(crate) fn register_entry(r: &SqliteRow) -> Result<StoredRegisterEntry> {
+    let id: String = r.get("register_id");
+    let costs = match (
+        r.get::<Option<i64>, _>("costs_min"),
+        r.get::<Option<i64>, _>("costs_max"),
+        r.get::<Option<i64>, _>("costs_amount"),
+    ) {
+        (Some(min), Some(max), _) => Some(Costs::Range { min: min as u64, max: max as u64 }),
+        (_, _, Some(amount)) => Some(Costs::Amount { amount: amount as u64 }),
+        _ => None,
+    };
+    let entry = RegisterEntry {
+        register_id: RegisterId::parse(&id).ok_or_else(|| corrupt(format!("register ID {id:?}")))?,
+        snapshot_date: date(Some(r.get("snapshot_date")))?.expect("given"),
+        name: r.get("name"),
+        acronym: r.get("acronym"),
+        entity_form: r.get("entity_form"),
+        category: r.get("category"),
+        head_office_country: r.get("head_office_country"),
+        head_office_city: r.get("head_office_city"),
+        website: r.get("website"),
+        goals: r.get("goals"),
+        levels_of_interest: json_list(r.get("levels_of_interest"))?,
+        fields_of_interest: json_list(r.get("fields_of_interest"))?,
+        eu_legislative_proposals: r.get("eu_legislative_proposals"),
+        members: r.get::<Option<i64>, _>("members").and_then(|n| u32::try_from(n).ok()),
+        fte: r.get("fte"),
+        ep_accredited: r.get::<Option<i64>, _>("ep_accredited").and_then(|n| u32::try_from(n).ok()),
+        costs,
+        financial_year_start: date(r.get("financial_year_start"))?,
+        financial_year_end: date(r.get("financial_year_end"))?,
+        registration_date: date(r.get("registration_date"))?,
+        last_update_date: date(r.get("last_update_date"))?,
+    };
+    Ok(StoredRegisterEntry { entry, provenance: provenance(r)? })
+}
+
+/// Appends `(?, ?, …)` binding each value.
+fn push_in<T>(q: &mut QueryBuilder<Sqlite>, values: impl IntoIterator<Item = T>)
+where
+    T: for<'t> sqlx::Encode<'t, Sqlite> + sqlx::Type<Sqlite>,
+{
+    q.push("(");
+    let mut list = q.separated(", ");
+    for v in values {
+        list.push_bind(v);
+    }
+    q.push(")");
+}
+
+/// Full meetings, in the order of `ids`.
+pub(crate) async fn meetings_by_ids(pool: &SqlitePool, ids: &[String]) -> Result<Vec<MeetingView>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM meetings WHERE id IN ");
+    push_in(&mut q, ids.iter().cloned());
+    let mut meetings: HashMap<String, MeetingView> = HashMap::new();
+    for r in q.build().fetch_all(pool).await.map_err(db_err)? {
+        let id: String = r.get("id");
+        let view = MeetingView {
+            id: id.clone(),
+            institution: institution(r.get("institution"))?,
+            date: r.get("date"),
+            hosts: Vec::new(),
+            cabinet: r.get("cabinet"),
+            dg: r.get("dg"),
+            dg_acronym: r.get("dg_acronym"),
+            portfolio: r.get("portfolio"),
+            location: r.get("location"),
+            subject: r.get("subject"),
+            procedures: Vec::new(),
+            attendees: Vec::new(),
+            attendees_raw: r.get("attendees_raw"),
+            provenance: provenance(&r)?,
+        };
+        meetings.insert(id, view);
+    }
+
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "SELECT meeting_id, person_key, name, role FROM meeting_hosts WHERE meeting_id IN ",
+    );
+    push_in(&mut q, ids.iter().cloned());
+    q.push(" ORDER BY meeting_id, position");
+    for r in q.build().fetch_all(pool).await.map_err(db_err)? {
+        if let Some(m) = meetings.get_mut(r.get::<&str, _>(0)) {
+            m.hosts.push(HostView { person_key: r.get(1), name: r.get(2), role: r.get(3) });
+        }
+    }
+
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "SELECT a.meeting_id, a.name, a.register_id, a.org_key, a.link_method, o.name \
+         FROM meeting_attendees a LEFT JOIN organisations o ON o.key = a.org_key WHERE a.meeting_id IN ",
+    );
+    push_in(&mut q, ids.iter().cloned());
+    q.push(" ORDER BY a.meeting_id, a.position");
+    for r in q.build().fetch_all(pool).await.map_err(db_err)? {
+        if let Some(m) = meetings.get_mut(r.get::<&str, _>(0)) {
+            let published: Option<String> = r.get(1);
+            let register_id: Option<String> = r.get(2);
+            let org_name: Option<String> = r.get(5);
+            let name = org_name.or_else(|| published.clone()).or_else(|| register_id.clone()).unwrap_or_default();
+            m.attendees.push(AttendeeView {
+                org_key: r.get::<Option<String>, _>(3).map(OrgKey),
+                name,
+                published_name: published,
+                register_id,
+                link_method: r.get::<Option<String>, _>(4).as_deref().and_then(LinkMethod::parse),
+            });
+        }
+    }
+
+    let mut q =
+        QueryBuilder::<Sqlite>::new("SELECT meeting_id, reference FROM meeting_procedures WHERE meeting_id IN ");
+    push_in(&mut q, ids.iter().cloned());
+    q.push(" ORDER BY meeting_id, reference");
+    for r in q.build().fetch_all(pool).await.map_err(db_err)? {
+        if let Some(m) = meetings.get_mut(r.get::<&str, _>(0)) {
+            m.procedures.push(r.get(1));
+        }
+    }
+    Ok(ids.iter().filter_map(|id| meetings.remove(id)).collect())
+}
+
+/// Full consultation responses, in the order of `ids`.
+pub(crate) async fn responses_by_ids(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<ResponseView>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "SELECT f.*, p.initiative_id, i.short_title FROM feedback f \
+         LEFT JOIN publications p ON p.id = f.publication_id LEFT JOIN initiatives i ON i.id = p.initiative_id \
+         WHERE f.id IN ",
+    );
+    push_in(&mut q, ids.iter().copied());
+    let mut responses: HashMap<i64, ResponseView> = HashMap::new();
+    for r in q.build().fetch_all(pool).await.map_err(db_err)? {
+        let id: i64 = r.get("id");
+        let attachments: String = r.get("attachments");
+        let view = ResponseView {
+            id: id as u64,
+            date: r.get("date"),
+            initiative_id: int(r.get("initiative_id")),
+            initiative_title: r.get("short_title"),
+            publication_id: int(r.get("publication_id")),
+            reference_initiative: r.get("reference_initiative"),
+            organization: r.get("organization"),
+            org_key: r.get::<Option<String>, _>("org_key").map(OrgKey),
+            register_id: r.get("register_id"),
+            user_type: r.get("user_type"),
+            country: r.get("country"),
+            language: r.get("language"),
+            text: r.get("text"),
+            attachments: serde_json::from_str(&attachments).map_err(|e| corrupt(format!("attachments: {e}")))?,
+            provenance: provenance(&r)?,
+        };
+        responses.insert(id, view);
+    }
+    Ok(ids.iter().filter_map(|id| responses.remove(id)).collect())
+}
+
+/// The SQL of a timeline's items as `(kind, id, date)`, for the filter. `meeting_ids` is a
+/// subquery selecting the ids of the meetings in the timeline; `feedback_where` a condition
+/// on `feedback`; both bind their own values through `bind_*`.
+pub(crate) struct Timeline<'a> {
+    pub meeting_ids: &'a str,
+    pub meeting_binds: Vec<String>,
+    /// `None` when the timeline has no consultation responses (e.g. an MEP's).
+    pub feedback_where: Option<&'a str>,
+    pub feedback_binds: Vec<String>,
+}
+
+impl Timeline<'_> {
+    fn push_union(&self, q: &mut QueryBuilder<Sqlite>, f: &ActivityFilter) {
+        let year = f.year.map(|y| format!("{y:04}"));
+        let mut first = true;
+        if f.kind != ActivityKind::Responses {
+            q.push("SELECT 'm' AS kind, id, date FROM meetings WHERE id IN (");
+            push_sql_with_binds(q, self.meeting_ids, &self.meeting_binds);
+            q.push(")");
+            if let Some(i) = f.institution {
+                q.push(" AND institution = ").push_bind(i.as_str());
+            }
+            if let Some(y) = &year {
+                q.push(" AND substr(date, 1, 4) = ").push_bind(y.clone());
+            }
+            first = false;
+        }
+        let responses_wanted = f.kind != ActivityKind::Meetings && f.institution != Some(Institution::Parliament);
+        if let (true, Some(cond)) = (responses_wanted, self.feedback_where) {
+            if !first {
+                q.push(" UNION ALL ");
+            }
+            q.push("SELECT 'f' AS kind, CAST(id AS TEXT), date FROM feedback WHERE ");
+            push_sql_with_binds(q, cond, &self.feedback_binds);
+            if let Some(y) = &year {
+                q.push(" AND substr(date, 1, 4) = ").push_bind(y.clone());
+            }
+            first = false;
+        }
+        if first {
+            // Nothing can match (e.g. responses of an MEP): an empty, well-formed query.
+            q.push("SELECT 'm' AS kind, id, date FROM meetings WHERE 0");
+        }
+    }
+
+    pub(crate) async fn page(&self, pool: &SqlitePool, f: &ActivityFilter) -> Result<ActivityPage> {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT kind, id FROM (");
+        self.push_union(&mut q, f);
+        q.push(") ORDER BY date DESC, kind, id LIMIT ").push_bind(i64::from(f.limit));
+        q.push(" OFFSET ").push_bind(i64::from(f.offset));
+        let rows = q.build().fetch_all(pool).await.map_err(db_err)?;
+        let order: Vec<(String, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        let meeting_ids: Vec<String> = order.iter().filter(|(k, _)| k == "m").map(|(_, id)| id.clone()).collect();
+        let response_ids: Vec<i64> =
+            order.iter().filter(|(k, _)| k == "f").filter_map(|(_, id)| id.parse().ok()).collect();
+        let mut meetings: HashMap<String, MeetingView> =
+            meetings_by_ids(pool, &meeting_ids).await?.into_iter().map(|m| (m.id.clone(), m)).collect();
+        let mut responses: HashMap<u64, ResponseView> =
+            responses_by_ids(pool, &response_ids).await?.into_iter().map(|r| (r.id, r)).collect();
+        let items = order
+            .iter()
+            .filter_map(|(kind, id)| match kind.as_str() {
+                "m" => meetings.remove(id).map(Activity::Meeting),
+                _ => id.parse().ok().and_then(|id| responses.remove(&id)).map(Activity::Response),
+            })
+            .collect();
+
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM (");
+        self.push_union(&mut q, f);
+        q.push(")");
+        let matching: i64 = q.build().fetch_one(pool).await.map_err(db_err)?.get(0);
+
+        // Counts and the chart cover the whole timeline, not the filtered view.
+        let all = ActivityFilter { kind: ActivityKind::All, institution: None, year: None, offset: 0, limit: 0 };
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT CASE kind WHEN 'f' THEN 'f' ELSE institution END, substr(date, 1, 7), count(*) FROM (\
+             SELECT u.kind, u.date, m.institution FROM (",
+        );
+        self.push_union(&mut q, &all);
+        q.push(") u LEFT JOIN meetings m ON u.kind = 'm' AND m.id = u.id) GROUP BY 1, 2");
+        let mut counts = ActivityCounts::default();
+        let mut quarters: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        for r in q.build().fetch_all(pool).await.map_err(db_err)? {
+            let kind: String = r.get(0);
+            let month: Option<String> = r.get(1);
+            let n = r.get::<i64, _>(2) as u64;
+            match kind.as_str() {
+                "commission" => counts.commission_meetings += n,
+                "parliament" => counts.parliament_meetings += n,
+                _ => counts.responses += n,
+            }
+            let Some(quarter) = month.as_deref().and_then(quarter_of) else { continue };
+            let slot = quarters.entry(quarter).or_default();
+            if kind == "f" {
+                slot.1 += n;
+            } else {
+                slot.0 += n;
+            }
+        }
+        let mut years: Vec<i32> = quarters.keys().filter_map(|q| q[..4].parse().ok()).collect();
+        years.dedup();
+        years.reverse();
+        let per_quarter = quarters
+            .into_iter()
+            .map(|(quarter, (meetings, responses))| QuarterCount { quarter, meetings, responses })
+            .collect();
+        Ok(ActivityPage { items, matching: matching as u64, counts, years, per_quarter })
+    }
+}
+
+/// `2022-06` → `2022-Q2`.
+fn quarter_of(month: &str) -> Option<String> {
+    let (year, m) = month.split_once('-')?;
+    let m: u32 = m.parse().ok()?;
+    (year.len() == 4 && (1..=12).contains(&m)).then(|| format!("{year}-Q{}", (m - 1) / 3 + 1))
+}
+
+/// Pushes SQL holding `?` placeholders, binding `binds` in order.
+fn push_sql_with_binds(q: &mut QueryBuilder<Sqlite>, sql: &str, binds: &[String]) {
+    let mut parts = sql.split('?');
+    q.push(parts.next().unwrap_or_default());
+    for (part, value) in parts.zip(binds) {
+        q.push_bind(value.clone());
+        q.push(part);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn quarters() {
+        assert_eq!(super::quarter_of("2022-06").as_deref(), Some("2022-Q2"));
+        assert_eq!(super::quarter_of("2022-12").as_deref(), Some("2022-Q4"));
+        assert_eq!(super::quarter_of("2022-13"), None);
+    }
+}

@@ -1,0 +1,164 @@
+//! What the site reads: records as pages show them, with their provenance and links.
+//!
+//! These are the stable shapes of the JSON API too, so field names change only with care.
+
+use lobbyscope_domain::{Document, Institution, Provenance, RegisterEntry};
+use serde::Serialize;
+
+use crate::{LinkMethod, OrgKey, Organisation};
+
+/// One register entry with where it was read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredRegisterEntry {
+    #[serde(flatten)]
+    pub entry: RegisterEntry,
+    pub provenance: Provenance,
+}
+
+/// The person on the institution's side of a meeting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HostView {
+    /// `mep:<EP id>` or `ec:<folded name>`.
+    pub person_key: String,
+    pub name: String,
+    /// Title or capacity as published.
+    pub role: Option<String>,
+}
+
+/// One organisation present at a meeting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttendeeView {
+    /// The organisation the mention was linked to, if any.
+    pub org_key: Option<OrgKey>,
+    /// The organisation's name, or the published name when unlinked.
+    pub name: String,
+    /// The name as the source published it, if it gave one.
+    pub published_name: Option<String>,
+    pub register_id: Option<String>,
+    pub link_method: Option<LinkMethod>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MeetingView {
+    pub id: String,
+    pub institution: Institution,
+    /// ISO date.
+    pub date: String,
+    pub hosts: Vec<HostView>,
+    pub cabinet: Option<String>,
+    pub dg: Option<String>,
+    pub dg_acronym: Option<String>,
+    pub portfolio: Option<String>,
+    pub location: Option<String>,
+    pub subject: String,
+    pub procedures: Vec<String>,
+    pub attendees: Vec<AttendeeView>,
+    pub attendees_raw: String,
+    pub provenance: Provenance,
+}
+
+/// A response to a consultation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResponseView {
+    pub id: u64,
+    /// ISO date and time, as published (Brussels time).
+    pub date: Option<String>,
+    pub initiative_id: Option<u64>,
+    pub initiative_title: Option<String>,
+    pub publication_id: Option<u64>,
+    pub reference_initiative: Option<String>,
+    pub organization: Option<String>,
+    pub org_key: Option<OrgKey>,
+    pub register_id: Option<String>,
+    pub user_type: Option<String>,
+    pub country: Option<String>,
+    pub language: Option<String>,
+    pub text: String,
+    pub attachments: Vec<Document>,
+    pub provenance: Provenance,
+}
+
+/// One item of a lobbying-activity timeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Activity {
+    Meeting(MeetingView),
+    Response(ResponseView),
+}
+
+impl Activity {
+    pub fn date(&self) -> Option<&str> {
+        match self {
+            Activity::Meeting(m) => Some(&m.date),
+            Activity::Response(r) => r.date.as_deref(),
+        }
+    }
+}
+
+/// Which activity to list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    #[default]
+    All,
+    Meetings,
+    Responses,
+}
+
+/// A filter and a page over a timeline. Bounds are the web layer's to check.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ActivityFilter {
+    pub kind: ActivityKind,
+    pub institution: Option<Institution>,
+    pub year: Option<i32>,
+    /// 0-based offset and page size.
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// How much activity of each kind a timeline holds, before the page cut.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ActivityCounts {
+    pub commission_meetings: u64,
+    pub parliament_meetings: u64,
+    pub responses: u64,
+}
+
+impl ActivityCounts {
+    pub fn total(&self) -> u64 {
+        self.commission_meetings + self.parliament_meetings + self.responses
+    }
+}
+
+/// Activity per calendar quarter, for the chart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuarterCount {
+    /// `2022-Q2`.
+    pub quarter: String,
+    pub meetings: u64,
+    pub responses: u64,
+}
+
+/// A page of a timeline, with the counts of the whole filtered timeline.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ActivityPage {
+    pub items: Vec<Activity>,
+    /// Items matching the filter, across all pages.
+    pub matching: u64,
+    /// Counts per kind, of all the organisation's activity (filters not applied).
+    pub counts: ActivityCounts,
+    /// Years with any activity, newest first.
+    pub years: Vec<i32>,
+    pub per_quarter: Vec<QuarterCount>,
+}
+
+/// An organisation with its register history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrganisationView {
+    #[serde(flatten)]
+    pub organisation: Organisation,
+    /// Register entries, newest snapshot first.
+    pub register: Vec<StoredRegisterEntry>,
+    /// Names under which sources mentioned it, other than its register name.
+    pub published_names: Vec<String>,
+}

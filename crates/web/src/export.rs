@@ -1,0 +1,154 @@
+//! Data out: timelines as CSV and as Atom feeds.
+
+use lobbyscope_store::{Activity, OrgKey};
+
+use crate::format::Segment;
+use crate::timeline;
+
+fn plain(segments: &[Segment]) -> String {
+    segments.iter().map(|s| s.text.as_str()).collect()
+}
+
+/// Spreadsheet programs run a cell that starts with `=`, `+`, `-` or `@` as a formula; source
+/// text is data, so such cells get a leading apostrophe, which those programs hide.
+fn cell(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() }
+}
+
+const CSV_HEADER: [&str; 12] = [
+    "date",
+    "kind",
+    "institution",
+    "title",
+    "subject_or_text",
+    "hosts",
+    "organisations",
+    "procedures",
+    "source",
+    "file",
+    "locator",
+    "record_url",
+];
+
+/// A timeline as CSV, one row per item, every field as published.
+pub fn activity_csv(items: &[Activity], subject_org: Option<&OrgKey>) -> String {
+    let mut w = csv_writer();
+    w.write_record(CSV_HEADER).expect("writing to memory");
+    for a in items {
+        let view = timeline::item(a, subject_org);
+        let row: Vec<String> = match a {
+            Activity::Meeting(m) => vec![
+                m.date.clone(),
+                "meeting".into(),
+                m.institution.as_str().into(),
+                plain(&view.title),
+                m.subject.clone(),
+                m.hosts
+                    .iter()
+                    .map(|h| format!("{} ({})", h.name, h.role.clone().unwrap_or_default()))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                m.attendees.iter().map(|o| o.name.clone()).collect::<Vec<_>>().join("; "),
+                m.procedures.join("; "),
+                view.source.label.into(),
+                view.source.file.clone(),
+                view.source.locator.clone(),
+                view.source.record.clone(),
+            ],
+            Activity::Response(r) => vec![
+                r.date.clone().unwrap_or_default(),
+                "response".into(),
+                "commission".into(),
+                plain(&view.title),
+                r.text.clone(),
+                String::new(),
+                r.organization.clone().unwrap_or_default(),
+                String::new(),
+                view.source.label.into(),
+                view.source.file.clone(),
+                view.source.locator.clone(),
+                view.source.record.clone(),
+            ],
+        };
+        w.write_record(row.iter().map(|v| cell(v))).expect("writing to memory");
+    }
+    String::from_utf8(w.into_inner().expect("writing to memory")).expect("CSV of UTF-8 strings")
+}
+
+fn csv_writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new())
+}
+
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 cannot carry at all.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An Atom feed of timeline items. Links are relative to the site, resolved against `base`.
+pub fn atom(title: &str, base: &str, items: &[Activity]) -> String {
+    let updated = items.first().and_then(|a| a.date()).map(atom_time).unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"{}\">\n\
+         <title>{}</title>\n<id>urn:lobbyscope:feed:{}</id>\n<updated>{updated}</updated>\n\
+         <link rel=\"alternate\" href=\"{}\"/>\n<author><name>lobbyscope</name></author>\n",
+        xml(base),
+        xml(title),
+        xml(base),
+        xml(base)
+    );
+    for a in items {
+        let view = timeline::item(a, None);
+        let (id, href, content) = match a {
+            Activity::Meeting(m) => (format!("meeting:{}", m.id), view.source.record.clone(), m.subject.clone()),
+            Activity::Response(r) => (format!("response:{}", r.id), view.source.record.clone(), r.text.clone()),
+        };
+        out.push_str(&format!(
+            "<entry>\n<title>{}</title>\n<id>urn:lobbyscope:{}</id>\n<updated>{}</updated>\n<link href=\"{}\"/>\n\
+             <content type=\"text\">{}</content>\n</entry>\n",
+            xml(&format!("{} · {}", plain(&view.title), view.date)),
+            xml(&id),
+            a.date().map(atom_time).unwrap_or_else(|| "1970-01-01T00:00:00Z".into()),
+            xml(&href),
+            xml(&content),
+        ));
+    }
+    out.push_str("</feed>\n");
+    out
+}
+
+/// `2022-06-30` or `2021-05-31T10:00:00` → RFC 3339 in UTC as Atom wants it.
+fn atom_time(iso: &str) -> String {
+    let date = iso.get(..10).unwrap_or("1970-01-01");
+    let time = iso.get(11..19).filter(|t| t.len() == 8).unwrap_or("00:00:00");
+    format!("{date}T{time}Z")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_defused() {
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(cell("Plain"), "Plain");
+    }
+
+    #[test]
+    fn xml_escapes_and_drops_control_characters() {
+        assert_eq!(xml("<a href='x'>&\u{1}</a>"), "&lt;a href=&apos;x&apos;&gt;&amp;\u{FFFD}&lt;/a&gt;");
+        assert_eq!(atom_time("2022-06-30"), "2022-06-30T00:00:00Z");
+        assert_eq!(atom_time("2021-05-31T10:11:12"), "2021-05-31T10:11:12Z");
+    }
+}

@@ -1,0 +1,242 @@
+//! How facts read on a page: dates, names, roles, and links to the official sources.
+//!
+//! Wording stays neutral: a meeting is "a meeting with", never a sign of influence.
+
+use chrono::NaiveDate;
+use lobbyscope_domain::{Institution, Provenance, SourceKind};
+use lobbyscope_store::{HostView, MeetingView, OrgKey};
+
+/// A piece of a sentence, linked or not. Templates escape the text and the link.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Segment {
+    pub text: String,
+    pub href: Option<String>,
+}
+
+impl Segment {
+    pub fn text(text: impl Into<String>) -> Segment {
+        Segment { text: text.into(), href: None }
+    }
+    pub fn link(text: impl Into<String>, href: impl Into<String>) -> Segment {
+        Segment { text: text.into(), href: Some(href.into()) }
+    }
+}
+
+/// `2022-06-30` (or a date-time) → `30 Jun 2022`; anything else is shown as it is.
+pub fn day(iso: &str) -> String {
+    iso.get(..10)
+        .and_then(|d| d.parse::<NaiveDate>().ok())
+        .map(|d| d.format("%-d %b %Y").to_string())
+        .unwrap_or_else(|| iso.to_owned())
+}
+
+/// The EP writes "SURNAME Given" (`BREYER Patrick`, `VON DER LEYEN Ursula`); pages say
+/// "Given Surname". Names without an upper-case surname part are left as they are.
+pub fn mep_name(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let is_surname = |w: &&&str| w.chars().any(char::is_alphabetic) && !w.chars().any(char::is_lowercase);
+    let surname_len = words.iter().take_while(is_surname).count();
+    if surname_len == 0 || surname_len == words.len() {
+        return words.join(" ");
+    }
+    let last = surname_len - 1;
+    let surname: Vec<String> = words[..surname_len]
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let lower = w.to_lowercase();
+            if i < last && PARTICLES.contains(&lower.as_str()) { lower } else { title_case(w) }
+        })
+        .collect();
+    format!("{} {}", words[surname_len..].join(" "), surname.join(" "))
+}
+
+/// Name particles written in lower case inside a surname ("Ursula von der Leyen").
+const PARTICLES: &[&str] = &["da", "de", "del", "della", "der", "des", "di", "du", "la", "le", "van", "von", "zu"];
+
+/// `AGIUS SALIBA` → `Agius Saliba`, `MÜLLER-ROSENTRITT` → `Müller-Rosentritt`, `O'SULLIVAN` →
+/// `O'Sullivan`.
+fn title_case(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut start = true;
+    for c in word.chars() {
+        if start {
+            out.extend(c.to_uppercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+        start = matches!(c, '-' | '\'' | '’');
+    }
+    out
+}
+
+/// Where a person's page is.
+pub fn person_href(person_key: &str) -> Option<String> {
+    if let Some(id) = person_key.strip_prefix("mep:") {
+        return Some(format!("/mep/{id}"));
+    }
+    person_key.strip_prefix("ec:").map(|name| format!("/official/{}", name.replace(' ', "-")))
+}
+
+pub fn org_href(key: &OrgKey) -> String {
+    format!("/org/{}", key.0)
+}
+
+/// A host as the timeline names them: "Christiane Canenbley (Cabinet of Executive
+/// Vice-President Margrethe Vestager)", "Patrick Breyer (Member of the European Parliament,
+/// Shadow rapporteur)", "Andrus Ansip (Vice-President)".
+pub fn host_segments(meeting: &MeetingView, host: &HostView) -> Vec<Segment> {
+    let (name, detail) = match meeting.institution {
+        Institution::Parliament => {
+            let capacity = host.role.as_deref().filter(|r| !r.eq_ignore_ascii_case("member"));
+            let detail = match capacity {
+                Some(c) => format!("Member of the European Parliament, {c}"),
+                None => "Member of the European Parliament".to_owned(),
+            };
+            (mep_name(&host.name), detail)
+        }
+        Institution::Commission => {
+            let cabinet_member = host.role.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("cabinet member"));
+            let detail = match (&meeting.cabinet, &meeting.dg, host.role.as_deref()) {
+                (Some(cabinet), _, _) if cabinet_member => cabinet.clone(),
+                (_, Some(dg), Some(role)) => format!("{role}, {dg}"),
+                (_, Some(dg), None) => dg.clone(),
+                (_, _, Some(role)) => role.to_owned(),
+                (Some(cabinet), _, None) => cabinet.clone(),
+                (None, None, None) => "European Commission".to_owned(),
+            };
+            (host.name.clone(), detail)
+        }
+    };
+    let name = match person_href(&host.person_key) {
+        Some(href) => Segment::link(name, href),
+        None => Segment::text(name),
+    };
+    vec![name, Segment::text(format!(" ({detail})"))]
+}
+
+/// "Meeting with A (…), B (…)" and, when others were present than `subject_org`, " and X and Y".
+pub fn meeting_title(meeting: &MeetingView, subject_org: Option<&OrgKey>) -> Vec<Segment> {
+    let mut out = vec![Segment::text("Meeting with ")];
+    for (i, host) in meeting.hosts.iter().enumerate() {
+        if i > 0 {
+            out.push(Segment::text(", "));
+        }
+        out.extend(host_segments(meeting, host));
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for a in &meeting.attendees {
+        let key = a.org_key.as_ref();
+        if key.is_some() && key == subject_org {
+            continue;
+        }
+        // One organisation named twice (two people, or name pieces re-joined) is listed once.
+        let ident = key.map(|k| k.0.as_str()).unwrap_or(a.name.as_str());
+        if seen.contains(&ident) {
+            continue;
+        }
+        seen.push(ident);
+        out.push(Segment::text(" and "));
+        out.push(match key {
+            Some(k) => Segment::link(a.name.clone(), org_href(k)),
+            None => Segment::text(a.name.clone()),
+        });
+    }
+    out
+}
+
+/// The official page a record can be checked against, where one exists.
+pub fn official_url(
+    prov: &Provenance,
+    meeting: Option<&MeetingView>,
+    response_initiative: Option<u64>,
+) -> Option<String> {
+    match prov.source {
+        SourceKind::EpMeetingsCsv => {
+            let host = meeting?.hosts.first()?;
+            let id = host.person_key.strip_prefix("mep:")?;
+            Some(format!("https://www.europarl.europa.eu/meps/en/{id}/home"))
+        }
+        SourceKind::CommissionMeetingsXlsx | SourceKind::CommissionMeetingsXml => Some(
+            "https://data.europa.eu/data/datasets/european-commission-meetings-with-interest-representatives"
+                .to_owned(),
+        ),
+        SourceKind::HysFeedback | SourceKind::HysInitiative => response_initiative
+            .map(|id| format!("https://ec.europa.eu/info/law/better-regulation/have-your-say/initiatives/{id}_en")),
+        SourceKind::RegisterXml => None,
+    }
+}
+
+/// The register's public page of an organisation.
+pub fn register_url(register_id: &str) -> String {
+    format!("https://transparency-register.europa.eu/searchregister-or-update/organisation-detail_en?id={register_id}")
+}
+
+pub fn source_label(source: SourceKind) -> &'static str {
+    match source {
+        SourceKind::RegisterXml => "Transparency Register export",
+        SourceKind::CommissionMeetingsXlsx => "Commission meetings export (XLSX)",
+        SourceKind::CommissionMeetingsXml => "Commission meetings export (XML)",
+        SourceKind::EpMeetingsCsv => "European Parliament meetings export (CSV)",
+        SourceKind::HysInitiative => "Have Your Say initiative",
+        SourceKind::HysFeedback => "Have Your Say feedback",
+    }
+}
+
+/// The file name alone: full paths of the importing machine are not the reader's business.
+pub fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// The first `max` characters of `text` at a word boundary, and whether it was cut.
+pub fn excerpt(text: &str, max: usize) -> (String, bool) {
+    let text = text.trim();
+    if text.chars().count() <= max {
+        return (text.to_owned(), false);
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = match cut.rfind(char::is_whitespace) {
+        Some(at) if at > max / 2 => cut[..at].to_owned(),
+        _ => cut,
+    };
+    (format!("{}…", cut.trim_end()), true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_like_the_example() {
+        assert_eq!(day("2022-06-30"), "30 Jun 2022");
+        assert_eq!(day("2021-05-31T00:00:00"), "31 May 2021");
+        assert_eq!(day("sometime"), "sometime");
+    }
+
+    #[test]
+    fn mep_names_put_the_given_name_first() {
+        assert_eq!(mep_name("BREYER Patrick"), "Patrick Breyer");
+        assert_eq!(mep_name("AGIUS SALIBA Alex"), "Alex Agius Saliba");
+        assert_eq!(mep_name("VON DER LEYEN Ursula"), "Ursula von der Leyen");
+        assert_eq!(mep_name("DE LA PISA CARRIÓN Margarita"), "Margarita de la Pisa Carrión");
+        assert_eq!(mep_name("HÄUSLING Martin"), "Martin Häusling");
+        assert_eq!(mep_name("MÜLLER-ROSENTRITT Frank"), "Frank Müller-Rosentritt");
+        assert_eq!(mep_name("Patrick Breyer"), "Patrick Breyer");
+        assert_eq!(mep_name("ONLYCAPS"), "ONLYCAPS");
+    }
+
+    #[test]
+    fn excerpts_cut_at_words() {
+        assert_eq!(excerpt("short", 10), ("short".into(), false));
+        let (cut, was_cut) = excerpt("one two three four five", 12);
+        assert!(was_cut);
+        assert_eq!(cut, "one two…");
+    }
+
+    #[test]
+    fn person_links() {
+        assert_eq!(person_href("mep:197431").as_deref(), Some("/mep/197431"));
+        assert_eq!(person_href("ec:christiane canenbley").as_deref(), Some("/official/christiane-canenbley"));
+        assert_eq!(person_href("other"), None);
+    }
+}

@@ -1,0 +1,67 @@
+//! The site: server-rendered HTML that works without JavaScript, a JSON API under `/api` that
+//! mirrors every page, CSV downloads and Atom feeds.
+//!
+//! Every page reads through the [`Store`] trait, so the site runs on any backend. All source
+//! text reaches the browser through askama's HTML escaping; no page carries script, and a
+//! strict Content-Security-Policy says so.
+
+mod error;
+mod export;
+pub mod format;
+mod org;
+mod query;
+mod record;
+mod timeline;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use lobbyscope_store::Store;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use error::WebError;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+}
+
+const STYLE: &str = include_str!("../assets/style.css");
+
+/// No script, no inline style, nothing from elsewhere: source text can carry markup, and this
+/// makes sure none of it could ever run.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+                   base-uri 'none'; frame-ancestors 'none'";
+
+async fn style() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], STYLE)
+}
+
+async fn not_found() -> WebError {
+    WebError::NotFound("There is no page at this address.".into())
+}
+
+/// The whole site.
+pub fn router(store: Arc<dyn Store>) -> Router {
+    let state = AppState { store };
+    Router::new()
+        .route("/assets/style.css", get(style))
+        .route("/org/{key}", get(org::page))
+        .route("/org/{key}/activity.csv", get(org::csv))
+        .route("/org/{key}/feed.atom", get(org::atom))
+        .route("/api/org/{key}", get(org::api))
+        .route("/meeting/{id}", get(record::meeting_page))
+        .route("/api/meeting/{id}", get(record::meeting_api))
+        .route("/response/{id}", get(record::response_page))
+        .route("/api/response/{id}", get(record::response_api))
+        .fallback(not_found)
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+}

@@ -1,0 +1,321 @@
+//! The organisation page: who it is, per the register, and its lobbying activity.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use lobbyscope_domain::Costs;
+use lobbyscope_store::{ActivityFilter, ActivityKind, ActivityPage, OrgKey, OrganisationView, StoredRegisterEntry};
+use serde::Serialize;
+
+use crate::error::ApiResult;
+use crate::format::{self, Segment};
+use crate::query::{MAX_EXPORT, PAGE_SIZE, Params, filter_query};
+use crate::timeline::{self, ItemView};
+use crate::{AppState, WebError};
+
+async fn load(
+    state: &AppState,
+    key: &str,
+    filter: &ActivityFilter,
+) -> Result<(OrganisationView, ActivityPage), WebError> {
+    if key.len() > 200 {
+        return Err(WebError::NotFound("No organisation has this key.".into()));
+    }
+    let key = OrgKey(key.to_owned());
+    let org = state
+        .store
+        .organisation_view(&key)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("No organisation is known under {:?}.", key.0)))?;
+    let activity = state.store.organisation_activity(&key, filter).await?;
+    Ok((org, activity))
+}
+
+/// A register fact as the header lists it.
+pub struct Fact {
+    pub label: &'static str,
+    pub value: Vec<Segment>,
+}
+
+fn costs_text(entry: &lobbyscope_domain::RegisterEntry) -> Option<String> {
+    let euro = |n: u64| {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        format!("€{out}")
+    };
+    let amount = match entry.costs? {
+        Costs::Range { min, max } if min == max => euro(min),
+        Costs::Range { min, max } => format!("{} – {}", euro(min), euro(max)),
+        Costs::Amount { amount } => euro(amount),
+    };
+    let year = entry.financial_year_end.or(entry.financial_year_start).map(|d| d.format("%Y").to_string());
+    Some(match year {
+        Some(y) => format!("{amount} (financial year ending {y})"),
+        None => amount,
+    })
+}
+
+fn facts(entry: &StoredRegisterEntry) -> Vec<Fact> {
+    let e = &entry.entry;
+    let snapshot = e.snapshot_date.format("%-d %b %Y").to_string();
+    let mut out = Vec::new();
+    let mut push = |label, value: Option<Vec<Segment>>| {
+        if let Some(value) = value {
+            out.push(Fact { label, value });
+        }
+    };
+    push(
+        "Register ID",
+        Some(vec![Segment::link(e.register_id.to_string(), format::register_url(e.register_id.as_str()))]),
+    );
+    push("Category", e.category.clone().map(|c| vec![Segment::text(c)]));
+    push("Entity form", e.entity_form.clone().map(|c| vec![Segment::text(c)]));
+    let office = match (&e.head_office_city, &e.head_office_country) {
+        (Some(city), Some(country)) => Some(format!("{city}, {country}")),
+        (city, country) => city.clone().or_else(|| country.clone()),
+    };
+    push("Head office", office.map(|o| vec![Segment::text(o)]));
+    push(
+        "Website",
+        e.website.clone().map(|w| {
+            // Only web addresses become links; anything else is shown as text.
+            if w.starts_with("http://") || w.starts_with("https://") {
+                vec![Segment::link(w.clone(), w)]
+            } else {
+                vec![Segment::text(w)]
+            }
+        }),
+    );
+    push("Declared lobbying costs", costs_text(e).map(|c| vec![Segment::text(c)]));
+    push("Full-time equivalents", e.fte.map(|f| vec![Segment::text(format!("{f} (as of {snapshot})"))]));
+    push("Persons involved", e.members.map(|m| vec![Segment::text(format!("{m} (as of {snapshot})"))]));
+    push("EP access passes", e.ep_accredited.map(|n| vec![Segment::text(format!("{n} (as of {snapshot})"))]));
+    push("Registered since", e.registration_date.map(|d| vec![Segment::text(d.format("%-d %b %Y").to_string())]));
+    push("Last update", e.last_update_date.map(|d| vec![Segment::text(d.format("%-d %b %Y").to_string())]));
+    out
+}
+
+/// What changed between consecutive snapshots, newest first: "25 Oct 2018: FTE 1.5 → 2".
+fn changes(register: &[StoredRegisterEntry]) -> Vec<String> {
+    let mut out = Vec::new();
+    for pair in register.windows(2) {
+        let (new, old) = (&pair[0].entry, &pair[1].entry);
+        let mut diffs = Vec::new();
+        let mut cmp = |label: &str, a: Option<String>, b: Option<String>| {
+            if a != b {
+                let show = |v: Option<String>| v.unwrap_or_else(|| "not given".into());
+                diffs.push(format!("{label} {} → {}", show(b), show(a)));
+            }
+        };
+        cmp("name", Some(new.name.clone()), Some(old.name.clone()));
+        cmp("category", new.category.clone(), old.category.clone());
+        cmp("costs", costs_text(new), costs_text(old));
+        cmp("FTE", new.fte.map(|f| f.to_string()), old.fte.map(|f| f.to_string()));
+        cmp("persons", new.members.map(|f| f.to_string()), old.members.map(|f| f.to_string()));
+        cmp("EP passes", new.ep_accredited.map(|f| f.to_string()), old.ep_accredited.map(|f| f.to_string()));
+        cmp("head office", new.head_office_country.clone(), old.head_office_country.clone());
+        let when = new.snapshot_date.format("%-d %b %Y");
+        if diffs.is_empty() {
+            out.push(format!("{when}: no change in these facts"));
+        } else {
+            out.push(format!("{when}: {}", diffs.join("; ")));
+        }
+    }
+    out
+}
+
+/// The register's goals cut to one line.
+fn description(register: &[StoredRegisterEntry]) -> Option<String> {
+    let goals = register.first()?.entry.goals.as_deref()?.trim();
+    let first = goals.split_inclusive(['.', '\n']).next().unwrap_or(goals).trim();
+    let (line, _) = format::excerpt(first, 220);
+    Some(line).filter(|l| !l.is_empty())
+}
+
+/// One bar of the activity chart.
+pub struct Bar {
+    pub x: u32,
+    pub meetings_y: u32,
+    pub meetings_h: u32,
+    pub responses_y: u32,
+    pub responses_h: u32,
+    pub label: String,
+}
+
+pub struct Chart {
+    pub width: u32,
+    pub height: u32,
+    pub bars: Vec<Bar>,
+    pub first: String,
+    pub last: String,
+    pub summary: String,
+}
+
+const CHART_HEIGHT: u32 = 60;
+const BAR: u32 = 8;
+
+fn chart(activity: &ActivityPage) -> Option<Chart> {
+    let quarters = &activity.per_quarter;
+    let max = quarters.iter().map(|q| q.meetings + q.responses).max().filter(|&m| m > 0)?;
+    let scale = |n: u64| ((n * u64::from(CHART_HEIGHT)) / max) as u32;
+    let bars = quarters
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let mh = scale(q.meetings);
+            let rh = scale(q.responses);
+            Bar {
+                x: i as u32 * (BAR + 2),
+                meetings_y: CHART_HEIGHT - mh,
+                meetings_h: mh,
+                responses_y: CHART_HEIGHT - mh - rh,
+                responses_h: rh,
+                label: format!("{}: {} meetings, {} responses", q.quarter, q.meetings, q.responses),
+            }
+        })
+        .collect::<Vec<_>>();
+    Some(Chart {
+        width: (quarters.len() as u32 * (BAR + 2)).max(BAR),
+        height: CHART_HEIGHT,
+        first: quarters.first()?.quarter.clone(),
+        last: quarters.last()?.quarter.clone(),
+        summary: format!(
+            "Activity per quarter from {} to {}, at most {max} items in a quarter.",
+            quarters.first()?.quarter,
+            quarters.last()?.quarter
+        ),
+        bars,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "org.html")]
+struct OrgPage {
+    name: String,
+    acronym: Option<String>,
+    registered: bool,
+    description: Option<String>,
+    facts: Vec<Fact>,
+    snapshot: Option<String>,
+    changes: Vec<String>,
+    register_source: Option<timeline::SourceView>,
+    published_names: Vec<String>,
+    counts: lobbyscope_store::ActivityCounts,
+    total: u64,
+    matching: u64,
+    items: Vec<ItemView>,
+    chart: Option<Chart>,
+    years: Vec<i32>,
+    kind: &'static str,
+    institution: &'static str,
+    year: String,
+    prev: Option<String>,
+    next: Option<String>,
+    page: u32,
+    pages: u64,
+    csv_href: String,
+    feed_href: String,
+    base: String,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    params: Params,
+) -> Result<Html<String>, WebError> {
+    let filter = params.activity_filter()?;
+    let (org, activity) = load(&state, &key, &filter).await?;
+    let okey = org.organisation.key.clone();
+    let base = format::org_href(&okey);
+    let page = filter.offset / PAGE_SIZE + 1;
+    let pages = activity.matching.div_ceil(u64::from(PAGE_SIZE)).max(1);
+    let latest = org.register.first();
+    let page_view = OrgPage {
+        name: org.organisation.name.clone(),
+        acronym: org.organisation.acronym.clone(),
+        registered: !org.register.is_empty(),
+        description: description(&org.register),
+        facts: latest.map(facts).unwrap_or_default(),
+        snapshot: latest.map(|e| e.entry.snapshot_date.format("%-d %b %Y").to_string()),
+        changes: changes(&org.register),
+        register_source: latest.map(|e| timeline::SourceView {
+            label: format::source_label(e.provenance.source),
+            file: format::file_name(&e.provenance.file).to_owned(),
+            locator: e.provenance.locator.to_string(),
+            official: Some(format::register_url(e.entry.register_id.as_str())),
+            record: format!("/api/org/{}", okey.0),
+        }),
+        published_names: org.published_names.clone(),
+        total: activity.counts.total(),
+        counts: activity.counts.clone(),
+        matching: activity.matching,
+        items: activity.items.iter().map(|a| timeline::item(a, Some(&okey))).collect(),
+        chart: chart(&activity),
+        years: activity.years.clone(),
+        kind: match filter.kind {
+            ActivityKind::All => "all",
+            ActivityKind::Meetings => "meetings",
+            ActivityKind::Responses => "responses",
+        },
+        institution: filter.institution.map(|i| i.as_str()).unwrap_or("all"),
+        year: filter.year.map(|y| y.to_string()).unwrap_or_default(),
+        prev: (page > 1).then(|| format!("{base}{}", filter_query(&filter, Some(page - 1)))),
+        next: (u64::from(page) < pages).then(|| format!("{base}{}", filter_query(&filter, Some(page + 1)))),
+        page,
+        pages,
+        csv_href: format!("{base}/activity.csv{}", filter_query(&filter, None)),
+        feed_href: format!("{base}/feed.atom"),
+        base,
+    };
+    Ok(Html(page_view.render()?))
+}
+
+#[derive(Serialize)]
+pub struct OrgJson {
+    #[serde(flatten)]
+    organisation: OrganisationView,
+    activity: ActivityPage,
+}
+
+pub async fn api(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    params: Result<Params, WebError>,
+) -> ApiResult<OrgJson> {
+    ApiResult(
+        async {
+            let filter = params?.activity_filter()?;
+            let (organisation, activity) = load(&state, &key, &filter).await?;
+            Ok(OrgJson { organisation, activity })
+        }
+        .await,
+    )
+}
+
+/// The whole filtered timeline (up to [`MAX_EXPORT`] rows) as CSV.
+pub async fn csv(State(state): State<AppState>, Path(key): Path<String>, params: Params) -> Result<Response, WebError> {
+    let mut filter = params.activity_filter()?;
+    filter.offset = 0;
+    filter.limit = MAX_EXPORT;
+    let (org, activity) = load(&state, &key, &filter).await?;
+    let body = crate::export::activity_csv(&activity.items, Some(&org.organisation.key));
+    let name = format!("attachment; filename=\"lobbyscope-{}-activity.csv\"", org.organisation.key.0.replace(':', "_"));
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, name)], body)
+        .into_response())
+}
+
+/// The newest activity as an Atom feed.
+pub async fn atom(State(state): State<AppState>, Path(key): Path<String>) -> Result<Response, WebError> {
+    let filter = ActivityFilter { limit: 50, ..ActivityFilter::default() };
+    let (org, activity) = load(&state, &key, &filter).await?;
+    let base = format::org_href(&org.organisation.key);
+    let body = crate::export::atom(&format!("Lobbying activity: {}", org.organisation.name), &base, &activity.items);
+    Ok(([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], body).into_response())
+}
