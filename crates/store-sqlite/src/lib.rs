@@ -162,6 +162,14 @@ impl Store for SqliteStore {
         Ok(read::responses_by_ids(&self.pool, &[id]).await?.pop())
     }
 
+    // --- people and procedures (MEP, Commission official, procedure pages) ---
+
+    // --- end people and procedures ---
+
+    // --- consultations, home page and lists ---
+
+    // --- end consultations, home page and lists ---
+
     async fn link_inputs(&self) -> Result<LinkInputs> {
         let registered = self.registered_names().await?;
         let mut groups: Vec<MentionGroup> = Vec::new();

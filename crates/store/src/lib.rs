@@ -131,6 +131,14 @@ pub trait Store: Send + Sync {
 
     /// One consultation response by its Have Your Say id.
     async fn response(&self, id: u64) -> Result<Option<ResponseView>>;
+
+    // --- people and procedures (MEP, Commission official, procedure pages) ---
+
+    // --- end people and procedures ---
+
+    // --- consultations, home page and lists ---
+
+    // --- end consultations, home page and lists ---
 }
 
 /// Writes the records of one file inside one transaction.

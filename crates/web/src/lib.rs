@@ -58,6 +58,10 @@ pub fn router(store: Arc<dyn Store>) -> Router {
         .route("/api/meeting/{id}", get(record::meeting_api))
         .route("/response/{id}", get(record::response_page))
         .route("/api/response/{id}", get(record::response_api))
+        // --- people and procedures ---
+        // --- end people and procedures ---
+        // --- consultations, home page and lists ---
+        // --- end consultations, home page and lists ---
         .fallback(not_found)
         .with_state(state)
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
