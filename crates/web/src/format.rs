@@ -22,6 +22,11 @@ impl Segment {
     }
 }
 
+/// "1 meeting", "3 meetings".
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// `2022-06-30` (or a date-time) → `30 Jun 2022`; anything else is shown as it is.
 pub fn day(iso: &str) -> String {
     iso.get(..10)
