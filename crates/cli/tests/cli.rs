@@ -87,3 +87,52 @@ fn a_missing_file_is_a_clear_error() {
     assert!(!out.status.success());
     assert!(text(&out.stdout).contains("/nonexistent/file.xml: FAILED"), "{}", text(&out.stdout));
 }
+
+#[test]
+fn demo_imports_the_bundled_data_into_a_fresh_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite");
+    // A stale file at the same place is replaced, not added to.
+    std::fs::write(&db, b"not a database").unwrap();
+    let out = lobbyscope(&db, &["demo", "--no-serve"]);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("meetingscommissionrepresentatives1924_generated-2023-06-13.xlsx: commission_meetings_xlsx: read 12482"), "{stdout}");
+    let stats: serde_json::Value = serde_json::from_slice(&lobbyscope(&db, &["stats", "--json"]).stdout).unwrap();
+    assert_eq!(stats["commission_meetings"], 12_462);
+    assert_eq!(stats["register_entries"], 2_932);
+}
+
+#[test]
+fn serve_answers_on_the_given_address() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let ep = repo("fixtures/ep_meetings/search-meetings_subset_relaid.csv");
+    assert!(lobbyscope(&db, &["import", "--quiet", ep.to_str().unwrap()]).status.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lobbyscope"))
+        .arg("--db")
+        .arg(&db)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let stdout = child.stdout.take().unwrap();
+    let child = Kill(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let addr = line.split("http://").nth(1).and_then(|r| r.split('/').next()).unwrap_or_else(|| panic!("{line}"));
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    conn.write_all(b"GET /no/such/page HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut reply = String::new();
+    conn.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 404"), "{reply}");
+    drop(child);
+}
