@@ -4,6 +4,7 @@
 //! is 20-30 times slower on the register export.
 
 mod read;
+mod read_people;
 mod rows;
 mod write;
 
@@ -163,6 +164,18 @@ impl Store for SqliteStore {
     }
 
     // --- people and procedures (MEP, Commission official, procedure pages) ---
+
+    async fn person(&self, key: &str) -> Result<Option<lobbyscope_store::PersonView>> {
+        read_people::person(&self.pool, key).await
+    }
+
+    async fn person_activity(&self, key: &str, filter: &ActivityFilter) -> Result<ActivityPage> {
+        read_people::person_activity(&self.pool, key, filter).await
+    }
+
+    async fn procedure_activity(&self, reference: &str, filter: &ActivityFilter) -> Result<ActivityPage> {
+        read_people::procedure_activity(&self.pool, reference, filter).await
+    }
 
     // --- end people and procedures ---
 

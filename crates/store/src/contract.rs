@@ -345,3 +345,114 @@ pub async fn links_written_with_records(store: &dyn Store) {
     assert_eq!(links.len(), 3);
     assert_eq!(store.apply_links(&links, &[orgs[0].clone(), renamed]).await.expect("apply"), 0);
 }
+
+// --- people and procedures ---
+
+fn filter(limit: u32) -> crate::ActivityFilter {
+    crate::ActivityFilter { limit, ..crate::ActivityFilter::default() }
+}
+
+fn meeting_dates(page: &crate::ActivityPage) -> Vec<&str> {
+    page.items.iter().filter_map(|a| a.date()).collect()
+}
+
+/// A person is found by key with what the sources said beside their meetings; unknown keys are
+/// `None`.
+pub async fn people_are_read_with_their_facets(store: &dyn Store) {
+    let mut second = commission_meeting();
+    second.date = date("2023-01-15");
+    second.subject = "Gigabit Infrastructure Act".into();
+    second.hosts = vec![Host { name: "Christiane CANENBLEY".into(), role: Some("Head of Unit".into()), ep_id: None }];
+    second.portfolio = None;
+    let mut records = all_records();
+    records.push(stamp(Record::Meeting(second), SourceKind::CommissionMeetingsXlsx, 4));
+    write_all(store, &records).await;
+
+    let facet = |label: &str, meetings| crate::PersonFacet { label: label.into(), meetings };
+    let official = store.person("ec:christiane canenbley").await.expect("read").expect("the official is stored");
+    assert_eq!(official.kind, crate::PersonKind::Commission);
+    assert_eq!(official.name, "Christiane Canenbley");
+    assert_eq!(official.ep_id, None);
+    assert_eq!(official.published_names, ["Christiane CANENBLEY"]);
+    assert_eq!(official.roles, [facet("Cabinet member", 1), facet("Head of Unit", 1)]);
+    assert_eq!(official.cabinets, [facet("Cabinet of Executive Vice-President Margrethe Vestager", 2)]);
+    assert_eq!(official.portfolios, [facet("Europe Fit for Digital Age", 1)], "a missing portfolio is not listed");
+    assert!(official.dgs.is_empty());
+
+    let mep = store.person("mep:197431").await.expect("read").expect("the MEP is stored");
+    assert_eq!(mep.kind, crate::PersonKind::Mep);
+    assert_eq!((mep.name.as_str(), mep.ep_id), ("BREYER Patrick", Some(197431)));
+    assert_eq!(mep.roles, [facet("Shadow rapporteur", 1)]);
+    assert!(mep.cabinets.is_empty() && mep.portfolios.is_empty() && mep.published_names.is_empty());
+
+    assert_eq!(store.person("ec:nobody").await.expect("read"), None);
+    assert_eq!(store.person("mep:1").await.expect("read"), None);
+    assert_eq!(store.person("").await.expect("read"), None);
+}
+
+/// A person's timeline holds their meetings only, newest first, filtered and paged.
+pub async fn person_activity_lists_their_meetings(store: &dyn Store) {
+    let mut second = commission_meeting();
+    second.date = date("2023-01-15");
+    second.subject = "Gigabit Infrastructure Act".into();
+    second.hosts.truncate(1);
+    let mut records = all_records();
+    records.push(stamp(Record::Meeting(second), SourceKind::CommissionMeetingsXlsx, 4));
+    write_all(store, &records).await;
+
+    let page = store.person_activity("ec:christiane canenbley", &filter(10)).await.expect("read");
+    assert_eq!(meeting_dates(&page), ["2023-01-15", "2022-06-30"]);
+    assert_eq!(page.matching, 2);
+    assert_eq!(page.counts, crate::ActivityCounts { commission_meetings: 2, parliament_meetings: 0, responses: 0 });
+    assert_eq!(page.years, [2023, 2022]);
+    let crate::Activity::Meeting(m) = &page.items[1] else { panic!("a meeting") };
+    assert_eq!(m.subject, "Broadband Cost Reduction Directive.");
+    assert_eq!(m.hosts.len(), 2, "co-hosts come with the meeting");
+
+    let paged = crate::ActivityFilter { offset: 1, limit: 1, ..crate::ActivityFilter::default() };
+    let page = store.person_activity("ec:christiane canenbley", &paged).await.expect("read");
+    assert_eq!((meeting_dates(&page), page.matching), (vec!["2022-06-30"], 2));
+    let year = crate::ActivityFilter { year: Some(2023), ..filter(10) };
+    let page = store.person_activity("ec:christiane canenbley", &year).await.expect("read");
+    assert_eq!(meeting_dates(&page), ["2023-01-15"]);
+    let stengg = store.person_activity("ec:werner stengg", &filter(10)).await.expect("read");
+    assert_eq!(meeting_dates(&stengg), ["2022-06-30"]);
+
+    let mep = store.person_activity("mep:197431", &filter(10)).await.expect("read");
+    assert_eq!(meeting_dates(&mep), ["2020-11-10"]);
+    assert_eq!(mep.counts, crate::ActivityCounts { commission_meetings: 0, parliament_meetings: 1, responses: 0 });
+    let responses = crate::ActivityFilter { kind: crate::ActivityKind::Responses, ..filter(10) };
+    let none = store.person_activity("mep:197431", &responses).await.expect("read");
+    assert!(none.items.is_empty() && none.matching == 0, "a person's timeline has no responses");
+    let commission = crate::ActivityFilter { institution: Some(Institution::Commission), ..filter(10) };
+    assert_eq!(store.person_activity("mep:197431", &commission).await.expect("read").matching, 0);
+
+    let nobody = store.person_activity("ec:nobody", &filter(10)).await.expect("read");
+    assert!(nobody.items.is_empty() && nobody.matching == 0 && nobody.counts.total() == 0);
+}
+
+/// A procedure's timeline holds exactly the meetings citing it.
+pub async fn procedure_activity_lists_the_meetings_citing_it(store: &dyn Store) {
+    let mut cited = commission_meeting();
+    cited.subject = "Gigabit Infrastructure Act 2023/0046(COD) and e-Privacy 2020/0259(COD)".into();
+    cited.procedures = lobbyscope_domain::ProcedureRef::find_all(&cited.subject);
+    let mut records = all_records();
+    records.push(stamp(Record::Meeting(cited), SourceKind::CommissionMeetingsXlsx, 4));
+    write_all(store, &records).await;
+
+    let page = store.procedure_activity("2020/0259(COD)", &filter(10)).await.expect("read");
+    assert_eq!(meeting_dates(&page), ["2022-06-30", "2020-11-10"]);
+    assert_eq!(page.counts, crate::ActivityCounts { commission_meetings: 1, parliament_meetings: 1, responses: 0 });
+    for a in &page.items {
+        let crate::Activity::Meeting(m) = a else { panic!("only meetings") };
+        assert!(m.procedures.iter().any(|p| p == "2020/0259(COD)"), "{m:?}");
+    }
+    let parliament = crate::ActivityFilter { institution: Some(Institution::Parliament), ..filter(10) };
+    let page = store.procedure_activity("2020/0259(COD)", &parliament).await.expect("read");
+    assert_eq!((meeting_dates(&page), page.matching), (vec!["2020-11-10"], 1));
+
+    let one = store.procedure_activity("2023/0046(COD)", &filter(10)).await.expect("read");
+    assert_eq!(meeting_dates(&one), ["2022-06-30"]);
+    let none = store.procedure_activity("2022/0155(COD)", &filter(10)).await.expect("read");
+    assert!(none.items.is_empty() && none.matching == 0 && none.counts.total() == 0 && none.years.is_empty());
+}

@@ -134,6 +134,15 @@ pub trait Store: Send + Sync {
 
     // --- people and procedures (MEP, Commission official, procedure pages) ---
 
+    /// A person who hosted meetings, by key: `mep:<EP id>` or `ec:<folded name>`.
+    async fn person(&self, key: &str) -> Result<Option<PersonView>>;
+
+    /// A person's meetings, newest first (a person's timeline holds no consultation responses).
+    async fn person_activity(&self, key: &str, filter: &ActivityFilter) -> Result<ActivityPage>;
+
+    /// The meetings citing a procedure reference such as `2022/0155(COD)`, newest first.
+    async fn procedure_activity(&self, reference: &str, filter: &ActivityFilter) -> Result<ActivityPage>;
+
     // --- end people and procedures ---
 
     // --- consultations, home page and lists ---

@@ -162,3 +162,41 @@ pub struct OrganisationView {
     /// Names under which sources mentioned it, other than its register name.
     pub published_names: Vec<String>,
 }
+
+// --- people and procedures ---
+
+/// Which side of the institutions a person hosted meetings for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PersonKind {
+    /// A Member of the European Parliament.
+    Mep,
+    /// A Commissioner, a cabinet member or a Commission official.
+    Commission,
+}
+
+/// A value as published beside a person's meetings, and in how many of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PersonFacet {
+    pub label: String,
+    pub meetings: u64,
+}
+
+/// A person who hosted meetings, with what the sources said about them. Facets list the most
+/// frequent first; values a source left empty are not listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PersonView {
+    /// `mep:<EP id>` or `ec:<folded name>`.
+    pub key: String,
+    pub kind: PersonKind,
+    /// The name as first stored (the EP writes "SURNAME Given").
+    pub name: String,
+    pub ep_id: Option<u64>,
+    /// Other spellings of the name in the sources.
+    pub published_names: Vec<String>,
+    /// Titles (officials) or capacities (MEPs), as published.
+    pub roles: Vec<PersonFacet>,
+    pub cabinets: Vec<PersonFacet>,
+    pub dgs: Vec<PersonFacet>,
+    pub portfolios: Vec<PersonFacet>,
+}

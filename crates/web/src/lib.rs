@@ -9,6 +9,7 @@ mod error;
 mod export;
 pub mod format;
 mod org;
+mod people;
 mod query;
 mod record;
 mod timeline;
@@ -59,6 +60,16 @@ pub fn router(store: Arc<dyn Store>) -> Router {
         .route("/response/{id}", get(record::response_page))
         .route("/api/response/{id}", get(record::response_api))
         // --- people and procedures ---
+        .route("/mep/{id}", get(people::mep_page))
+        .route("/mep/{id}/activity.csv", get(people::mep_csv))
+        .route("/mep/{id}/feed.atom", get(people::mep_atom))
+        .route("/api/mep/{id}", get(people::mep_api))
+        .route("/official/{slug}", get(people::official_page))
+        .route("/official/{slug}/activity.csv", get(people::official_csv))
+        .route("/official/{slug}/feed.atom", get(people::official_atom))
+        .route("/api/official/{slug}", get(people::official_api))
+        .route("/procedure/{*reference}", get(people::procedure))
+        .route("/api/procedure/{*reference}", get(people::procedure_api))
         // --- end people and procedures ---
         // --- consultations, home page and lists ---
         // --- end consultations, home page and lists ---
