@@ -18,7 +18,7 @@ use calamine::{Data, ExcelDateTime, ExcelDateTimeType, Range, Reader, Xlsx};
 use chrono::NaiveDate;
 use lobbyscope_domain::{Attendee, Host, Institution, Locator, Meeting, ProcedureRef, Record, RegisterId, Sourced};
 
-use crate::text::{clean_multiline, non_empty};
+use crate::text::{clean_multiline, non_empty, non_null};
 use crate::{Input, Parsed, Records, Rejection, SourceError};
 
 /// The sheet holding the data; any other workbook falls back to its first sheet.
@@ -70,11 +70,11 @@ impl PublishedMeeting {
             institution: Institution::Commission,
             date,
             hosts,
-            cabinet: non_empty(&self.cabinet),
-            dg: non_empty(&self.dg),
-            dg_acronym: non_empty(&self.dg_acronym),
-            portfolio: non_empty(&self.portfolio),
-            location: non_empty(&self.location),
+            cabinet: non_null(&self.cabinet),
+            dg: non_null(&self.dg),
+            dg_acronym: non_null(&self.dg_acronym),
+            portfolio: non_null(&self.portfolio),
+            location: non_null(&self.location),
             procedures: ProcedureRef::find_all(&subject),
             subject,
             attendees,
@@ -747,7 +747,9 @@ pub(crate) mod tests {
         assert_eq!(meetings.values().map(|m| m.date).min(), NaiveDate::from_ymd_opt(2019, 12, 2));
         assert_eq!(meetings.values().map(|m| m.date).max(), NaiveDate::from_ymd_opt(2023, 6, 9));
         assert!(meetings.values().all(|m| m.subject.trim() == m.subject && !m.subject.contains('\r')));
-        assert!(meetings.values().all(|m| m.cabinet.is_some() && m.portfolio.is_some() && m.dg.is_none()));
+        assert!(meetings.values().all(|m| m.cabinet.is_some() && m.dg.is_none()));
+        // The export writes "null" for a missing portfolio (Commissioner Hogan's cabinet).
+        assert_eq!(meetings.values().filter(|m| m.portfolio.is_none()).count(), 124);
         meetings
     }
 
@@ -781,7 +783,8 @@ pub(crate) mod tests {
             assert_eq!(m.cabinet.as_deref(), Some(r[0].trim()), "row {row}");
             let names: Vec<&str> = r[1].split(',').map(str::trim).collect();
             assert_eq!(m.hosts.iter().map(|h| h.name.as_str()).collect::<Vec<_>>(), names, "row {row}");
-            assert_eq!(m.portfolio.as_deref(), Some(r[3].trim()), "row {row}");
+            let portfolio = Some(r[3].trim()).filter(|p| *p != "null");
+            assert_eq!(m.portfolio.as_deref(), portfolio, "row {row}");
             assert_eq!(m.location.as_deref(), Some(r[5].trim()), "row {row}");
             assert_eq!(m.attendees_raw, r[6].trim(), "row {row}");
             let csv_ids: Vec<&str> = r[7].split(',').map(str::trim).collect();
