@@ -4,6 +4,7 @@
 //! is 20-30 times slower on the register export.
 
 mod read;
+mod read_lists;
 mod read_people;
 mod rows;
 mod write;
@@ -180,6 +181,31 @@ impl Store for SqliteStore {
     // --- end people and procedures ---
 
     // --- consultations, home page and lists ---
+
+    async fn initiative(&self, id: u64) -> Result<Option<lobbyscope_store::InitiativeView>> {
+        read_lists::initiative(&self.pool, id).await
+    }
+
+    async fn initiative_responses(&self, id: u64, offset: u32, limit: u32) -> Result<lobbyscope_store::ResponsePage> {
+        read_lists::initiative_responses(&self.pool, id, offset, limit).await
+    }
+
+    async fn find_organisations(&self, query: &str, limit: u32) -> Result<Vec<lobbyscope_store::OrganisationHit>> {
+        read_lists::find_organisations(&self.pool, query, limit).await
+    }
+
+    async fn latest_activity(&self, limit: u32) -> Result<Vec<lobbyscope_store::Activity>> {
+        read_lists::latest_activity(&self.pool, limit).await
+    }
+
+    async fn organisations_list(
+        &self,
+        sort: lobbyscope_store::OrgSort,
+        offset: u32,
+        limit: u32,
+    ) -> Result<lobbyscope_store::OrganisationList> {
+        read_lists::organisations_list(&self.pool, sort, offset, limit).await
+    }
 
     // --- end consultations, home page and lists ---
 

@@ -29,6 +29,10 @@ contract_tests!(
     people_are_read_with_their_facets,
     person_activity_lists_their_meetings,
     procedure_activity_lists_the_meetings_citing_it,
+    initiatives_are_read_with_their_responses,
+    organisations_are_found_by_name_acronym_and_id,
+    latest_activity_mixes_meetings_and_responses,
+    organisations_are_listed_with_their_counts,
 );
 
 #[tokio::test]

@@ -456,3 +456,234 @@ pub async fn procedure_activity_lists_the_meetings_citing_it(store: &dyn Store) 
     let none = store.procedure_activity("2022/0155(COD)", &filter(10)).await.expect("read");
     assert!(none.items.is_empty() && none.matching == 0 && none.counts.total() == 0 && none.years.is_empty());
 }
+
+// --- consultations, home page and lists ---
+
+fn response(id: u64, publication: u64, when: Option<&str>, user_type: Option<&str>, country: Option<&str>) -> Feedback {
+    Feedback {
+        id,
+        publication_id: Some(publication),
+        date: when.map(|d| date(d).and_hms_opt(9, 30, 0).expect("valid time")),
+        user_type: user_type.map(Into::into),
+        country: country.map(Into::into),
+        organization: None,
+        register_id: None,
+        attachments: vec![],
+        ..feedback("Another response.")
+    }
+}
+
+/// The records of [`all_records`], two more responses to initiative 12345 (one undated), one
+/// response to a publication of no stored initiative, an older register name of the Internet
+/// Society, and every mention linked: the Internet Society, two unregistered organisations
+/// with responses or meetings, and two without any activity.
+async fn write_linked(store: &dyn Store) {
+    let mut records = all_records();
+    let mut federation = response(2_665_652, 777, Some("2021-06-01"), Some("NGO"), None);
+    federation.organization = Some("Fédération Européenne des Réseaux".into());
+    records.push(stamp(Record::Feedback(federation), SourceKind::HysFeedback, 2));
+    records.push(stamp(
+        Record::Feedback(response(2_665_653, 777, None, Some("NGO"), Some("BEL"))),
+        SourceKind::HysFeedback,
+        3,
+    ));
+    let mut elsewhere = response(2_665_654, 999, Some("2019-01-01"), Some("NGO"), Some("FRA"));
+    elsewhere.organization = Some("Some Unregistered NGO".into());
+    records.push(stamp(Record::Feedback(elsewhere), SourceKind::HysFeedback, 4));
+    let mut old = register_entry("953701819437-32", "Internet Society Europe Office", "2017-06-01");
+    old.acronym = Some("ISOC-EO".into());
+    records.push(stamp(Record::Register(old), SourceKind::RegisterXml, 2));
+    write_all(store, &records).await;
+
+    let isoc = OrgKey("953701819437-32".into());
+    let ngo = OrgKey("n:some unregistered ngo".into());
+    let federation = OrgKey("n:federation europeenne des reseaux".into());
+    let inputs = store.link_inputs().await.expect("link inputs");
+    let links: Vec<LinkedMention> = inputs
+        .groups
+        .iter()
+        .flat_map(|g| g.mentions.iter())
+        .map(|m| {
+            let (org, method) = match (&m.register_id, m.name.as_deref()) {
+                (Some(_), _) => (isoc.clone(), LinkMethod::RegisterId),
+                (None, Some(n)) if n.starts_with("Internet") => (isoc.clone(), LinkMethod::ExactName),
+                (None, Some(n)) if n.starts_with("Fédération") => (federation.clone(), LinkMethod::Unmatched),
+                _ => (ngo.clone(), LinkMethod::Unmatched),
+            };
+            LinkedMention { at: m.at.clone(), org, method }
+        })
+        .collect();
+    assert_eq!(links.len(), 6, "3 attendees and 3 responses naming an organisation");
+    let unregistered = |key: &OrgKey, name: &str| Organisation {
+        key: key.clone(),
+        register_id: None,
+        name: name.into(),
+        acronym: None,
+    };
+    let orgs = [
+        Organisation {
+            key: isoc.clone(),
+            register_id: Some(id("953701819437-32")),
+            name: "Internet Society (ISOC)".into(),
+            acronym: Some("ISOC".into()),
+        },
+        unregistered(&ngo, "Some Unregistered NGO"),
+        unregistered(&federation, "Fédération Européenne des Réseaux"),
+        unregistered(&OrgKey("n:ngo".into()), "NGO"),
+        unregistered(&OrgKey("n:ngo forum".into()), "NGO Forum"),
+    ];
+    store.apply_links(&links, &orgs).await.expect("apply links");
+}
+
+/// An initiative is read with its publications and provenance; its responses come newest
+/// first (undated last), paged, with counts by respondent type and country over all of them.
+pub async fn initiatives_are_read_with_their_responses(store: &dyn Store) {
+    write_linked(store).await;
+    let i = store.initiative(12345).await.expect("read").expect("the initiative is stored");
+    assert_eq!(i.short_title, "Declaration of Digital Principles");
+    assert_eq!((i.reference.as_deref(), i.dg.as_deref()), (Some("Ares(2021)1234"), Some("CNECT")));
+    assert_eq!(i.topics, ["Digital economy and society"]);
+    assert_eq!(i.published_date, None, "missing stays missing");
+    assert_eq!(i.provenance.source, SourceKind::HysInitiative);
+    assert_eq!(i.publications.len(), 1);
+    let p = &i.publications[0];
+    assert_eq!((p.id, p.kind.as_deref(), p.total_feedback), (777, Some("IMPACT_ASSESS_INCEP"), Some(1)));
+    assert_eq!(p.stored_responses, 3, "the portal's count and the stored count are kept apart");
+    assert_eq!(store.initiative(1).await.expect("read"), None);
+    assert_eq!(store.initiative(u64::MAX).await.expect("read"), None);
+
+    let page = store.initiative_responses(12345, 0, 10).await.expect("read");
+    let ids: Vec<u64> = page.items.iter().map(|r| r.id).collect();
+    assert_eq!(ids, [2_665_652, 2_665_651, 2_665_653], "newest first, undated last");
+    assert_eq!(page.total, 3);
+    assert_eq!(page.items[1].initiative_id, Some(12345));
+    assert_eq!(page.items[1].org_key, Some(OrgKey("953701819437-32".into())));
+    let vc = |value: Option<&str>, count| crate::ValueCount { value: value.map(Into::into), count };
+    assert_eq!(page.by_user_type, [vc(Some("NGO"), 2), vc(Some("ACADEMIC_RESEARCH_INSTITTUTION"), 1)]);
+    assert_eq!(page.by_country, [vc(Some("BEL"), 1), vc(Some("USA"), 1), vc(None, 1)]);
+
+    let second = store.initiative_responses(12345, 2, 2).await.expect("read");
+    assert_eq!(second.items.iter().map(|r| r.id).collect::<Vec<_>>(), [2_665_653]);
+    assert_eq!((second.total, second.by_user_type.len()), (3, 2), "counts cover every page");
+    let none = store.initiative_responses(1, 0, 10).await.expect("read");
+    assert!(none.items.is_empty() && none.total == 0 && none.by_country.is_empty());
+}
+
+/// Organisations are found by name, acronym, an older register name (case and accents folded)
+/// or register ID; exact matches first, then prefixes, then the rest.
+pub async fn organisations_are_found_by_name_acronym_and_id(store: &dyn Store) {
+    write_linked(store).await;
+    let find = |q: &'static str, limit| async move {
+        store
+            .find_organisations(q, limit)
+            .await
+            .expect("search")
+            .into_iter()
+            .map(|h| (h.summary.organisation.name, h.match_kind, h.matched))
+            .collect::<Vec<_>>()
+    };
+    let isoc = "Internet Society (ISOC)".to_owned();
+    use crate::MatchKind::{Contains, Exact, Prefix};
+    assert_eq!(find("isoc", 10).await, [(isoc.clone(), Exact, "ISOC".to_owned())]);
+    assert_eq!(find("  INTERNET soc ", 10).await, [(isoc.clone(), Prefix, isoc.clone())]);
+    assert_eq!(
+        find("internet society", 10).await,
+        [(isoc.clone(), Exact, isoc.clone())],
+        "a name is also itself without its acronym in brackets"
+    );
+    assert_eq!(find("society", 10).await, [(isoc.clone(), Contains, isoc.clone())]);
+    assert_eq!(
+        find("europe office", 10).await,
+        [(isoc.clone(), Contains, "Internet Society Europe Office".to_owned())],
+        "an older register name"
+    );
+    assert_eq!(find("isoc-eo", 10).await, [(isoc.clone(), Exact, "ISOC-EO".to_owned())], "an older acronym");
+    let federation = "Fédération Européenne des Réseaux".to_owned();
+    assert_eq!(find("federation europeenne", 10).await, [(federation.clone(), Prefix, federation.clone())]);
+    assert_eq!(find("FÉDÉRATION EUROPÉENNE DES RÉSEAUX", 10).await, [(federation.clone(), Exact, federation)]);
+    assert_eq!(
+        find("ngo", 10).await,
+        [
+            ("NGO".to_owned(), Exact, "NGO".to_owned()),
+            ("NGO Forum".to_owned(), Prefix, "NGO Forum".to_owned()),
+            ("Some Unregistered NGO".to_owned(), Contains, "Some Unregistered NGO".to_owned()),
+        ]
+    );
+    assert_eq!(find("ngo", 2).await.len(), 2, "bounded");
+    for nothing in ["", "   ", "---", "zzzz", "000000000000-00"] {
+        assert!(find(nothing, 10).await.is_empty(), "{nothing:?}");
+    }
+
+    let hits = store.find_organisations("953701819437-32", 10).await.expect("search");
+    assert_eq!(hits.len(), 1);
+    assert_eq!((hits[0].match_kind, hits[0].matched.as_str()), (Exact, "953701819437-32"));
+    let counts = crate::ActivityCounts { commission_meetings: 1, parliament_meetings: 1, responses: 1 };
+    assert_eq!((&hits[0].summary.counts, hits[0].summary.total), (&counts, 3));
+}
+
+/// The newest meetings and dated responses of all, newest first, bounded.
+pub async fn latest_activity_mixes_meetings_and_responses(store: &dyn Store) {
+    write_linked(store).await;
+    let latest = store.latest_activity(10).await.expect("read");
+    let seen: Vec<(&str, Option<&str>)> = latest
+        .iter()
+        .map(|a| match a {
+            crate::Activity::Meeting(m) => ("meeting", Some(m.date.as_str())),
+            crate::Activity::Response(r) => ("response", r.date.as_deref().and_then(|d| d.get(..10))),
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("meeting", Some("2022-06-30")),
+            ("response", Some("2021-06-01")),
+            ("response", Some("2021-05-31")),
+            ("meeting", Some("2020-11-10")),
+            ("response", Some("2019-01-01")),
+        ],
+        "the undated response is not among the latest"
+    );
+    let crate::Activity::Meeting(m) = &latest[0] else { panic!("a meeting") };
+    assert_eq!(m.attendees.len(), 1, "full records");
+    assert_eq!(store.latest_activity(2).await.expect("read").len(), 2);
+    assert!(store.latest_activity(0).await.expect("read").is_empty());
+}
+
+/// Every organisation with its counts, in each order, paged; the counts agree with the
+/// organisation's own timeline.
+pub async fn organisations_are_listed_with_their_counts(store: &dyn Store) {
+    write_linked(store).await;
+    let names = |sort, offset, limit| async move {
+        let list = store.organisations_list(sort, offset, limit).await.expect("list");
+        assert_eq!(list.total, 5);
+        list.rows.into_iter().map(|r| (r.organisation.name, r.total)).collect::<Vec<_>>()
+    };
+    let row = |n: &str, t: u64| (n.to_owned(), t);
+    let (isoc, ngo, fed) = ("Internet Society (ISOC)", "Some Unregistered NGO", "Fédération Européenne des Réseaux");
+    use crate::OrgSort;
+    assert_eq!(
+        names(OrgSort::Activity, 0, 10).await,
+        [row(isoc, 3), row(ngo, 2), row(fed, 1), row("NGO", 0), row("NGO Forum", 0)]
+    );
+    assert_eq!(names(OrgSort::Activity, 1, 2).await, [row(ngo, 2), row(fed, 1)]);
+    assert_eq!(
+        names(OrgSort::Name, 0, 10).await,
+        [row(fed, 1), row(isoc, 3), row("NGO", 0), row("NGO Forum", 0), row(ngo, 2)]
+    );
+    assert_eq!(names(OrgSort::Commission, 0, 2).await, [row(isoc, 3), row(ngo, 2)]);
+    assert_eq!(names(OrgSort::Parliament, 0, 3).await, [row(isoc, 3), row(ngo, 2), row(fed, 1)]);
+    assert_eq!(names(OrgSort::Responses, 0, 3).await, [row(isoc, 3), row(ngo, 2), row(fed, 1)]);
+
+    let list = store.organisations_list(OrgSort::Activity, 0, 1).await.expect("list");
+    let first = &list.rows[0];
+    let timeline = store
+        .organisation_activity(&first.organisation.key, &crate::ActivityFilter { limit: 1, ..Default::default() })
+        .await
+        .expect("read");
+    assert_eq!(first.counts, timeline.counts);
+    assert_eq!(first.counts, crate::ActivityCounts { commission_meetings: 1, parliament_meetings: 1, responses: 1 });
+    assert_eq!(first.organisation.register_id, Some(id("953701819437-32")));
+    assert!(store.organisations_list(OrgSort::Name, 5, 10).await.expect("list").rows.is_empty());
+}
+
+// --- end consultations, home page and lists ---

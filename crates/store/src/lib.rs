@@ -147,6 +147,25 @@ pub trait Store: Send + Sync {
 
     // --- consultations, home page and lists ---
 
+    /// A Have Your Say initiative with its publications, by its id.
+    async fn initiative(&self, id: u64) -> Result<Option<InitiativeView>>;
+
+    /// The responses to an initiative's publications, newest first, `limit` of them from
+    /// `offset`, with counts by respondent type and country over all of them.
+    async fn initiative_responses(&self, id: u64, offset: u32, limit: u32) -> Result<ResponsePage>;
+
+    /// Organisations whose name, acronym, any register name (case and accents folded) or
+    /// register ID match `query`: exact matches first, then prefixes, then the rest; at most
+    /// `limit`.
+    async fn find_organisations(&self, query: &str, limit: u32) -> Result<Vec<OrganisationHit>>;
+
+    /// The newest meetings and consultation responses of all, newest first.
+    async fn latest_activity(&self, limit: u32) -> Result<Vec<Activity>>;
+
+    /// Every organisation with its activity counts, in `sort` order, `limit` of them from
+    /// `offset`.
+    async fn organisations_list(&self, sort: OrgSort, offset: u32, limit: u32) -> Result<OrganisationList>;
+
     // --- end consultations, home page and lists ---
 }
 

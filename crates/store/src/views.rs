@@ -200,3 +200,137 @@ pub struct PersonView {
     pub dgs: Vec<PersonFacet>,
     pub portfolios: Vec<PersonFacet>,
 }
+
+// --- consultations, home page and lists ---
+
+/// One stage of a consultation initiative, with its documents.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicationView {
+    pub id: u64,
+    /// `IMPACT_ASSESS_INCEP`, `OPC_LAUNCHED`, `PROP_REG`, … as published.
+    pub kind: Option<String>,
+    pub reference: Option<String>,
+    /// The number of responses the portal reported for this stage.
+    pub total_feedback: Option<u64>,
+    /// ISO date and time, as published.
+    pub adoption_date: Option<String>,
+    pub attachments: Vec<Document>,
+    /// Responses to this stage held in the store (may be fewer than `total_feedback`).
+    pub stored_responses: u64,
+}
+
+/// A Have Your Say initiative with its publications.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InitiativeView {
+    pub id: u64,
+    pub reference: Option<String>,
+    pub short_title: String,
+    pub dg: Option<String>,
+    pub unit: Option<String>,
+    pub status: Option<String>,
+    pub foreseen_act_type: Option<String>,
+    pub stage: Option<String>,
+    pub receiving_feedback_status: Option<String>,
+    pub topics: Vec<String>,
+    /// ISO date and time, as published.
+    pub published_date: Option<String>,
+    pub modified_date: Option<String>,
+    /// In published order.
+    pub publications: Vec<PublicationView>,
+    pub provenance: Provenance,
+}
+
+/// How many items share a value; `value` is `None` for items where the source gave none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ValueCount {
+    pub value: Option<String>,
+    pub count: u64,
+}
+
+/// A page of an initiative's responses, with counts over all of them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ResponsePage {
+    /// Newest first.
+    pub items: Vec<ResponseView>,
+    /// Responses to the initiative held in the store, across all pages.
+    pub total: u64,
+    /// Counts by respondent type (`user_type` as published), largest first.
+    pub by_user_type: Vec<ValueCount>,
+    /// Counts by country (as published), largest first.
+    pub by_country: Vec<ValueCount>,
+}
+
+/// How well a search matched, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchKind {
+    /// The whole name, acronym, a register name or the register ID.
+    Exact,
+    /// The start of one of them.
+    Prefix,
+    /// Somewhere inside one of them.
+    Contains,
+}
+
+/// An organisation with how much activity each source records for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrganisationSummary {
+    #[serde(flatten)]
+    pub organisation: Organisation,
+    pub counts: ActivityCounts,
+    /// The sum of the counts.
+    pub total: u64,
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrganisationHit {
+    #[serde(flatten)]
+    pub summary: OrganisationSummary,
+    pub match_kind: MatchKind,
+    /// The name or ID that matched: the organisation's name, its acronym, a register name, or
+    /// its register ID.
+    pub matched: String,
+}
+
+/// The order of the organisations list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgSort {
+    /// Most activity of all kinds first.
+    #[default]
+    Activity,
+    Name,
+    Commission,
+    Parliament,
+    Responses,
+}
+
+impl OrgSort {
+    pub const ALL: [OrgSort; 5] =
+        [OrgSort::Activity, OrgSort::Name, OrgSort::Commission, OrgSort::Parliament, OrgSort::Responses];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgSort::Activity => "activity",
+            OrgSort::Name => "name",
+            OrgSort::Commission => "commission",
+            OrgSort::Parliament => "parliament",
+            OrgSort::Responses => "responses",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OrgSort> {
+        OrgSort::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A page of the organisations list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OrganisationList {
+    pub rows: Vec<OrganisationSummary>,
+    /// Organisations in the list, across all pages.
+    pub total: u64,
+}
+
+// --- end consultations, home page and lists ---

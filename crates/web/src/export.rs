@@ -11,7 +11,7 @@ fn plain(segments: &[Segment]) -> String {
 
 /// Spreadsheet programs run a cell that starts with `=`, `+`, `-` or `@` as a formula; source
 /// text is data, so such cells get a leading apostrophe, which those programs hide.
-fn cell(value: &str) -> String {
+pub(crate) fn cell(value: &str) -> String {
     if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() }
 }
 
@@ -75,7 +75,7 @@ pub fn activity_csv(items: &[Activity], subject_org: Option<&OrgKey>) -> String 
     String::from_utf8(w.into_inner().expect("writing to memory")).expect("CSV of UTF-8 strings")
 }
 
-fn csv_writer() -> csv::Writer<Vec<u8>> {
+pub(crate) fn csv_writer() -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new())
 }
 

@@ -8,6 +8,7 @@
 mod error;
 mod export;
 pub mod format;
+mod lists;
 mod org;
 mod people;
 mod query;
@@ -72,6 +73,16 @@ pub fn router(store: Arc<dyn Store>) -> Router {
         .route("/api/procedure/{*reference}", get(people::procedure_api))
         // --- end people and procedures ---
         // --- consultations, home page and lists ---
+        .route("/", get(lists::home))
+        .route("/api", get(lists::home_api))
+        .route("/api/", get(lists::home_api))
+        .route("/orgs", get(lists::orgs))
+        .route("/orgs.csv", get(lists::orgs_csv))
+        .route("/api/orgs", get(lists::orgs_api))
+        .route("/initiative/{id}", get(lists::initiative))
+        .route("/initiative/{id}/responses.csv", get(lists::initiative_csv))
+        .route("/initiative/{id}/feed.atom", get(lists::initiative_atom))
+        .route("/api/initiative/{id}", get(lists::initiative_api))
         // --- end consultations, home page and lists ---
         .fallback(not_found)
         .with_state(state)
