@@ -193,7 +193,9 @@ async fn browse(client: &Client, base: &str, full_text: &str) -> Result<(), Stri
 async fn a_reader_opens_the_internet_society_and_reads_a_full_response_in_chromium() {
     let Some(chromedriver) = on_path("chromedriver") else {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("chromedriver is not installed: the end-to-end test needs Debian's chromium and chromium-driver (.ci/run installs them)");
+            panic!(
+                "chromedriver is not installed: the end-to-end test needs Debian's chromium and chromium-driver (.ci/run installs them)"
+            );
         }
         eprintln!("NOTE: e2e_chromium skipped: chromedriver not found (apt-get install chromium chromium-driver)");
         return;
@@ -217,7 +219,9 @@ async fn a_reader_opens_the_internet_society_and_reads_a_full_response_in_chromi
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     let client = tokio::time::timeout(
         Duration::from_secs(60),
-        ClientBuilder::new(connector).capabilities(capabilities(profile.path())).connect(&format!("http://127.0.0.1:{port}")),
+        ClientBuilder::new(connector)
+            .capabilities(capabilities(profile.path()))
+            .connect(&format!("http://127.0.0.1:{port}")),
     )
     .await
     .expect("Chromium started within 60 s")
