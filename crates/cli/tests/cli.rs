@@ -97,7 +97,12 @@ fn demo_imports_the_bundled_data_into_a_fresh_store() {
     let out = lobbyscope(&db, &["demo", "--no-serve"]);
     assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("meetingscommissionrepresentatives1924_generated-2023-06-13.xlsx: commission_meetings_xlsx: read 12482"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "meetingscommissionrepresentatives1924_generated-2023-06-13.xlsx: commission_meetings_xlsx: read 12482"
+        ),
+        "{stdout}"
+    );
     let stats: serde_json::Value = serde_json::from_slice(&lobbyscope(&db, &["stats", "--json"]).stdout).unwrap();
     assert_eq!(stats["commission_meetings"], 12_462);
     assert_eq!(stats["register_entries"], 2_932);

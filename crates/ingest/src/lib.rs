@@ -261,6 +261,8 @@ pub async fn import_file(
         imported_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
     };
 
+    // Records name their file, not the importing machine's folders: provenance is published.
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| file.file.clone());
     let (tx, mut rx) = mpsc::channel::<Chunk>(2);
     let kind = opened.kind;
     let parser = tokio::task::spawn_blocking(move || {
@@ -312,7 +314,7 @@ pub async fn import_file(
                     .map(|s| Stamped {
                         prov: Provenance {
                             source: kind,
-                            file: file.file.clone(),
+                            file: file_name.clone(),
                             locator: s.locator,
                             imported_at: file.imported_at.clone(),
                             content_hash: s.record.content_hash(),

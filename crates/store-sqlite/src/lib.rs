@@ -209,6 +209,10 @@ impl Store for SqliteStore {
 
     // --- end consultations, home page and lists ---
 
+    async fn data_generation(&self) -> Result<i64> {
+        sqlx::query_scalar("SELECT generation FROM data_generation").fetch_one(&self.pool).await.map_err(db_err)
+    }
+
     async fn link_inputs(&self) -> Result<LinkInputs> {
         let registered = self.registered_names().await?;
         let mut groups: Vec<MentionGroup> = Vec::new();
@@ -314,6 +318,7 @@ impl Store for SqliteStore {
         ] {
             sqlx::query(sql).execute(&mut *tx).await.map_err(db_err)?;
         }
+        bump_generation(&mut tx).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(changed)
     }
@@ -341,6 +346,12 @@ impl Store for SqliteStore {
             last_import,
         })
     }
+}
+
+/// Marks the data as changed, inside the transaction that changes it.
+pub(crate) async fn bump_generation(tx: &mut sqlx::Transaction<'static, Sqlite>) -> Result<()> {
+    sqlx::query("UPDATE data_generation SET generation = generation + 1").execute(&mut **tx).await.map_err(db_err)?;
+    Ok(())
 }
 
 fn parse_id(s: String) -> Result<RegisterId> {

@@ -489,6 +489,7 @@ impl FileWriter for SqliteWriter {
             .execute(&mut *self.tx)
             .await
             .map_err(db_err)?;
+        crate::bump_generation(&mut self.tx).await?;
         self.tx.commit().await.map_err(db_err)
     }
 }

@@ -26,6 +26,7 @@ contract_tests!(
     duplicates_within_a_batch_count_once,
     links_round_trip,
     links_written_with_records,
+    data_generation_moves_with_committed_changes,
     people_are_read_with_their_facets,
     person_activity_lists_their_meetings,
     procedure_activity_lists_the_meetings_citing_it,

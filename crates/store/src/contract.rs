@@ -687,3 +687,18 @@ pub async fn organisations_are_listed_with_their_counts(store: &dyn Store) {
 }
 
 // --- end consultations, home page and lists ---
+
+/// Every committed change moves the data generation on; a dropped writer does not.
+pub async fn data_generation_moves_with_committed_changes(store: &dyn Store) {
+    let start = store.data_generation().await.expect("generation");
+    {
+        let mut w = store.begin(&file("dropped", SourceKind::EpMeetingsCsv)).await.expect("begin");
+        w.write(&all_records(), &[]).await.expect("write");
+    }
+    assert_eq!(store.data_generation().await.expect("generation"), start);
+    write_all(store, &all_records()).await;
+    let after_write = store.data_generation().await.expect("generation");
+    assert!(after_write > start);
+    store.apply_links(&[], &[]).await.expect("apply");
+    assert!(store.data_generation().await.expect("generation") > after_write);
+}

@@ -167,6 +167,10 @@ pub trait Store: Send + Sync {
     async fn organisations_list(&self, sort: OrgSort, offset: u32, limit: u32) -> Result<OrganisationList>;
 
     // --- end consultations, home page and lists ---
+
+    /// A number that grows with every committed change to the data: whatever was read under one
+    /// generation stays true until it changes.
+    async fn data_generation(&self) -> Result<i64>;
 }
 
 /// Writes the records of one file inside one transaction.

@@ -5,6 +5,7 @@
 //! text reaches the browser through askama's HTML escaping; no page carries script, and a
 //! strict Content-Security-Policy says so.
 
+mod cache;
 mod error;
 mod export;
 pub mod format;
@@ -49,6 +50,7 @@ async fn not_found() -> WebError {
 
 /// The whole site.
 pub fn router(store: Arc<dyn Store>) -> Router {
+    let cache = cache::PageCache::new(store.clone());
     let state = AppState { store };
     Router::new()
         .route("/assets/style.css", get(style))
@@ -86,6 +88,7 @@ pub fn router(store: Arc<dyn Store>) -> Router {
         // --- end consultations, home page and lists ---
         .fallback(not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(cache, cache::layer))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))

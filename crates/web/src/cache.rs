@@ -1,0 +1,131 @@
+//! Rendered answers kept until the data changes.
+//!
+//! The store changes only when files are imported, so a page rendered once stays right until
+//! the store's data generation moves on. Answers are kept by URI and dropped all at once when
+//! the generation changes; the generation is read at most once a second, so a page can lag an
+//! import by that long. Browsers revalidate with the generation as `ETag` and get a 304.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::{Bytes, HttpBody};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use lobbyscope_store::Store;
+
+/// How stale the known generation may get before it is read again.
+const RECHECK: Duration = Duration::from_secs(1);
+/// Bounds: answers larger than this are not kept; past the total, everything is dropped.
+const MAX_ANSWER: u64 = 2 << 20;
+const MAX_TOTAL: usize = 96 << 20;
+
+#[derive(Clone)]
+struct Kept {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+#[derive(Default)]
+struct Inner {
+    generation: Option<i64>,
+    checked: Option<Instant>,
+    answers: HashMap<String, Kept>,
+    bytes: usize,
+}
+
+pub struct PageCache {
+    store: Arc<dyn Store>,
+    inner: Mutex<Inner>,
+}
+
+impl PageCache {
+    pub fn new(store: Arc<dyn Store>) -> Arc<PageCache> {
+        Arc::new(PageCache { store, inner: Mutex::new(Inner::default()) })
+    }
+
+    /// The current generation, read again when last read more than [`RECHECK`] ago.
+    async fn generation(&self) -> Option<i64> {
+        {
+            let inner = self.inner.lock().expect("cache lock");
+            if let (Some(g), Some(at)) = (inner.generation, inner.checked) {
+                if at.elapsed() < RECHECK {
+                    return Some(g);
+                }
+            }
+        }
+        let g = self.store.data_generation().await.ok()?;
+        let mut inner = self.inner.lock().expect("cache lock");
+        if inner.generation != Some(g) {
+            inner.answers.clear();
+            inner.bytes = 0;
+            inner.generation = Some(g);
+        }
+        inner.checked = Some(Instant::now());
+        Some(g)
+    }
+
+    fn get(&self, key: &str) -> Option<Kept> {
+        self.inner.lock().expect("cache lock").answers.get(key).cloned()
+    }
+
+    fn put(&self, key: String, generation: i64, kept: Kept) {
+        let mut inner = self.inner.lock().expect("cache lock");
+        if inner.generation != Some(generation) {
+            return; // rendered under a generation that has passed
+        }
+        if inner.bytes + kept.body.len() > MAX_TOTAL {
+            inner.answers.clear();
+            inner.bytes = 0;
+        }
+        inner.bytes += kept.body.len();
+        if let Some(old) = inner.answers.insert(key, kept) {
+            inner.bytes -= old.body.len();
+        }
+    }
+}
+
+fn etag(generation: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"g{generation}\"")).expect("ASCII")
+}
+
+fn answer(kept: Kept, tag: HeaderValue) -> Response {
+    let mut response = (kept.status, kept.body).into_response();
+    *response.headers_mut() = kept.headers;
+    response.headers_mut().insert(header::ETAG, tag);
+    response
+}
+
+/// The middleware.
+pub async fn layer(State(cache): State<Arc<PageCache>>, request: Request, next: Next) -> Response {
+    if request.method() != Method::GET {
+        return next.run(request).await;
+    }
+    let Some(generation) = cache.generation().await else {
+        return next.run(request).await; // the store cannot say: serve uncached
+    };
+    let tag = etag(generation);
+    if request.headers().get(header::IF_NONE_MATCH).is_some_and(|v| v.as_bytes() == tag.as_bytes()) {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response();
+    }
+    let key = request.uri().to_string();
+    if let Some(kept) = cache.get(&key) {
+        return answer(kept, tag);
+    }
+    let mut response = next.run(request).await;
+    let small = response.body().size_hint().exact().is_some_and(|n| n <= MAX_ANSWER);
+    if response.status() != StatusCode::OK || !small {
+        return response;
+    }
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_ANSWER as usize).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "The answer could not be read.").into_response();
+    };
+    let kept = Kept { status: parts.status, headers: parts.headers, body: bytes };
+    cache.put(key, generation, kept.clone());
+    answer(kept, tag)
+}

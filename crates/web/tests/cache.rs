@@ -1,0 +1,47 @@
+//! Rendered pages are kept until the data changes, and browsers can revalidate them.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::{get, repo, store_with};
+use lobbyscope_ingest::{Quiet, import_paths};
+use tower::ServiceExt;
+
+#[tokio::test]
+async fn a_page_is_served_again_until_an_import_changes_the_data() {
+    let (_dir, store) = store_with(&[repo("fixtures/ep_meetings/search-meetings_subset_relaid.csv")]).await;
+    let store = Arc::new(store);
+    let app = lobbyscope_web::router(store.clone());
+
+    // Before the register is imported, "Internet Society (ISOC)" is an unregistered organisation.
+    let before = get(&app, "/org/n:internet-society-isoc").await;
+    assert_eq!(before.status, 200, "{}", before.body);
+    let tag = before.headers.get(header::ETAG).expect("an ETag").clone();
+    let again = get(&app, "/org/n:internet-society-isoc").await;
+    assert_eq!(again.body, before.body);
+    assert_eq!(again.headers.get(header::ETAG), Some(&tag));
+    assert!(again.headers.get("content-security-policy").is_some(), "kept answers keep the security headers");
+
+    let revalidate = Request::get("/org/n:internet-society-isoc")
+        .header(header::IF_NONE_MATCH, tag.clone())
+        .body(Body::empty())
+        .unwrap();
+    let not_modified = app.clone().oneshot(revalidate).await.unwrap();
+    assert_eq!(not_modified.status(), StatusCode::NOT_MODIFIED);
+
+    // The register links the name to its ID: the old page must go.
+    let report = import_paths(store.as_ref(), &[repo("fixtures/register/ODP_2018-10_relaid_subset30.xml.gz")], &Quiet)
+        .await
+        .unwrap();
+    assert!(report.full_relink);
+    // The generation is read again at most once a second.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let after = get(&app, "/org/n:internet-society-isoc").await;
+    assert_eq!(after.status, 404, "the unregistered organisation is gone once linked");
+    let registered = get(&app, "/org/953701819437-32").await;
+    assert_eq!(registered.status, 200);
+    assert_ne!(registered.headers.get(header::ETAG), Some(&tag));
+}
