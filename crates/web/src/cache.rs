@@ -51,10 +51,10 @@ impl PageCache {
     async fn generation(&self) -> Option<i64> {
         {
             let inner = self.inner.lock().expect("cache lock");
-            if let (Some(g), Some(at)) = (inner.generation, inner.checked) {
-                if at.elapsed() < RECHECK {
-                    return Some(g);
-                }
+            if let (Some(g), Some(at)) = (inner.generation, inner.checked)
+                && at.elapsed() < RECHECK
+            {
+                return Some(g);
             }
         }
         let g = self.store.data_generation().await.ok()?;
