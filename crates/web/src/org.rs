@@ -5,7 +5,9 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use lobbyscope_domain::Costs;
-use lobbyscope_store::{ActivityFilter, ActivityKind, ActivityPage, OrgKey, OrganisationView, StoredRegisterEntry};
+use lobbyscope_store::{
+    ActivityFilter, ActivityKind, ActivityPage, OrgKey, OrganisationView, QuarterCount, StoredRegisterEntry,
+};
 use serde::Serialize;
 
 use crate::error::ApiResult;
@@ -161,8 +163,31 @@ pub struct Chart {
 const CHART_HEIGHT: u32 = 60;
 const BAR: u32 = 8;
 
+/// Every quarter from the first to the last with activity, empty ones included, so that the
+/// bars keep the distance in time between them.
+fn continuous(quarters: &[QuarterCount]) -> Vec<QuarterCount> {
+    let parse = |q: &str| -> Option<(i32, i32)> { Some((q.get(..4)?.parse().ok()?, q.get(6..7)?.parse().ok()?)) };
+    let (Some(first), Some(last)) =
+        (quarters.first().and_then(|q| parse(&q.quarter)), quarters.last().and_then(|q| parse(&q.quarter)))
+    else {
+        return quarters.to_vec();
+    };
+    let mut out = Vec::new();
+    let (mut year, mut quarter) = first;
+    while (year, quarter) <= last {
+        let label = format!("{year}-Q{quarter}");
+        out.push(quarters.iter().find(|q| q.quarter == label).cloned().unwrap_or(QuarterCount {
+            quarter: label,
+            meetings: 0,
+            responses: 0,
+        }));
+        (year, quarter) = if quarter == 4 { (year + 1, 1) } else { (year, quarter + 1) };
+    }
+    out
+}
+
 fn chart(activity: &ActivityPage) -> Option<Chart> {
-    let quarters = &activity.per_quarter;
+    let quarters = &continuous(&activity.per_quarter);
     let max = quarters.iter().map(|q| q.meetings + q.responses).max().filter(|&m| m > 0)?;
     let scale = |n: u64| ((n * u64::from(CHART_HEIGHT)) / max) as u32;
     let bars = quarters
@@ -177,7 +202,12 @@ fn chart(activity: &ActivityPage) -> Option<Chart> {
                 meetings_h: mh,
                 responses_y: CHART_HEIGHT - mh - rh,
                 responses_h: rh,
-                label: format!("{}: {} meetings, {} responses", q.quarter, q.meetings, q.responses),
+                label: format!(
+                    "{}: {}, {}",
+                    q.quarter,
+                    format::count(q.meetings, "meeting", "meetings"),
+                    format::count(q.responses, "response", "responses")
+                ),
             }
         })
         .collect::<Vec<_>>();
