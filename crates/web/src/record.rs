@@ -41,6 +41,7 @@ fn provenance(source: SourceView, p: &Provenance) -> ProvenanceView {
 struct MeetingPage {
     title: Vec<Segment>,
     date: String,
+    iso_date: String,
     subject: String,
     location: Option<String>,
     portfolio: Option<String>,
@@ -64,6 +65,7 @@ pub async fn meeting_page(State(state): State<AppState>, Path(id): Path<String>)
     let page = MeetingPage {
         title: format::meeting_title(&m, None).into_iter().take_while(|s| s.text != " and ").collect(),
         date: item.date,
+        iso_date: item.iso_date,
         subject: m.subject.clone(),
         location: m.location.clone(),
         portfolio: m.portfolio.clone(),
@@ -84,6 +86,7 @@ pub async fn meeting_api(State(state): State<AppState>, Path(id): Path<String>) 
 struct ResponsePage {
     title: Vec<Segment>,
     date: String,
+    iso_date: String,
     author: Option<Segment>,
     user_type: Option<String>,
     country: Option<String>,
@@ -103,6 +106,7 @@ pub async fn response_page(State(state): State<AppState>, Path(id): Path<String>
     let page = ResponsePage {
         title: timeline::response_title(&r),
         date: r.date.as_deref().map(format::day).unwrap_or_default(),
+        iso_date: r.date.as_deref().and_then(|d| d.get(..10)).unwrap_or_default().to_owned(),
         author,
         user_type: r.user_type.clone(),
         country: r.country.clone(),
