@@ -5,15 +5,13 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use lobbyscope_domain::Costs;
-use lobbyscope_store::{
-    ActivityFilter, ActivityKind, ActivityPage, OrgKey, OrganisationView, QuarterCount, StoredRegisterEntry,
-};
+use lobbyscope_store::{ActivityFilter, ActivityPage, OrgKey, OrganisationView, StoredRegisterEntry};
 use serde::Serialize;
 
 use crate::error::ApiResult;
 use crate::format::{self, Segment};
-use crate::query::{MAX_EXPORT, PAGE_SIZE, Params, filter_query};
-use crate::timeline::{self, ItemView};
+use crate::query::{MAX_EXPORT, Params};
+use crate::timeline;
 use crate::{AppState, WebError};
 
 async fn load(
@@ -141,90 +139,6 @@ fn description(register: &[StoredRegisterEntry]) -> Option<String> {
     Some(line).filter(|l| !l.is_empty())
 }
 
-/// One bar of the activity chart.
-pub struct Bar {
-    pub x: u32,
-    pub meetings_y: u32,
-    pub meetings_h: u32,
-    pub responses_y: u32,
-    pub responses_h: u32,
-    pub label: String,
-}
-
-pub struct Chart {
-    pub width: u32,
-    pub height: u32,
-    pub bars: Vec<Bar>,
-    pub first: String,
-    pub last: String,
-    pub summary: String,
-}
-
-const CHART_HEIGHT: u32 = 60;
-const BAR: u32 = 8;
-
-/// Every quarter from the first to the last with activity, empty ones included, so that the
-/// bars keep the distance in time between them.
-fn continuous(quarters: &[QuarterCount]) -> Vec<QuarterCount> {
-    let parse = |q: &str| -> Option<(i32, i32)> { Some((q.get(..4)?.parse().ok()?, q.get(6..7)?.parse().ok()?)) };
-    let (Some(first), Some(last)) =
-        (quarters.first().and_then(|q| parse(&q.quarter)), quarters.last().and_then(|q| parse(&q.quarter)))
-    else {
-        return quarters.to_vec();
-    };
-    let mut out = Vec::new();
-    let (mut year, mut quarter) = first;
-    while (year, quarter) <= last {
-        let label = format!("{year}-Q{quarter}");
-        out.push(quarters.iter().find(|q| q.quarter == label).cloned().unwrap_or(QuarterCount {
-            quarter: label,
-            meetings: 0,
-            responses: 0,
-        }));
-        (year, quarter) = if quarter == 4 { (year + 1, 1) } else { (year, quarter + 1) };
-    }
-    out
-}
-
-fn chart(activity: &ActivityPage) -> Option<Chart> {
-    let quarters = &continuous(&activity.per_quarter);
-    let max = quarters.iter().map(|q| q.meetings + q.responses).max().filter(|&m| m > 0)?;
-    let scale = |n: u64| ((n * u64::from(CHART_HEIGHT)) / max) as u32;
-    let bars = quarters
-        .iter()
-        .enumerate()
-        .map(|(i, q)| {
-            let mh = scale(q.meetings);
-            let rh = scale(q.responses);
-            Bar {
-                x: i as u32 * (BAR + 2),
-                meetings_y: CHART_HEIGHT - mh,
-                meetings_h: mh,
-                responses_y: CHART_HEIGHT - mh - rh,
-                responses_h: rh,
-                label: format!(
-                    "{}: {}, {}",
-                    q.quarter,
-                    format::count(q.meetings, "meeting", "meetings"),
-                    format::count(q.responses, "response", "responses")
-                ),
-            }
-        })
-        .collect::<Vec<_>>();
-    Some(Chart {
-        width: (quarters.len() as u32 * (BAR + 2)).max(BAR),
-        height: CHART_HEIGHT,
-        first: quarters.first()?.quarter.clone(),
-        last: quarters.last()?.quarter.clone(),
-        summary: format!(
-            "Activity per quarter from {} to {}, at most {max} items in a quarter.",
-            quarters.first()?.quarter,
-            quarters.last()?.quarter
-        ),
-        bars,
-    })
-}
-
 #[derive(Template)]
 #[template(path = "org.html")]
 struct OrgPage {
@@ -237,22 +151,7 @@ struct OrgPage {
     changes: Vec<String>,
     register_source: Option<timeline::SourceView>,
     published_names: Vec<String>,
-    counts_line: String,
-    total: u64,
-    matching: u64,
-    items: Vec<ItemView>,
-    chart: Option<Chart>,
-    years: Vec<i32>,
-    kind: &'static str,
-    institution: &'static str,
-    year: String,
-    prev: Option<String>,
-    next: Option<String>,
-    page: u32,
-    pages: u64,
-    csv_href: String,
-    feed_href: String,
-    base: String,
+    list: timeline::Listing,
 }
 
 pub async fn page(
@@ -263,10 +162,14 @@ pub async fn page(
     let filter = params.activity_filter()?;
     let (org, activity) = load(&state, &key, &filter).await?;
     let okey = org.organisation.key.clone();
-    let base = format::org_href(&okey);
-    let page = filter.offset / PAGE_SIZE + 1;
-    let pages = activity.matching.div_ceil(u64::from(PAGE_SIZE)).max(1);
     let latest = org.register.first();
+    let counts_line = format!(
+        "{} with the Commission · {} with MEPs · {}",
+        format::count(activity.counts.commission_meetings, "meeting", "meetings"),
+        format::count(activity.counts.parliament_meetings, "meeting", "meetings"),
+        format::count(activity.counts.responses, "consultation response", "consultation responses"),
+    );
+    let filters = timeline::Filters { kind: true, institution: true };
     let page_view = OrgPage {
         name: org.organisation.name.clone(),
         acronym: org.organisation.acronym.clone(),
@@ -283,31 +186,7 @@ pub async fn page(
             record: format!("/api/org/{}", okey.0),
         }),
         published_names: org.published_names.clone(),
-        total: activity.counts.total(),
-        counts_line: format!(
-            "{} with the Commission · {} with MEPs · {}",
-            format::count(activity.counts.commission_meetings, "meeting", "meetings"),
-            format::count(activity.counts.parliament_meetings, "meeting", "meetings"),
-            format::count(activity.counts.responses, "consultation response", "consultation responses"),
-        ),
-        matching: activity.matching,
-        items: activity.items.iter().map(|a| timeline::item(a, Some(&okey))).collect(),
-        chart: chart(&activity),
-        years: activity.years.clone(),
-        kind: match filter.kind {
-            ActivityKind::All => "all",
-            ActivityKind::Meetings => "meetings",
-            ActivityKind::Responses => "responses",
-        },
-        institution: filter.institution.map(|i| i.as_str()).unwrap_or("all"),
-        year: filter.year.map(|y| y.to_string()).unwrap_or_default(),
-        prev: (page > 1).then(|| format!("{base}{}", filter_query(&filter, Some(page - 1)))),
-        next: (u64::from(page) < pages).then(|| format!("{base}{}", filter_query(&filter, Some(page + 1)))),
-        page,
-        pages,
-        csv_href: format!("{base}/activity.csv{}", filter_query(&filter, None)),
-        feed_href: format!("{base}/feed.atom"),
-        base,
+        list: timeline::listing(format::org_href(&okey), &filter, &activity, Some(&okey), filters, counts_line),
     };
     Ok(Html(page_view.render()?))
 }

@@ -15,8 +15,8 @@ use serde::Serialize;
 
 use crate::error::ApiResult;
 use crate::format;
-use crate::query::{MAX_EXPORT, PAGE_SIZE, Params, filter_query};
-use crate::timeline::{self, ItemView};
+use crate::query::{MAX_EXPORT, Params};
+use crate::timeline::{self, Filters, Listing};
 use crate::{AppState, WebError};
 
 /// How many items an Atom feed holds, as on the organisation page.
@@ -77,55 +77,6 @@ fn procedure_url(reference: &str) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // The timeline part both templates share
-
-pub struct Listing {
-    pub counts_line: String,
-    pub total: u64,
-    pub matching: u64,
-    pub items: Vec<ItemView>,
-    pub years: Vec<i32>,
-    pub institution: &'static str,
-    pub year: String,
-    pub prev: Option<String>,
-    pub next: Option<String>,
-    pub page: u32,
-    pub pages: u64,
-    pub csv_href: String,
-    pub feed_href: String,
-    pub base: String,
-}
-
-fn listing(base: String, filter: &ActivityFilter, activity: &ActivityPage, counts_line: String) -> Listing {
-    let page = filter.offset / PAGE_SIZE + 1;
-    let pages = activity.matching.div_ceil(u64::from(PAGE_SIZE)).max(1);
-    Listing {
-        counts_line,
-        total: activity.counts.total(),
-        matching: activity.matching,
-        // No organisation is the subject here: every organisation met is listed and linked.
-        items: activity.items.iter().map(|a| unlink(timeline::item(a, None), &base)).collect(),
-        years: activity.years.clone(),
-        institution: filter.institution.map(|i| i.as_str()).unwrap_or("all"),
-        year: filter.year.map(|y| y.to_string()).unwrap_or_default(),
-        prev: (page > 1).then(|| format!("{base}{}", filter_query(filter, Some(page - 1)))),
-        next: (u64::from(page) < pages).then(|| format!("{base}{}", filter_query(filter, Some(page + 1)))),
-        page,
-        pages,
-        csv_href: format!("{base}/activity.csv{}", filter_query(filter, None)),
-        feed_href: format!("{base}/feed.atom"),
-        base,
-    }
-}
-
-/// The item with links to the page it is shown on (the person's name, the procedure) made text.
-fn unlink(mut item: ItemView, here: &str) -> ItemView {
-    for s in item.title.iter_mut().chain(item.procedures.iter_mut()) {
-        if s.href.as_deref() == Some(here) {
-            s.href = None;
-        }
-    }
-    item
-}
 
 fn csv_response(activity: &ActivityPage, file_stem: &str) -> Response {
     let body = crate::export::activity_csv(&activity.items, None);
@@ -246,7 +197,15 @@ async fn person_page(state: &AppState, who: Who<'_>, params: Params) -> Result<H
         official_url: person.ep_id.map(mep_url),
         facts: person_facts(&person),
         published_names: person.published_names.clone(),
-        list: listing(base_href(&person), &filter, &activity, counts_line),
+        // No organisation is the subject here: every organisation met is listed and linked.
+        list: timeline::listing(
+            base_href(&person),
+            &filter,
+            &activity,
+            None,
+            Filters { kind: false, institution: false },
+            counts_line,
+        ),
     };
     Ok(Html(page.render()?))
 }
@@ -393,7 +352,14 @@ pub async fn procedure(
         reference: reference.to_owned(),
         official: procedure_url(reference),
         cited: activity.counts.total() > 0,
-        list: listing(procedure_href(reference), &filter, &activity, counts_line),
+        list: timeline::listing(
+            procedure_href(reference),
+            &filter,
+            &activity,
+            None,
+            Filters { kind: false, institution: true },
+            counts_line,
+        ),
     };
     Ok(Html(page.render()?).into_response())
 }

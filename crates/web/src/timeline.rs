@@ -1,10 +1,13 @@
 //! Timeline items as every page lists them: an organisation's, a person's, a procedure's.
 
 use lobbyscope_domain::Document;
-use lobbyscope_store::{Activity, MeetingView, OrgKey, ResponseView};
+use lobbyscope_store::{
+    Activity, ActivityFilter, ActivityKind, ActivityPage, MeetingView, OrgKey, QuarterCount, ResponseView,
+};
 use serde::Serialize;
 
 use crate::format::{self, Segment};
+use crate::query::{PAGE_SIZE, filter_query};
 
 /// How many characters of a response the timeline shows before "Read full response".
 const EXCERPT_CHARS: usize = 420;
@@ -125,4 +128,171 @@ pub fn item(activity: &Activity, subject_org: Option<&OrgKey>) -> ItemView {
             }
         }
     }
+}
+
+/// Which filters a timeline offers: only those that can change what it shows.
+#[derive(Debug, Clone, Copy)]
+pub struct Filters {
+    pub kind: bool,
+    pub institution: bool,
+}
+
+/// A page of a timeline with everything around it: counts, chart, filters, paging, downloads.
+/// Every timeline page (organisation, person, procedure) shows it through `listing.html`.
+pub struct Listing {
+    pub heading: &'static str,
+    /// "items" or "meetings": what the timeline holds.
+    pub noun: &'static str,
+    pub counts_line: String,
+    pub total: u64,
+    pub matching: u64,
+    pub items: Vec<ItemView>,
+    pub chart: Option<Chart>,
+    pub years: Vec<i32>,
+    pub filters: Filters,
+    pub kind: &'static str,
+    pub institution: &'static str,
+    pub year: String,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub page: u32,
+    pub pages: u64,
+    pub csv_href: String,
+    pub feed_href: String,
+    pub base: String,
+}
+
+/// The listing of `activity` on the page at `base`. `subject_org` is the organisation whose page
+/// it is; links to `base` itself (a person's own name, the procedure) are left as text.
+pub fn listing(
+    base: String,
+    filter: &ActivityFilter,
+    activity: &ActivityPage,
+    subject_org: Option<&OrgKey>,
+    filters: Filters,
+    counts_line: String,
+) -> Listing {
+    let page = filter.offset / PAGE_SIZE + 1;
+    let pages = activity.matching.div_ceil(u64::from(PAGE_SIZE)).max(1);
+    let meetings_only = !filters.kind;
+    Listing {
+        heading: if meetings_only { "Meetings" } else { "Lobbying Activity" },
+        noun: if meetings_only { "meetings" } else { "items" },
+        counts_line,
+        total: activity.counts.total(),
+        matching: activity.matching,
+        items: activity.items.iter().map(|a| unlink(item(a, subject_org), &base)).collect(),
+        chart: chart(&activity.per_quarter),
+        years: activity.years.clone(),
+        filters,
+        kind: match filter.kind {
+            ActivityKind::All => "all",
+            ActivityKind::Meetings => "meetings",
+            ActivityKind::Responses => "responses",
+        },
+        institution: filter.institution.map(|i| i.as_str()).unwrap_or("all"),
+        year: filter.year.map(|y| y.to_string()).unwrap_or_default(),
+        prev: (page > 1).then(|| format!("{base}{}", filter_query(filter, Some(page - 1)))),
+        next: (u64::from(page) < pages).then(|| format!("{base}{}", filter_query(filter, Some(page + 1)))),
+        page,
+        pages,
+        csv_href: format!("{base}/activity.csv{}", filter_query(filter, None)),
+        feed_href: format!("{base}/feed.atom"),
+        base,
+    }
+}
+
+/// The item with links to the page it is shown on made text.
+fn unlink(mut item: ItemView, here: &str) -> ItemView {
+    for s in item.title.iter_mut().chain(item.procedures.iter_mut()) {
+        if s.href.as_deref() == Some(here) {
+            s.href = None;
+        }
+    }
+    item
+}
+
+/// One bar of the activity chart.
+pub struct Bar {
+    pub x: u32,
+    pub meetings_y: u32,
+    pub meetings_h: u32,
+    pub responses_y: u32,
+    pub responses_h: u32,
+    pub label: String,
+}
+
+pub struct Chart {
+    pub width: u32,
+    pub height: u32,
+    pub bars: Vec<Bar>,
+    pub first: String,
+    pub last: String,
+    pub summary: String,
+}
+
+const CHART_HEIGHT: u32 = 60;
+const BAR: u32 = 8;
+
+/// Every quarter from the first to the last with activity, empty ones included, so that the
+/// bars keep the distance in time between them.
+fn continuous(quarters: &[QuarterCount]) -> Vec<QuarterCount> {
+    let parse = |q: &str| -> Option<(i32, i32)> { Some((q.get(..4)?.parse().ok()?, q.get(6..7)?.parse().ok()?)) };
+    let (Some(first), Some(last)) =
+        (quarters.first().and_then(|q| parse(&q.quarter)), quarters.last().and_then(|q| parse(&q.quarter)))
+    else {
+        return quarters.to_vec();
+    };
+    let mut out = Vec::new();
+    let (mut year, mut quarter) = first;
+    while (year, quarter) <= last {
+        let label = format!("{year}-Q{quarter}");
+        out.push(quarters.iter().find(|q| q.quarter == label).cloned().unwrap_or(QuarterCount {
+            quarter: label,
+            meetings: 0,
+            responses: 0,
+        }));
+        (year, quarter) = if quarter == 4 { (year + 1, 1) } else { (year, quarter + 1) };
+    }
+    out
+}
+
+/// An inline SVG bar chart of activity per quarter; `None` when there is nothing to draw.
+pub fn chart(per_quarter: &[QuarterCount]) -> Option<Chart> {
+    let quarters = &continuous(per_quarter);
+    let max = quarters.iter().map(|q| q.meetings + q.responses).max().filter(|&m| m > 0)?;
+    let scale = |n: u64| ((n * u64::from(CHART_HEIGHT)) / max) as u32;
+    let bars = quarters
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let mh = scale(q.meetings);
+            let rh = scale(q.responses);
+            Bar {
+                x: i as u32 * (BAR + 2),
+                meetings_y: CHART_HEIGHT - mh,
+                meetings_h: mh,
+                responses_y: CHART_HEIGHT - mh - rh,
+                responses_h: rh,
+                label: format!(
+                    "{}: {}, {}",
+                    q.quarter,
+                    format::count(q.meetings, "meeting", "meetings"),
+                    format::count(q.responses, "response", "responses")
+                ),
+            }
+        })
+        .collect::<Vec<_>>();
+    Some(Chart {
+        width: (quarters.len() as u32 * (BAR + 2)).max(BAR),
+        height: CHART_HEIGHT,
+        first: quarters.first()?.quarter.clone(),
+        last: quarters.last()?.quarter.clone(),
+        summary: format!(
+            "Activity per quarter from {} to {}, at most {max} items in a quarter.",
+            quarters.first()?.quarter,
+            quarters.last()?.quarter
+        ),
+        bars,
+    })
 }
