@@ -55,3 +55,29 @@ async fn every_page_carries_the_security_headers() {
         assert_eq!(r.headers.get("x-content-type-options").unwrap(), "nosniff", "{uri}");
     }
 }
+
+#[tokio::test]
+async fn the_header_says_how_the_register_entry_changed_across_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(common::repo("fixtures/register/handmade_namespace_reset.xml")).unwrap();
+    let id = original.split("<identificationCode>").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    let name = original.split("<originalName>").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    let export = original.split("<exportDate>").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    let later = original
+        .replacen(&format!("<originalName>{name}<"), "<originalName>Renamed Org<", 1)
+        .replace(&format!("<exportDate>{export}<"), "<exportDate>2030-01-01T00:00:00<");
+    std::fs::write(dir.path().join("later.xml"), later).unwrap();
+    let (_db, store) = common::store_with(&[
+        common::repo("fixtures/register/handmade_namespace_reset.xml"),
+        dir.path().join("later.xml"),
+    ])
+    .await;
+    let app = lobbyscope_web::router(std::sync::Arc::new(store));
+    let page = get(&app, &format!("/org/{id}")).await;
+    assert_eq!(page.status, 200);
+    let text = visible_text(&page.body);
+    assert!(page.body.contains("<h1>Renamed Org</h1>"), "the newest name heads the page");
+    assert!(text.contains("Changes across register snapshots"), "{text}");
+    assert!(text.contains(&format!("1 Jan 2030: name {name} → Renamed Org")), "{text}");
+    assert!(text.contains("snapshot of 1 Jan 2030"), "{text}");
+}
