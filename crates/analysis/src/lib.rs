@@ -7,5 +7,9 @@
 //! in the passages, whoever wrote it.
 
 pub mod passage;
+pub mod llm;
 
 pub use passage::{split_passages, Part, Passage, Sentence, SourceText};
+pub mod checker;
+pub use checker::{check, check_item, Verdict, THRESHOLD};
+pub use llm::{Draft, LlmConfig, LlmError, LlmWriter, Usage, PROMPT_VERSION};

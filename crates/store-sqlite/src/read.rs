@@ -223,91 +223,62 @@ pub(crate) struct Timeline<'a> {
 }
 
 impl Timeline<'_> {
-    fn push_union(&self, q: &mut QueryBuilder<Sqlite>, f: &ActivityFilter) {
-        let year = f.year.map(|y| format!("{y:04}"));
-        let mut first = true;
-        if f.kind != ActivityKind::Responses {
-            q.push("SELECT 'm' AS kind, id, date FROM meetings WHERE id IN (");
-            push_sql_with_binds(q, self.meeting_ids, &self.meeting_binds);
-            q.push(")");
-            if let Some(i) = f.institution {
-                q.push(" AND institution = ").push_bind(i.as_str());
-            }
-            if let Some(y) = &year {
-                q.push(" AND substr(date, 1, 4) = ").push_bind(y.clone());
-            }
-            first = false;
-        }
-        let responses_wanted = f.kind != ActivityKind::Meetings && f.institution != Some(Institution::Parliament);
-        if let (true, Some(cond)) = (responses_wanted, self.feedback_where) {
-            if !first {
-                q.push(" UNION ALL ");
-            }
-            q.push("SELECT 'f' AS kind, CAST(id AS TEXT), date FROM feedback WHERE ");
+    /// Every item of the timeline as `(kind, id, date)`: `m` meetings, `f` responses.
+    fn push_union(&self, q: &mut QueryBuilder<Sqlite>) {
+        q.push("SELECT 'm' AS kind, id, date FROM meetings WHERE id IN (");
+        push_sql_with_binds(q, self.meeting_ids, &self.meeting_binds);
+        q.push(")");
+        if let Some(cond) = self.feedback_where {
+            q.push(" UNION ALL SELECT 'f' AS kind, CAST(id AS TEXT), date FROM feedback WHERE ");
             push_sql_with_binds(q, cond, &self.feedback_binds);
-            if let Some(y) = &year {
-                q.push(" AND substr(date, 1, 4) = ").push_bind(y.clone());
-            }
-            first = false;
-        }
-        if first {
-            // Nothing can match (e.g. responses of an MEP): an empty, well-formed query.
-            q.push("SELECT 'm' AS kind, id, date FROM meetings WHERE 0");
         }
     }
 
+    /// A page of the timeline with the counts of the whole of it. One statement reads every
+    /// item's kind, date and institution (hundreds of rows for the busiest organisations); the
+    /// filter, the order, the page, the counts and the chart are worked out from those rows,
+    /// and only the page's records are then read in full.
     pub(crate) async fn page(&self, pool: &SqlitePool, f: &ActivityFilter) -> Result<ActivityPage> {
-        let mut q = QueryBuilder::<Sqlite>::new("SELECT kind, id FROM (");
-        self.push_union(&mut q, f);
-        q.push(") ORDER BY date DESC, kind, id LIMIT ").push_bind(i64::from(f.limit));
-        q.push(" OFFSET ").push_bind(i64::from(f.offset));
-        let rows = q.build().fetch_all(pool).await.map_err(db_err)?;
-        let order: Vec<(String, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
-        let meeting_ids: Vec<String> = order.iter().filter(|(k, _)| k == "m").map(|(_, id)| id.clone()).collect();
-        let response_ids: Vec<i64> =
-            order.iter().filter(|(k, _)| k == "f").filter_map(|(_, id)| id.parse().ok()).collect();
-        let mut meetings: HashMap<String, MeetingView> =
-            meetings_by_ids(pool, &meeting_ids).await?.into_iter().map(|m| (m.id.clone(), m)).collect();
-        let mut responses: HashMap<u64, ResponseView> =
-            responses_by_ids(pool, &response_ids).await?.into_iter().map(|r| (r.id, r)).collect();
-        let items = order
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT u.kind, u.id, u.date, m.institution FROM (");
+        self.push_union(&mut q);
+        q.push(") u LEFT JOIN meetings m ON u.kind = 'm' AND m.id = u.id");
+        struct Entry {
+            response: bool,
+            id: String,
+            date: Option<String>,
+            institution: Option<String>,
+        }
+        let mut all: Vec<Entry> = q
+            .build()
+            .fetch_all(pool)
+            .await
+            .map_err(db_err)?
             .iter()
-            .filter_map(|(kind, id)| match kind.as_str() {
-                "m" => meetings.remove(id).map(Activity::Meeting),
-                _ => id.parse().ok().and_then(|id| responses.remove(&id)).map(Activity::Response),
+            .map(|r| Entry {
+                response: r.get::<&str, _>(0) == "f",
+                id: r.get(1),
+                date: r.get(2),
+                institution: r.get(3),
             })
             .collect();
-
-        let mut q = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM (");
-        self.push_union(&mut q, f);
-        q.push(")");
-        let matching: i64 = q.build().fetch_one(pool).await.map_err(db_err)?.get(0);
+        // Newest first; undated last; ties in a stable order.
+        all.sort_by(|a, b| b.date.cmp(&a.date).then(b.response.cmp(&a.response)).then_with(|| a.id.cmp(&b.id)));
 
         // Counts and the chart cover the whole timeline, not the filtered view.
-        let all = ActivityFilter { kind: ActivityKind::All, institution: None, year: None, offset: 0, limit: 0 };
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "SELECT CASE kind WHEN 'f' THEN 'f' ELSE institution END, substr(date, 1, 7), count(*) FROM (\
-             SELECT u.kind, u.date, m.institution FROM (",
-        );
-        self.push_union(&mut q, &all);
-        q.push(") u LEFT JOIN meetings m ON u.kind = 'm' AND m.id = u.id) GROUP BY 1, 2");
         let mut counts = ActivityCounts::default();
         let mut quarters: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-        for r in q.build().fetch_all(pool).await.map_err(db_err)? {
-            let kind: String = r.get(0);
-            let month: Option<String> = r.get(1);
-            let n = r.get::<i64, _>(2) as u64;
-            match kind.as_str() {
-                "commission" => counts.commission_meetings += n,
-                "parliament" => counts.parliament_meetings += n,
-                _ => counts.responses += n,
+        for e in &all {
+            match (e.response, e.institution.as_deref()) {
+                (true, _) => counts.responses += 1,
+                (false, Some("parliament")) => counts.parliament_meetings += 1,
+                (false, _) => counts.commission_meetings += 1,
             }
-            let Some(quarter) = month.as_deref().and_then(quarter_of) else { continue };
+            let Some(quarter) = e.date.as_deref().and_then(|d| d.get(..7)).and_then(quarter_of) else { continue };
             let slot = quarters.entry(quarter).or_default();
-            if kind == "f" {
-                slot.1 += n;
+            if e.response {
+                slot.1 += 1;
             } else {
-                slot.0 += n;
+                slot.0 += 1;
             }
         }
         let mut years: Vec<i32> = quarters.keys().filter_map(|q| q[..4].parse().ok()).collect();
@@ -317,7 +288,40 @@ impl Timeline<'_> {
             .into_iter()
             .map(|(quarter, (meetings, responses))| QuarterCount { quarter, meetings, responses })
             .collect();
-        Ok(ActivityPage { items, matching: matching as u64, counts, years, per_quarter })
+
+        let year = f.year.map(|y| format!("{y:04}"));
+        let wanted = |e: &&Entry| {
+            let kind_ok = match f.kind {
+                ActivityKind::All => true,
+                ActivityKind::Meetings => !e.response,
+                ActivityKind::Responses => e.response,
+            };
+            // Consultations are the Commission's: responses stay under "commission".
+            let institution_ok = match f.institution {
+                None => true,
+                Some(i) if e.response => i == Institution::Commission,
+                Some(i) => e.institution.as_deref() == Some(i.as_str()),
+            };
+            let year_ok = year.as_deref().is_none_or(|y| e.date.as_deref().is_some_and(|d| d.starts_with(y)));
+            kind_ok && institution_ok && year_ok
+        };
+        let matching: Vec<&Entry> = all.iter().filter(wanted).collect();
+        let page: Vec<&Entry> = matching.iter().skip(f.offset as usize).take(f.limit as usize).copied().collect();
+
+        let meeting_ids: Vec<String> = page.iter().filter(|e| !e.response).map(|e| e.id.clone()).collect();
+        let response_ids: Vec<i64> = page.iter().filter(|e| e.response).filter_map(|e| e.id.parse().ok()).collect();
+        let mut meetings: HashMap<String, MeetingView> =
+            meetings_by_ids(pool, &meeting_ids).await?.into_iter().map(|m| (m.id.clone(), m)).collect();
+        let mut responses: HashMap<u64, ResponseView> =
+            responses_by_ids(pool, &response_ids).await?.into_iter().map(|r| (r.id, r)).collect();
+        let items = page
+            .iter()
+            .filter_map(|e| match e.response {
+                false => meetings.remove(&e.id).map(Activity::Meeting),
+                true => e.id.parse().ok().and_then(|id| responses.remove(&id)).map(Activity::Response),
+            })
+            .collect();
+        Ok(ActivityPage { items, matching: matching.len() as u64, counts, years, per_quarter })
     }
 }
 
