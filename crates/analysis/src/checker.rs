@@ -7,7 +7,8 @@
 //!    passage (accent-folded, case-insensitive; numbers compared as numbers);
 //! 3. a negation or opposition in the sentence has a negative counterpart in the passages, since
 //!    word overlap alone cannot tell "supports encryption" from "opposes encryption";
-//! 4. the support score (share of the sentence's content words found in the cited passages)
+//! 4. "supports"/"welcomes" in the sentence has a passage that argues for something;
+//! 5. the support score (share of the sentence's content words found in the cited passages)
 //!    reaches [`THRESHOLD`].
 //!
 //! How it was measured: CHECKER.md beside this crate's Cargo.toml.
@@ -21,8 +22,9 @@ use serde::{Deserialize, Serialize};
 use crate::passage::{Passage, Sentence};
 
 /// Lowest support score a kept sentence may have. Chosen on the hand-labelled set
-/// (tests/labelled.json): paraphrases that cite the right passage score 0.6 or more there,
-/// while claims about the right topic that the passage does not make mostly fall below.
+/// (tests/labelled.json): every supported paraphrase there scores 0.73 or more, while sentences
+/// citing the wrong passage or injected instructions score 0.45 or less; claims made from the
+/// passage's own words score high whatever the threshold, hence rules 3 and 4.
 pub const THRESHOLD: f64 = 0.6;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,6 +46,13 @@ impl Verdict {
 /// Checks one sentence against the passages it cites; `passages` are looked up by their
 /// `number`, not their position in the slice.
 pub fn check(sentence: &Sentence, passages: &[Passage]) -> Verdict {
+    check_for(sentence, passages, &[])
+}
+
+/// As [`check`], for sentences about the author of the passages: an organisation writes "we",
+/// so its own names (`author`, e.g. "Internet Society", "ISOC") need not occur in the passage.
+/// Every other rule still applies to a sentence that names the author.
+pub fn check_for(sentence: &Sentence, passages: &[Passage], author: &[&str]) -> Verdict {
     if sentence.citations.is_empty() {
         return Verdict::dropped("no citation".into(), 0.0);
     }
@@ -58,6 +67,7 @@ pub fn check(sentence: &Sentence, passages: &[Passage]) -> Verdict {
             None => return Verdict::dropped(format!("citation {n}: no such passage"), 0.0),
         }
     }
+    let cited_quotes: Vec<&str> = cited.iter().map(|p| p.quote.as_str()).collect();
     let cited: Vec<Folded> = cited.iter().map(|p| Folded::new(&p.quote)).collect();
     let sent = Folded::new(&sentence.text);
     let score = support(&sent, &cited);
@@ -85,19 +95,34 @@ pub fn check(sentence: &Sentence, passages: &[Passage]) -> Verdict {
             return Verdict::dropped(format!("quote \"{quote}\" not in cited passages"), score);
         }
     }
+    let author: Vec<Vec<String>> = author.iter().map(|a| words(&fold(a))).filter(|w| !w.is_empty()).collect();
+    let cited_names: Vec<Vec<String>> = cited_quotes.iter().flat_map(|q| names(q)).map(|n| words(&fold(&n))).collect();
     for name in names(&sentence.text) {
         let words = words(&fold(&name));
-        if words.is_empty() {
+        if words.is_empty() || author.contains(&words) {
             continue;
         }
-        if !cited.iter().any(|p| contains_seq(&p.words, &words, true)) {
+        // "EU" stands for the passage's "European Union".
+        let acronym = words.len() == 1 && name.chars().all(|c| c.is_ascii_uppercase());
+        let expanded = acronym
+            && cited_names.iter().any(|n| {
+                let initials: String =
+                    n.iter().filter(|w| !CONNECTORS.contains(&w.as_str())).filter_map(|w| w.chars().next()).collect();
+                initials == words[0]
+            });
+        if !expanded && !cited.iter().any(|p| contains_seq(&p.words, &words, true)) {
             return Verdict::dropped(format!("organisation \"{name}\" not in cited passages"), score);
         }
     }
-    if let Some(neg) = sent.words.iter().find(|w| is_negative(w)) {
-        if !cited.iter().any(|p| p.words.iter().any(|w| is_negative(w) || is_weak_negative(w))) {
-            return Verdict::dropped(format!("negation \"{neg}\" has no counterpart in cited passages"), score);
-        }
+    if let Some(neg) = sent.words.iter().find(|w| is_negative(w))
+        && !cited.iter().any(|p| p.words.iter().any(|w| is_negative(w) || is_weak_negative(w)))
+    {
+        return Verdict::dropped(format!("negation \"{neg}\" has no counterpart in cited passages"), score);
+    }
+    if let Some(stance) = sent.words.iter().find(|w| is_stance(w))
+        && !cited.iter().any(|p| p.words.iter().any(|w| is_stance(w) || is_advocacy(w)))
+    {
+        return Verdict::dropped(format!("stance \"{stance}\" has no counterpart in cited passages"), score);
     }
     if score < THRESHOLD {
         return Verdict::dropped(format!("support {score:.2} below threshold {THRESHOLD}"), score);
@@ -108,10 +133,15 @@ pub fn check(sentence: &Sentence, passages: &[Passage]) -> Verdict {
 /// Checks every sentence of an item; the caller shows only the kept ones and drops the item
 /// when none is kept. Dropped sentences are logged so a writer's failures can be studied.
 pub fn check_item(sentences: &[Sentence], passages: &[Passage]) -> Vec<(Sentence, Verdict)> {
+    check_item_for(sentences, passages, &[])
+}
+
+/// As [`check_item`], with the author's own names (see [`check_for`]).
+pub fn check_item_for(sentences: &[Sentence], passages: &[Passage], author: &[&str]) -> Vec<(Sentence, Verdict)> {
     sentences
         .iter()
         .map(|s| {
-            let v = check(s, passages);
+            let v = check_for(s, passages, author);
             if let Some(reason) = &v.reason {
                 tracing::info!(sentence = %s.text, citations = ?s.citations, %reason, "sentence dropped");
             }
@@ -138,8 +168,14 @@ fn fold(s: &str) -> String {
     deunicode::deunicode(s).to_lowercase()
 }
 
+/// Alphanumeric words; a lone "s" is the tail of a possessive ("Union's"), dropped so that a
+/// name reads the same with or without it.
 fn words(folded: &str) -> Vec<String> {
-    folded.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_owned).collect()
+    folded
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty() && *w != "s")
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Whether `needle` occurs as consecutive words of `hay`. With `plural`, a hay word may add an
@@ -149,7 +185,9 @@ fn contains_seq(hay: &[String], needle: &[String], plural: bool) -> bool {
     if needle.len() > hay.len() {
         return false;
     }
-    let eq = |h: &String, n: &String| h == n || (plural && h.len() == n.len() + 1 && h.starts_with(n.as_str()) && h.ends_with('s'));
+    let eq = |h: &String, n: &String| {
+        h == n || (plural && h.len() == n.len() + 1 && h.starts_with(n.as_str()) && h.ends_with('s'))
+    };
     hay.windows(needle.len()).any(|w| w.iter().zip(needle).all(|(h, n)| eq(h, n)))
 }
 
@@ -195,8 +233,15 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+fn is_month(w: &str) -> bool {
+    static MONTH: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!("^(?:{MONTHS})$")).expect("valid regex"));
+    MONTH.is_match(w)
+}
+
 fn month_number(m: &str) -> Option<u32> {
-    let i = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].iter().position(|p| m.starts_with(p))?;
+    let i = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+        .iter()
+        .position(|p| m.starts_with(p))?;
     u32::try_from(i + 1).ok()
 }
 
@@ -213,7 +258,9 @@ fn extract_dates(folded: &str) -> (Vec<(Date, String)>, String) {
         } else if let Some(year) = num("ay") {
             c.name("am").and_then(|x| month_number(x.as_str())).map(|month| Date { year, month, day: num("ad") })
         } else {
-            num("by").and_then(|year| c.name("bm").and_then(|x| month_number(x.as_str())).map(|month| Date { year, month, day: num("bd") }))
+            num("by").and_then(|year| {
+                c.name("bm").and_then(|x| month_number(x.as_str())).map(|month| Date { year, month, day: num("bd") })
+            })
         };
         let Some(date) = date else { continue };
         if !(1..=12).contains(&date.month) || date.day.is_some_and(|d| !(1..=31).contains(&d)) {
@@ -236,7 +283,12 @@ fn quotes(folded: &str) -> Vec<String> {
     static DOUBLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#""([^"]+)""#).expect("valid regex"));
     static SINGLE: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"(?:^|[\s(\[])'([^']+)'(?:$|[\s.,;:!?)\]])").expect("valid regex"));
-    DOUBLE.captures_iter(folded).chain(SINGLE.captures_iter(folded)).filter_map(|c| c.get(1)).map(|m| m.as_str().trim().to_owned()).collect()
+    DOUBLE
+        .captures_iter(folded)
+        .chain(SINGLE.captures_iter(folded))
+        .filter_map(|c| c.get(1))
+        .map(|m| m.as_str().trim().to_owned())
+        .collect()
 }
 
 /// Words that may sit inside a multi-word name ("Council of Europe", "Internet Way of Networking").
@@ -248,11 +300,16 @@ const CONNECTORS: [&str; 11] = ["of", "the", "for", "to", "on", "de", "du", "des
 /// "According to the Council of Europe" yields "Council of Europe".
 fn names(original: &str) -> Vec<String> {
     let tokens: Vec<&str> = original
-        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '[' | ']' | '"' | '“' | '”' | '—' | '–' | '/' | '•'))
+        .split(|c: char| {
+            c.is_whitespace()
+                || matches!(c, ',' | ';' | ':' | '(' | ')' | '[' | ']' | '"' | '“' | '”' | '—' | '–' | '/' | '•')
+        })
         .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric() && c != '&'))
+        .map(|t| t.strip_suffix("'s").or_else(|| t.strip_suffix("’s")).unwrap_or(t))
         .filter(|t| !t.is_empty())
         .collect();
-    let capitalised = |t: &str| t.chars().next().is_some_and(char::is_uppercase);
+    // Month names are capitalised but are dates, checked as such.
+    let capitalised = |t: &str| t.chars().next().is_some_and(char::is_uppercase) && !is_month(&t.to_lowercase());
     let capitals = |t: &str| t.chars().filter(|c| c.is_uppercase()).count();
     let mut out = Vec::new();
     let mut run: Vec<&str> = Vec::new();
@@ -260,7 +317,8 @@ fn names(original: &str) -> Vec<String> {
         while run.last().is_some_and(|t| CONNECTORS.contains(&t.to_lowercase().as_str())) {
             run.pop();
         }
-        while run.first().is_some_and(|t| matches!(t.to_lowercase().as_str(), "the" | "a" | "an")) {
+        // A sentence may open with "In", "The", "According": not part of a name.
+        while run.first().is_some_and(|t| is_stop(&t.to_lowercase())) {
             run.remove(0);
         }
         if run.len() >= 2 {
@@ -273,9 +331,7 @@ fn names(original: &str) -> Vec<String> {
         if is_cap && i == 0 && !tokens.get(1).is_some_and(|n| capitalised(n)) {
             continue;
         }
-        if is_cap {
-            run.push(t);
-        } else if !run.is_empty() && CONNECTORS.contains(&t.to_lowercase().as_str()) {
+        if is_cap || (!run.is_empty() && CONNECTORS.contains(&t.to_lowercase().as_str())) {
             run.push(t);
         } else {
             flush(&mut run, &mut out);
@@ -298,9 +354,47 @@ fn names(original: &str) -> Vec<String> {
 fn is_negative(w: &str) -> bool {
     matches!(
         w,
-        "not" | "no" | "never" | "nor" | "cannot" | "without" | "against" | "illegal" | "unlawful" | "ban" | "bans" | "banned"
-            | "banning" | "prohibit" | "prohibits" | "prohibited" | "oppose" | "opposes" | "opposed" | "opposing"
-            | "reject" | "rejects" | "rejected" | "abolish" | "abolishes" | "t"
+        "not"
+            | "no"
+            | "never"
+            | "nor"
+            | "cannot"
+            | "without"
+            | "against"
+            | "illegal"
+            | "unlawful"
+            | "ban"
+            | "bans"
+            | "banned"
+            | "banning"
+            | "prohibit"
+            | "prohibits"
+            | "prohibited"
+            | "oppose"
+            | "opposes"
+            | "opposed"
+            | "opposing"
+            | "reject"
+            | "rejects"
+            | "rejected"
+            | "abolish"
+            | "abolishes"
+            | "t"
+            | "less"
+            | "fewer"
+            | "cut"
+            | "cuts"
+            | "scrap"
+            | "scrapped"
+            | "abandon"
+            | "abandoned"
+            | "stop"
+            | "stops"
+            | "reduce"
+            | "reduces"
+            | "reduced"
+            | "weaken"
+            | "weakens"
     )
 }
 
@@ -308,28 +402,246 @@ fn is_negative(w: &str) -> bool {
 /// "opposes backdoors").
 fn is_weak_negative(w: &str) -> bool {
     let stem = stem(w);
-    ["avoid", "prevent", "weak", "risk", "threat", "harm", "jeopard", "restrict", "degrad", "limit", "danger", "censor", "block", "attack"]
-        .iter()
-        .any(|p| stem.starts_with(p))
+    [
+        "avoid", "prevent", "weak", "risk", "threat", "harm", "jeopard", "restrict", "degrad", "limit", "danger",
+        "censor", "block", "attack",
+    ]
+    .iter()
+    .any(|p| stem.starts_with(p))
+}
+
+/// Words that say an organisation is for something: "supports the strategy" needs a passage
+/// that argues for something, not one that thanks the Commission for asking.
+fn is_stance(w: &str) -> bool {
+    matches!(
+        w,
+        "support"
+            | "supports"
+            | "supported"
+            | "welcome"
+            | "welcomes"
+            | "welcomed"
+            | "endorse"
+            | "endorses"
+            | "endorsed"
+            | "favour"
+            | "favours"
+            | "favor"
+            | "favors"
+            | "backs"
+            | "champion"
+            | "champions"
+    )
+}
+
+fn is_advocacy(w: &str) -> bool {
+    matches!(
+        w,
+        "should"
+            | "must"
+            | "need"
+            | "needs"
+            | "essential"
+            | "vital"
+            | "crucial"
+            | "critical"
+            | "important"
+            | "importance"
+            | "encourage"
+            | "urge"
+            | "recommend"
+            | "recommendation"
+            | "suggest"
+            | "promote"
+            | "ensure"
+            | "protect"
+            | "protects"
+            | "highlight"
+            | "helps"
+            | "help"
+            | "priorities"
+            | "allows"
+    )
 }
 
 // ---- support score ----
 
 const STOP: &[&str] = &[
-    "a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because",
-    "been", "before", "being", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down",
-    "during", "each", "either", "etc", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here",
-    "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "may", "me", "might", "more",
-    "most", "must", "my", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own", "same",
-    "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there",
-    "these", "they", "this", "those", "through", "thus", "to", "too", "under", "until", "up", "upon", "us", "very", "was",
-    "we", "were", "what", "when", "where", "whether", "which", "while", "who", "whom", "why", "will", "with", "would",
-    "you", "your", "s", "t", "d", "ll", "re", "ve", "via", "within", "whose", "yet", "one", "ones",
+    "a",
+    "about",
+    "above",
+    "after",
+    "again",
+    "all",
+    "also",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "down",
+    "during",
+    "each",
+    "either",
+    "etc",
+    "few",
+    "for",
+    "from",
+    "further",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "him",
+    "his",
+    "how",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "itself",
+    "just",
+    "may",
+    "me",
+    "might",
+    "more",
+    "most",
+    "must",
+    "my",
+    "of",
+    "off",
+    "on",
+    "once",
+    "only",
+    "or",
+    "other",
+    "our",
+    "ours",
+    "out",
+    "over",
+    "own",
+    "same",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "than",
+    "that",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "thus",
+    "to",
+    "too",
+    "under",
+    "until",
+    "up",
+    "upon",
+    "us",
+    "very",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "whether",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "would",
+    "you",
+    "your",
+    "s",
+    "t",
+    "d",
+    "ll",
+    "re",
+    "ve",
+    "via",
+    "within",
+    "whose",
+    "yet",
+    "one",
+    "ones",
     // Words that report who says what rather than what is said: a paraphrase adds them freely.
-    "organisation", "organization", "group", "society", "argue", "argues", "argued", "say", "says", "said", "state",
-    "states", "stated", "stress", "stresses", "note", "notes", "believe", "believes", "urge", "urges", "urged", "call",
-    "calls", "called", "ask", "asks", "asked", "recommend", "recommends", "recommendation", "want", "wants", "claim",
-    "claims", "view", "views", "position", "according",
+    "organisation",
+    "organization",
+    "group",
+    "society",
+    "argue",
+    "argues",
+    "argued",
+    "say",
+    "says",
+    "said",
+    "state",
+    "states",
+    "stated",
+    "stress",
+    "stresses",
+    "note",
+    "notes",
+    "believe",
+    "believes",
+    "urge",
+    "urges",
+    "urged",
+    "call",
+    "calls",
+    "called",
+    "ask",
+    "asks",
+    "asked",
+    "recommend",
+    "recommends",
+    "recommendation",
+    "want",
+    "wants",
+    "claim",
+    "claims",
+    "view",
+    "views",
+    "position",
+    "according",
 ];
 
 fn is_stop(w: &str) -> bool {
@@ -341,8 +653,8 @@ fn is_stop(w: &str) -> bool {
 fn stem(w: &str) -> String {
     let mut s = w.replace("iz", "is");
     const SUFFIXES: [&str; 24] = [
-        "isations", "isation", "ations", "ation", "ements", "ement", "ments", "ment", "ities", "ity", "ings", "ing", "ions",
-        "ion", "ates", "ated", "ate", "ies", "ers", "er", "ed", "ly", "es", "s",
+        "isations", "isation", "ations", "ation", "ements", "ement", "ments", "ment", "ities", "ity", "ings", "ing",
+        "ions", "ion", "ates", "ated", "ate", "ies", "ers", "er", "ed", "ly", "es", "s",
     ];
     for _ in 0..2 {
         let before = s.len();
@@ -360,7 +672,11 @@ fn stem(w: &str) -> String {
 }
 
 fn content_stems(words: &[String]) -> HashSet<String> {
-    words.iter().filter(|w| w.len() > 1 && !is_stop(w) && !w.chars().all(|c| c.is_ascii_digit())).map(|w| stem(w)).collect()
+    words
+        .iter()
+        .filter(|w| w.len() > 1 && !is_stop(w) && !w.chars().all(|c| c.is_ascii_digit()))
+        .map(|w| stem(w))
+        .collect()
 }
 
 /// Share of the sentence's distinct content stems that occur in the cited passages.
@@ -383,7 +699,13 @@ mod tests {
         texts
             .iter()
             .enumerate()
-            .map(|(i, t)| Passage { number: i + 1, source: "response:1".into(), start: 0, end: t.chars().count(), quote: (*t).into() })
+            .map(|(i, t)| Passage {
+                number: i + 1,
+                source: "response:1".into(),
+                start: 0,
+                end: t.chars().count(),
+                quote: (*t).into(),
+            })
             .collect()
     }
 
@@ -403,7 +725,8 @@ mod tests {
 
     #[test]
     fn supported_paraphrase_is_kept() {
-        let v = verdict("The European Commission must ensure that journalists can use strong end-to-end encryption.", &[2]);
+        let v =
+            verdict("The European Commission must ensure that journalists can use strong end-to-end encryption.", &[2]);
         assert!(v.kept, "{v:?}");
         assert!(v.score >= THRESHOLD);
     }
@@ -428,11 +751,19 @@ mod tests {
 
     #[test]
     fn dates_must_match() {
-        assert!(verdict("On 12 May 2021 a survey of 1,250 newsrooms found 37.5% use the Internet Way of Networking.", &[3]).kept);
-        assert!(verdict("In May 2021 a survey of 1,250 newsrooms found 37.5% use the Internet Way of Networking.", &[3]).kept);
-        let v = verdict("On 13 May 2021 a survey of 1,250 newsrooms found 37.5% use the Internet Way of Networking.", &[3]);
+        assert!(
+            verdict("On 12 May 2021 a survey of 1,250 newsrooms found 37.5% use the Internet Way of Networking.", &[3])
+                .kept
+        );
+        assert!(
+            verdict("In May 2021 a survey of 1,250 newsrooms found 37.5% use the Internet Way of Networking.", &[3])
+                .kept
+        );
+        let v =
+            verdict("On 13 May 2021 a survey of 1,250 newsrooms found 37.5% use the Internet Way of Networking.", &[3]);
         assert_eq!(v.reason.as_deref(), Some("date \"13 may 2021\" not in cited passages"));
-        let v = verdict("On 2021-06-12 a survey of 1,250 newsrooms found 37.5% use the Internet Way of Networking.", &[3]);
+        let v =
+            verdict("On 2021-06-12 a survey of 1,250 newsrooms found 37.5% use the Internet Way of Networking.", &[3]);
         assert!(v.reason.unwrap().starts_with("date"));
     }
 
@@ -442,15 +773,30 @@ mod tests {
         let v = verdict("A survey found 37.5% of 1,250 newsrooms use the 'open way of networking'.", &[3]);
         assert_eq!(v.reason.as_deref(), Some("quote \"open way of networking\" not in cited passages"));
         // An apostrophe is not a quote.
-        assert!(verdict("The Commission's duty is to ensure journalists are free to use strong end-to-end encryption.", &[2]).kept);
+        assert!(
+            verdict(
+                "The Commission's duty is to ensure journalists are free to use strong end-to-end encryption.",
+                &[2]
+            )
+            .kept
+        );
     }
 
     #[test]
     fn names_must_occur_accent_folded() {
-        assert!(verdict("A survey at CAFE ZOE of 1,250 newsrooms found 37.5% use the Internet Way of Networking.", &[3]).kept);
-        let v = verdict("According to the Council of Europe Platform, the ability to report freely has degraded dramatically.", &[1]);
+        assert!(
+            verdict("A survey at CAFE ZOE of 1,250 newsrooms found 37.5% use the Internet Way of Networking.", &[3])
+                .kept
+        );
+        let v = verdict(
+            "According to the Council of Europe Platform, the ability to report freely has degraded dramatically.",
+            &[1],
+        );
         assert!(v.kept, "{v:?}");
-        let v = verdict("According to the Reporters Without Borders report, the ability to report freely has degraded dramatically.", &[1]);
+        let v = verdict(
+            "According to the Reporters Without Borders report, the ability to report freely has degraded dramatically.",
+            &[1],
+        );
         assert_eq!(v.reason.as_deref(), Some("organisation \"Reporters Without Borders\" not in cited passages"));
         let v = verdict("The OSCE says the ability to report freely has degraded dramatically.", &[1]);
         assert_eq!(v.reason.as_deref(), Some("organisation \"OSCE\" not in cited passages"));
@@ -472,7 +818,15 @@ mod tests {
 
     #[test]
     fn no_panic_on_odd_input() {
-        for text in ["", "\"", "'", "“", "9999999999999999999999999999.9.9,9", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 1 Janvier 0000", "31 Feb 2021 99-99-9999"] {
+        for text in [
+            "",
+            "\"",
+            "'",
+            "“",
+            "9999999999999999999999999999.9.9,9",
+            "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 1 Janvier 0000",
+            "31 Feb 2021 99-99-9999",
+        ] {
             let _ = verdict(text, &[1]);
             let _ = check(&sentence(text, &[1]), &passages(&[text]));
         }
@@ -480,7 +834,10 @@ mod tests {
 
     #[test]
     fn check_item_keeps_order_and_all_sentences() {
-        let s = vec![sentence("Journalists need encryption.", &[]), sentence("Strong end-to-end encryption for journalists.", &[2])];
+        let s = vec![
+            sentence("Journalists need encryption.", &[]),
+            sentence("Strong end-to-end encryption for journalists.", &[2]),
+        ];
         let out = check_item(&s, &passages(&P));
         assert_eq!(out.len(), 2);
         assert_eq!(out[0].0, s[0]);

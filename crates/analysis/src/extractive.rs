@@ -5,14 +5,9 @@
 //! Sources whose id starts with `initiative:` (the initiative's title) or `organisation:` (the
 //! organisation's name) are context for the headline only; sentences come from the others.
 
-// Declared here rather than in lib.rs because each engineer adds one module line to lib.rs;
-// lib.rs re-exports it as `lobbyscope_analysis::pdf`.
-#[path = "pdf.rs"]
-pub mod pdf;
-
 use serde::{Deserialize, Serialize};
 
-use crate::passage::{split_passages, Part, Passage, Sentence, SourceText};
+use crate::passage::{Part, Passage, Sentence, SourceText, split_passages};
 
 /// What the extractive writer proposes for one position item, before the checker sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,6 +30,11 @@ const MIN_WORDS: usize = 5;
 /// Below this cue weight a passage does not state that part at all; centrality alone never
 /// makes a sentence a Message, so a central but neutral sentence is not passed off as an ask.
 const MIN_CUE: f64 = 1.0;
+/// A Message needs more than one weak cue ("need to", "support") unless the organisation
+/// speaks in its own voice: "Journalists need to …" describes, "we need to …" asks.
+const MIN_MESSAGE_CUE: f64 = 1.5;
+/// Passages that must be cut to fit lose this much: a whole sentence reads better.
+const CUT_PENALTY: f64 = 1.0;
 const HEADLINE_WORDS: usize = 14;
 
 /// Cue phrases with weights. A trailing `*` matches any word starting with the stem.
@@ -133,12 +133,11 @@ const ADDRESSES_THE_WRITER: &[&str] = &[
 ];
 
 const STOPWORDS: &[&str] = &[
-    "the", "and", "for", "that", "this", "with", "are", "was", "were", "from", "its", "their", "they",
-    "them", "our", "has", "have", "had", "not", "but", "all", "any", "can", "will", "would", "which",
-    "who", "whom", "what", "when", "where", "how", "also", "into", "onto", "such", "than", "then",
-    "there", "these", "those", "been", "being", "both", "each", "more", "most", "other", "some",
-    "only", "own", "same", "very", "should", "must", "could", "may", "might", "shall", "about",
-    "between", "while", "through", "your", "you", "his", "her", "she", "him", "it's", "out", "one",
+    "the", "and", "for", "that", "this", "with", "are", "was", "were", "from", "its", "their", "they", "them", "our",
+    "has", "have", "had", "not", "but", "all", "any", "can", "will", "would", "which", "who", "whom", "what", "when",
+    "where", "how", "also", "into", "onto", "such", "than", "then", "there", "these", "those", "been", "being", "both",
+    "each", "more", "most", "other", "some", "only", "own", "same", "very", "should", "must", "could", "may", "might",
+    "shall", "about", "between", "while", "through", "your", "you", "his", "her", "she", "him", "it's", "out", "one",
 ];
 
 /// A word of a passage with its code-point span in the passage's quote.
@@ -167,25 +166,24 @@ pub fn write(sources: &[SourceText]) -> Option<ExtractiveDraft> {
     let organisation = context_text(sources, "organisation:");
     let title = context_text(sources, "initiative:");
 
-    let mut candidates: Vec<Candidate<'_>> = passages
-        .iter()
-        .filter(|p| !is_context(&p.source))
-        .filter_map(candidate)
-        .collect();
+    let mut candidates: Vec<Candidate<'_>> =
+        passages.iter().filter(|p| !is_context(&p.source)).filter_map(candidate).collect();
     if candidates.is_empty() {
         return None;
     }
     compute_centrality(&mut candidates);
 
-    let org_words: Vec<String> = organisation.as_deref().map(|o| tokens(o).into_iter().map(|t| t.lower).collect()).unwrap_or_default();
+    let org_words: Vec<String> =
+        organisation.as_deref().map(|o| tokens(o).into_iter().map(|t| t.lower).collect()).unwrap_or_default();
 
     let scored: Vec<[Option<Scored>; 3]> = candidates
         .iter()
         .map(|c| {
-            let m = score(c, MESSAGE_CUES).map(|mut s| {
-                // Positions are stated in the first person or in the organisation's own name;
-                // a sentence describing someone else's view is weaker evidence of an ask.
-                if speaks_for_itself(&c.tokens[..], &org_words) {
+            // Positions are stated in the first person or in the organisation's own name;
+            // a sentence describing someone else's view is weaker evidence of an ask.
+            let own_voice = speaks_for_itself(&c.tokens[..], &org_words);
+            let m = score(c, MESSAGE_CUES).filter(|s| own_voice || s.cue >= MIN_MESSAGE_CUE).map(|mut s| {
+                if own_voice {
                     s.total += 0.5;
                 }
                 s
@@ -249,11 +247,7 @@ pub fn write(sources: &[SourceText]) -> Option<ExtractiveDraft> {
         (None, Some(title)) => title,
         (_, None) => shorten_headline(&first_message.text),
     };
-    let date = sources
-        .iter()
-        .filter(|s| !is_context(&s.id))
-        .filter_map(|s| s.date.clone())
-        .max();
+    let date = sources.iter().filter(|s| !is_context(&s.id)).filter_map(|s| s.date.clone()).max();
 
     Some(ExtractiveDraft { headline, date, sentences, passages })
 }
@@ -321,7 +315,6 @@ fn tokens(text: &str) -> Vec<Token> {
 /// ("Internet Shutdowns We offer …") and a bullet keeps its label ("• Protection from
 /// attackers: There are …"). The sentence proper starts after them.
 fn body_start(chars: &[char], toks: &[Token]) -> usize {
-    const STARTERS: &[&str] = &["The", "We", "Our", "This", "These", "It", "Several", "Only"];
     let first_non_space = chars.iter().position(|c| !c.is_whitespace()).unwrap_or(0);
     if matches!(chars.get(first_non_space), Some('•' | '·' | '▪' | '*' | '-' | '–')) {
         // A label ends at a colon within its first few words.
@@ -333,8 +326,7 @@ fn body_start(chars: &[char], toks: &[Token]) -> usize {
         return toks.first().map_or(first_non_space, |t| t.start);
     }
     for (i, t) in toks.iter().enumerate().take(8).skip(1) {
-        let word: String = chars[t.start..t.end].iter().collect();
-        if !STARTERS.contains(&word.as_str()) {
+        if !is_starter(&chars[t.start..t.end]) {
             continue;
         }
         // A capitalised starter with no punctuation before it marks a glued-on heading.
@@ -350,7 +342,14 @@ fn compute_centrality(candidates: &mut [Candidate<'_>]) {
     use std::collections::HashMap;
     let content: Vec<Vec<String>> = candidates
         .iter()
-        .map(|c| c.tokens.iter().filter(|t| t.start >= c.body_start).map(|t| t.lower.clone()).filter(|w| is_content(w)).collect())
+        .map(|c| {
+            c.tokens
+                .iter()
+                .filter(|t| t.start >= c.body_start)
+                .map(|t| t.lower.clone())
+                .filter(|w| is_content(w))
+                .collect()
+        })
         .collect();
     // In how many passages each word occurs, so a passage's own repetitions do not count.
     let mut df: HashMap<&str, usize> = HashMap::new();
@@ -379,7 +378,10 @@ fn speaks_for_itself(toks: &[Token], org_words: &[String]) -> bool {
     if toks.iter().any(|t| matches!(t.lower.as_str(), "we" | "our" | "us")) {
         return true;
     }
-    !org_words.is_empty() && toks.windows(org_words.len()).any(|w| w.iter().zip(org_words).all(|(t, o)| t.lower.trim_end_matches("'s") == o.trim_end_matches("'s")))
+    !org_words.is_empty()
+        && toks
+            .windows(org_words.len())
+            .any(|w| w.iter().zip(org_words).all(|(t, o)| t.lower.trim_end_matches("'s") == o.trim_end_matches("'s")))
 }
 
 /// Sums the weights of the distinct cues found in the passage body; `None` below `MIN_CUE`.
@@ -400,7 +402,8 @@ fn score(c: &Candidate<'_>, cues: &[(&str, f64)]) -> Option<Scored> {
     }
     // Many cues in one sentence are not many times the evidence.
     let cue = cue.min(4.0);
-    Some(Scored { cue, total: cue + c.centrality, cue_at: strongest.map_or(c.body_start, |(_, at)| at) })
+    let penalty = if word_count(&c.chars, c.body_start, c.chars.len()) > MAX_WORDS { CUT_PENALTY } else { 0.0 };
+    Some(Scored { cue, total: cue + c.centrality - penalty, cue_at: strongest.map_or(c.body_start, |(_, at)| at) })
 }
 
 fn find_phrase(body: &[&Token], words: &[&str]) -> Option<usize> {
@@ -427,7 +430,8 @@ fn take_best(
         pool.iter().filter(|&&i| !used[i]).filter_map(|&i| scored[i][part].as_ref().map(|s| (i, s.total))).collect();
     // Higher score first; ties go to the earlier passage, so the result never depends on
     // anything but the input.
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(candidates[a.0].passage.number.cmp(&candidates[b.0].passage.number)));
+    ranked
+        .sort_by(|a, b| b.1.total_cmp(&a.1).then(candidates[a.0].passage.number.cmp(&candidates[b.0].passage.number)));
     let mut out = Vec::new();
     let mut texts: Vec<&str> = Vec::new();
     for (i, _) in ranked {
@@ -450,19 +454,39 @@ fn take_best(
 /// `MAX_WORDS`; always a contiguous stretch of the quote.
 fn trimmed_text(c: &Candidate<'_>, cue_at: usize) -> String {
     let chars = &c.chars;
-    let start = c.body_start;
+    // A sentence glued on after a lost line break ("… found here: https://… Our main message
+    // is …") starts at its own first word when the cue lies in it.
+    let start = c
+        .tokens
+        .iter()
+        .filter(|t| t.start > c.body_start && t.start <= cue_at && is_starter(&chars[t.start..t.end]))
+        .filter(|t| {
+            let before = chars[..t.start].iter().rev().find(|ch| !ch.is_whitespace());
+            t.start > 0
+                && chars[t.start - 1].is_whitespace()
+                && !matches!(before, Some('.' | ',' | ';' | ':' | '!' | '?' | '(' | '“' | '"'))
+        })
+        .map(|t| t.start)
+        .next_back()
+        .unwrap_or(c.body_start);
     let end = chars.len();
-    let words_in = |s: usize, e: usize| c.tokens.iter().filter(|t| t.start >= s && t.end <= e).count();
+    let words_in = |s: usize, e: usize| word_count(chars, s, e);
     if words_in(start, end) <= MAX_WORDS {
         return clean(&chars[start..end]);
     }
-    // Clause boundaries: after , ; : or around a spaced dash.
+    // Clause boundaries: after , ; : or around a spaced dash, and before a sentence that a
+    // lost line break glued to the previous text ("… networking/ Our main message …").
     let mut bounds = vec![start];
     for i in start..end {
         let next_space = chars.get(i + 1).is_some_and(|c| c.is_whitespace());
         let prev_space = i > 0 && chars[i - 1].is_whitespace();
-        if (matches!(chars[i], ',' | ';' | ':') && next_space) || (matches!(chars[i], '—' | '–') && prev_space && next_space) {
+        if (matches!(chars[i], ',' | ';' | ':') && next_space)
+            || (matches!(chars[i], '—' | '–') && prev_space && next_space)
+        {
             bounds.push(i + 1);
+        }
+        if i > start && prev_space && c.tokens.iter().any(|t| t.start == i && is_starter(&chars[t.start..t.end])) {
+            bounds.push(i);
         }
     }
     bounds.push(end);
@@ -472,10 +496,14 @@ fn trimmed_text(c: &Candidate<'_>, cue_at: usize) -> String {
     let (mut lo, mut hi) = (k, k);
     if words_in(clauses[k].0, clauses[k].1) > MAX_WORDS {
         // One clause too long on its own: a window of words starting a little before the cue.
-        let cue_word = c.tokens.iter().position(|t| t.start >= cue_at).unwrap_or(0);
-        let first = cue_word.saturating_sub(10).max(c.tokens.iter().position(|t| t.start >= start).unwrap_or(0));
-        let last = (first + MAX_WORDS).min(c.tokens.len()) - 1;
-        return clean(&chars[c.tokens[first].start..c.tokens[last].end]);
+        let words = word_spans(chars, start, end);
+        let cue_word = words.iter().position(|&(_, e)| e > cue_at).unwrap_or(0);
+        let first = cue_word.saturating_sub(10);
+        let last = (first + MAX_WORDS).min(words.len()).saturating_sub(1);
+        return match (words.get(first), words.get(last)) {
+            (Some(&(s, _)), Some(&(_, e))) if s < e => clean(&chars[s..e]),
+            _ => String::new(),
+        };
     }
     loop {
         let mut grew = false;
@@ -495,6 +523,34 @@ fn trimmed_text(c: &Candidate<'_>, cue_at: usize) -> String {
     clean(&chars[clauses[lo].0..clauses[hi].1])
 }
 
+/// Whitespace-separated words in `chars[s..e]`, as code-point spans; what a reader counts.
+fn word_spans(chars: &[char], s: usize, e: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = s;
+    while i < e {
+        if chars[i].is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let w = i;
+        while i < e && !chars[i].is_whitespace() {
+            i += 1;
+        }
+        out.push((w, i));
+    }
+    out
+}
+
+fn word_count(chars: &[char], s: usize, e: usize) -> usize {
+    word_spans(chars, s, e.min(chars.len())).len()
+}
+
+const STARTERS: &[&str] = &["The", "We", "Our", "This", "These", "It", "Several", "Only"];
+
+fn is_starter(word: &[char]) -> bool {
+    STARTERS.contains(&word.iter().collect::<String>().as_str())
+}
+
 /// Drops surrounding whitespace and the clause punctuation a cut leaves at either end.
 fn clean(chars: &[char]) -> String {
     let dangling = |c: &char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '—' | '–' | '•');
@@ -507,7 +563,9 @@ fn clean(chars: &[char]) -> String {
 fn shorten_headline(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let toks = tokens(text);
-    let strip_end = |s: &str| s.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '.' | ',' | ';' | ':' | '!' | '?')).to_string();
+    let strip_end = |s: &str| {
+        s.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '.' | ',' | ';' | ':' | '!' | '?')).to_string()
+    };
     if toks.len() <= HEADLINE_WORDS {
         return strip_end(text);
     }

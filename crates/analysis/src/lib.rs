@@ -6,10 +6,13 @@
 //! that says "ignore previous instructions", and the checker removes whatever is not grounded
 //! in the passages, whoever wrote it.
 
-pub mod passage;
-pub mod llm;
-
-pub use passage::{split_passages, Part, Passage, Sentence, SourceText};
 pub mod checker;
-pub use checker::{check, check_item, Verdict, THRESHOLD};
-pub use llm::{Draft, LlmConfig, LlmError, LlmWriter, Usage, PROMPT_VERSION};
+pub mod extractive;
+pub mod llm;
+pub mod passage;
+pub mod pdf;
+
+pub use checker::{THRESHOLD, Verdict, check, check_item};
+pub use extractive::ExtractiveDraft;
+pub use llm::{Draft, LlmConfig, LlmError, LlmWriter, PROMPT_VERSION, Usage};
+pub use passage::{Part, Passage, Sentence, SourceText, split_passages};

@@ -126,7 +126,10 @@ impl LlmConfig {
 
     fn validate(&self) -> Result<(), LlmError> {
         if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
-            return Err(LlmError::Config(format!("base URL must start with http:// or https://, got {:?}", self.base_url)));
+            return Err(LlmError::Config(format!(
+                "base URL must start with http:// or https://, got {:?}",
+                self.base_url
+            )));
         }
         if self.model.trim().is_empty() {
             return Err(LlmError::Config("model is empty".into()));
@@ -295,7 +298,8 @@ impl LlmWriter {
         if status.is_success() {
             return Attempt::Done(bytes);
         }
-        let error = LlmError::Status { status: status.as_u16(), attempts: 0, body: excerpt(&String::from_utf8_lossy(&bytes)) };
+        let error =
+            LlmError::Status { status: status.as_u16(), attempts: 0, body: excerpt(&String::from_utf8_lossy(&bytes)) };
         if status.as_u16() == 429 || status.is_server_error() {
             Attempt::Retryable { error, retry_after }
         } else {
@@ -338,7 +342,9 @@ async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, Attemp
         match response.chunk().await {
             Ok(Some(chunk)) => {
                 if bytes.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Err(Attempt::Fatal(LlmError::Protocol(format!("answer larger than {MAX_BODY_BYTES} bytes"))));
+                    return Err(Attempt::Fatal(LlmError::Protocol(format!(
+                        "answer larger than {MAX_BODY_BYTES} bytes"
+                    ))));
                 }
                 bytes.extend_from_slice(&chunk);
             }
@@ -431,7 +437,10 @@ pub fn parse_completion(body: &[u8]) -> Result<Draft, LlmError> {
     let content = choice.message.content.unwrap_or_default();
     let usage = completion
         .usage
-        .map(|u| Usage { prompt_tokens: u.prompt_tokens.unwrap_or(0), completion_tokens: u.completion_tokens.unwrap_or(0) })
+        .map(|u| Usage {
+            prompt_tokens: u.prompt_tokens.unwrap_or(0),
+            completion_tokens: u.completion_tokens.unwrap_or(0),
+        })
         .unwrap_or_default();
     match parse_content(&content) {
         Ok((headline, sentences)) => Ok(Draft { headline, sentences, usage }),
@@ -480,7 +489,11 @@ fn parse_sentence(item: &Value) -> Result<Sentence, String> {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => items
             .iter()
-            .map(|c| c.as_u64().and_then(|n| usize::try_from(n).ok()).ok_or_else(|| format!("citation {c} is not a passage number")))
+            .map(|c| {
+                c.as_u64()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or_else(|| format!("citation {c} is not a passage number"))
+            })
             .collect::<Result<_, _>>()?,
         Some(_) => return Err("citations is not a list".into()),
     };
@@ -528,12 +541,16 @@ mod tests {
     fn config_from_env_rejects_missing_and_bad_values() {
         assert!(matches!(LlmConfig::from_lookup(env(&[(ENV_MODEL, "m")])), Err(LlmError::Config(_))));
         assert!(matches!(LlmConfig::from_lookup(env(&[(ENV_BASE_URL, "http://x")])), Err(LlmError::Config(_))));
-        assert!(matches!(LlmConfig::from_lookup(env(&[(ENV_BASE_URL, "ftp://x"), (ENV_MODEL, "m")])), Err(LlmError::Config(_))));
+        assert!(matches!(
+            LlmConfig::from_lookup(env(&[(ENV_BASE_URL, "ftp://x"), (ENV_MODEL, "m")])),
+            Err(LlmError::Config(_))
+        ));
         let bad = [(ENV_BASE_URL, "http://x"), (ENV_MODEL, "m"), (ENV_CONCURRENCY, "0")];
         assert!(matches!(LlmConfig::from_lookup(env(&bad)), Err(LlmError::Config(_))));
         let bad = [(ENV_BASE_URL, "http://x"), (ENV_MODEL, "m"), (ENV_TIMEOUT, "soon")];
         assert!(matches!(LlmConfig::from_lookup(env(&bad)), Err(LlmError::Config(_))));
-        let none = LlmConfig::from_lookup(env(&[(ENV_BASE_URL, "http://x"), (ENV_MODEL, "m"), (ENV_API_KEY, " ")])).unwrap();
+        let none =
+            LlmConfig::from_lookup(env(&[(ENV_BASE_URL, "http://x"), (ENV_MODEL, "m"), (ENV_API_KEY, " ")])).unwrap();
         assert_eq!(none.api_key, None);
     }
 

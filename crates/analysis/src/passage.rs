@@ -98,7 +98,10 @@ mod tests {
         };
         let ps = split_passages(std::slice::from_ref(&src));
         let quotes: Vec<&str> = ps.iter().map(|p| p.quote.as_str()).collect();
-        assert_eq!(quotes, ["Encryption is vital.", "We urge the Commission — not Member States — to act!", "Élan 2.5 percent"]);
+        assert_eq!(
+            quotes,
+            ["Encryption is vital.", "We urge the Commission — not Member States — to act!", "Élan 2.5 percent"]
+        );
         for p in &ps {
             let span: String = src.text.chars().skip(p.start).take(p.end - p.start).collect();
             assert_eq!(span, p.quote);

@@ -27,14 +27,12 @@ pub fn pdf_text(path: impl AsRef<Path>) -> Result<String, PdfError> {
     } else {
         path.to_path_buf()
     };
-    let output = Command::new("pdftotext")
-        .args(["-enc", "UTF-8", "-layout"])
-        .arg(&arg)
-        .arg("-")
-        .output()
-        .map_err(|source| match source.kind() {
-            ErrorKind::NotFound => PdfError::ToolMissing,
-            _ => PdfError::Spawn { path: path.to_path_buf(), source },
+    let output =
+        Command::new("pdftotext").args(["-enc", "UTF-8", "-layout"]).arg(&arg).arg("-").output().map_err(|source| {
+            match source.kind() {
+                ErrorKind::NotFound => PdfError::ToolMissing,
+                _ => PdfError::Spawn { path: path.to_path_buf(), source },
+            }
         })?;
     if !output.status.success() {
         return Err(PdfError::Failed {
@@ -83,11 +81,23 @@ mod tests {
         pdf
     }
 
+    /// A fresh directory per test and process, so parallel runs do not share files.
+    fn scratch_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("lobbyscope-pdf-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
     fn tool_or_skip() -> bool {
         if pdftotext_available() {
             return true;
         }
-        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "pdftotext is missing on CI: .ci/run must install poppler-utils");
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "pdftotext is missing on CI: .ci/run must install poppler-utils"
+        );
         eprintln!("note: pdftotext not installed (poppler-utils); PDF test skipped");
         false
     }
@@ -97,10 +107,11 @@ mod tests {
         if !tool_or_skip() {
             return;
         }
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("attachment.pdf");
+        let dir = scratch_dir("generated");
+        let path = dir.join("attachment.pdf");
         std::fs::write(&path, minimal_pdf("We urge the Commission to protect encryption.")).unwrap();
         let text = pdf_text(&path).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
         assert!(text.contains("We urge the Commission to protect encryption."), "got {text:?}");
     }
 
@@ -109,10 +120,13 @@ mod tests {
         if !tool_or_skip() {
             return;
         }
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("-not-a.pdf");
+        let dir = scratch_dir("not-a-pdf");
+        let path = dir.join("-not-a.pdf");
         std::fs::write(&path, b"plain text, not a PDF").unwrap();
-        assert!(matches!(pdf_text(&path), Err(PdfError::Failed { .. })));
-        assert!(matches!(pdf_text(dir.path().join("absent.pdf")), Err(PdfError::Failed { .. })));
+        let not_pdf = pdf_text(&path);
+        let absent = pdf_text(dir.join("absent.pdf"));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(matches!(not_pdf, Err(PdfError::Failed { .. })), "{not_pdf:?}");
+        assert!(matches!(absent, Err(PdfError::Failed { .. })), "{absent:?}");
     }
 }
