@@ -1,5 +1,6 @@
 //! Sources, their passages, and the sentences that cite them.
 
+pub use lobbyscope_domain::Part;
 use serde::{Deserialize, Serialize};
 
 /// A text an organisation wrote, as stored: a consultation response, its attachment's text,
@@ -23,14 +24,6 @@ pub struct Passage {
     pub start: usize,
     pub end: usize,
     pub quote: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Part {
-    Message,
-    Why,
-    Impact,
 }
 
 /// One sentence of a position item with the passage numbers it cites.

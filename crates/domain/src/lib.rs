@@ -5,10 +5,12 @@
 
 mod ids;
 mod names;
+mod positions;
 mod provenance;
 mod records;
 
 pub use ids::{ProcedureRef, RegisterId};
 pub use names::{fold_name, fold_words, parenthetical_acronym, strip_legal_forms};
+pub use positions::{Citation, Part, RegisterText, SourceRef};
 pub use provenance::{Locator, Provenance, SourceKind, Sourced, content_hash, hex};
 pub use records::*;

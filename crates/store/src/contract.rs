@@ -630,6 +630,7 @@ pub async fn latest_activity_mixes_meetings_and_responses(store: &dyn Store) {
         .map(|a| match a {
             crate::Activity::Meeting(m) => ("meeting", Some(m.date.as_str())),
             crate::Activity::Response(r) => ("response", r.date.as_deref().and_then(|d| d.get(..10))),
+            crate::Activity::Position(_) => ("position", None),
         })
         .collect();
     assert_eq!(

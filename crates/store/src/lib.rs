@@ -10,11 +10,13 @@ use serde::Serialize;
 
 pub mod contract;
 mod links;
+mod positions;
 mod views;
 
 pub use links::{
     LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, MentionRef, OrgKey, Organisation, RegisteredName,
 };
+pub use positions::*;
 pub use views::*;
 
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +98,7 @@ pub struct Stats {
     pub imported_files: i64,
     /// RFC 3339 time of the latest import, if any.
     pub last_import: Option<String>,
+    pub position_items: PositionCounts,
 }
 
 /// A database lobbyscope can keep its records in.
@@ -167,6 +170,35 @@ pub trait Store: Send + Sync {
     async fn organisations_list(&self, sort: OrgSort, offset: u32, limit: u32) -> Result<OrganisationList>;
 
     // --- end consultations, home page and lists ---
+
+    // --- position items ---
+
+    /// Organisations with any text of their own to write position items from (a consultation
+    /// response, or register goals or followed proposals), by key.
+    async fn position_orgs(&self) -> Result<Vec<OrgKey>>;
+
+    /// One organisation's texts for position items; `None` when the organisation is unknown.
+    async fn position_inputs(&self, org: &OrgKey) -> Result<Option<PositionInputs>>;
+
+    /// Keeps a text extracted from an attachment, replacing an earlier one with the same id.
+    async fn save_source_text(&self, text: &SourceTextRecord) -> Result<()>;
+
+    /// The status of those of `ids` that are stored.
+    async fn position_status(&self, ids: &[String]) -> Result<Vec<(String, ItemStatus)>>;
+
+    /// Stores an item in one transaction, replacing a stored item with the same id (a pending
+    /// one being retried) and removing the same writer's items for the same organisation and
+    /// group written from other inputs (superseded). For each organisation and group, pages
+    /// show the newest written item with at least one kept sentence.
+    async fn save_position_item(&self, item: &NewPositionItem) -> Result<()>;
+
+    /// One stored item with all its verdicts, shown or not.
+    async fn position_item(&self, id: &str) -> Result<Option<PositionDetail>>;
+
+    /// A text position items may cite, by its `SourceRef` text form.
+    async fn source(&self, id: &str) -> Result<Option<SourceView>>;
+
+    // --- end position items ---
 
     /// A number that grows with every committed change to the data: whatever was read under one
     /// generation stays true until it changes.

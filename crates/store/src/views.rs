@@ -5,7 +5,7 @@
 use lobbyscope_domain::{Document, Institution, Provenance, RegisterEntry};
 use serde::Serialize;
 
-use crate::{LinkMethod, OrgKey, Organisation};
+use crate::{LinkMethod, OrgKey, Organisation, PositionItemView};
 
 /// One register entry with where it was read.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -84,6 +84,8 @@ pub struct ResponseView {
 pub enum Activity {
     Meeting(MeetingView),
     Response(ResponseView),
+    /// Only on organisations' timelines.
+    Position(PositionItemView),
 }
 
 impl Activity {
@@ -91,6 +93,7 @@ impl Activity {
         match self {
             Activity::Meeting(m) => Some(&m.date),
             Activity::Response(r) => r.date.as_deref(),
+            Activity::Position(p) => p.date.as_deref(),
         }
     }
 }
@@ -103,6 +106,7 @@ pub enum ActivityKind {
     All,
     Meetings,
     Responses,
+    Positions,
 }
 
 /// A filter and a page over a timeline. Bounds are the web layer's to check.
@@ -147,6 +151,9 @@ pub struct ActivityPage {
     pub matching: u64,
     /// Counts per kind, of all the organisation's activity (filters not applied).
     pub counts: ActivityCounts,
+    /// Position items shown on the timeline (filters not applied). Not activity of its own:
+    /// they summarise the responses and register text counted above.
+    pub positions: u64,
     /// Years with any activity, newest first.
     pub years: Vec<i32>,
     pub per_quarter: Vec<QuarterCount>,
