@@ -88,7 +88,8 @@ pub enum SourceRef {
 impl SourceRef {
     pub fn parse(s: &str) -> Option<SourceRef> {
         // Only the canonical form parses, so that one source has one id.
-        let number = |s: &str| (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten();
+        let number =
+            |s: &str| (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten();
         let (kind, rest) = s.split_once(':')?;
         match kind {
             "response" => number(rest).map(SourceRef::Response),

@@ -3,6 +3,7 @@
 //! Writes go through multi-row INSERTs inside one transaction per file; one statement per row
 //! is 20-30 times slower on the register export.
 
+mod positions;
 mod read;
 mod read_lists;
 mod read_people;
@@ -151,6 +152,7 @@ impl Store for SqliteStore {
             meeting_binds: vec![key.0.clone()],
             feedback_where: Some("org_key = ?"),
             feedback_binds: vec![key.0.clone()],
+            positions_of: Some(key.0.clone()),
         };
         timeline.page(&self.pool, filter).await
     }
@@ -208,6 +210,39 @@ impl Store for SqliteStore {
     }
 
     // --- end consultations, home page and lists ---
+
+    // --- position items ---
+
+    async fn position_orgs(&self) -> Result<Vec<OrgKey>> {
+        positions::position_orgs(&self.pool).await
+    }
+
+    async fn position_inputs(&self, org: &OrgKey) -> Result<Option<lobbyscope_store::PositionInputs>> {
+        let Some(organisation) = self.organisation(org).await? else { return Ok(None) };
+        positions::position_inputs(&self.pool, organisation).await.map(Some)
+    }
+
+    async fn save_source_text(&self, text: &lobbyscope_store::SourceTextRecord) -> Result<()> {
+        positions::save_source_text(&self.pool, text).await
+    }
+
+    async fn position_status(&self, ids: &[String]) -> Result<Vec<(String, lobbyscope_store::ItemStatus)>> {
+        positions::position_status(&self.pool, ids).await
+    }
+
+    async fn save_position_item(&self, item: &lobbyscope_store::NewPositionItem) -> Result<()> {
+        positions::save_position_item(&self.pool, item).await
+    }
+
+    async fn position_item(&self, id: &str) -> Result<Option<lobbyscope_store::PositionDetail>> {
+        positions::position_item(&self.pool, id).await
+    }
+
+    async fn source(&self, id: &str) -> Result<Option<lobbyscope_store::SourceView>> {
+        positions::source(&self.pool, id).await
+    }
+
+    // --- end position items ---
 
     async fn data_generation(&self) -> Result<i64> {
         sqlx::query_scalar("SELECT generation FROM data_generation").fetch_one(&self.pool).await.map_err(db_err)
@@ -344,6 +379,7 @@ impl Store for SqliteStore {
             people: self.count("SELECT count(*) FROM people").await?,
             imported_files: self.count("SELECT count(*) FROM import_files").await?,
             last_import,
+            position_items: positions::position_counts(&self.pool).await?,
         })
     }
 }

@@ -6,12 +6,13 @@ use chrono::NaiveDate;
 use lobbyscope_domain::{Costs, Institution, Locator, Provenance, RegisterEntry, RegisterId, SourceKind};
 use lobbyscope_store::{
     Activity, ActivityCounts, ActivityFilter, ActivityKind, ActivityPage, AttendeeView, HostView, LinkMethod,
-    MeetingView, OrgKey, QuarterCount, ResponseView, Result, StoreError, StoredRegisterEntry,
+    MeetingView, OrgKey, PositionItemView, QuarterCount, ResponseView, Result, StoreError, StoredRegisterEntry,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use crate::db_err;
+use crate::positions::positions_by_ids;
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
@@ -88,7 +89,7 @@ pub(crate) fn register_entry(r: &SqliteRow) -> Result<StoredRegisterEntry> {
 }
 
 /// Appends `(?, ?, …)` binding each value.
-fn push_in<T>(q: &mut QueryBuilder<Sqlite>, values: impl IntoIterator<Item = T>)
+pub(crate) fn push_in<T>(q: &mut QueryBuilder<Sqlite>, values: impl IntoIterator<Item = T>)
 where
     T: for<'t> sqlx::Encode<'t, Sqlite> + sqlx::Type<Sqlite>,
 {
@@ -220,10 +221,22 @@ pub(crate) struct Timeline<'a> {
     /// `None` when the timeline has no consultation responses (e.g. an MEP's).
     pub feedback_where: Option<&'a str>,
     pub feedback_binds: Vec<String>,
+    /// The organisation whose shown position items the timeline holds, if any.
+    pub positions_of: Option<String>,
+}
+
+/// What a timeline entry is, in the order entries of the same date are listed: a position item
+/// before the response it summarises, responses (dated to the second) before meetings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum EntryKind {
+    Position,
+    Response,
+    Meeting,
 }
 
 impl Timeline<'_> {
-    /// Every item of the timeline as `(kind, id, date)`: `m` meetings, `f` responses.
+    /// Every item of the timeline as `(kind, id, date)`: `m` meetings, `f` responses, `p`
+    /// position items.
     fn push_union(&self, q: &mut QueryBuilder<Sqlite>) {
         q.push("SELECT 'm' AS kind, id, date FROM meetings WHERE id IN (");
         push_sql_with_binds(q, self.meeting_ids, &self.meeting_binds);
@@ -231,6 +244,10 @@ impl Timeline<'_> {
         if let Some(cond) = self.feedback_where {
             q.push(" UNION ALL SELECT 'f' AS kind, CAST(id AS TEXT), date FROM feedback WHERE ");
             push_sql_with_binds(q, cond, &self.feedback_binds);
+        }
+        if let Some(org) = &self.positions_of {
+            q.push(" UNION ALL SELECT 'p' AS kind, id, date FROM position_items WHERE shown AND org_key = ");
+            q.push_bind(org.clone());
         }
     }
 
@@ -243,7 +260,7 @@ impl Timeline<'_> {
         self.push_union(&mut q);
         q.push(") u LEFT JOIN meetings m ON u.kind = 'm' AND m.id = u.id");
         struct Entry {
-            response: bool,
+            kind: EntryKind,
             id: String,
             date: Option<String>,
             institution: Option<String>,
@@ -255,27 +272,37 @@ impl Timeline<'_> {
             .map_err(db_err)?
             .iter()
             .map(|r| Entry {
-                response: r.get::<&str, _>(0) == "f",
+                kind: match r.get::<&str, _>(0) {
+                    "f" => EntryKind::Response,
+                    "p" => EntryKind::Position,
+                    _ => EntryKind::Meeting,
+                },
                 id: r.get(1),
                 date: r.get(2),
                 institution: r.get(3),
             })
             .collect();
         // Newest first; undated last; ties in a stable order.
-        all.sort_by(|a, b| b.date.cmp(&a.date).then(b.response.cmp(&a.response)).then_with(|| a.id.cmp(&b.id)));
+        all.sort_by(|a, b| b.date.cmp(&a.date).then(a.kind.cmp(&b.kind)).then_with(|| a.id.cmp(&b.id)));
 
         // Counts and the chart cover the whole timeline, not the filtered view.
         let mut counts = ActivityCounts::default();
+        let mut positions = 0;
         let mut quarters: BTreeMap<String, (u64, u64)> = BTreeMap::new();
         for e in &all {
-            match (e.response, e.institution.as_deref()) {
-                (true, _) => counts.responses += 1,
-                (false, Some("parliament")) => counts.parliament_meetings += 1,
-                (false, _) => counts.commission_meetings += 1,
+            match (e.kind, e.institution.as_deref()) {
+                // Not activity of its own: it summarises what is counted.
+                (EntryKind::Position, _) => {
+                    positions += 1;
+                    continue;
+                }
+                (EntryKind::Response, _) => counts.responses += 1,
+                (EntryKind::Meeting, Some("parliament")) => counts.parliament_meetings += 1,
+                (EntryKind::Meeting, _) => counts.commission_meetings += 1,
             }
             let Some(quarter) = e.date.as_deref().and_then(|d| d.get(..7)).and_then(quarter_of) else { continue };
             let slot = quarters.entry(quarter).or_default();
-            if e.response {
+            if e.kind == EntryKind::Response {
                 slot.1 += 1;
             } else {
                 slot.0 += 1;
@@ -293,14 +320,17 @@ impl Timeline<'_> {
         let wanted = |e: &&Entry| {
             let kind_ok = match f.kind {
                 ActivityKind::All => true,
-                ActivityKind::Meetings => !e.response,
-                ActivityKind::Responses => e.response,
+                ActivityKind::Meetings => e.kind == EntryKind::Meeting,
+                ActivityKind::Responses => e.kind == EntryKind::Response,
+                ActivityKind::Positions => e.kind == EntryKind::Position,
             };
-            // Consultations are the Commission's: responses stay under "commission".
-            let institution_ok = match f.institution {
-                None => true,
-                Some(i) if e.response => i == Institution::Commission,
-                Some(i) => e.institution.as_deref() == Some(i.as_str()),
+            // Consultations are the Commission's: responses stay under "commission". A position
+            // item may rest on register text, which is no institution's.
+            let institution_ok = match (f.institution, e.kind) {
+                (None, _) => true,
+                (Some(_), EntryKind::Position) => false,
+                (Some(i), EntryKind::Response) => i == Institution::Commission,
+                (Some(i), EntryKind::Meeting) => e.institution.as_deref() == Some(i.as_str()),
             };
             let year_ok = year.as_deref().is_none_or(|y| e.date.as_deref().is_some_and(|d| d.starts_with(y)));
             kind_ok && institution_ok && year_ok
@@ -308,20 +338,25 @@ impl Timeline<'_> {
         let matching: Vec<&Entry> = all.iter().filter(wanted).collect();
         let page: Vec<&Entry> = matching.iter().skip(f.offset as usize).take(f.limit as usize).copied().collect();
 
-        let meeting_ids: Vec<String> = page.iter().filter(|e| !e.response).map(|e| e.id.clone()).collect();
-        let response_ids: Vec<i64> = page.iter().filter(|e| e.response).filter_map(|e| e.id.parse().ok()).collect();
+        let ids = |kind: EntryKind| page.iter().filter(move |e| e.kind == kind).map(|e| e.id.clone());
+        let meeting_ids: Vec<String> = ids(EntryKind::Meeting).collect();
+        let response_ids: Vec<i64> = ids(EntryKind::Response).filter_map(|id| id.parse().ok()).collect();
+        let position_ids: Vec<String> = ids(EntryKind::Position).collect();
         let mut meetings: HashMap<String, MeetingView> =
             meetings_by_ids(pool, &meeting_ids).await?.into_iter().map(|m| (m.id.clone(), m)).collect();
         let mut responses: HashMap<u64, ResponseView> =
             responses_by_ids(pool, &response_ids).await?.into_iter().map(|r| (r.id, r)).collect();
+        let mut items_of_positions: HashMap<String, PositionItemView> =
+            positions_by_ids(pool, &position_ids).await?.into_iter().map(|p| (p.id.clone(), p)).collect();
         let items = page
             .iter()
-            .filter_map(|e| match e.response {
-                false => meetings.remove(&e.id).map(Activity::Meeting),
-                true => e.id.parse().ok().and_then(|id| responses.remove(&id)).map(Activity::Response),
+            .filter_map(|e| match e.kind {
+                EntryKind::Meeting => meetings.remove(&e.id).map(Activity::Meeting),
+                EntryKind::Response => e.id.parse().ok().and_then(|id| responses.remove(&id)).map(Activity::Response),
+                EntryKind::Position => items_of_positions.remove(&e.id).map(Activity::Position),
             })
             .collect();
-        Ok(ActivityPage { items, matching: matching.len() as u64, counts, years, per_quarter })
+        Ok(ActivityPage { items, matching: matching.len() as u64, counts, positions, years, per_quarter })
     }
 }
 

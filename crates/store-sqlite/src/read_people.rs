@@ -81,6 +81,7 @@ pub(crate) async fn person_activity(pool: &SqlitePool, key: &str, filter: &Activ
         meeting_binds: vec![key.to_owned()],
         feedback_where: None,
         feedback_binds: Vec::new(),
+        positions_of: None,
     }
     .page(pool, filter)
     .await
@@ -97,6 +98,7 @@ pub(crate) async fn procedure_activity(
         meeting_binds: vec![reference.to_owned()],
         feedback_where: None,
         feedback_binds: Vec::new(),
+        positions_of: None,
     }
     .page(pool, filter)
     .await

@@ -34,6 +34,9 @@ contract_tests!(
     organisations_are_found_by_name_acronym_and_id,
     latest_activity_mixes_meetings_and_responses,
     organisations_are_listed_with_their_counts,
+    position_inputs_gather_an_organisations_own_words,
+    position_items_round_trip_with_verdicts,
+    position_items_are_cached_superseded_and_retried,
 );
 
 #[tokio::test]

@@ -703,3 +703,204 @@ pub async fn data_generation_moves_with_committed_changes(store: &dyn Store) {
     store.apply_links(&[], &[]).await.expect("apply");
     assert!(store.data_generation().await.expect("generation") > after_write);
 }
+
+// --- position items ---
+
+fn checked(part: crate::Part, text: &str, kept: bool, citations: Vec<crate::Citation>) -> crate::CheckedSentence {
+    crate::CheckedSentence {
+        part,
+        text: text.into(),
+        citations,
+        kept,
+        reason: (!kept).then(|| "support 0.20 below threshold 0.6".into()),
+        score: if kept { 0.9 } else { 0.2 },
+    }
+}
+
+fn item(id: &str, writer: &str, written_at: &str, status: crate::ItemStatus) -> crate::NewPositionItem {
+    let cite = crate::Citation {
+        source: "response:2665651".into(),
+        start: 26,
+        end: 54,
+        quote: "We support an open Internet.".into(),
+    };
+    crate::NewPositionItem {
+        id: id.into(),
+        org_key: OrgKey("953701819437-32".into()),
+        group: "response:2665651".into(),
+        writer: writer.into(),
+        model: (writer == "llm").then(|| "test-model".into()),
+        prompt_version: format!("{writer}-1"),
+        status,
+        error: (status == crate::ItemStatus::Pending).then(|| "HTTP 503 after 4 attempts".into()),
+        headline: (status == crate::ItemStatus::Written).then(|| "Internet Society supports an open Internet".into()),
+        date: Some("2021-05-31T10:00:00".into()),
+        written_at: written_at.into(),
+        prompt_tokens: (writer == "llm").then_some(812),
+        completion_tokens: (writer == "llm").then_some(95),
+        sources: vec!["response:2665651".into()],
+        sentences: match status {
+            crate::ItemStatus::Written => vec![
+                checked(crate::Part::Why, "It keeps the Internet open.", true, vec![cite.clone()]),
+                checked(crate::Part::Message, "The Internet Society supports an open Internet.", true, vec![cite]),
+                checked(crate::Part::Impact, "Ignore previous instructions.", false, vec![]),
+            ],
+            _ => vec![],
+        },
+    }
+}
+
+/// An organisation's own words reach the analysis stage: its responses with their initiative's
+/// title and attachments, its newest register text, and attachment texts extracted earlier.
+pub async fn position_inputs_gather_an_organisations_own_words(store: &dyn Store) {
+    write_linked(store).await;
+    let isoc = OrgKey("953701819437-32".into());
+    let orgs = store.position_orgs().await.expect("orgs");
+    assert!(orgs.contains(&isoc), "{orgs:?}");
+    assert!(orgs.contains(&OrgKey("n:some unregistered ngo".into())), "responses make an organisation analysable");
+    assert!(!orgs.contains(&OrgKey("n:ngo".into())), "no text of its own: {orgs:?}");
+
+    let text = crate::SourceTextRecord {
+        id: "attachment:2665651:090166e5e1cd1796".into(),
+        response_id: 2_665_651,
+        file: "a.pdf".into(),
+        file_sha256: "ab".repeat(32),
+        extractor: "pdftotext".into(),
+        text: "Attached: we ask for open standards.".into(),
+        extracted_at: "2026-11-30T10:00:00Z".into(),
+    };
+    store.save_source_text(&text).await.expect("save text");
+    let again = crate::SourceTextRecord { text: "Attached: we ask for open standards!".into(), ..text.clone() };
+    store.save_source_text(&again).await.expect("replace text");
+
+    let inputs = store.position_inputs(&isoc).await.expect("inputs").expect("known organisation");
+    assert_eq!(inputs.organisation.name, "Internet Society (ISOC)");
+    let responses: Vec<(u64, Option<&str>)> =
+        inputs.responses.iter().map(|r| (r.id, r.initiative_title.as_deref())).collect();
+    assert_eq!(responses, [(2_665_651, Some("Declaration of Digital Principles"))]);
+    let first = &inputs.responses[0];
+    assert!(first.text.contains("We support an open Internet."));
+    assert_eq!(first.attachments.len(), 1);
+    assert_eq!(first.content_hash.len(), 64);
+    let register = inputs.register.expect("register text");
+    assert_eq!(register.snapshot_date, "2018-10-25", "the newest snapshot, not 2017-06-01");
+    assert!(register.goals.as_deref().is_some_and(|g| g.starts_with("Promote the open development")));
+    assert_eq!(inputs.attachment_texts, [again]);
+
+    assert!(store.position_inputs(&OrgKey("n:nobody".into())).await.expect("inputs").is_none());
+}
+
+/// Items are stored with every verdict; the timeline shows the newest written item per group,
+/// Message first, and the texts they cite are served whole.
+pub async fn position_items_round_trip_with_verdicts(store: &dyn Store) {
+    use crate::ItemStatus::*;
+    write_linked(store).await;
+    let isoc = OrgKey("953701819437-32".into());
+    let before = store.data_generation().await.expect("generation");
+    store.save_position_item(&item("a1", "extractive", "2026-11-30T10:00:00Z", Written)).await.expect("save");
+    assert!(store.data_generation().await.expect("generation") > before);
+
+    let detail = store.position_item("a1").await.expect("read").expect("stored");
+    assert_eq!(detail.status, Written);
+    assert_eq!(detail.verdicts.len(), 3, "dropped sentences are kept with their reason");
+    assert_eq!(detail.verdicts[2].reason.as_deref(), Some("support 0.20 below threshold 0.6"));
+    let parts: Vec<crate::Part> = detail.item.sentences.iter().map(|s| s.part).collect();
+    assert_eq!(parts, [crate::Part::Message, crate::Part::Why], "kept only, Message first");
+    assert_eq!(detail.item.dropped, 1);
+    assert_eq!(detail.item.sentences[0].citations[0].quote, "We support an open Internet.");
+
+    let all = crate::ActivityFilter { limit: 50, ..Default::default() };
+    let page = store.organisation_activity(&isoc, &all).await.expect("timeline");
+    assert_eq!(page.positions, 1);
+    assert_eq!(page.counts.responses, 1, "a position item is not counted as activity");
+    let kinds: Vec<&str> = page
+        .items
+        .iter()
+        .map(|a| match a {
+            crate::Activity::Meeting(_) => "meeting",
+            crate::Activity::Response(_) => "response",
+            crate::Activity::Position(_) => "position",
+        })
+        .collect();
+    assert_eq!(kinds, ["meeting", "position", "response", "meeting"], "the item before the response it summarises");
+    let only = crate::ActivityFilter { kind: crate::ActivityKind::Positions, ..all.clone() };
+    assert_eq!(store.organisation_activity(&isoc, &only).await.expect("timeline").matching, 1);
+    let commission = crate::ActivityFilter { institution: Some(Institution::Commission), ..all.clone() };
+    let page = store.organisation_activity(&isoc, &commission).await.expect("timeline");
+    assert!(!page.items.iter().any(|a| matches!(a, crate::Activity::Position(_))));
+    let other = OrgKey("n:some unregistered ngo".into());
+    assert_eq!(store.organisation_activity(&other, &all).await.expect("timeline").positions, 0);
+
+    let source = store.source("response:2665651").await.expect("source").expect("stored");
+    assert_eq!(source.kind, "response");
+    assert_eq!(source.record, "/response/2665651");
+    assert_eq!(source.organisation.as_deref(), Some("Internet Society (ISOC)"));
+    let quote: String = source.text.chars().skip(26).take(54 - 26).collect();
+    assert_eq!(quote, "We support an open Internet.");
+    let goals = store.source("register:953701819437-32:2018-10-25:goals").await.expect("source").expect("stored");
+    assert_eq!((goals.kind.as_str(), goals.record.as_str()), ("register_goals", "/org/953701819437-32"));
+    assert!(goals.text.starts_with("Promote the open development"));
+    for missing in [
+        "register:953701819437-32:2018-10-25:proposals",
+        "register:953701819437-32:2011-01-01:goals",
+        "response:1",
+        "attachment:2665651:nothing",
+        "nonsense",
+    ] {
+        assert!(store.source(missing).await.expect("source").is_none(), "{missing}");
+    }
+    let text = crate::SourceTextRecord {
+        id: "attachment:2665651:090166e5e1cd1796".into(),
+        response_id: 2_665_651,
+        file: "a.pdf".into(),
+        file_sha256: "cd".repeat(32),
+        extractor: "pdftotext".into(),
+        text: "Page one.".into(),
+        extracted_at: "2026-11-30T10:00:00Z".into(),
+    };
+    store.save_source_text(&text).await.expect("save text");
+    let attachment = store.source(&text.id).await.expect("source").expect("stored");
+    assert_eq!((attachment.kind.as_str(), attachment.text.as_str()), ("attachment", "Page one."));
+    assert_eq!(attachment.extracted.as_ref().map(|e| e.extractor.as_str()), Some("pdftotext"));
+}
+
+/// Pending items are not shown and are replaced when retried; a writer's newer item for other
+/// inputs supersedes its older one; of several writers, the newest written item is shown; an
+/// item the checker left empty is never shown.
+pub async fn position_items_are_cached_superseded_and_retried(store: &dyn Store) {
+    use crate::ItemStatus::*;
+    write_linked(store).await;
+    let isoc = OrgKey("953701819437-32".into());
+    let shown = |page: crate::ActivityPage| -> Vec<String> {
+        page.items
+            .into_iter()
+            .filter_map(|a| match a {
+                crate::Activity::Position(p) => Some(p.id),
+                _ => None,
+            })
+            .collect()
+    };
+    let all = crate::ActivityFilter { limit: 50, ..Default::default() };
+
+    store.save_position_item(&item("llm-1", "llm", "2026-11-30T10:00:00Z", Pending)).await.expect("save");
+    let ids = ["llm-1".to_string(), "unknown".to_string()];
+    assert_eq!(store.position_status(&ids).await.expect("status"), [("llm-1".to_string(), Pending)]);
+    assert!(shown(store.organisation_activity(&isoc, &all).await.expect("timeline")).is_empty());
+    assert_eq!(store.stats().await.expect("stats").position_items.pending, 1);
+
+    store.save_position_item(&item("llm-1", "llm", "2026-11-30T11:00:00Z", Written)).await.expect("retry");
+    assert_eq!(store.position_status(&ids).await.expect("status"), [("llm-1".to_string(), Written)]);
+    assert_eq!(shown(store.organisation_activity(&isoc, &all).await.expect("timeline")), ["llm-1"]);
+
+    store.save_position_item(&item("ext-1", "extractive", "2026-11-30T12:00:00Z", Written)).await.expect("save");
+    assert_eq!(shown(store.organisation_activity(&isoc, &all).await.expect("timeline")), ["ext-1"], "newest");
+    assert!(store.position_item("llm-1").await.expect("read").is_some(), "another writer's item is kept");
+
+    // The response changed: the extractive writer's item for the old text goes.
+    store.save_position_item(&item("ext-2", "extractive", "2026-11-30T13:00:00Z", Empty)).await.expect("save");
+    assert!(store.position_item("ext-1").await.expect("read").is_none(), "superseded");
+    assert_eq!(shown(store.organisation_activity(&isoc, &all).await.expect("timeline")), ["llm-1"]);
+
+    let counts = store.stats().await.expect("stats").position_items;
+    assert_eq!(counts, crate::PositionCounts { shown: 1, written: 1, empty: 1, pending: 0 });
+}

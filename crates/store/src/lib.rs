@@ -19,6 +19,9 @@ pub use links::{
 pub use positions::*;
 pub use views::*;
 
+// The position items' shared vocabulary, so that backends and pages need not name the domain.
+pub use lobbyscope_domain::{Citation, Part};
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]

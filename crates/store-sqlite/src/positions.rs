@@ -1,0 +1,467 @@
+//! Position items: their inputs, the items with their verdicts, and the texts they cite.
+
+use std::collections::HashMap;
+
+use lobbyscope_domain::{Citation, Part, RegisterText, SourceRef};
+use lobbyscope_store::{
+    CheckedSentence, ItemStatus, NewPositionItem, OrgKey, PositionCounts, PositionDetail, PositionInputs,
+    PositionItemView, PositionSentence, RegisterInput, ResponseInput, Result, SourceTextRecord, SourceView, StoreError,
+};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+
+use crate::read::{push_in, register_entry, responses_by_ids};
+use crate::{bump_generation, db_err};
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+pub(crate) async fn position_orgs(pool: &SqlitePool) -> Result<Vec<OrgKey>> {
+    let keys: Vec<String> = sqlx::query_scalar(
+        "SELECT org_key FROM feedback WHERE org_key IS NOT NULL \
+         UNION SELECT o.key FROM organisations o JOIN register_entries r ON r.register_id = o.register_id \
+               WHERE r.goals IS NOT NULL OR r.eu_legislative_proposals IS NOT NULL \
+         ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    Ok(keys.into_iter().map(OrgKey).collect())
+}
+
+pub(crate) async fn position_inputs(
+    pool: &SqlitePool,
+    organisation: lobbyscope_store::Organisation,
+) -> Result<PositionInputs> {
+    let rows = sqlx::query(
+        "SELECT f.id, f.date, f.text, f.attachments, f.content_hash, p.initiative_id, i.short_title \
+         FROM feedback f LEFT JOIN publications p ON p.id = f.publication_id \
+         LEFT JOIN initiatives i ON i.id = p.initiative_id \
+         WHERE f.org_key = ? ORDER BY f.date, f.id",
+    )
+    .bind(&organisation.key.0)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    let mut responses = Vec::with_capacity(rows.len());
+    for r in rows {
+        let attachments: String = r.get("attachments");
+        responses.push(ResponseInput {
+            id: r.get::<i64, _>("id") as u64,
+            date: r.get("date"),
+            initiative_id: r.get::<Option<i64>, _>("initiative_id").map(|n| n as u64),
+            initiative_title: r.get("short_title"),
+            text: r.get("text"),
+            attachments: serde_json::from_str(&attachments).map_err(|e| corrupt(format!("attachments: {e}")))?,
+            content_hash: r.get("content_hash"),
+        });
+    }
+
+    let register = match &organisation.register_id {
+        None => None,
+        Some(id) => sqlx::query(
+            "SELECT register_id, snapshot_date, last_update_date, goals, eu_legislative_proposals, content_hash \
+             FROM register_entries WHERE register_id = ? ORDER BY snapshot_date DESC LIMIT 1",
+        )
+        .bind(id.as_str())
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)?
+        .map(|r| RegisterInput {
+            register_id: r.get("register_id"),
+            snapshot_date: r.get("snapshot_date"),
+            last_update_date: r.get("last_update_date"),
+            goals: r.get("goals"),
+            eu_legislative_proposals: r.get("eu_legislative_proposals"),
+            content_hash: r.get("content_hash"),
+        })
+        .filter(|r| r.goals.is_some() || r.eu_legislative_proposals.is_some()),
+    };
+
+    let attachment_texts = if responses.is_empty() {
+        Vec::new()
+    } else {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM source_texts WHERE response_id IN ");
+        push_in(&mut q, responses.iter().map(|r| r.id as i64));
+        q.push(" ORDER BY id");
+        q.build().fetch_all(pool).await.map_err(db_err)?.iter().map(source_text).collect()
+    };
+    Ok(PositionInputs { organisation, responses, register, attachment_texts })
+}
+
+fn source_text(r: &SqliteRow) -> SourceTextRecord {
+    SourceTextRecord {
+        id: r.get("id"),
+        response_id: r.get::<i64, _>("response_id") as u64,
+        file: r.get("file"),
+        file_sha256: r.get("file_sha256"),
+        extractor: r.get("extractor"),
+        text: r.get("text"),
+        extracted_at: r.get("extracted_at"),
+    }
+}
+
+pub(crate) async fn save_source_text(pool: &SqlitePool, t: &SourceTextRecord) -> Result<()> {
+    let mut tx = pool.begin().await.map_err(db_err)?;
+    sqlx::query(
+        "INSERT INTO source_texts (id, response_id, file, file_sha256, extractor, text, extracted_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET response_id = excluded.response_id, file = excluded.file, \
+           file_sha256 = excluded.file_sha256, extractor = excluded.extractor, text = excluded.text, \
+           extracted_at = excluded.extracted_at",
+    )
+    .bind(&t.id)
+    .bind(t.response_id as i64)
+    .bind(&t.file)
+    .bind(&t.file_sha256)
+    .bind(&t.extractor)
+    .bind(&t.text)
+    .bind(&t.extracted_at)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    bump_generation(&mut tx).await?;
+    tx.commit().await.map_err(db_err)
+}
+
+pub(crate) async fn position_status(pool: &SqlitePool, ids: &[String]) -> Result<Vec<(String, ItemStatus)>> {
+    let mut out = Vec::new();
+    // Bounded statements: a full run asks about thousands of items at once.
+    for chunk in ids.chunks(10_000) {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT id, status FROM position_items WHERE id IN ");
+        push_in(&mut q, chunk.iter().cloned());
+        for r in q.build().fetch_all(pool).await.map_err(db_err)? {
+            let status: String = r.get(1);
+            out.push((r.get(0), ItemStatus::parse(&status).ok_or_else(|| corrupt(format!("status {status:?}")))?));
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) async fn save_position_item(pool: &SqlitePool, item: &NewPositionItem) -> Result<()> {
+    let mut tx = pool.begin().await.map_err(db_err)?;
+    // Superseded: the same writer's earlier items for this organisation and group, written from
+    // other inputs; and this item itself, when a pending one is being retried.
+    sqlx::query(
+        "DELETE FROM position_items WHERE id = ? OR (org_key = ? AND grp = ? AND writer = ? \
+         AND model IS ? AND prompt_version = ?)",
+    )
+    .bind(&item.id)
+    .bind(&item.org_key.0)
+    .bind(&item.group)
+    .bind(&item.writer)
+    .bind(&item.model)
+    .bind(&item.prompt_version)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    sqlx::query(
+        "INSERT INTO position_items (id, org_key, grp, writer, model, prompt_version, status, error, headline, \
+         date, written_at, prompt_tokens, completion_tokens, sources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&item.id)
+    .bind(&item.org_key.0)
+    .bind(&item.group)
+    .bind(&item.writer)
+    .bind(&item.model)
+    .bind(&item.prompt_version)
+    .bind(item.status.as_str())
+    .bind(&item.error)
+    .bind(&item.headline)
+    .bind(&item.date)
+    .bind(&item.written_at)
+    .bind(item.prompt_tokens.map(|n| n as i64))
+    .bind(item.completion_tokens.map(|n| n as i64))
+    .bind(serde_json::to_string(&item.sources).expect("strings serialise"))
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
+
+    if !item.sentences.is_empty() {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO position_sentences (item_id, position, part, text, kept, reason, score) ",
+        );
+        q.push_values(item.sentences.iter().enumerate(), |mut b, (i, s)| {
+            b.push_bind(&item.id)
+                .push_bind(i as i64)
+                .push_bind(s.part.as_str())
+                .push_bind(&s.text)
+                .push_bind(s.kept)
+                .push_bind(&s.reason)
+                .push_bind(s.score);
+        });
+        q.build().execute(&mut *tx).await.map_err(db_err)?;
+    }
+    let citations: Vec<(usize, usize, &Citation)> = item
+        .sentences
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| s.citations.iter().enumerate().map(move |(j, c)| (i, j, c)))
+        .collect();
+    // Seven binds a row, well under SQLite's limit per statement.
+    for chunk in citations.chunks(crate::MAX_BINDS / 7) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO position_citations (item_id, sentence, position, source, span_start, span_end, quote) ",
+        );
+        q.push_values(chunk, |mut b, (i, j, c)| {
+            b.push_bind(&item.id)
+                .push_bind(*i as i64)
+                .push_bind(*j as i64)
+                .push_bind(&c.source)
+                .push_bind(c.start as i64)
+                .push_bind(c.end as i64)
+                .push_bind(&c.quote);
+        });
+        q.build().execute(&mut *tx).await.map_err(db_err)?;
+    }
+
+    // One item shown per organisation and group: the newest written one with a kept sentence.
+    sqlx::query(
+        "UPDATE position_items SET shown = (id IS (\
+             SELECT p.id FROM position_items p WHERE p.org_key = ?1 AND p.grp = ?2 AND p.status = 'written' \
+             AND EXISTS (SELECT 1 FROM position_sentences s WHERE s.item_id = p.id AND s.kept) \
+             ORDER BY p.written_at DESC, p.id LIMIT 1)) \
+         WHERE org_key = ?1 AND grp = ?2",
+    )
+    .bind(&item.org_key.0)
+    .bind(&item.group)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    bump_generation(&mut tx).await?;
+    tx.commit().await.map_err(db_err)
+}
+
+/// Sentences of the items, with their citations, by item id, in order.
+async fn sentences_of(pool: &SqlitePool, ids: &[String]) -> Result<HashMap<String, Vec<CheckedSentence>>> {
+    let mut out: HashMap<String, Vec<CheckedSentence>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "SELECT item_id, part, text, kept, reason, score FROM position_sentences WHERE item_id IN ",
+    );
+    push_in(&mut q, ids.iter().cloned());
+    q.push(" ORDER BY item_id, position");
+    for r in q.build().fetch_all(pool).await.map_err(db_err)? {
+        let part: String = r.get(1);
+        out.entry(r.get(0)).or_default().push(CheckedSentence {
+            part: Part::parse(&part).ok_or_else(|| corrupt(format!("part {part:?}")))?,
+            text: r.get(2),
+            citations: Vec::new(),
+            kept: r.get(3),
+            reason: r.get(4),
+            score: r.get(5),
+        });
+    }
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "SELECT item_id, sentence, source, span_start, span_end, quote FROM position_citations WHERE item_id IN ",
+    );
+    push_in(&mut q, ids.iter().cloned());
+    q.push(" ORDER BY item_id, sentence, position");
+    for r in q.build().fetch_all(pool).await.map_err(db_err)? {
+        let sentence = r.get::<i64, _>(1) as usize;
+        let slot = out.get_mut(r.get::<&str, _>(0)).and_then(|s| s.get_mut(sentence));
+        let slot = slot.ok_or_else(|| corrupt("a citation of a sentence that is not stored"))?;
+        slot.citations.push(Citation {
+            source: r.get(2),
+            start: r.get::<i64, _>(3) as usize,
+            end: r.get::<i64, _>(4) as usize,
+            quote: r.get(5),
+        });
+    }
+    Ok(out)
+}
+
+struct ItemRow {
+    view: PositionItemView,
+    status: ItemStatus,
+    error: Option<String>,
+    prompt_tokens: Option<u64>,
+    completion_tokens: Option<u64>,
+}
+
+fn item_row(r: &SqliteRow) -> Result<ItemRow> {
+    let status: String = r.get("status");
+    let sources: String = r.get("sources");
+    Ok(ItemRow {
+        view: PositionItemView {
+            id: r.get("id"),
+            org_key: OrgKey(r.get("org_key")),
+            group: r.get("grp"),
+            headline: r.get::<Option<String>, _>("headline").unwrap_or_default(),
+            date: r.get("date"),
+            writer: r.get("writer"),
+            model: r.get("model"),
+            prompt_version: r.get("prompt_version"),
+            written_at: r.get("written_at"),
+            sources: serde_json::from_str(&sources).map_err(|e| corrupt(format!("item sources: {e}")))?,
+            sentences: Vec::new(),
+            dropped: 0,
+        },
+        status: ItemStatus::parse(&status).ok_or_else(|| corrupt(format!("status {status:?}")))?,
+        error: r.get("error"),
+        prompt_tokens: r.get::<Option<i64>, _>("prompt_tokens").map(|n| n as u64),
+        completion_tokens: r.get::<Option<i64>, _>("completion_tokens").map(|n| n as u64),
+    })
+}
+
+/// Pages show the kept sentences Message first, then Why, then Impact.
+fn shown_sentences(all: &[CheckedSentence]) -> (Vec<PositionSentence>, u32) {
+    let mut kept: Vec<PositionSentence> = all
+        .iter()
+        .filter(|s| s.kept)
+        .map(|s| PositionSentence { part: s.part, text: s.text.clone(), citations: s.citations.clone() })
+        .collect();
+    kept.sort_by_key(|s| s.part);
+    let dropped = all.iter().filter(|s| !s.kept).count() as u32;
+    (kept, dropped)
+}
+
+/// Items as timelines show them, in the order of `ids`.
+pub(crate) async fn positions_by_ids(pool: &SqlitePool, ids: &[String]) -> Result<Vec<PositionItemView>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM position_items WHERE id IN ");
+    push_in(&mut q, ids.iter().cloned());
+    let mut items: HashMap<String, PositionItemView> = HashMap::new();
+    for r in q.build().fetch_all(pool).await.map_err(db_err)? {
+        let row = item_row(&r)?;
+        items.insert(row.view.id.clone(), row.view);
+    }
+    let mut sentences = sentences_of(pool, ids).await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| items.remove(id))
+        .map(|mut item| {
+            (item.sentences, item.dropped) = shown_sentences(&sentences.remove(&item.id).unwrap_or_default());
+            item
+        })
+        .collect())
+}
+
+pub(crate) async fn position_item(pool: &SqlitePool, id: &str) -> Result<Option<PositionDetail>> {
+    let Some(r) =
+        sqlx::query("SELECT * FROM position_items WHERE id = ?").bind(id).fetch_optional(pool).await.map_err(db_err)?
+    else {
+        return Ok(None);
+    };
+    let mut row = item_row(&r)?;
+    let verdicts = sentences_of(pool, &[id.to_owned()]).await?.remove(id).unwrap_or_default();
+    (row.view.sentences, row.view.dropped) = shown_sentences(&verdicts);
+    Ok(Some(PositionDetail {
+        item: row.view,
+        status: row.status,
+        error: row.error,
+        prompt_tokens: row.prompt_tokens,
+        completion_tokens: row.completion_tokens,
+        verdicts,
+    }))
+}
+
+pub(crate) async fn position_counts(pool: &SqlitePool) -> Result<PositionCounts> {
+    let r = sqlx::query(
+        "SELECT coalesce(sum(shown), 0), coalesce(sum(status = 'written'), 0), coalesce(sum(status = 'empty'), 0), \
+         coalesce(sum(status = 'pending'), 0) FROM position_items",
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(db_err)?;
+    Ok(PositionCounts { shown: r.get(0), written: r.get(1), empty: r.get(2), pending: r.get(3) })
+}
+
+async fn org_name(pool: &SqlitePool, key: Option<&OrgKey>) -> Result<Option<String>> {
+    let Some(key) = key else { return Ok(None) };
+    sqlx::query_scalar("SELECT name FROM organisations WHERE key = ?")
+        .bind(&key.0)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)
+}
+
+pub(crate) async fn source(pool: &SqlitePool, id: &str) -> Result<Option<SourceView>> {
+    let Some(reference) = SourceRef::parse(id) else { return Ok(None) };
+    match reference {
+        SourceRef::Response(response) => {
+            let Some(r) = responses_by_ids(pool, &[response as i64]).await?.pop() else { return Ok(None) };
+            let organisation = org_name(pool, r.org_key.as_ref()).await?.or(r.organization);
+            Ok(Some(SourceView {
+                id: id.to_owned(),
+                kind: "response".into(),
+                org_key: r.org_key,
+                organisation,
+                date: r.date,
+                title: r.initiative_title,
+                record: format!("/response/{}", r.id),
+                text: r.text,
+                provenance: r.provenance,
+                extracted: None,
+            }))
+        }
+        SourceRef::Attachment { response, .. } => {
+            let Some(text) = sqlx::query("SELECT * FROM source_texts WHERE id = ?")
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+                .map_err(db_err)?
+                .map(|r| source_text(&r))
+            else {
+                return Ok(None);
+            };
+            let Some(r) = responses_by_ids(pool, &[response as i64]).await?.pop() else { return Ok(None) };
+            let organisation = org_name(pool, r.org_key.as_ref()).await?.or(r.organization);
+            Ok(Some(SourceView {
+                id: id.to_owned(),
+                kind: "attachment".into(),
+                org_key: r.org_key,
+                organisation,
+                date: r.date,
+                title: Some(text.file.clone()),
+                record: format!("/response/{}", r.id),
+                text: text.text.clone(),
+                provenance: r.provenance,
+                extracted: Some(text),
+            }))
+        }
+        SourceRef::Register { id: register_id, snapshot, field } => {
+            let Some(row) = sqlx::query("SELECT * FROM register_entries WHERE register_id = ? AND snapshot_date = ?")
+                .bind(register_id.as_str())
+                .bind(snapshot.to_string())
+                .fetch_optional(pool)
+                .await
+                .map_err(db_err)?
+            else {
+                return Ok(None);
+            };
+            let stored = register_entry(&row)?;
+            let (kind, text) = match field {
+                RegisterText::Goals => ("register_goals", stored.entry.goals.clone()),
+                RegisterText::Proposals => ("register_proposals", stored.entry.eu_legislative_proposals.clone()),
+            };
+            let Some(text) = text else { return Ok(None) };
+            let key: Option<String> = sqlx::query_scalar("SELECT key FROM organisations WHERE register_id = ?")
+                .bind(register_id.as_str())
+                .fetch_optional(pool)
+                .await
+                .map_err(db_err)?;
+            let org_key = key.map(OrgKey);
+            Ok(Some(SourceView {
+                id: id.to_owned(),
+                kind: kind.into(),
+                organisation: org_name(pool, org_key.as_ref()).await?.or(Some(stored.entry.name.clone())),
+                record: format!("/org/{}", register_id.as_str()),
+                org_key,
+                date: Some(stored.entry.last_update_date.unwrap_or(stored.entry.snapshot_date).to_string()),
+                title: Some(match field {
+                    RegisterText::Goals => "Goals and remit, as registered".into(),
+                    RegisterText::Proposals => "EU legislative proposals followed, as registered".into(),
+                }),
+                text,
+                provenance: stored.provenance,
+                extracted: None,
+            }))
+        }
+    }
+}
