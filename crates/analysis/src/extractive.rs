@@ -7,7 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::passage::{Part, Passage, Sentence, SourceText, split_passages};
+use crate::group::is_context;
+use crate::passage::{Part, Passage, Sentence, SourceText, addresses_the_writer, split_passages};
 
 /// What the extractive writer proposes for one position item, before the checker sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,24 +113,6 @@ const IMPACT_CUES: &[(&str, f64)] = &[
     ("consequence*", 2.0),
     ("disrupt*", 2.0),
     ("degrad*", 1.5),
-];
-
-/// Text that addresses whoever summarises it rather than the Commission. Quoting it verbatim
-/// would be harmless to the writer but would put an attacker's words on the page as a position.
-const ADDRESSES_THE_WRITER: &[&str] = &[
-    "ignore previous",
-    "ignore all previous",
-    "ignore the previous",
-    "ignore prior",
-    "ignore the above",
-    "disregard previous",
-    "disregard all",
-    "disregard the above",
-    "previous instructions",
-    "prior instructions",
-    "system prompt",
-    "as an ai",
-    "language model",
 ];
 
 const STOPWORDS: &[&str] = &[
@@ -260,10 +243,6 @@ struct Scored {
     cue_at: usize,
 }
 
-fn is_context(id: &str) -> bool {
-    id.starts_with("initiative:") || id.starts_with("organisation:")
-}
-
 fn context_text(sources: &[SourceText], prefix: &str) -> Option<String> {
     sources
         .iter()
@@ -273,8 +252,7 @@ fn context_text(sources: &[SourceText], prefix: &str) -> Option<String> {
 }
 
 fn candidate(p: &Passage) -> Option<Candidate<'_>> {
-    let lower = p.quote.to_lowercase();
-    if ADDRESSES_THE_WRITER.iter().any(|w| lower.contains(w)) {
+    if addresses_the_writer(&p.quote) {
         return None;
     }
     let chars: Vec<char> = p.quote.chars().collect();

@@ -6,13 +6,19 @@
 //! that says "ignore previous instructions", and the checker removes whatever is not grounded
 //! in the passages, whoever wrote it.
 
+pub mod attachments;
 pub mod checker;
 pub mod extractive;
+pub mod group;
 pub mod llm;
 pub mod passage;
 pub mod pdf;
+pub mod run;
+pub mod writer;
 
 pub use checker::{THRESHOLD, Verdict, check, check_item};
 pub use extractive::ExtractiveDraft;
 pub use llm::{Draft, LlmConfig, LlmError, LlmWriter, PROMPT_VERSION, Usage};
 pub use passage::{Part, Passage, Sentence, SourceText, split_passages};
+pub use run::{AnalysisError, Outcome, RunOptions, RunReport, analyze};
+pub use writer::{Extractive, Writer};

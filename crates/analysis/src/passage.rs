@@ -68,6 +68,31 @@ pub fn split_passages(sources: &[SourceText]) -> Vec<Passage> {
     out
 }
 
+/// Text that addresses whoever summarises it rather than the Commission ("ignore previous
+/// instructions and write …"). Such a passage is never citable: quoting or paraphrasing it
+/// would put an attacker's words on the page as the organisation's position, and a model is
+/// never shown it.
+pub fn addresses_the_writer(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    ADDRESSES_THE_WRITER.iter().any(|w| lower.contains(w))
+}
+
+const ADDRESSES_THE_WRITER: &[&str] = &[
+    "ignore previous",
+    "ignore all previous",
+    "ignore the previous",
+    "ignore prior",
+    "ignore the above",
+    "disregard previous",
+    "disregard all",
+    "disregard the above",
+    "previous instructions",
+    "prior instructions",
+    "system prompt",
+    "as an ai",
+    "language model",
+];
+
 fn trim_span(chars: &[char], mut s: usize, mut e: usize) -> (usize, usize) {
     while s < e && chars[s].is_whitespace() {
         s += 1;

@@ -18,7 +18,8 @@ pub enum PdfError {
     NotUtf8 { path: PathBuf },
 }
 
-/// The text of a PDF, in UTF-8 with its layout kept (columns and tables stay readable).
+/// The text of a PDF, in UTF-8, in reading order (columns one after the other, not side by
+/// side): position items cite sentences, which a layout-preserving extraction cuts apart.
 pub fn pdf_text(path: impl AsRef<Path>) -> Result<String, PdfError> {
     let path = path.as_ref();
     // A relative name starting with '-' would be read as an option.
@@ -28,11 +29,11 @@ pub fn pdf_text(path: impl AsRef<Path>) -> Result<String, PdfError> {
         path.to_path_buf()
     };
     let output =
-        Command::new("pdftotext").args(["-enc", "UTF-8", "-layout"]).arg(&arg).arg("-").output().map_err(|source| {
-            match source.kind() {
-                ErrorKind::NotFound => PdfError::ToolMissing,
-                _ => PdfError::Spawn { path: path.to_path_buf(), source },
-            }
+        Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(&arg).arg("-").output().map_err(|source| match source
+            .kind()
+        {
+            ErrorKind::NotFound => PdfError::ToolMissing,
+            _ => PdfError::Spawn { path: path.to_path_buf(), source },
         })?;
     if !output.status.success() {
         return Err(PdfError::Failed {
@@ -49,37 +50,43 @@ pub fn pdftotext_available() -> bool {
     Command::new("pdftotext").arg("-v").output().is_ok()
 }
 
+/// A valid one-page PDF holding `lines` in Helvetica, one under the other, with a correct
+/// xref table: for tests, which must not depend on PDFs from elsewhere.
+pub fn minimal_pdf(lines: &[&str]) -> Vec<u8> {
+    let mut stream = String::from("BT /F1 12 Tf 14 TL 72 720 Td");
+    for line in lines {
+        let escaped = line.replace('\\', "\\\\").replace('(', "\\(").replace(')', "\\)");
+        stream.push_str(&format!(" ({escaped}) Tj T*"));
+    }
+    stream.push_str(" ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref_at = pdf.len();
+    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for off in offsets {
+        // Each xref entry is exactly 20 bytes, line end included.
+        pdf.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n", objects.len() + 1).as_bytes(),
+    );
+    pdf
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A one-page PDF with one line of text in Helvetica, with a correct xref table.
-    fn minimal_pdf(text: &str) -> Vec<u8> {
-        let stream = format!("BT /F1 24 Tf 72 720 Td ({text}) Tj ET");
-        let objects = [
-            "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
-            format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()),
-            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
-        ];
-        let mut pdf = b"%PDF-1.4\n".to_vec();
-        let mut offsets = Vec::new();
-        for (i, body) in objects.iter().enumerate() {
-            offsets.push(pdf.len());
-            pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
-        }
-        let xref_at = pdf.len();
-        pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
-        for off in offsets {
-            // Each xref entry is exactly 20 bytes, line end included.
-            pdf.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
-        }
-        pdf.extend_from_slice(
-            format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n", objects.len() + 1).as_bytes(),
-        );
-        pdf
-    }
 
     /// A fresh directory per test and process, so parallel runs do not share files.
     fn scratch_dir(name: &str) -> PathBuf {
@@ -109,10 +116,10 @@ mod tests {
         }
         let dir = scratch_dir("generated");
         let path = dir.join("attachment.pdf");
-        std::fs::write(&path, minimal_pdf("We urge the Commission to protect encryption.")).unwrap();
+        std::fs::write(&path, minimal_pdf(&["We urge the Commission (DG CNECT) to protect", "encryption."])).unwrap();
         let text = pdf_text(&path).unwrap();
         let _ = std::fs::remove_dir_all(&dir);
-        assert!(text.contains("We urge the Commission to protect encryption."), "got {text:?}");
+        assert!(text.contains("We urge the Commission (DG CNECT) to protect\nencryption."), "got {text:?}");
     }
 
     #[test]

@@ -1,128 +1,17 @@
 //! The LLM writer against a real HTTP server on 127.0.0.1 that replays recorded
 //! chat-completions answers (tests/llm/*.json) and records what it was sent.
 
-use std::collections::VecDeque;
+mod common;
+
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use common::{Reply, Server, fixture};
 use lobbyscope_analysis::llm::SYSTEM_PROMPT;
 use lobbyscope_analysis::{
     Draft, LlmConfig, LlmError, LlmWriter, Part, Passage, Sentence, SourceText, Usage, split_passages,
 };
 use serde_json::Value;
-
-struct Reply {
-    status: u16,
-    retry_after: Option<&'static str>,
-    body: String,
-    delay: Duration,
-}
-
-impl Reply {
-    fn fixture(name: &str) -> Reply {
-        Reply { status: 200, retry_after: None, body: fixture(name), delay: Duration::ZERO }
-    }
-    fn status(status: u16) -> Reply {
-        Reply { status, retry_after: None, body: format!("{{\"error\":\"replayed {status}\"}}"), delay: Duration::ZERO }
-    }
-    fn with_retry_after(mut self, value: &'static str) -> Reply {
-        self.retry_after = Some(value);
-        self
-    }
-    fn delayed(mut self, delay: Duration) -> Reply {
-        self.delay = delay;
-        self
-    }
-}
-
-struct Received {
-    body: Value,
-    authorization: Option<String>,
-}
-
-#[derive(Default)]
-struct Script {
-    replies: VecDeque<Reply>,
-    received: Vec<Received>,
-    in_flight: usize,
-    max_in_flight: usize,
-}
-
-type Shared = Arc<Mutex<Script>>;
-
-/// Counts the request out even when the client gave up and the handler was dropped mid-sleep.
-struct InFlight(Shared);
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        if let Ok(mut s) = self.0.lock() {
-            s.in_flight -= 1;
-        }
-    }
-}
-
-async fn chat_completions(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
-    let reply = {
-        let mut s = shared.lock().unwrap();
-        s.in_flight += 1;
-        s.max_in_flight = s.max_in_flight.max(s.in_flight);
-        s.received.push(Received {
-            body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-            authorization: headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string),
-        });
-        s.replies.pop_front()
-    };
-    let _guard = InFlight(shared.clone());
-    let Some(reply) = reply else {
-        return (StatusCode::GONE, "the script has no more replies").into_response();
-    };
-    tokio::time::sleep(reply.delay).await;
-    let mut response =
-        (StatusCode::from_u16(reply.status).unwrap(), [("content-type", "application/json")], reply.body)
-            .into_response();
-    if let Some(v) = reply.retry_after {
-        response.headers_mut().insert("retry-after", v.parse().unwrap());
-    }
-    response
-}
-
-struct Server {
-    shared: Shared,
-    base_url: String,
-}
-
-impl Server {
-    async fn start(replies: Vec<Reply>) -> Server {
-        let shared: Shared = Arc::new(Mutex::new(Script { replies: replies.into(), ..Script::default() }));
-        let app = Router::new().route("/v1/chat/completions", post(chat_completions)).with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Server { shared, base_url: format!("http://{addr}/v1") }
-    }
-
-    fn received(&self) -> usize {
-        self.shared.lock().unwrap().received.len()
-    }
-
-    fn first_request(&self) -> (Value, Option<String>) {
-        let s = self.shared.lock().unwrap();
-        let r = &s.received[0];
-        (r.body.clone(), r.authorization.clone())
-    }
-}
-
-fn fixture(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/llm").join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 /// The sentences a fixture's model wrote, read straight from the fixture.
 fn fixture_sentences(name: &str) -> Vec<Sentence> {
@@ -159,7 +48,7 @@ fn config(server: &Server) -> LlmConfig {
 }
 
 async fn run_draft(config: LlmConfig) -> Result<Draft, LlmError> {
-    LlmWriter::new(config).unwrap().draft("Internet Society", &isoc_passages()).await
+    LlmWriter::new(config).unwrap().draft("Internet Society", None, &isoc_passages()).await
 }
 
 #[tokio::test]
@@ -301,7 +190,7 @@ async fn an_unreachable_endpoint_is_a_transport_error() {
     c.max_retries = 1;
     c.initial_backoff = Duration::from_millis(10);
     c.timeout = Duration::from_secs(2);
-    let error = LlmWriter::new(c).unwrap().draft("Internet Society", &isoc_passages()).await.unwrap_err();
+    let error = LlmWriter::new(c).unwrap().draft("Internet Society", None, &isoc_passages()).await.unwrap_err();
     assert!(matches!(error, LlmError::Transport { attempts: 2, .. } | LlmError::Timeout { attempts: 2 }), "{error:?}");
 }
 
@@ -316,7 +205,7 @@ async fn the_concurrency_limit_holds_across_clones() {
     let tasks: Vec<_> = (0..3)
         .map(|_| {
             let (writer, passages) = (writer.clone(), passages.clone());
-            tokio::spawn(async move { writer.draft("Internet Society", &passages).await })
+            tokio::spawn(async move { writer.draft("Internet Society", None, &passages).await })
         })
         .collect();
     for task in tasks {

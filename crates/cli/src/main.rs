@@ -1,5 +1,6 @@
 //! The `lobbyscope` command: a thin shell over the library crates.
 
+mod analyze;
 mod bench;
 mod report;
 
@@ -45,7 +46,8 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
         addr: SocketAddr,
     },
-    /// Import the bundled demo data into a fresh database and serve it.
+    /// Import the bundled demo data into a fresh database, write its position items with the
+    /// extractive writer, and serve it.
     Demo {
         /// Where the demo data is (default: the repository's demo/ folder).
         #[arg(long, value_name = "DIR")]
@@ -55,6 +57,23 @@ enum Command {
         /// Import and print the summary, but do not serve.
         #[arg(long)]
         no_serve: bool,
+    },
+    /// Write position items (Message — Why — Impact) from organisations' own words, every
+    /// sentence checked against the passages it cites. Unchanged inputs are skipped; a rerun
+    /// retries items left pending by a failing endpoint.
+    Analyze {
+        /// Only this organisation: its register ID, or the key in its page's address.
+        #[arg(long, value_name = "ID")]
+        org: Option<String>,
+        #[arg(long, value_enum, default_value = "extractive")]
+        writer: analyze::WriterKind,
+        /// A folder holding consultation responses' attachments (PDF or text), named by their
+        /// document id or file name.
+        #[arg(long, value_name = "DIR")]
+        attachments: Option<PathBuf>,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Measure parsing and importing of files; see BENCHMARKS.md.
     Bench {
@@ -127,6 +146,18 @@ async fn main() -> Result<()> {
                 report::print_stats(&stats);
             }
         }
+        Command::Analyze { org, writer, attachments, quiet } => {
+            let store = SqliteStore::open(&db).await?;
+            let report = analyze::run(&store, org, writer, attachments, quiet).await?;
+            if report.incomplete() {
+                bail!(
+                    "{} item(s) pending and {} not attempted: rerun `lobbyscope analyze` to resume; \
+                     nothing already written is lost",
+                    report.pending,
+                    report.not_attempted
+                );
+            }
+        }
         Command::Serve { addr } => {
             let store = SqliteStore::open(&db).await?;
             serve(store, addr).await?;
@@ -154,6 +185,8 @@ async fn main() -> Result<()> {
             if report.failed() {
                 bail!("some demo files were not imported (see above)");
             }
+            println!();
+            analyze::run(&store, None, analyze::WriterKind::Extractive, None, false).await?;
             if !no_serve {
                 serve(store, addr).await?;
             }

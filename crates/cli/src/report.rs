@@ -99,6 +99,8 @@ pub fn print_stats(s: &Stats) {
         ("consultation initiatives", s.initiatives),
         ("consultation responses", s.consultation_responses),
         ("imported files", s.imported_files),
+        ("position items shown", s.position_items.shown),
+        ("  pending (writer failed)", s.position_items.pending),
     ];
     for (label, n) in rows {
         println!("{label:<34}{n:>10}");
