@@ -106,6 +106,58 @@ fn demo_imports_the_bundled_data_into_a_fresh_store() {
     let stats: serde_json::Value = serde_json::from_slice(&lobbyscope(&db, &["stats", "--json"]).stdout).unwrap();
     assert_eq!(stats["commission_meetings"], 12_462);
     assert_eq!(stats["register_entries"], 2_932);
+    assert!(stdout.contains("Position items by the extractive writer"), "{stdout}");
+    assert!(stats["position_items"]["shown"].as_i64().unwrap() >= 3, "the Internet Society's at least: {stats}");
+}
+
+/// The number on the summary line that starts with `label`.
+fn count(stdout: &str, label: &str) -> Option<u64> {
+    stdout.lines().find(|l| l.trim_start().starts_with(label))?.split_whitespace().last()?.parse().ok()
+}
+
+#[test]
+fn analyze_writes_once_and_reports_an_unusable_endpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let hys = repo("demo/have_your_say");
+    assert!(lobbyscope(&db, &["import", "--quiet", hys.to_str().unwrap()]).status.success());
+
+    let out = lobbyscope(&db, &["analyze", "--quiet", "--org", "953701819437-32"]);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("for 1 organisation(s)"), "{stdout}");
+    assert_eq!(count(&stdout, "written and shown"), Some(3), "{stdout}");
+    assert_eq!(count(&stdout, "no position found"), Some(1), "{stdout}");
+    let out = lobbyscope(&db, &["analyze", "--quiet"]);
+    assert_eq!(count(&text(&out.stdout), "unchanged since the last run"), Some(4), "{}", text(&out.stdout));
+
+    // A port nothing listens on: every item stays pending and the exit code says so.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lobbyscope"))
+        .arg("--db")
+        .arg(&db)
+        .args(["analyze", "--quiet", "--writer", "llm"])
+        .env("LOBBYSCOPE_LLM_BASE_URL", format!("http://{closed}/v1"))
+        .env("LOBBYSCOPE_LLM_MODEL", "none")
+        .env("LOBBYSCOPE_LLM_MAX_RETRIES", "0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out.stdout).contains("pending: response:"), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("rerun `lobbyscope analyze` to resume"), "{}", text(&out.stderr));
+
+    let out = Command::new(env!("CARGO_BIN_EXE_lobbyscope"))
+        .arg("--db")
+        .arg(&db)
+        .args(["analyze", "--writer", "llm"])
+        .env_remove("LOBBYSCOPE_LLM_BASE_URL")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("LOBBYSCOPE_LLM_BASE_URL"), "{}", text(&out.stderr));
+
+    let out = lobbyscope(&db, &["analyze", "--org", "000000000000-00"]);
+    assert!(text(&out.stderr).contains("no organisation 000000000000-00"), "{}", text(&out.stderr));
 }
 
 #[test]
