@@ -144,6 +144,8 @@ pub async fn analyze(
             let names = own_names(&inputs.organisation);
             let org_groups = groups(&inputs);
             report.groups += org_groups.len() as u64;
+            let keys: Vec<String> = org_groups.iter().map(|g| g.key.clone()).collect();
+            store.retire_position_items(org, &keys).await?;
             let ids: Vec<String> = org_groups.iter().map(|g| g.item_id(org, writer)).collect();
             let done: Vec<String> = store
                 .position_status(&ids)

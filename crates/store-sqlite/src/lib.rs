@@ -234,6 +234,10 @@ impl Store for SqliteStore {
         positions::save_position_item(&self.pool, item).await
     }
 
+    async fn retire_position_items(&self, org: &OrgKey, groups: &[String]) -> Result<u64> {
+        positions::retire_position_items(&self.pool, org, groups).await
+    }
+
     async fn position_item(&self, id: &str) -> Result<Option<lobbyscope_store::PositionDetail>> {
         positions::position_item(&self.pool, id).await
     }

@@ -233,6 +233,22 @@ pub(crate) async fn save_position_item(pool: &SqlitePool, item: &NewPositionItem
     tx.commit().await.map_err(db_err)
 }
 
+pub(crate) async fn retire_position_items(pool: &SqlitePool, org: &OrgKey, groups: &[String]) -> Result<u64> {
+    let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM position_items WHERE org_key = ");
+    q.push_bind(org.0.clone());
+    if !groups.is_empty() {
+        q.push(" AND grp NOT IN ");
+        push_in(&mut q, groups.iter().cloned());
+    }
+    let mut tx = pool.begin().await.map_err(db_err)?;
+    let gone = q.build().execute(&mut *tx).await.map_err(db_err)?.rows_affected();
+    if gone > 0 {
+        bump_generation(&mut tx).await?;
+    }
+    tx.commit().await.map_err(db_err)?;
+    Ok(gone)
+}
+
 /// Sentences of the items, with their citations, by item id, in order.
 async fn sentences_of(pool: &SqlitePool, ids: &[String]) -> Result<HashMap<String, Vec<CheckedSentence>>> {
     let mut out: HashMap<String, Vec<CheckedSentence>> = HashMap::new();

@@ -903,4 +903,9 @@ pub async fn position_items_are_cached_superseded_and_retried(store: &dyn Store)
 
     let counts = store.stats().await.expect("stats").position_items;
     assert_eq!(counts, crate::PositionCounts { shown: 1, written: 1, empty: 1, pending: 0 });
+
+    let current = ["response:2665651".to_string()];
+    assert_eq!(store.retire_position_items(&isoc, &current).await.expect("retire"), 0);
+    assert_eq!(store.retire_position_items(&isoc, &["register:953701819437-32".into()]).await.expect("retire"), 2);
+    assert!(shown(store.organisation_activity(&isoc, &all).await.expect("timeline")).is_empty());
 }

@@ -195,6 +195,10 @@ pub trait Store: Send + Sync {
     /// show the newest written item with at least one kept sentence.
     async fn save_position_item(&self, item: &NewPositionItem) -> Result<()>;
 
+    /// Removes the organisation's items for groups not in `groups` (e.g. a response now linked
+    /// to another organisation). Returns how many items went.
+    async fn retire_position_items(&self, org: &OrgKey, groups: &[String]) -> Result<u64>;
+
     /// One stored item with all its verdicts, shown or not.
     async fn position_item(&self, id: &str) -> Result<Option<PositionDetail>>;
 
