@@ -62,11 +62,14 @@ pub struct Received {
     pub authorization: Option<String>,
 }
 
+/// Answers a request from its body.
+pub type Responder = Box<dyn Fn(&Value) -> Reply + Send>;
+
 /// Replies in order; when they run out, the responder answers (if any) from the request body.
 #[derive(Default)]
 pub struct Script {
     replies: VecDeque<Reply>,
-    responder: Option<Box<dyn Fn(&Value) -> Reply + Send>>,
+    responder: Option<Responder>,
     pub received: Vec<Received>,
     in_flight: usize,
     pub max_in_flight: usize,
