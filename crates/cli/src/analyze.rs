@@ -9,6 +9,8 @@ use lobbyscope_analysis::run::Progress;
 use lobbyscope_analysis::{Extractive, LlmConfig, LlmWriter, Outcome, RunOptions, RunReport, Writer};
 use lobbyscope_store::{OrgKey, Store};
 
+use crate::report::print_rows;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum WriterKind {
     /// Picks the organisation's own sentences; needs no model.
@@ -105,15 +107,9 @@ fn print_report(r: &RunReport) {
         ("sentences dropped by the checker", r.sentences_dropped),
         ("attachment texts extracted", r.attachments_extracted),
     ];
-    for (label, n) in rows {
-        println!("{label:<34}{n:>10}");
-    }
+    print_rows(&rows);
     if r.model.is_some() {
-        println!(
-            "{:<34}{:>10}",
-            "tokens (prompt / completion)",
-            format!("{} / {}", r.prompt_tokens, r.completion_tokens)
-        );
+        print_rows(&[("tokens (prompt / completion)", format!("{} / {}", r.prompt_tokens, r.completion_tokens))]);
     }
     for e in &r.attachment_errors {
         println!("  attachment not read: {e}");

@@ -102,10 +102,15 @@ pub fn print_stats(s: &Stats) {
         ("position items shown", s.position_items.shown),
         ("  pending (writer failed)", s.position_items.pending),
     ];
-    for (label, n) in rows {
-        println!("{label:<34}{n:>10}");
-    }
+    print_rows(&rows);
     if let Some(t) = &s.last_import {
-        println!("{:<34}{t:>10}", "last import");
+        print_rows(&[("last import", t)]);
+    }
+}
+
+/// A label and a value a line, in two aligned columns.
+pub fn print_rows<V: std::fmt::Display>(rows: &[(&str, V)]) {
+    for (label, value) in rows {
+        println!("{label:<34}{value:>10}");
     }
 }

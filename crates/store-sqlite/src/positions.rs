@@ -145,7 +145,7 @@ pub(crate) async fn save_position_item(pool: &SqlitePool, item: &NewPositionItem
     // other inputs; and this item itself, when a pending one is being retried.
     sqlx::query(
         "DELETE FROM position_items WHERE id = ? OR (org_key = ? AND grp = ? AND writer = ? \
-         AND model IS ? AND prompt_version = ?)",
+         AND coalesce(model, '') = coalesce(?, '') AND prompt_version = ?)",
     )
     .bind(&item.id)
     .bind(&item.org_key.0)
@@ -218,10 +218,10 @@ pub(crate) async fn save_position_item(pool: &SqlitePool, item: &NewPositionItem
 
     // One item shown per organisation and group: the newest written one with a kept sentence.
     sqlx::query(
-        "UPDATE position_items SET shown = (id IS (\
+        "UPDATE position_items SET shown = CASE WHEN id = (\
              SELECT p.id FROM position_items p WHERE p.org_key = ?1 AND p.grp = ?2 AND p.status = 'written' \
-             AND EXISTS (SELECT 1 FROM position_sentences s WHERE s.item_id = p.id AND s.kept) \
-             ORDER BY p.written_at DESC, p.id LIMIT 1)) \
+             AND EXISTS (SELECT 1 FROM position_sentences s WHERE s.item_id = p.id AND s.kept = 1) \
+             ORDER BY p.written_at DESC, p.id LIMIT 1) THEN 1 ELSE 0 END \
          WHERE org_key = ?1 AND grp = ?2",
     )
     .bind(&item.org_key.0)
@@ -379,8 +379,10 @@ pub(crate) async fn position_item(pool: &SqlitePool, id: &str) -> Result<Option<
 
 pub(crate) async fn position_counts(pool: &SqlitePool) -> Result<PositionCounts> {
     let r = sqlx::query(
-        "SELECT coalesce(sum(shown), 0), coalesce(sum(status = 'written'), 0), coalesce(sum(status = 'empty'), 0), \
-         coalesce(sum(status = 'pending'), 0) FROM position_items",
+        "SELECT coalesce(sum(shown), 0), \
+         coalesce(sum(CASE WHEN status = 'written' THEN 1 ELSE 0 END), 0), \
+         coalesce(sum(CASE WHEN status = 'empty' THEN 1 ELSE 0 END), 0), \
+         coalesce(sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0) FROM position_items",
     )
     .fetch_one(pool)
     .await

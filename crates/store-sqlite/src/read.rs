@@ -246,7 +246,7 @@ impl Timeline<'_> {
             push_sql_with_binds(q, cond, &self.feedback_binds);
         }
         if let Some(org) = &self.positions_of {
-            q.push(" UNION ALL SELECT 'p' AS kind, id, date FROM position_items WHERE shown AND org_key = ");
+            q.push(" UNION ALL SELECT 'p' AS kind, id, date FROM position_items WHERE shown = 1 AND org_key = ");
             q.push_bind(org.clone());
         }
     }
