@@ -2,8 +2,8 @@
 
 use lobbyscope_store::{Activity, OrgKey};
 
-use crate::format::Segment;
-use crate::timeline;
+use crate::format::{self, Segment};
+use crate::timeline::{self, SourceView};
 
 fn plain(segments: &[Segment]) -> String {
     segments.iter().map(|s| s.text.as_str()).collect()
@@ -30,7 +30,9 @@ const CSV_HEADER: [&str; 12] = [
     "record_url",
 ];
 
-/// A timeline as CSV, one row per item, every field as published.
+/// A timeline as CSV, one row per item, every field as published. A position item's row holds
+/// its headline as the title, its kept sentences as the text, and the ids of the sources it
+/// cites, which `/api/source/{id}` returns.
 pub fn activity_csv(items: &[Activity], subject_org: Option<&OrgKey>) -> String {
     let mut w = csv_writer();
     w.write_record(CSV_HEADER).expect("writing to memory");
@@ -50,11 +52,10 @@ pub fn activity_csv(items: &[Activity], subject_org: Option<&OrgKey>) -> String 
                     .join("; "),
                 m.attendees.iter().map(|o| o.name.clone()).collect::<Vec<_>>().join("; "),
                 m.procedures.join("; "),
-                view.source.label.into(),
-                view.source.file.clone(),
-                view.source.locator.clone(),
-                view.source.record.clone(),
-            ],
+            ]
+            .into_iter()
+            .chain(source_cells(timeline::meeting_source(m)))
+            .collect(),
             Activity::Response(r) => vec![
                 r.date.clone().unwrap_or_default(),
                 "response".into(),
@@ -64,15 +65,32 @@ pub fn activity_csv(items: &[Activity], subject_org: Option<&OrgKey>) -> String 
                 String::new(),
                 r.organization.clone().unwrap_or_default(),
                 String::new(),
-                view.source.label.into(),
-                view.source.file.clone(),
-                view.source.locator.clone(),
-                view.source.record.clone(),
+            ]
+            .into_iter()
+            .chain(source_cells(timeline::response_source(r)))
+            .collect(),
+            Activity::Position(p) => vec![
+                p.date.clone().unwrap_or_default(),
+                "position".into(),
+                String::new(),
+                plain(&view.title),
+                view.position.as_ref().map(timeline::PositionView::text).unwrap_or_default(),
+                String::new(),
+                String::new(),
+                String::new(),
+                p.sources.join("; "),
+                String::new(),
+                String::new(),
+                format::position_href(&p.id),
             ],
         };
         w.write_record(row.iter().map(|v| cell(v))).expect("writing to memory");
     }
     String::from_utf8(w.into_inner().expect("writing to memory")).expect("CSV of UTF-8 strings")
+}
+
+fn source_cells(s: SourceView) -> [String; 4] {
+    [s.label.into(), s.file, s.locator, s.record]
 }
 
 pub(crate) fn csv_writer() -> csv::Writer<Vec<u8>> {
@@ -111,8 +129,17 @@ pub fn atom(title: &str, base: &str, items: &[Activity]) -> String {
     for a in items {
         let view = timeline::item(a, None);
         let (id, href, content) = match a {
-            Activity::Meeting(m) => (format!("meeting:{}", m.id), view.source.record.clone(), m.subject.clone()),
-            Activity::Response(r) => (format!("response:{}", r.id), view.source.record.clone(), r.text.clone()),
+            Activity::Meeting(m) => {
+                (format!("meeting:{}", m.id), timeline::meeting_source(m).record, m.subject.clone())
+            }
+            Activity::Response(r) => {
+                (format!("response:{}", r.id), timeline::response_source(r).record, r.text.clone())
+            }
+            Activity::Position(p) => (
+                format!("position:{}", p.id),
+                format::position_href(&p.id),
+                view.position.as_ref().map(timeline::PositionView::text).unwrap_or_default(),
+            ),
         };
         out.push_str(&format!(
             "<entry>\n<title>{}</title>\n<id>urn:lobbyscope:{}</id>\n<updated>{}</updated>\n<link href=\"{}\"/>\n\
@@ -143,6 +170,56 @@ mod tests {
     fn formula_cells_are_defused() {
         assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(cell("Plain"), "Plain");
+    }
+
+    #[test]
+    fn position_items_are_rows_and_entries() {
+        use lobbyscope_store::{Citation, Part, PositionItemView, PositionSentence};
+        let cite = Citation { source: "response:7".into(), start: 0, end: 4, quote: "Keep".into() };
+        let said = |part, text: &str| PositionSentence { part, text: text.into(), citations: vec![cite.clone()] };
+        let item = Activity::Position(PositionItemView {
+            id: "ab12".into(),
+            org_key: OrgKey("953701819437-32".into()),
+            group: "response:7".into(),
+            headline: "=HYPERLINK(\"x\")".into(),
+            date: Some("2021-05-31 00:00:00".into()),
+            writer: "extractive".into(),
+            model: None,
+            prompt_version: "extractive-1".into(),
+            written_at: "2026-01-15T09:30:00Z".into(),
+            sources: vec!["response:7".into(), "register:953701819437-32:2018-10-25:goals".into()],
+            sentences: vec![
+                said(Part::Message, "Keep it open."),
+                said(Part::Message, "Also this."),
+                said(Part::Impact, "Less cost."),
+            ],
+            dropped: 2,
+        });
+        let csv = activity_csv(std::slice::from_ref(&item), None);
+        let rows: Vec<csv::StringRecord> =
+            csv::Reader::from_reader(csv.as_bytes()).records().map(Result::unwrap).collect();
+        let row: Vec<&str> = rows[0].iter().collect();
+        assert_eq!(row.len(), CSV_HEADER.len());
+        assert_eq!(
+            &row[..5],
+            [
+                "2021-05-31 00:00:00",
+                "position",
+                "",
+                "'=HYPERLINK(\"x\")",
+                "Message — Keep it open. Also this.\nImpact — Less cost."
+            ]
+        );
+        assert_eq!(row[8], "response:7; register:953701819437-32:2018-10-25:goals");
+        assert_eq!(row[11], "/position/ab12");
+
+        let feed = atom("t", "/org/953701819437-32", &[item]);
+        assert!(
+            feed.contains("<id>urn:lobbyscope:position:ab12</id>") && feed.contains("<link href=\"/position/ab12\"/>")
+        );
+        assert!(
+            feed.contains("<content type=\"text\">Message — Keep it open. Also this.\nImpact — Less cost.</content>")
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! Wording stays neutral: a meeting is "a meeting with", never a sign of influence.
 
 use chrono::NaiveDate;
-use lobbyscope_domain::{Institution, Provenance, SourceKind};
+use lobbyscope_domain::{Institution, Provenance, SourceKind, SourceRef};
 use lobbyscope_store::{HostView, MeetingView, OrgKey};
 
 /// A piece of a sentence, linked or not. Templates escape the text and the link.
@@ -172,6 +172,49 @@ pub fn official_url(
     }
 }
 
+/// `s` as one segment of a URL path. Ids from the store are data: an attachment's document id
+/// may hold `#`, which would otherwise end the path.
+fn path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~:@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// This site's page of a text position items cite, by its source id; with a span, the page
+/// highlights it and the link jumps to it.
+pub fn source_href(id: &str, span: Option<(usize, usize)>) -> String {
+    let path = path_segment(id);
+    match span {
+        Some((start, end)) => format!("/source/{path}?start={start}&end={end}#passage"),
+        None => format!("/source/{path}"),
+    }
+}
+
+pub fn position_href(id: &str) -> String {
+    format!("/position/{}", path_segment(id))
+}
+
+/// The record a source text belongs to, named for a reader: "response 2665651", linked to its
+/// page. `None` for an id that is not a source id.
+pub fn source_record(id: &str) -> Option<Segment> {
+    Some(match SourceRef::parse(id)? {
+        SourceRef::Response(r) => Segment::link(format!("response {r}"), format!("/response/{r}")),
+        SourceRef::Attachment { response, .. } => {
+            Segment::link(format!("an attachment of response {response}"), format!("/response/{response}"))
+        }
+        SourceRef::Register { id, snapshot, .. } => Segment::link(
+            format!("the register entry of {}", snapshot.format("%-d %b %Y")),
+            format!("/org/{}", id.as_str()),
+        ),
+    })
+}
+
 /// The register's public page of an organisation.
 pub fn register_url(register_id: &str) -> String {
     format!("https://transparency-register.europa.eu/searchregister-or-update/organisation-detail_en?id={register_id}")
@@ -236,6 +279,19 @@ mod tests {
         let (cut, was_cut) = excerpt("one two three four five", 12);
         assert!(was_cut);
         assert_eq!(cut, "one two…");
+    }
+
+    #[test]
+    fn source_links_keep_the_id_in_the_path() {
+        assert_eq!(source_href("response:900000021", None), "/source/response:900000021");
+        assert_eq!(source_href("attachment:7:#1", Some((2, 9))), "/source/attachment:7:%231?start=2&end=9#passage");
+        assert_eq!(source_href("x/../\"<", None), "/source/x%2F..%2F%22%3C");
+        assert_eq!(source_record("attachment:7:#1").unwrap().href.as_deref(), Some("/response/7"));
+        assert_eq!(
+            source_record("register:953701819437-32:2018-10-25:goals").unwrap(),
+            Segment::link("the register entry of 25 Oct 2018", "/org/953701819437-32")
+        );
+        assert_eq!(source_record("javascript:alert(1)"), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod format;
 mod lists;
 mod org;
 mod people;
+mod position;
 mod query;
 mod record;
 mod timeline;
@@ -62,6 +63,13 @@ pub fn router(store: Arc<dyn Store>) -> Router {
         .route("/api/meeting/{id}", get(record::meeting_api))
         .route("/response/{id}", get(record::response_page))
         .route("/api/response/{id}", get(record::response_api))
+        // --- position items ---
+        .route("/position/{id}", get(position::page))
+        .route("/api/position/{id}", get(position::api))
+        .route("/source/{id}", get(position::source_page))
+        .route("/api/source/{id}", get(position::source_api))
+        .route("/about/checking", get(position::checking))
+        // --- end position items ---
         // --- people and procedures ---
         .route("/mep/{id}", get(people::mep_page))
         .route("/mep/{id}/activity.csv", get(people::mep_csv))

@@ -163,12 +163,15 @@ pub async fn page(
     let (org, activity) = load(&state, &key, &filter).await?;
     let okey = org.organisation.key.clone();
     let latest = org.register.first();
-    let counts_line = format!(
+    let mut counts_line = format!(
         "{} with the Commission · {} with MEPs · {}",
         format::count(activity.counts.commission_meetings, "meeting", "meetings"),
         format::count(activity.counts.parliament_meetings, "meeting", "meetings"),
         format::count(activity.counts.responses, "consultation response", "consultation responses"),
     );
+    if activity.positions > 0 {
+        counts_line.push_str(&format!(" · {}", format::count(activity.positions, "position item", "position items")));
+    }
     let filters = timeline::Filters { kind: true, institution: true };
     let page_view = OrgPage {
         name: org.organisation.name.clone(),

@@ -74,7 +74,8 @@ impl Params {
             None | Some("all") => ActivityKind::All,
             Some("meetings") => ActivityKind::Meetings,
             Some("responses") => ActivityKind::Responses,
-            Some(v) => return Err(bad("kind", v, "all, meetings or responses")),
+            Some("positions") => ActivityKind::Positions,
+            Some(v) => return Err(bad("kind", v, "all, meetings, responses or positions")),
         };
         let institution = match self.get("institution") {
             None | Some("all") => None,
@@ -91,6 +92,34 @@ impl Params {
         };
         let page = self.page()?;
         Ok(ActivityFilter { kind, institution, year, offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE })
+    }
+
+    /// `start` and `end`: a span of a text of `len` code points, as citations give it. Both or
+    /// neither; a span that does not fit the text is refused rather than clamped, since a
+    /// highlighted passage that is not the one cited would mislead.
+    pub fn span(&self, len: usize) -> Result<Option<(usize, usize)>, WebError> {
+        let (start, end) = match (self.get("start"), self.get("end")) {
+            (None, None) => return Ok(None),
+            (Some(s), Some(e)) => (s, e),
+            _ => {
+                return Err(WebError::BadRequest(
+                    "The parameters start and end go together: give both or neither.".into(),
+                ));
+            }
+        };
+        let number = |name: &str, v: &str| {
+            v.parse::<usize>().map_err(|_| {
+                WebError::BadRequest(format!("The parameter {name}={v:?} is not valid: expected a whole number."))
+            })
+        };
+        let (start, end) = (number("start", start)?, number("end", end)?);
+        if start >= end || end > len {
+            return Err(WebError::BadRequest(format!(
+                "The span start={start}, end={end} is not valid: expected start < end ≤ {len}, the length of the text \
+                 in characters."
+            )));
+        }
+        Ok(Some((start, end)))
     }
 
     /// `page`, 1-based.
@@ -114,6 +143,7 @@ pub fn filter_query(f: &ActivityFilter, page: Option<u32>) -> String {
         ActivityKind::All => {}
         ActivityKind::Meetings => parts.push("kind=meetings".to_owned()),
         ActivityKind::Responses => parts.push("kind=responses".to_owned()),
+        ActivityKind::Positions => parts.push("kind=positions".to_owned()),
     }
     if let Some(i) = f.institution {
         parts.push(format!("institution={}", i.as_str()));
@@ -155,6 +185,7 @@ mod tests {
             ("page=0", "page"),
             ("page=99999999999", "page"),
             ("institution=council", "institution"),
+            ("kind=position", "positions"),
         ] {
             match params(q).activity_filter() {
                 Err(WebError::BadRequest(m)) => assert!(m.contains(needle), "{q}: {m}"),
@@ -162,6 +193,18 @@ mod tests {
             }
         }
         assert!(matches!(serde_urlencoded_pairs("a=%zz"), Err(WebError::BadRequest(_))));
+        assert_eq!(params("kind=positions").activity_filter().unwrap().kind, ActivityKind::Positions);
         assert!(matches!(serde_urlencoded_pairs("a=%ff"), Err(WebError::BadRequest(_))));
+    }
+
+    #[test]
+    fn spans_fit_the_text() {
+        assert_eq!(params("").span(10).unwrap(), None);
+        assert_eq!(params("start=0&end=10").span(10).unwrap(), Some((0, 10)));
+        for q in
+            ["start=3", "end=3", "start=a&end=3", "start=-1&end=3", "start=3&end=3", "start=4&end=3", "start=0&end=11"]
+        {
+            assert!(matches!(params(q).span(10), Err(WebError::BadRequest(_))), "{q}");
+        }
     }
 }

@@ -26,13 +26,13 @@ async fn load_response(state: &AppState, id: &str) -> Result<ResponseView, WebEr
 }
 
 /// The provenance block every record page ends with.
-pub struct ProvenanceView {
+pub(crate) struct ProvenanceView {
     pub source: SourceView,
     pub imported_at: String,
     pub content_hash: String,
 }
 
-fn provenance(source: SourceView, p: &Provenance) -> ProvenanceView {
+pub(crate) fn provenance(source: SourceView, p: &Provenance) -> ProvenanceView {
     ProvenanceView { source, imported_at: p.imported_at.clone(), content_hash: p.content_hash.clone() }
 }
 
@@ -72,7 +72,7 @@ pub async fn meeting_page(State(state): State<AppState>, Path(id): Path<String>)
         procedures: item.procedures,
         attendees,
         attendees_raw: m.attendees_raw.clone(),
-        provenance: provenance(item.source, &m.provenance),
+        provenance: provenance(timeline::meeting_source(&m), &m.provenance),
     };
     Ok(Html(page.render()?))
 }
@@ -103,10 +103,11 @@ pub async fn response_page(State(state): State<AppState>, Path(id): Path<String>
         (Some(name), None) => Some(Segment::text(name.clone())),
         (None, _) => None,
     };
+    let (date, iso_date) = timeline::dates(r.date.as_deref());
     let page = ResponsePage {
         title: timeline::response_title(&r),
-        date: r.date.as_deref().map(format::day).unwrap_or_default(),
-        iso_date: r.date.as_deref().and_then(|d| d.get(..10)).unwrap_or_default().to_owned(),
+        date,
+        iso_date,
         author,
         user_type: r.user_type.clone(),
         country: r.country.clone(),

@@ -2,7 +2,8 @@
 
 use lobbyscope_domain::Document;
 use lobbyscope_store::{
-    Activity, ActivityFilter, ActivityKind, ActivityPage, MeetingView, OrgKey, QuarterCount, ResponseView,
+    Activity, ActivityFilter, ActivityKind, ActivityPage, Citation, MeetingView, OrgKey, Part, PositionItemView,
+    PositionSentence, QuarterCount, ResponseView,
 };
 use serde::Serialize;
 
@@ -31,7 +32,7 @@ pub struct AttachmentView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ItemView {
-    /// `meeting` or `response`.
+    /// `meeting`, `response` or `position`.
     pub kind: &'static str,
     pub title: Vec<Segment>,
     pub date: String,
@@ -44,7 +45,167 @@ pub struct ItemView {
     pub full_href: Option<String>,
     pub attachments: Vec<AttachmentView>,
     pub procedures: Vec<Segment>,
-    pub source: SourceView,
+    /// The imported record the item shows; a position item is no record but rests on several.
+    pub source: Option<SourceView>,
+    pub position: Option<PositionView>,
+}
+
+/// A citation as a footnote: its number within the item, and the passage it opens.
+#[derive(Debug, Clone, Serialize)]
+pub struct Footnote {
+    pub number: usize,
+    pub href: String,
+    pub quote: String,
+}
+
+/// Numbers an item's distinct citations (same source and span) 1..n in the order they are
+/// first met, so that a passage cited twice keeps its number.
+#[derive(Debug, Default)]
+pub struct Footnotes {
+    seen: Vec<(String, usize, usize)>,
+}
+
+impl Footnotes {
+    /// The footnotes of one sentence, each number once.
+    pub fn notes(&mut self, citations: &[Citation]) -> Vec<Footnote> {
+        let mut out: Vec<Footnote> = Vec::new();
+        for c in citations {
+            let key = (c.source.clone(), c.start, c.end);
+            let number = match self.seen.iter().position(|k| *k == key) {
+                Some(at) => at + 1,
+                None => {
+                    self.seen.push(key);
+                    self.seen.len()
+                }
+            };
+            if !out.iter().any(|n| n.number == number) {
+                out.push(Footnote {
+                    number,
+                    href: format::source_href(&c.source, Some((c.start, c.end))),
+                    quote: c.quote.clone(),
+                });
+            }
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SentenceView {
+    pub text: String,
+    pub notes: Vec<Footnote>,
+}
+
+/// "Message — …": the kept sentences of one part.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartView {
+    /// `message`, `why` or `impact`.
+    pub part: &'static str,
+    pub label: &'static str,
+    pub sentences: Vec<SentenceView>,
+}
+
+/// What a position item shows besides its headline and date.
+#[derive(Debug, Clone, Serialize)]
+pub struct PositionView {
+    pub parts: Vec<PartView>,
+    /// Who wrote it and how far to trust it.
+    pub writer: String,
+    pub dropped: Option<String>,
+    /// The item's own page: how it was checked.
+    pub check_href: Option<String>,
+    /// The records the item rests on, as a list to read.
+    pub rests_on: Vec<Segment>,
+}
+
+impl PositionView {
+    /// The kept sentences as plain text, one line per part, for CSV and Atom.
+    pub fn text(&self) -> String {
+        self.parts
+            .iter()
+            .map(|p| {
+                let sentences: Vec<&str> = p.sentences.iter().map(|s| s.text.as_str()).collect();
+                format!("{} — {}", p.label, sentences.join(" "))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// Who wrote an item, said so that a reader knows to check it.
+pub fn writer_label(writer: &str, model: Option<&str>) -> String {
+    match (writer, model) {
+        ("llm", Some(model)) => format!(
+            "AI-written summary, checked against the sources by machine — check it against them. Model: {model}."
+        ),
+        ("llm", None) => "AI-written summary, checked against the sources by machine — check it against them.".into(),
+        ("extractive", _) => "Extracts chosen by machine (extractive writer) — check them against the sources.".into(),
+        (other, _) => {
+            format!("Written by machine ({other} writer), checked against the sources — check it against them.")
+        }
+    }
+}
+
+fn parts(sentences: &[PositionSentence], notes: &mut Footnotes) -> Vec<PartView> {
+    let mut out = Vec::new();
+    for part in Part::ALL {
+        let kept: Vec<SentenceView> = sentences
+            .iter()
+            .filter(|s| s.part == part)
+            .map(|s| SentenceView { text: s.text.clone(), notes: notes.notes(&s.citations) })
+            .collect();
+        if !kept.is_empty() {
+            out.push(PartView { part: part.as_str(), label: part.label(), sentences: kept });
+        }
+    }
+    out
+}
+
+/// A position item as the timeline shows it, its footnotes numbered by `notes` (the position
+/// page goes on numbering the sentences the checker dropped).
+pub fn position_item(p: &PositionItemView, notes: &mut Footnotes) -> ItemView {
+    // A response and its attachments are one record.
+    let mut records: Vec<Segment> = Vec::new();
+    for r in p.sources.iter().filter_map(|s| format::source_record(s)) {
+        if !records.iter().any(|seen| seen.href == r.href) {
+            records.push(r);
+        }
+    }
+    let mut rests_on = Vec::new();
+    for (i, r) in records.into_iter().enumerate() {
+        if i > 0 {
+            rests_on.push(Segment::text(", "));
+        }
+        rests_on.push(r);
+    }
+    let (date, iso_date) = dates(p.date.as_deref());
+    ItemView {
+        kind: "position",
+        title: vec![Segment::text(p.headline.clone())],
+        date,
+        iso_date,
+        subject: Some("Summary of the organisation's stated position".to_owned()),
+        excerpt: None,
+        cut: false,
+        full_href: None,
+        attachments: Vec::new(),
+        procedures: Vec::new(),
+        source: None,
+        position: Some(PositionView {
+            parts: parts(&p.sentences, notes),
+            writer: writer_label(&p.writer, p.model.as_deref()),
+            dropped: (p.dropped > 0).then(|| {
+                format!("{} by the checker.", format::count(p.dropped.into(), "sentence dropped", "sentences dropped"))
+            }),
+            check_href: Some(format::position_href(&p.id)),
+            rests_on,
+        }),
+    }
+}
+
+/// A record's date as shown, and as `<time datetime>` takes it.
+pub fn dates(iso: Option<&str>) -> (String, String) {
+    (iso.map(format::day).unwrap_or_default(), iso.and_then(|d| d.get(..10)).unwrap_or_default().to_owned())
 }
 
 pub fn meeting_source(m: &MeetingView) -> SourceView {
@@ -109,24 +270,28 @@ pub fn item(activity: &Activity, subject_org: Option<&OrgKey>) -> ItemView {
             full_href: None,
             attachments: Vec::new(),
             procedures: m.procedures.iter().map(|p| Segment::link(p.clone(), format!("/procedure/{p}"))).collect(),
-            source: meeting_source(m),
+            source: Some(meeting_source(m)),
+            position: None,
         },
         Activity::Response(r) => {
             let (excerpt, cut) = format::excerpt(&r.text, EXCERPT_CHARS);
+            let (date, iso_date) = dates(r.date.as_deref());
             ItemView {
                 kind: "response",
                 title: response_title(r),
-                date: r.date.as_deref().map(format::day).unwrap_or_default(),
-                iso_date: r.date.as_deref().and_then(|d| d.get(..10)).unwrap_or_default().to_owned(),
+                date,
+                iso_date,
                 subject: None,
                 excerpt: Some(excerpt).filter(|e| !e.is_empty()),
                 cut,
                 full_href: Some(format!("/response/{}", r.id)),
                 attachments: attachments(&r.attachments),
                 procedures: Vec::new(),
-                source: response_source(r),
+                source: Some(response_source(r)),
+                position: None,
             }
         }
+        Activity::Position(p) => position_item(p, &mut Footnotes::default()),
     }
 }
 
@@ -145,6 +310,8 @@ pub struct Listing {
     pub noun: &'static str,
     pub counts_line: String,
     pub total: u64,
+    /// Position items on the whole timeline: the kind filter offers them when there are any.
+    pub positions: u64,
     pub matching: u64,
     pub items: Vec<ItemView>,
     pub chart: Option<Chart>,
@@ -179,7 +346,9 @@ pub fn listing(
         heading: if meetings_only { "Meetings" } else { "Lobbying Activity" },
         noun: if meetings_only { "meetings" } else { "items" },
         counts_line,
-        total: activity.counts.total(),
+        // Position items are listed, so they are counted among the items shown.
+        total: activity.counts.total() + activity.positions,
+        positions: activity.positions,
         matching: activity.matching,
         items: activity.items.iter().map(|a| unlink(item(a, subject_org), &base)).collect(),
         chart: chart(&activity.per_quarter),
@@ -189,6 +358,7 @@ pub fn listing(
             ActivityKind::All => "all",
             ActivityKind::Meetings => "meetings",
             ActivityKind::Responses => "responses",
+            ActivityKind::Positions => "positions",
         },
         institution: filter.institution.map(|i| i.as_str()).unwrap_or("all"),
         year: filter.year.map(|y| y.to_string()).unwrap_or_default(),
@@ -203,8 +373,14 @@ pub fn listing(
 }
 
 /// The item with links to the page it is shown on made text.
-fn unlink(mut item: ItemView, here: &str) -> ItemView {
-    for s in item.title.iter_mut().chain(item.procedures.iter_mut()) {
+pub fn unlink(mut item: ItemView, here: &str) -> ItemView {
+    if let Some(p) = &mut item.position
+        && p.check_href.as_deref() == Some(here)
+    {
+        p.check_href = None;
+    }
+    let rests_on = item.position.iter_mut().flat_map(|p| p.rests_on.iter_mut());
+    for s in item.title.iter_mut().chain(item.procedures.iter_mut()).chain(rests_on) {
         if s.href.as_deref() == Some(here) {
             s.href = None;
         }

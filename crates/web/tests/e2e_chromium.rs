@@ -1,5 +1,6 @@
-//! End to end in a real browser: the site on a loopback port over the demo data, Debian's
-//! headless Chromium driven through chromedriver (WebDriver), as a reader would use it.
+//! End to end in a real browser: the site on a loopback port over the demo data (with the
+//! position items of `common::demo_with_positions`), Debian's headless Chromium driven through
+//! chromedriver (WebDriver), as a reader would use it.
 //!
 //! Needs `chromium` and `chromium-driver` (Debian; `.ci/run` installs them). Without
 //! `chromedriver` the test fails when `CI=true` and is skipped with a note otherwise.
@@ -13,11 +14,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{get, repo, store_with};
+use common::{ISOC, demo_with_positions, get};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
-const ISOC: &str = "953701819437-32";
 /// The Internet Society's newest response (21 May 2025), the first "Read full response" link.
 const RESPONSE: &str = "900000021";
 
@@ -120,6 +120,21 @@ async fn screenshot(client: &Client, name: &str) -> PathBuf {
     path
 }
 
+/// Waits until the browser shows a page whose path starts with `path`.
+async fn wait_for_path(client: &Client, path: &str) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let url = client.current_url().await.map_err(|err| format!("current url: {err}"))?;
+        if url.path().starts_with(path) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("the click led to {url}, not {path}"));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// The browser's steps. Errors come back as text, so the session is closed either way.
 async fn browse(client: &Client, base: &str, full_text: &str) -> Result<(), String> {
     macro_rules! check {
@@ -143,7 +158,7 @@ async fn browse(client: &Client, base: &str, full_text: &str) -> Result<(), Stri
 
     // The timeline is there and visible, with the Canenbley meeting.
     let items = client.find_all(Locator::Css(".timeline article.item")).await.map_err(e("timeline items"))?;
-    check!(items.len() == 8, "{} timeline items, expected the Internet Society's 8", items.len());
+    check!(items.len() == 10, "{} timeline items, expected the Internet Society's 8 and 2 position items", items.len());
     let meeting = client
         .find(Locator::XPath("//div[@class='timeline']/article[contains(., 'Christiane Canenbley')]"))
         .await
@@ -156,19 +171,30 @@ async fn browse(client: &Client, base: &str, full_text: &str) -> Result<(), Stri
     check!(text.contains("30 Jun 2022 · Broadband Cost Reduction Directive."), "meeting text: {text}");
     screenshot(client, "org_page.png").await;
 
+    // A position item's first footnote opens its passage, highlighted, in the response.
+    let note = client.find(Locator::Css("article.item-position sup.fn a")).await.map_err(e("a footnote"))?;
+    check!(note.is_displayed().await.map_err(e("displayed"))?, "the footnote is not displayed");
+    let article = client.find(Locator::Css("article.item-position")).await.map_err(e("a position item"))?;
+    let at = serde_json::to_value(&article).map_err(|err| format!("the item as an argument: {err}"))?;
+    client.execute("arguments[0].scrollIntoView();", vec![at]).await.map_err(e("scroll to the item"))?;
+    screenshot(client, "position_item.png").await;
+    let quote = note.attr("title").await.map_err(e("footnote title"))?.unwrap_or_default();
+    check!(!quote.is_empty(), "the footnote names no passage");
+    note.click().await.map_err(e("click the footnote"))?;
+    wait_for_path(client, "/source/response:").await?;
+    let mark = client.find(Locator::Css("mark#passage")).await.map_err(e("the highlighted passage"))?;
+    check!(mark.is_displayed().await.map_err(e("displayed"))?, "the passage is not displayed");
+    let marked = mark.text().await.map_err(e("passage text"))?;
+    check!(words(&marked) == words(&quote), "marked {marked:?}, cited {quote:?}");
+    screenshot(client, "source_passage.png").await;
+    client.back().await.map_err(e("back to the organisation page"))?;
+    wait_for_path(client, &format!("/org/{ISOC}")).await?;
+
     // "Read full response", clicked like a reader would.
     let more = client.find(Locator::LinkText("Read full response")).await.map_err(e("Read full response"))?;
     check!(more.is_displayed().await.map_err(e("displayed"))?, "Read full response is not displayed");
     more.click().await.map_err(e("click Read full response"))?;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let url = client.current_url().await.map_err(e("current url"))?;
-        if url.path() == format!("/response/{RESPONSE}") {
-            break;
-        }
-        check!(Instant::now() < deadline, "the click led to {url}, not /response/{RESPONSE}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for_path(client, &format!("/response/{RESPONSE}")).await?;
     let heading = client.find(Locator::Css("h1")).await.map_err(e("h1"))?.text().await.map_err(e("h1 text"))?;
     check!(heading == "Response to International Digital Strategy", "response heading {heading:?}");
     let section = client.find(Locator::Css("section.response-text")).await.map_err(e("response text"))?;
@@ -202,7 +228,7 @@ async fn a_reader_opens_the_internet_society_and_reads_a_full_response_in_chromi
     };
 
     // The site on a loopback port, over the demo data.
-    let (_data, store) = store_with(&[repo("demo")]).await;
+    let (_data, store) = demo_with_positions().await;
     let app = lobbyscope_web::router(Arc::new(store));
     let api = get(&app, &format!("/api/response/{RESPONSE}")).await;
     assert_eq!(api.status, 200);

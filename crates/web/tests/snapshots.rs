@@ -1,5 +1,7 @@
 //! Snapshots of the key pages over the real demo data: the Internet Society's page, one of its
-//! Commission meetings, one of its consultation responses, and the JSON twin of its page.
+//! Commission meetings, one of its consultation responses, and the JSON twin of its page; and,
+//! with the position items of `common::demo_with_positions`, an item's page and the page of the
+//! response it cites with the first passage highlighted, each with its JSON twin.
 //!
 //! What varies between runs is redacted, nothing else: the import time (`imported_at`), and the
 //! checkout's location in the file paths the JSON gives as provenance (CI clones elsewhere).
@@ -8,9 +10,8 @@
 
 mod common;
 
-use common::{Reply, demo_app, get};
+use common::{EXTRACTIVE_ITEM, ISOC, Reply, demo_app, get, positions_app};
 
-const ISOC: &str = "953701819437-32";
 /// The Internet Society's response to "International Digital Strategy" (21 May 2025); the
 /// demo's synthetic feedback id (demo/have_your_say/README.md).
 const RESPONSE: &str = "900000021";
@@ -73,20 +74,53 @@ async fn key_pages_html() {
     html_settings().bind(|| insta::assert_snapshot!("response_international_digital_strategy_html", response));
 }
 
+fn ok_json(reply: Reply, uri: &str) -> serde_json::Value {
+    assert_eq!(reply.status, 200, "{uri}: {}", reply.body);
+    assert!(reply.headers.get("content-type").unwrap().to_str().unwrap().starts_with("application/json"));
+    serde_json::from_str(&reply.body).unwrap()
+}
+
+fn json_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_sort_maps(true);
+    settings
+}
+
 #[tokio::test]
 async fn org_api_json() {
     let (_dir, app) = demo_app().await;
     let uri = format!("/api/org/{ISOC}");
-    let reply = get(&app, &uri).await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    assert!(reply.headers.get("content-type").unwrap().to_str().unwrap().starts_with("application/json"));
-    let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
-    let mut settings = insta::Settings::clone_current();
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_sort_maps(true);
-    settings.bind(|| {
+    let json = ok_json(get(&app, &uri).await, &uri);
+    json_settings().bind(|| {
         // Provenance names the file only, never the importing machine's folders.
         insta::assert_json_snapshot!("org_internet_society_api_json", json, {
+            ".**.imported_at" => "[imported_at]",
+        });
+    });
+}
+
+#[tokio::test]
+async fn position_and_source_pages() {
+    let (_dir, app) = positions_app().await;
+
+    let uri = format!("/position/{EXTRACTIVE_ITEM}");
+    let html = ok_html(get(&app, &uri).await, &uri);
+    html_settings().bind(|| insta::assert_snapshot!("position_extractive_html", html));
+    let uri = format!("/api/position/{EXTRACTIVE_ITEM}");
+    let json = ok_json(get(&app, &uri).await, &uri);
+    json_settings().bind(|| insta::assert_json_snapshot!("position_extractive_api_json", json));
+
+    let first = &json["sentences"][0]["citations"][0];
+    let source = first["source"].as_str().unwrap();
+    let uri = format!("/source/{source}?start={}&end={}", first["start"], first["end"]);
+    let html = ok_html(get(&app, &uri).await, &uri);
+    assert_eq!(html.matches("<dt>Imported</dt>").count(), 1);
+    html_settings().bind(|| insta::assert_snapshot!("source_international_digital_strategy_html", html));
+    let uri = format!("/api/source/{source}");
+    let json = ok_json(get(&app, &uri).await, &uri);
+    json_settings().bind(|| {
+        insta::assert_json_snapshot!("source_international_digital_strategy_api_json", json, {
             ".**.imported_at" => "[imported_at]",
         });
     });

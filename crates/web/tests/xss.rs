@@ -7,13 +7,18 @@
 //! every same-site link is followed, so pages added later (people, procedures, initiatives, the
 //! home page, lists) are checked as soon as something links to them. Add direct seeds to
 //! [`SEEDS`].
+//!
+//! The fixtures hold no position items (the analysis stage writes those), so one is saved here
+//! as a writer might have produced it from the hostile response: payload in every text field,
+//! and a citation whose source id is a script URL.
 
 mod common;
 
 use std::collections::{BTreeSet, HashSet, VecDeque};
 
 use axum::Router;
-use common::{get, repo, store_with, visible_text};
+use common::{cite, get, position_item, repo, sentence, store_with, visible_text};
+use lobbyscope_store::{Citation, NewPositionItem, Part, Store};
 use serde_json::Value;
 
 /// Keep equal to PAYLOAD in fixtures/hostile/make_hostile.py.
@@ -30,6 +35,9 @@ const HOSTILE: &str = "900000000001-01";
 const FORMULA_ORG: &str = "900000000009-09";
 const WEBSITE_ORGS: [&str; 5] =
     ["900000000002-02", "900000000003-03", "900000000004-04", "900000000005-05", "900000000006-06"];
+/// The hostile organisation's position item, saved by [`hostile_app`].
+const POSITION: &str = "0badc0de000000000000000000000921";
+const SCRIPT_SOURCE: &str = "javascript:alert(1)";
 
 /// Pages to start the crawl from besides the records' pages. Routes that do not exist (yet)
 /// answer 404, which is allowed here; a 500 never is.
@@ -41,6 +49,7 @@ const SEEDS: &[&str] = &[
     "/mep/900001",
     "/procedure/2022/0155(COD)",
     "/procedure/2020/0361(COD)",
+    "/about/checking",
 ];
 
 /// Pages that must show given fields once they are served (a 404 means the route is not built
@@ -66,6 +75,28 @@ fn h(marker: &str) -> String {
 
 async fn hostile_app() -> (tempfile::TempDir, Router) {
     let (dir, store) = store_with(&[repo("fixtures/hostile")]).await;
+    let response = "response:900000921";
+    let item = position_item(&store, POSITION, HOSTILE, response, |text| {
+        vec![
+            sentence(Part::Message, &h("xss-position-sentence"), vec![cite(response, text, PAYLOAD)], None),
+            sentence(
+                Part::Why,
+                &h("xss-position-dropped"),
+                vec![Citation { source: SCRIPT_SOURCE.into(), start: 0, end: 1, quote: h("xss-position-quote") }],
+                Some(&h("xss-position-reason")),
+            ),
+        ]
+    })
+    .await;
+    let item = NewPositionItem {
+        writer: "llm".into(),
+        model: Some(h("xss-position-model")),
+        prompt_version: h("xss-position-prompt"),
+        headline: Some(h("xss-position-headline")),
+        sources: vec![response.into(), SCRIPT_SOURCE.into()],
+        ..item
+    };
+    store.save_position_item(&item).await.unwrap();
     (dir, lobbyscope_web::router(std::sync::Arc::new(store)))
 }
 
@@ -475,6 +506,9 @@ async fn the_organisation_page_shows_every_register_field_and_its_activity_as_te
             "xss-fb-ers-only",
             "xss-fb-title-only",
             "xss-ep-unregistered",
+            "xss-position-headline",
+            "xss-position-sentence",
+            "xss-position-model",
         ],
     );
     // The title element holds the name, escaped: `</title>` in it closes nothing.
@@ -661,6 +695,7 @@ async fn every_page_reachable_from_the_hostile_records_is_safe() {
     for id in ["900000921", "900000922", "900000923"] {
         queue.push_back(format!("/response/{id}"));
     }
+    queue.push_back(format!("/position/{POSITION}"));
     queue.extend(SEEDS.iter().map(|s| s.to_string()));
     let mut seen: HashSet<String> = queue.iter().cloned().collect();
     let (mut html_pages, mut missing, mut kinds) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
@@ -715,7 +750,13 @@ async fn every_page_reachable_from_the_hostile_records_is_safe() {
     }
     println!("checked {} HTML pages: {html_pages:#?}", html_pages.len());
     println!("not (yet) served: {missing:#?}");
-    for must in [format!("/org/{HOSTILE}"), "/response/900000921".into(), format!("/org/{HOSTILE}/activity.csv")] {
+    for must in [
+        format!("/org/{HOSTILE}"),
+        "/response/900000921".into(),
+        format!("/org/{HOSTILE}/activity.csv"),
+        format!("/position/{POSITION}"),
+        "/about/checking".into(),
+    ] {
         assert!(!missing.contains(&must), "{must} missing");
     }
     for kind in ["text/html", "application/json", "text/csv", "application/atom+xml"] {
@@ -750,6 +791,9 @@ async fn reflected_input_in_errors_is_escaped() {
         (format!("/org/{HOSTILE}/activity.csv?institution={attack}"), 400),
         (format!("/meeting/{attack}"), 404),
         (format!("/response/{attack}"), 404),
+        (format!("/position/{attack}"), 404),
+        (format!("/source/{attack}"), 404),
+        (format!("/source/response:900000921?start={attack}&end=3"), 400),
         (format!("/{attack}"), 404),
         (format!("/?q={attack}"), 200),
         (format!("/orgs?q={attack}"), 200),
@@ -772,8 +816,9 @@ async fn reflected_input_in_errors_is_escaped() {
         }
         // The API says the same in JSON.
         let path = uri.split('?').next().unwrap();
-        let record_page =
-            path.matches('/').count() == 2 && ["/org/", "/meeting/", "/response/"].iter().any(|p| path.starts_with(p));
+        let record_page = path.matches('/').count() == 2
+            && ["/org/", "/meeting/", "/response/", "/position/", "/source/"].iter().any(|p| path.starts_with(p))
+            && !uri.contains('?');
         if record_page {
             let api_uri = format!("/api{uri}");
             let r = get(&app, &api_uri).await;
@@ -795,8 +840,8 @@ async fn csv_and_atom_carry_the_text_as_data() {
     assert_eq!(disposition, format!("attachment; filename=\"lobbyscope-{HOSTILE}-activity.csv\""));
     let rows = check_csv(&uri, &r.body);
     // The header and one row per item: 7 meetings and 2 responses (900000921 and 900000923;
-    // 900000922 is another organisation's), counted in the fixtures.
-    assert_eq!(rows.len(), 1 + 7 + 2, "{rows:?}");
+    // 900000922 is another organisation's), counted in the fixtures, and the position item.
+    assert_eq!(rows.len(), 1 + 7 + 2 + 1, "{rows:?}");
     let cells: Vec<&String> = rows.iter().flatten().collect();
     for marker in ["xss-ec-subject", "xss-dg-subject", "xss-xml-subject", "xss-ep-title"] {
         assert!(cells.iter().any(|c| c.starts_with(&h(marker))), "CSV: {marker} missing as data");
@@ -806,6 +851,10 @@ async fn csv_and_atom_carry_the_text_as_data() {
         assert!(cells.iter().any(|c| **c == format!("'{formula}")), "CSV: {formula} not defused as a whole cell");
     }
     assert!(cells.iter().any(|c| c.starts_with(&format!("'{FORMULA_AT}; "))), "CSV: organisations cell");
+    let position = rows.iter().find(|r| r[1] == "position").expect("the position item's row");
+    assert_eq!(position[3], h("xss-position-headline"));
+    assert_eq!(position[4], format!("Message — {}", h("xss-position-sentence")));
+    assert_eq!(position[8], format!("response:900000921; {SCRIPT_SOURCE}"));
     let text_cell = cells.iter().find(|c| c.starts_with(&h("xss-fb-text"))).expect("response text");
     assert!(text_cell.contains(INJECTION) && text_cell.contains('\n'), "the text as published: {text_cell}");
 
@@ -816,14 +865,62 @@ async fn csv_and_atom_carry_the_text_as_data() {
     let elements = check_atom(&uri, &r.body);
     let texts =
         |name: &str| -> Vec<String> { elements.iter().filter(|(n, _)| n == name).map(|(_, t)| t.clone()).collect() };
-    assert_eq!(texts("entry").len(), 9, "one entry per item");
+    assert_eq!(texts("entry").len(), 10, "one entry per item");
     assert_eq!(texts("title")[0], format!("Lobbying activity: {}", h("xss-name")));
     let contents = texts("content");
     for marker in ["xss-ec-subject", "xss-ep-title", "xss-fb-text", "xss-xml-cdata-subject"] {
         assert!(contents.iter().any(|c| c.starts_with(&h(marker))), "Atom: {marker} not carried as text");
     }
+    assert!(contents.contains(&format!("Message — {}", h("xss-position-sentence"))), "Atom: the position item");
+    assert!(texts("title").iter().any(|t| t.starts_with(&h("xss-position-headline"))), "Atom: its headline");
     assert!(texts("title").iter().any(|t| t.contains(&h("xss-ini-title"))), "Atom: initiative title");
     assert!(!r.body.contains("<script") && !r.body.contains("<img"), "Atom: raw markup");
+}
+
+#[tokio::test]
+async fn position_item_pages_show_every_field_as_text() {
+    let (_dir, app) = hostile_app().await;
+    let uri = format!("/position/{POSITION}");
+    let html = html_page(&app, &uri).await;
+    contains_all(
+        &uri,
+        &visible_text(&html),
+        &[
+            "xss-name",
+            "xss-position-headline",
+            "xss-position-sentence",
+            "xss-position-dropped",
+            "xss-position-reason",
+            "xss-position-model",
+            "xss-position-prompt",
+        ],
+    );
+    // The script-URL source id stays inside this site's paths; the quote is an attribute's text.
+    assert!(html.contains("href=\"/source/javascript:alert%281%29?start=0&#38;end=1#passage\""), "{html}");
+    assert!(html.contains("href=\"/source/javascript:alert%281%29\""), "{html}");
+    let (_, strings) = api(&app, &format!("/api/position/{POSITION}")).await;
+    has_all(
+        &uri,
+        &strings,
+        &[
+            "xss-position-headline",
+            "xss-position-sentence",
+            "xss-position-dropped",
+            "xss-position-reason",
+            "xss-position-model",
+            "xss-position-quote",
+        ],
+    );
+    assert!(strings.contains(&PAYLOAD.to_owned()), "the citation's quote, as the response has it");
+
+    // The cited passage is the payload, highlighted as text.
+    let (json, _) = api(&app, &format!("/api/position/{POSITION}")).await;
+    let c = &json["sentences"][0]["citations"][0];
+    let uri = format!("/source/response:900000921?start={}&end={}", c["start"], c["end"]);
+    let html = html_page(&app, &uri).await;
+    let marked = html.split("<mark id=\"passage\">").nth(1).unwrap().split("</mark>").next().unwrap();
+    assert_eq!(common::unescape(marked), PAYLOAD, "{uri}");
+    assert_eq!(get(&app, &uri_of(&format!("/source/{SCRIPT_SOURCE}"))).await.status, 404);
 }
 
 /// The checks above would catch what they look for: each is fed the markup an escaping bug
