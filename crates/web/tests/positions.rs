@@ -349,3 +349,46 @@ async fn a_source_id_with_a_hash_is_linked_and_served() {
     assert!(text.contains("Attachment: position-paper.pdf"), "{text}");
     assert!(text.contains("Extracted with pdftotext"), "{text}");
 }
+
+/// What `analyze` really writes for the demo's Internet Society responses, as the site shows it:
+/// every footnote opens a source page whose highlighted passage is the quote it cites.
+#[tokio::test]
+async fn items_written_by_analyze_open_their_passages() {
+    let (_dir, store) = common::store_with(&[common::repo("demo/have_your_say")]).await;
+    let options = lobbyscope_analysis::RunOptions::default();
+    let report = lobbyscope_analysis::analyze(
+        &store,
+        &lobbyscope_analysis::Extractive,
+        &options,
+        &lobbyscope_analysis::run::Quiet,
+    )
+    .await
+    .unwrap();
+    assert!(report.written >= 3, "{report:?}");
+    let app = lobbyscope_web::router(std::sync::Arc::new(store));
+
+    let page = get(&app, &format!("/org/{ISOC}")).await;
+    let text = visible_text(&page.body);
+    assert!(text.contains("Internet Society on International Digital Strategy 21 May 2025"), "{text}");
+    assert!(text.contains("Extracts chosen by machine (extractive writer)"), "{text}");
+    let items = positions(&app).await;
+    assert_eq!(items.len() as u64, report.written);
+    let mut opened = 0;
+    for p in &items {
+        assert_eq!(p["writer"], "extractive");
+        for s in p["sentences"].as_array().unwrap() {
+            for c in s["citations"].as_array().unwrap() {
+                let uri = format!("/source/{}?start={}&end={}", c["source"].as_str().unwrap(), c["start"], c["end"]);
+                let source = get(&app, &uri).await;
+                assert_eq!(source.status, 200, "{uri}");
+                let marked =
+                    source.body.split("<mark id=\"passage\">").nth(1).unwrap().split("</mark>").next().unwrap();
+                assert_eq!(unescape(marked), c["quote"].as_str().unwrap(), "{uri}");
+                // The extractive writer quotes: each sentence is inside the passage it cites.
+                assert!(c["quote"].as_str().unwrap().contains(s["text"].as_str().unwrap()), "{s}");
+                opened += 1;
+            }
+        }
+    }
+    assert!(opened >= 6, "{opened} footnotes");
+}
