@@ -176,8 +176,7 @@ async fn the_source_page_marks_exactly_the_cited_passage() {
             let page = get(&app, &uri).await;
             assert_eq!(page.status, 200, "{uri}: {}", page.body);
             assert_eq!(page.body.matches("<mark").count(), 1, "{uri}");
-            let marked = page.body.split("<mark id=\"passage\">").nth(1).unwrap().split("</mark>").next().unwrap();
-            assert_eq!(unescape(marked), c["quote"].as_str().unwrap(), "{uri}");
+            assert_eq!(common::marked_passage(&page.body), c["quote"].as_str().unwrap(), "{uri}");
             // Everything before the mark is the text up to `start`, so the offsets are code points.
             let text = json(&app, &format!("/api/source/{source}")).await["text"].as_str().unwrap().to_owned();
             let before = page.body.split("<div class=\"text\">").nth(1).unwrap().split("<mark").next().unwrap();
@@ -381,9 +380,7 @@ async fn items_written_by_analyze_open_their_passages() {
                 let uri = format!("/source/{}?start={}&end={}", c["source"].as_str().unwrap(), c["start"], c["end"]);
                 let source = get(&app, &uri).await;
                 assert_eq!(source.status, 200, "{uri}");
-                let marked =
-                    source.body.split("<mark id=\"passage\">").nth(1).unwrap().split("</mark>").next().unwrap();
-                assert_eq!(unescape(marked), c["quote"].as_str().unwrap(), "{uri}");
+                assert_eq!(common::marked_passage(&source.body), c["quote"].as_str().unwrap(), "{uri}");
                 // The extractive writer quotes: each sentence is inside the passage it cites.
                 assert!(c["quote"].as_str().unwrap().contains(s["text"].as_str().unwrap()), "{s}");
                 opened += 1;

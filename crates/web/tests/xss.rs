@@ -918,8 +918,7 @@ async fn position_item_pages_show_every_field_as_text() {
     let c = &json["sentences"][0]["citations"][0];
     let uri = format!("/source/response:900000921?start={}&end={}", c["start"], c["end"]);
     let html = html_page(&app, &uri).await;
-    let marked = html.split("<mark id=\"passage\">").nth(1).unwrap().split("</mark>").next().unwrap();
-    assert_eq!(common::unescape(marked), PAYLOAD, "{uri}");
+    assert_eq!(common::marked_passage(&html), PAYLOAD, "{uri}");
     assert_eq!(get(&app, &uri_of(&format!("/source/{SCRIPT_SOURCE}"))).await.status, 404);
 }
 

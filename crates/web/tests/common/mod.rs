@@ -257,3 +257,9 @@ pub async fn positions_app() -> (tempfile::TempDir, Router) {
     let (dir, store) = demo_with_positions().await;
     (dir, lobbyscope_web::router(Arc::new(store)))
 }
+
+/// The text a source page highlights as the cited passage, unescaped.
+pub fn marked_passage(html: &str) -> String {
+    let inner = html.split("<mark id=\"passage\">").nth(1).expect("a highlighted passage");
+    unescape(inner.split("</mark>").next().expect("the highlight ends"))
+}
