@@ -34,6 +34,9 @@ const MIN_CUE: f64 = 1.0;
 /// A Message needs more than one weak cue ("need to", "support") unless the organisation
 /// speaks in its own voice: "Journalists need to …" describes, "we need to …" asks.
 const MIN_MESSAGE_CUE: f64 = 1.5;
+/// An Impact needs a consequence, not a topic: one weak cue ("cost", "impact") names a subject
+/// ("a tool that estimates the economic cost of shutdowns"), not what would follow.
+const MIN_IMPACT_CUE: f64 = 2.0;
 /// Passages that must be cut to fit lose this much: a whole sentence reads better.
 const CUT_PENALTY: f64 = 1.0;
 const HEADLINE_WORDS: usize = 14;
@@ -171,7 +174,7 @@ pub fn write(sources: &[SourceText]) -> Option<ExtractiveDraft> {
                 }
                 s
             });
-            [m, score(c, WHY_CUES), score(c, IMPACT_CUES)]
+            [m, score(c, WHY_CUES), score(c, IMPACT_CUES).filter(|s| s.cue >= MIN_IMPACT_CUE)]
         })
         .collect();
 

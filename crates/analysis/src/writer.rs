@@ -9,7 +9,7 @@ use crate::passage::{Passage, SourceText};
 
 /// Version of the extractive writer's rules, part of its items' cache keys like a prompt
 /// version: changing the cues or limits must not reuse items written by the old rules.
-pub const EXTRACTIVE_VERSION: &str = "extractive-1";
+pub const EXTRACTIVE_VERSION: &str = "extractive-2";
 
 /// What one group of sources is, as a writer is handed it.
 #[derive(Debug, Clone, Copy)]

@@ -103,6 +103,20 @@ fn digital_strategy_message_is_an_ask_without_its_glued_heading() {
     );
 }
 
+/// "It includes a tracker … a new tool that estimates the economic cost of Internet shutdowns"
+/// describes a product; a topic word ("cost") is not a consequence, so it is no Impact.
+#[test]
+fn a_topic_word_alone_does_not_make_an_impact() {
+    let draft = write(&digital_strategy()).unwrap();
+    let impacts: Vec<&str> =
+        draft.sentences.iter().filter(|s| s.part == Part::Impact).map(|s| s.text.as_str()).collect();
+    assert!(impacts.iter().all(|i| !i.contains("tracker of Internet shutdown")), "{impacts:?}");
+    let journalists = write(&journalists()).unwrap();
+    let impacts: Vec<&str> =
+        journalists.sentences.iter().filter(|s| s.part == Part::Impact).map(|s| s.text.as_str()).collect();
+    assert!(impacts.iter().any(|i| i.contains("at risk")), "real consequences stay: {impacts:?}");
+}
+
 /// The 2022 response only thanks the Commission and points to an attachment that is not
 /// available, so it states no position: no item rather than a "Message" that asks nothing.
 #[test]

@@ -250,9 +250,28 @@ pub fn excerpt(text: &str, max: usize) -> (String, bool) {
     (format!("{}…", cut.trim_end()), true)
 }
 
+/// A sentence as an item shows it: the extractive writer cuts long passages at clause
+/// boundaries, and a cut must read as one ("… at the local, regional…"), not as the end.
+pub fn sentence(text: &str) -> String {
+    let text = text.trim_end();
+    let ends = |c: char| matches!(c, '.' | '!' | '?' | '…' | ')' | '"' | '”' | '’' | '\'' | ']');
+    match text.chars().last() {
+        Some(c) if !ends(c) => format!("{}…", text.trim_end_matches([',', ';', ':', '-', '–', '—']).trim_end()),
+        _ => text.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cut_sentences_end_with_an_ellipsis() {
+        assert_eq!(sentence("We urge the Commission to act."), "We urge the Commission to act.");
+        assert_eq!(sentence("at the local, regional"), "at the local, regional…");
+        assert_eq!(sentence("open standards, collaboration, "), "open standards, collaboration…");
+        assert_eq!(sentence("(see “fair share”)"), "(see “fair share”)");
+    }
 
     #[test]
     fn dates_read_like_the_example() {

@@ -96,6 +96,13 @@ pub struct SentenceView {
     pub notes: Vec<Footnote>,
 }
 
+impl SentenceView {
+    /// As the page shows it; exports keep `text` as written.
+    pub fn shown(&self) -> String {
+        format::sentence(&self.text)
+    }
+}
+
 /// "Message — …": the kept sentences of one part.
 #[derive(Debug, Clone, Serialize)]
 pub struct PartView {
