@@ -496,17 +496,22 @@ fn parse_sentence(item: &Value) -> Result<Sentence, String> {
     // logs why, which a parse error here would hide.
     let citations = match object.get("citations") {
         None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|c| {
-                c.as_u64()
-                    .and_then(|n| usize::try_from(n).ok())
-                    .ok_or_else(|| format!("citation {c} is not a passage number"))
-            })
-            .collect::<Result<_, _>>()?,
+        Some(Value::Array(items)) => items.iter().map(passage_number).collect::<Result<_, _>>()?,
+        // Small models write a lone citation without its list.
+        Some(one @ (Value::Number(_) | Value::String(_))) => vec![passage_number(one)?],
         Some(_) => return Err("citations is not a list".into()),
     };
     Ok(Sentence { part, text, citations })
+}
+
+/// `3`, or as small models also write it, `"3"` or `"[3]"`.
+fn passage_number(c: &Value) -> Result<usize, String> {
+    let n = match c {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().trim_start_matches('[').trim_end_matches(']').trim().parse().ok(),
+        _ => None,
+    };
+    n.and_then(|n| usize::try_from(n).ok()).ok_or_else(|| format!("citation {c} is not a passage number"))
 }
 
 fn strip_fence(content: &str) -> &str {
@@ -602,6 +607,11 @@ mod tests {
         let (headline, sentences) = parse_content(content).unwrap();
         assert_eq!(headline, "H");
         assert_eq!(sentences, [Sentence { part: Part::Message, text: "T.".into(), citations: vec![2, 1] }]);
+        let loose = r#"{"headline": "H", "sentences": [{"part": "why", "text": "T.", "citations": ["3", "[4]"]},
+            {"part": "impact", "text": "U.", "citations": 5}]}"#;
+        let (_, sentences) = parse_content(loose).unwrap();
+        let cited: Vec<Vec<usize>> = sentences.into_iter().map(|s| s.citations).collect();
+        assert_eq!(cited, [vec![3, 4], vec![5]]);
     }
 
     #[test]
@@ -619,9 +629,10 @@ mod tests {
             r#"{"headline": "H", "sentences": [{"part": "summary", "text": "t", "citations": [1]}]}"#,
             r#"{"headline": "H", "sentences": [{"part": "why", "citations": [1]}]}"#,
             r#"{"headline": "H", "sentences": [{"part": "why", "text": "t", "citations": [-1]}]}"#,
-            r#"{"headline": "H", "sentences": [{"part": "why", "text": "t", "citations": ["1"]}]}"#,
+            r#"{"headline": "H", "sentences": [{"part": "why", "text": "t", "citations": ["one"]}]}"#,
             r#"{"headline": "H", "sentences": [{"part": "why", "text": "t", "citations": [1.5]}]}"#,
-            r#"{"headline": "H", "sentences": [{"part": "why", "text": "t", "citations": 1}]}"#,
+            r#"{"headline": "H", "sentences": [{"part": "why", "text": "t", "citations": {"n": 1}}]}"#,
+            r#"{"headline": "H", "sentences": [{"part": "why", "text": "t", "citations": true}]}"#,
             r#"{"headline": "H", "sentences": [7]}"#,
         ] {
             assert!(matches!(parse_content(bad), Err(LlmError::Malformed { .. })), "accepted {bad:?}");

@@ -2,7 +2,8 @@
 //! one), one item at a time so that an interrupted run loses nothing already written.
 //!
 //! Items are looked up by their cache key first: unchanged inputs are never drafted again, and
-//! items left pending by a failed endpoint are retried. When the endpoint keeps failing the
+//! items left pending by a failed endpoint are retried (an unusable answer is not a failure of
+//! the endpoint: it is final for its inputs, see `WriteError::is_transient`). When the endpoint keeps failing the
 //! run stops early rather than wait out every remaining item; a rerun resumes.
 
 use std::path::PathBuf;
@@ -313,7 +314,9 @@ async fn write_item(writer: &dyn Writer, job: &Job) -> NewPositionItem {
         Ok(Some(draft)) => draft,
         Ok(None) => return item,
         Err(error) => {
-            item.status = ItemStatus::Pending;
+            if error.is_transient() {
+                item.status = ItemStatus::Pending;
+            }
             item.error = Some(error.to_string());
             return item;
         }

@@ -32,6 +32,17 @@ pub enum WriteError {
     Llm(#[from] LlmError),
 }
 
+impl WriteError {
+    /// Whether another run may succeed: an endpoint that is down, slow, refusing or
+    /// misconfigured may recover; a model that answered with unusable JSON at temperature 0
+    /// will answer the same again, so that item is final for its inputs.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            WriteError::Llm(e) => !matches!(e, LlmError::Malformed { .. } | LlmError::Truncated),
+        }
+    }
+}
+
 /// Drafts a position item; the checker decides what of it is shown.
 #[async_trait]
 pub trait Writer: Send + Sync {

@@ -304,3 +304,32 @@ async fn instructions_inside_a_response_are_not_passed_on_or_shown() {
         assert!(item.sentences.iter().all(|s| !s.text.contains("surveillance")), "{item:?}");
     }
 }
+
+/// Unusable JSON from a model at temperature 0 would come back the same: the item is final for
+/// its inputs (stored empty, with the error), not pending, and the next run does not ask again.
+#[tokio::test]
+async fn a_malformed_answer_is_final_not_pending() {
+    let (_dir, store) = demo_store().await;
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counter = requests.clone();
+    let server = Server::answering(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Reply {
+            status: 200,
+            retry_after: None,
+            body: completion(&json!("not the JSON asked for")),
+            delay: Duration::ZERO,
+        }
+    })
+    .await;
+    let report = analyze(&store, &llm(&server), &only_isoc(), &Quiet).await.unwrap();
+    assert!(!report.incomplete(), "{report:?}");
+    assert_eq!((report.written, report.empty), (0, report.groups), "{report:?}");
+    let asked = requests.load(Ordering::SeqCst);
+    assert_eq!(asked as u64, report.groups, "one request per group, no retry of a well-formed HTTP answer");
+
+    let again = analyze(&store, &llm(&server), &only_isoc(), &Quiet).await.unwrap();
+    assert_eq!(again.cached, report.groups);
+    assert_eq!(requests.load(Ordering::SeqCst), asked);
+    assert_eq!(store.stats().await.unwrap().position_items.pending, 0);
+}
