@@ -240,12 +240,14 @@ pub(crate) async fn retire_position_items(pool: &SqlitePool, org: &OrgKey, group
         q.push(" AND grp NOT IN ");
         push_in(&mut q, groups.iter().cloned());
     }
-    let mut tx = pool.begin().await.map_err(db_err)?;
-    let gone = q.build().execute(&mut *tx).await.map_err(db_err)?.rows_affected();
+    // Called for every organisation of a run and almost always a no-op: no transaction of its
+    // own unless something goes.
+    let gone = q.build().execute(pool).await.map_err(db_err)?.rows_affected();
     if gone > 0 {
+        let mut tx = pool.begin().await.map_err(db_err)?;
         bump_generation(&mut tx).await?;
+        tx.commit().await.map_err(db_err)?;
     }
-    tx.commit().await.map_err(db_err)?;
     Ok(gone)
 }
 
