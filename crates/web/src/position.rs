@@ -73,7 +73,7 @@ struct PositionPage {
 fn status_text(status: ItemStatus) -> &'static str {
     match status {
         ItemStatus::Written => "written and checked",
-        ItemStatus::Empty => "nothing left after checking, so not shown",
+        ItemStatus::Empty => "no position found in the sources, or nothing left after checking: not shown",
         ItemStatus::Pending => "not written yet: the writer failed and is tried again on the next run",
     }
 }
