@@ -27,6 +27,19 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// `35485` → `35,485`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `2022-06-30` (or a date-time) → `30 Jun 2022`; anything else is shown as it is.
 pub fn day(iso: &str) -> String {
     iso.get(..10)
@@ -264,6 +277,14 @@ pub fn sentence(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(35485), "35,485");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
 
     #[test]
     fn cut_sentences_end_with_an_ellipsis() {

@@ -78,19 +78,6 @@ fn initiative_id(id: &str) -> Result<u64, WebError> {
 // ---------------------------------------------------------------------------------------------
 // Shared pieces
 
-/// `35485` → `35,485`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// Who wrote a response, linked to the organisation's page when it is known.
 fn author(r: &ResponseView) -> Segment {
     match (&r.organization, &r.org_key) {
@@ -135,10 +122,10 @@ fn org_row(rank: u64, s: &OrganisationSummary, matched: Option<&str>) -> OrgRow 
         // "Internet Society (ISOC)" already says "ISOC".
         acronym: o.acronym.clone().filter(|a| !o.name.contains(&format!("({a})"))),
         register_id: o.register_id.as_ref().map(|id| id.to_string()),
-        commission: thousands(s.counts.commission_meetings),
-        parliament: thousands(s.counts.parliament_meetings),
-        responses: thousands(s.counts.responses),
-        total: thousands(s.total),
+        commission: format::thousands(s.counts.commission_meetings),
+        parliament: format::thousands(s.counts.parliament_meetings),
+        responses: format::thousands(s.counts.responses),
+        total: format::thousands(s.total),
         matched: matched.filter(|m| !fold_words(&o.name).contains(&fold_words(m))).map(str::to_owned),
     }
 }
@@ -160,7 +147,7 @@ pub struct SourceCount {
 }
 
 fn source_counts(s: &Stats) -> Vec<SourceCount> {
-    let n = |v: i64| thousands(u64::try_from(v).unwrap_or(0));
+    let n = |v: i64| format::thousands(u64::try_from(v).unwrap_or(0));
     vec![
         SourceCount {
             source: "EU Transparency Register",
@@ -249,7 +236,7 @@ pub async fn home(State(state): State<AppState>, params: Params) -> Result<Respo
         }
     }
     let s = &home.stats;
-    let n = |v: i64| thousands(u64::try_from(v).unwrap_or(0));
+    let n = |v: i64| format::thousands(u64::try_from(v).unwrap_or(0));
     let results_line = match (&home.query, &home.results) {
         (Some(q), Some(hits)) if hits.is_empty() => format!("No organisation matches “{q}”."),
         (Some(q), Some(hits)) if hits.len() as u32 >= SEARCH_LIMIT => {
@@ -368,7 +355,7 @@ pub async fn orgs(State(state): State<AppState>, params: Params) -> Result<Html<
             link(OrgSort::Activity, "Total"),
         ],
         rows: list.rows.iter().enumerate().map(|(i, s)| org_row(offset + i as u64 + 1, s, None)).collect(),
-        total: thousands(list.total),
+        total: format::thousands(list.total),
         page,
         pages,
         prev: (page > 1).then(|| format!("/orgs{}", orgs_query(sort, Some(page - 1)))),
@@ -463,7 +450,10 @@ pub struct CountRow {
 fn count_rows(counts: &[ValueCount]) -> Vec<CountRow> {
     counts
         .iter()
-        .map(|c| CountRow { label: c.value.clone().unwrap_or_else(|| "Not given".into()), count: thousands(c.count) })
+        .map(|c| CountRow {
+            label: c.value.clone().unwrap_or_else(|| "Not given".into()),
+            count: format::thousands(c.count),
+        })
         .collect()
 }
 
@@ -583,8 +573,8 @@ pub async fn initiative(
                 },
                 date: p.adoption_date.as_deref().map(format::day),
                 reference: p.reference.clone(),
-                portal_count: p.total_feedback.map(thousands),
-                stored: thousands(p.stored_responses),
+                portal_count: p.total_feedback.map(format::thousands),
+                stored: format::thousands(p.stored_responses),
                 attachments: timeline::attachments(&p.attachments),
             })
             .collect(),
@@ -597,7 +587,7 @@ pub async fn initiative(
         },
         total: format!(
             "{} {}",
-            thousands(responses.total),
+            format::thousands(responses.total),
             if responses.total == 1 { "response" } else { "responses" }
         ),
         by_user_type: count_rows(&responses.by_user_type),
@@ -682,10 +672,6 @@ mod tests {
 
     #[test]
     fn numbers_and_links_read_well() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(35485), "35,485");
-        assert_eq!(thousands(1234567), "1,234,567");
         assert_eq!(orgs_query(OrgSort::Activity, Some(1)), "");
         assert_eq!(orgs_query(OrgSort::Name, Some(3)), "?sort=name&page=3");
         assert_eq!(import_time("2026-11-29T13:00:00+01:00"), "29 Nov 2026, 12:00 UTC");

@@ -39,17 +39,7 @@ pub struct Fact {
 }
 
 fn costs_text(entry: &lobbyscope_domain::RegisterEntry) -> Option<String> {
-    let euro = |n: u64| {
-        let digits = n.to_string();
-        let mut out = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        format!("€{out}")
-    };
+    let euro = |n: u64| format!("€{}", format::thousands(n));
     let amount = match entry.costs? {
         Costs::Range { min, max } if min == max => euro(min),
         Costs::Range { min, max } => format!("{} – {}", euro(min), euro(max)),
