@@ -181,6 +181,20 @@ fn all_records() -> Vec<Stamped> {
     ]
 }
 
+/// The Internet Society as the register names it, keyed by its register ID.
+fn isoc_organisation() -> Organisation {
+    Organisation {
+        key: OrgKey("953701819437-32".into()),
+        register_id: Some(id("953701819437-32")),
+        name: "Internet Society (ISOC)".into(),
+        acronym: Some("ISOC".into()),
+    }
+}
+
+fn unregistered(key: &OrgKey, name: &str) -> Organisation {
+    Organisation { key: key.clone(), register_id: None, name: name.into(), acronym: None }
+}
+
 async fn write_all(store: &dyn Store, records: &[Stamped]) -> WriteCounts {
     let mut w = store.begin(&file("all", SourceKind::RegisterXml)).await.expect("begin");
     let counts = w.write(records, &[]).await.expect("write");
@@ -270,13 +284,8 @@ pub async fn links_round_trip(store: &dyn Store) {
         })
         .collect();
     let orgs = vec![
-        Organisation {
-            key: isoc.clone(),
-            register_id: Some(id("953701819437-32")),
-            name: "Internet Society (ISOC)".into(),
-            acronym: Some("ISOC".into()),
-        },
-        Organisation { key: ngo.clone(), register_id: None, name: "Some Unregistered NGO".into(), acronym: None },
+        isoc_organisation(),
+        unregistered(&ngo, "Some Unregistered NGO"),
     ];
     assert_eq!(store.apply_links(&links, &orgs).await.expect("apply"), 4);
     assert_eq!(store.apply_links(&links, &orgs).await.expect("apply again"), 0);
@@ -303,13 +312,8 @@ pub async fn links_written_with_records(store: &dyn Store) {
     let mut meeting = stamp(Record::Meeting(parliament_meeting()), SourceKind::EpMeetingsCsv, 2);
     meeting.links = vec![link(&isoc, LinkMethod::ExactName), link(&ngo, LinkMethod::Unmatched)];
     let orgs = [
-        Organisation {
-            key: isoc.clone(),
-            register_id: Some(id("953701819437-32")),
-            name: "Internet Society (ISOC)".into(),
-            acronym: Some("ISOC".into()),
-        },
-        Organisation { key: ngo.clone(), register_id: None, name: "Some Unregistered NGO".into(), acronym: None },
+        isoc_organisation(),
+        unregistered(&ngo, "Some Unregistered NGO"),
     ];
     let mut w = store.begin(&file("ep", SourceKind::EpMeetingsCsv)).await.expect("begin");
     w.write(&[meeting], &orgs).await.expect("write");
@@ -514,19 +518,8 @@ async fn write_linked(store: &dyn Store) {
         })
         .collect();
     assert_eq!(links.len(), 6, "3 attendees and 3 responses naming an organisation");
-    let unregistered = |key: &OrgKey, name: &str| Organisation {
-        key: key.clone(),
-        register_id: None,
-        name: name.into(),
-        acronym: None,
-    };
     let orgs = [
-        Organisation {
-            key: isoc.clone(),
-            register_id: Some(id("953701819437-32")),
-            name: "Internet Society (ISOC)".into(),
-            acronym: Some("ISOC".into()),
-        },
+        isoc_organisation(),
         unregistered(&ngo, "Some Unregistered NGO"),
         unregistered(&federation, "Fédération Européenne des Réseaux"),
         unregistered(&OrgKey("n:ngo".into()), "NGO"),
