@@ -5,17 +5,13 @@ use std::collections::HashMap;
 use lobbyscope_domain::{Citation, Part, RegisterText, SourceRef};
 use lobbyscope_store::{
     CheckedSentence, ItemStatus, NewPositionItem, OrgKey, PositionCounts, PositionDetail, PositionInputs,
-    PositionItemView, PositionSentence, RegisterInput, ResponseInput, Result, SourceTextRecord, SourceView, StoreError,
+    PositionItemView, PositionSentence, RegisterInput, ResponseInput, Result, SourceTextRecord, SourceView,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
-use crate::read::{push_in, register_entry, responses_by_ids};
+use crate::read::{corrupt, push_in, register_entry, responses_by_ids};
 use crate::{bump_generation, db_err};
-
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(what.to_string())
-}
 
 pub(crate) async fn position_orgs(pool: &SqlitePool) -> Result<Vec<OrgKey>> {
     let keys: Vec<String> = sqlx::query_scalar(

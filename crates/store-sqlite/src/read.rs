@@ -14,7 +14,8 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use crate::db_err;
 use crate::positions::positions_by_ids;
 
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
+/// Stored data the code cannot read back: a bug or a hand-edited database, never bad input.
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
 

@@ -8,17 +8,13 @@ use std::collections::HashMap;
 use lobbyscope_domain::{RegisterId, fold_name, fold_words, parenthetical_acronym};
 use lobbyscope_store::{
     Activity, ActivityCounts, InitiativeView, MatchKind, MeetingView, OrgKey, OrgSort, Organisation, OrganisationHit,
-    OrganisationList, OrganisationSummary, PublicationView, ResponsePage, ResponseView, Result, StoreError, ValueCount,
+    OrganisationList, OrganisationSummary, PublicationView, ResponsePage, ResponseView, Result, ValueCount,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
-use crate::read::{meetings_by_ids, provenance, responses_by_ids};
+use crate::read::{corrupt, meetings_by_ids, provenance, responses_by_ids};
 use crate::{db_err, parse_id};
-
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(what.to_string())
-}
 
 fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
