@@ -3,12 +3,14 @@
 //! Every stage (sources → store → resolve → web/CLI) speaks in these types. They hold facts as the
 //! sources published them; nothing here knows about files, SQL or HTTP.
 
+mod identity;
 mod ids;
 mod names;
 mod positions;
 mod provenance;
 mod records;
 
+pub use identity::{Candidate, Facets, MeetingId, MeetingKey, Pairing, pair};
 pub use ids::{ProcedureRef, RegisterId};
 pub use names::{fold_name, fold_words, parenthetical_acronym, strip_legal_forms};
 pub use positions::{Citation, Part, RegisterText, SourceRef};

@@ -102,20 +102,6 @@ pub struct Meeting {
     pub attendees_raw: String,
 }
 
-impl Meeting {
-    /// The meeting's identity. The sources give none, so it is derived from the content that
-    /// makes a meeting this meeting: who met whom, when, about what.
-    pub fn identity(&self) -> String {
-        Meeting::identity_from_hash(&content_hash(self))
-    }
-
-    /// The identity of the meeting whose [`content_hash`] is `hash`: its first 128 bits, ample
-    /// against collisions and half the size in every index that holds it.
-    pub fn identity_from_hash(hash: &str) -> String {
-        hash[..32].to_owned()
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Have Your Say consultations
 

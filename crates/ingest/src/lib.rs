@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use chrono::{SecondsFormat, Utc};
 use std::collections::HashMap;
 
-use lobbyscope_domain::{Meeting, Provenance, Record, SourceKind, Sourced};
+use lobbyscope_domain::{Provenance, Record, SourceKind, Sourced};
 use lobbyscope_resolve::Linker;
 use lobbyscope_sources::{Parsed, Rejection, SourceError};
 use lobbyscope_store::{
@@ -186,10 +186,9 @@ fn mentions(s: &Stamped) -> Vec<Mention> {
             .iter()
             .enumerate()
             .map(|(i, a)| Mention {
-                at: MentionRef::Attendee {
-                    meeting_id: Meeting::identity_from_hash(&s.prov.content_hash),
-                    position: i as u32,
-                },
+                // The store gives the meeting its identity when it writes it; within a batch the
+                // content hash tells meetings apart, and links go back to records by position.
+                at: MentionRef::Attendee { meeting_id: s.prov.content_hash.clone(), position: i as u32 },
                 name: a.name.clone(),
                 register_id: a.register_id.clone(),
             })

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use async_trait::async_trait;
-use lobbyscope_domain::RegisterId;
+use lobbyscope_domain::{MeetingId, RegisterId};
 use lobbyscope_store::{
     ActivityFilter, ActivityPage, FileWriter, ImportFile, LinkInputs, LinkedMention, MeetingView, Mention,
     MentionGroup, MentionRef, OrgKey, Organisation, OrganisationView, RegisteredName, ResponseView, Result, Stats,
@@ -157,8 +157,12 @@ impl Store for SqliteStore {
         timeline.page(&self.pool, filter).await
     }
 
-    async fn meeting(&self, id: &str) -> Result<Option<MeetingView>> {
-        Ok(read::meetings_by_ids(&self.pool, &[id.to_owned()]).await?.pop())
+    async fn meeting(&self, id: &MeetingId) -> Result<Option<MeetingView>> {
+        let Some(mut meeting) = read::meetings_by_ids(&self.pool, &[id.to_string()]).await?.pop() else {
+            return Ok(None);
+        };
+        meeting.history = Some(read::meeting_history(&self.pool, id).await?);
+        Ok(Some(meeting))
     }
 
     async fn response(&self, id: u64) -> Result<Option<ResponseView>> {

@@ -3,10 +3,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
-use lobbyscope_domain::{Costs, Institution, Locator, Provenance, RegisterEntry, RegisterId, SourceKind};
+use lobbyscope_domain::{Costs, Institution, Locator, MeetingId, Provenance, RegisterEntry, RegisterId, SourceKind};
 use lobbyscope_store::{
     Activity, ActivityCounts, ActivityFilter, ActivityKind, ActivityPage, AttendeeView, HostView, LinkMethod,
-    MeetingView, OrgKey, PositionItemView, QuarterCount, ResponseView, Result, StoreError, StoredRegisterEntry,
+    MeetingVersion, MeetingView, OrgKey, PositionItemView, QuarterCount, ResponseView, Result, StoreError,
+    StoredRegisterEntry,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -113,7 +114,7 @@ pub(crate) async fn meetings_by_ids(pool: &SqlitePool, ids: &[String]) -> Result
     for r in q.build().fetch_all(pool).await.map_err(db_err)? {
         let id: String = r.get("id");
         let view = MeetingView {
-            id: id.clone(),
+            id: MeetingId::parse(&id).ok_or_else(|| corrupt(format!("meetings.id {id:?}")))?,
             institution: institution(r.get("institution"))?,
             date: r.get("date"),
             hosts: Vec::new(),
@@ -127,6 +128,7 @@ pub(crate) async fn meetings_by_ids(pool: &SqlitePool, ids: &[String]) -> Result
             attendees: Vec::new(),
             attendees_raw: r.get("attendees_raw"),
             provenance: provenance(&r)?,
+            history: None,
         };
         meetings.insert(id, view);
     }
@@ -174,6 +176,34 @@ pub(crate) async fn meetings_by_ids(pool: &SqlitePool, ids: &[String]) -> Result
         }
     }
     Ok(ids.iter().filter_map(|id| meetings.remove(id)).collect())
+}
+
+/// The earlier versions of a meeting, newest first.
+pub(crate) async fn meeting_history(pool: &SqlitePool, id: &MeetingId) -> Result<Vec<MeetingVersion>> {
+    let rows = sqlx::query(
+        "SELECT replaced_at, replaced_by, date, subject, hosts, location, attendees_raw, \
+         source, file, locator, imported_at, content_hash \
+         FROM meeting_history WHERE meeting_id = ? ORDER BY version DESC",
+    )
+    .bind(id.to_string())
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|r| {
+            let hosts: String = r.try_get("hosts").map_err(db_err)?;
+            Ok(MeetingVersion {
+                replaced_at: r.try_get("replaced_at").map_err(db_err)?,
+                replaced_by: r.try_get("replaced_by").map_err(db_err)?,
+                date: r.try_get("date").map_err(db_err)?,
+                subject: r.try_get("subject").map_err(db_err)?,
+                hosts: serde_json::from_str(&hosts).map_err(|e| corrupt(format!("meeting_history.hosts: {e}")))?,
+                location: r.try_get("location").map_err(db_err)?,
+                attendees_raw: r.try_get("attendees_raw").map_err(db_err)?,
+                provenance: provenance(r)?,
+            })
+        })
+        .collect()
 }
 
 /// Full consultation responses, in the order of `ids`.
@@ -344,7 +374,7 @@ impl Timeline<'_> {
         let response_ids: Vec<i64> = ids(EntryKind::Response).filter_map(|id| id.parse().ok()).collect();
         let position_ids: Vec<String> = ids(EntryKind::Position).collect();
         let mut meetings: HashMap<String, MeetingView> =
-            meetings_by_ids(pool, &meeting_ids).await?.into_iter().map(|m| (m.id.clone(), m)).collect();
+            meetings_by_ids(pool, &meeting_ids).await?.into_iter().map(|m| (m.id.to_string(), m)).collect();
         let mut responses: HashMap<u64, ResponseView> =
             responses_by_ids(pool, &response_ids).await?.into_iter().map(|r| (r.id, r)).collect();
         let mut items_of_positions: HashMap<String, PositionItemView> =

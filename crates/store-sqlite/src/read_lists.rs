@@ -290,7 +290,7 @@ pub(crate) async fn latest_activity(pool: &SqlitePool, limit: u32) -> Result<Vec
     let meeting_ids: Vec<String> = order.iter().filter(|(k, _)| k == "m").map(|(_, id)| id.clone()).collect();
     let response_ids: Vec<i64> = order.iter().filter(|(k, _)| k == "f").filter_map(|(_, id)| id.parse().ok()).collect();
     let mut meetings: HashMap<String, MeetingView> =
-        meetings_by_ids(pool, &meeting_ids).await?.into_iter().map(|m| (m.id.clone(), m)).collect();
+        meetings_by_ids(pool, &meeting_ids).await?.into_iter().map(|m| (m.id.to_string(), m)).collect();
     let mut responses: HashMap<u64, ResponseView> =
         responses_by_ids(pool, &response_ids).await?.into_iter().map(|r| (r.id, r)).collect();
     Ok(order

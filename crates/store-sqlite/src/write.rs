@@ -3,26 +3,71 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use lobbyscope_domain::{Costs, Feedback, Initiative, Meeting, Provenance, Record, RegisterEntry};
+use lobbyscope_domain::{
+    Candidate, Costs, Facets, Feedback, Initiative, Meeting, MeetingId, MeetingKey, Pairing, Provenance, Record,
+    RegisterEntry, pair,
+};
 use lobbyscope_store::{FileWriter, ImportFile, MentionLink, Organisation, Result, Stamped, WriteCounts};
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 
+use crate::read::corrupt;
 use crate::rows::{date, int, json, locator_json, person_key};
 use crate::{MAX_BINDS, db_err};
 
 pub(crate) struct SqliteWriter {
     tx: Transaction<'static, Sqlite>,
     file: ImportFile,
+    /// The stored meetings of each natural key this file's meetings have, with the ones the
+    /// file added or matched so far: rows sharing a key in different batches see each other.
+    buckets: HashMap<MeetingKey, Vec<Candidate>>,
 }
 
 impl SqliteWriter {
     pub(crate) fn new(tx: Transaction<'static, Sqlite>, file: ImportFile) -> Self {
-        SqliteWriter { tx, file }
+        SqliteWriter { tx, file, buckets: HashMap::new() }
+    }
+
+    /// Keeps what the meetings `ids` said before this file corrected them, then removes them
+    /// (their hosts, procedures and attendees go with them) for their new versions.
+    async fn keep_history(&mut self, ids: &[String]) -> Result<()> {
+        // Named like provenance: the file, not the importing machine's folders.
+        let path = std::path::Path::new(&self.file.file);
+        let replaced_by = path.file_name().map_or(self.file.file.clone(), |n| n.to_string_lossy().into_owned());
+        for chunk in ids.chunks(MAX_BINDS - 2) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO meeting_history (meeting_id, version, replaced_at, replaced_by, date, subject, hosts, \
+                 location, attendees_raw, source, file, locator, imported_at, content_hash) SELECT m.id, \
+                 (SELECT count(*) FROM meeting_history v WHERE v.meeting_id = m.id) + 1, ",
+            );
+            q.push_bind(self.file.imported_at.clone()).push(", ").push_bind(replaced_by.clone()).push(
+                ", m.date, m.subject, (SELECT json_group_array(json_object('name', h.name, 'role', h.role)) \
+                 FROM (SELECT name, role FROM meeting_hosts WHERE meeting_id = m.id ORDER BY position) h), \
+                 m.location, m.attendees_raw, m.source, m.file, m.locator, m.imported_at, m.content_hash \
+                 FROM meetings m WHERE m.id IN (",
+            );
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id.clone());
+            }
+            q.push(")");
+            q.build().execute(&mut *self.tx).await.map_err(db_err)?;
+            let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM meetings WHERE id IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id.clone());
+            }
+            q.push(")");
+            q.build().execute(&mut *self.tx).await.map_err(db_err)?;
+        }
+        Ok(())
     }
 }
 
 /// A record with the links of its organisation mentions.
 type WithLinks<'a, T> = (&'a T, &'a [Option<MentionLink>]);
+
+/// A meeting to insert, with the identity it was given.
+type MeetingRow<'a> = (MeetingId, &'a Facets, &'a Provenance, &'a Meeting, &'a [Option<MentionLink>]);
 
 /// A value used to look a stored record up.
 enum Lookup {
@@ -197,33 +242,108 @@ impl SqliteWriter {
         Ok(plan.counts)
     }
 
+    /// Stored meetings sharing a natural key with any of `keys`, loaded once per file.
+    async fn load_buckets(&mut self, keys: &[&MeetingKey]) -> Result<()> {
+        let missing: Vec<&MeetingKey> = {
+            let mut m: Vec<&MeetingKey> = keys.iter().copied().filter(|k| !self.buckets.contains_key(*k)).collect();
+            m.sort();
+            m.dedup();
+            m
+        };
+        for chunk in missing.chunks(MAX_BINDS) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT natural_key, ordinal, content_hash, facets FROM meetings WHERE natural_key IN (",
+            );
+            let mut list = q.separated(", ");
+            for k in chunk {
+                list.push_bind(k.as_str().to_owned());
+            }
+            q.push(")");
+            for k in chunk {
+                self.buckets.insert((*k).clone(), Vec::new());
+            }
+            for row in q.build().fetch_all(&mut *self.tx).await.map_err(db_err)? {
+                let key: String = row.try_get(0).map_err(db_err)?;
+                let facets: String = row.try_get(3).map_err(db_err)?;
+                let candidate = Candidate {
+                    ordinal: u32::try_from(row.try_get::<i64, _>(1).map_err(db_err)?)
+                        .map_err(|_| corrupt("meetings.ordinal out of range"))?,
+                    content_hash: row.try_get(2).map_err(db_err)?,
+                    facets: facets.parse().map_err(|e: String| corrupt(format!("meetings.facets: {e}")))?,
+                    claimed: false,
+                };
+                let key = MeetingKey::parse(&key).ok_or_else(|| corrupt(format!("meetings.natural_key {key:?}")))?;
+                self.buckets.entry(key).or_default().push(candidate);
+            }
+        }
+        Ok(())
+    }
+
     async fn write_meetings(&mut self, items: Vec<(&Provenance, WithLinks<'_, Meeting>)>) -> Result<WriteCounts> {
-        // The identity is the content, so a stored meeting is never "updated": a changed
-        // meeting is a new one. (Corrections upstream leave the old version; see ARCHITECTURE.md.)
-        // The identity derives from the content hash the provenance already holds.
-        let keyed = items
-            .into_iter()
-            .map(|(p, m)| {
-                let id = Meeting::identity_from_hash(&p.content_hash);
-                debug_assert_eq!(id, m.0.identity());
-                (id.clone(), Lookup::Text(id), p, m)
-            })
-            .collect();
-        let plan = plan(&mut self.tx, "SELECT id, content_hash FROM meetings WHERE id IN (", keyed).await?;
-        let rows: Vec<(String, &Provenance, &Meeting, &[Option<MentionLink>])> = plan
-            .insert
-            .iter()
-            .map(|(p, (m, links))| (Meeting::identity_from_hash(&p.content_hash), *p, *m, *links))
-            .collect();
+        // Each meeting is matched against the stored meetings sharing its natural key
+        // (domain::identity): identical ones first, over the whole batch, so that a correction
+        // in the same batch cannot take an identity an exact copy would have kept.
+        let keyed: Vec<(MeetingKey, Facets)> = items.iter().map(|(_, (m, _))| (m.natural_key(), m.facets())).collect();
+        self.load_buckets(&keyed.iter().map(|(k, _)| k).collect::<Vec<_>>()).await?;
+        let mut counts = WriteCounts::default();
+        let mut decided: Vec<Option<Pairing>> = vec![None; items.len()];
+        for (i, ((p, _), (key, _))) in items.iter().zip(&keyed).enumerate() {
+            let bucket = self.buckets.get_mut(key).ok_or_else(|| corrupt("meetings: natural key not loaded"))?;
+            if let Some(c) = bucket.iter_mut().find(|c| c.content_hash == p.content_hash) {
+                c.claimed = true;
+                counts.unchanged += 1;
+                decided[i] = Some(Pairing::Same(c.ordinal));
+            }
+        }
+        let mut rows: Vec<MeetingRow> = Vec::new();
+        let mut replaced: Vec<String> = Vec::new();
+        for (i, ((p, (m, links)), (key, facets))) in items.iter().zip(&keyed).enumerate() {
+            if decided[i].is_some() {
+                continue;
+            }
+            let bucket = self.buckets.get_mut(key).ok_or_else(|| corrupt("meetings: natural key not loaded"))?;
+            let ordinal = match pair(&p.content_hash, facets, bucket) {
+                Pairing::Same(_) => {
+                    counts.unchanged += 1;
+                    continue;
+                }
+                Pairing::Corrects(ordinal) => {
+                    let c = bucket
+                        .iter_mut()
+                        .find(|c| c.ordinal == ordinal)
+                        .ok_or_else(|| corrupt("meetings: paired with an unknown ordinal"))?;
+                    (c.claimed, c.content_hash, c.facets) = (true, p.content_hash.clone(), *facets);
+                    counts.updated += 1;
+                    replaced.push(MeetingId::new(key.clone(), ordinal).to_string());
+                    ordinal
+                }
+                Pairing::New => {
+                    let ordinal = bucket.iter().map(|c| c.ordinal).max().unwrap_or(0) + 1;
+                    bucket.push(Candidate {
+                        ordinal,
+                        content_hash: p.content_hash.clone(),
+                        facets: *facets,
+                        claimed: true,
+                    });
+                    counts.new += 1;
+                    ordinal
+                }
+            };
+            rows.push((MeetingId::new(key.clone(), ordinal), facets, p, m, links));
+        }
+        self.keep_history(&replaced).await?;
         insert_rows(
             &mut self.tx,
-            "INSERT INTO meetings (id, institution, date, cabinet, dg, dg_acronym, portfolio, location, subject, \
-             attendees_raw, source, file, locator, imported_at, content_hash) ",
-            15,
+            "INSERT INTO meetings (id, natural_key, ordinal, facets, institution, date, cabinet, dg, dg_acronym, \
+             portfolio, location, subject, attendees_raw, source, file, locator, imported_at, content_hash) ",
+            18,
             &rows,
             "",
-            |b, (id, p, m, _)| {
-                b.push_bind(id.clone())
+            |b, (id, facets, p, m, _)| {
+                b.push_bind(id.to_string())
+                    .push_bind(id.key().as_str().to_owned())
+                    .push_bind(i64::from(id.ordinal()))
+                    .push_bind(facets.to_string())
                     .push_bind(m.institution.as_str())
                     .push_bind(m.date.to_string())
                     .push_bind(m.cabinet.clone())
@@ -244,7 +364,8 @@ impl SqliteWriter {
         let mut hosts = Vec::new();
         let mut procedures = Vec::new();
         let mut attendees = Vec::new();
-        for (id, _, m, links) in &rows {
+        for (id, _, _, m, links) in &rows {
+            let id = id.to_string();
             for (i, h) in m.hosts.iter().enumerate() {
                 let (key, kind) = person_key(m.institution, h);
                 people.push((key.clone(), kind, h.name.clone(), h.ep_id));
@@ -315,7 +436,7 @@ impl SqliteWriter {
             },
         )
         .await?;
-        Ok(plan.counts)
+        Ok(counts)
     }
 
     async fn write_initiatives(&mut self, items: Vec<(&Provenance, &Initiative)>) -> Result<WriteCounts> {

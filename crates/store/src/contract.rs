@@ -196,8 +196,16 @@ fn unregistered(key: &OrgKey, name: &str) -> Organisation {
 }
 
 async fn write_all(store: &dyn Store, records: &[Stamped]) -> WriteCounts {
-    let mut w = store.begin(&file("all", SourceKind::RegisterXml)).await.expect("begin");
-    let counts = w.write(records, &[]).await.expect("write");
+    write_file(store, "all", &[records]).await
+}
+
+/// Writes `batches` as one file named `name`, one `write` per batch.
+async fn write_file(store: &dyn Store, name: &str, batches: &[&[Stamped]]) -> WriteCounts {
+    let mut w = store.begin(&file(name, SourceKind::RegisterXml)).await.expect("begin");
+    let mut counts = WriteCounts::default();
+    for batch in batches {
+        counts += w.write(batch, &[]).await.expect("write");
+    }
     w.commit().await.expect("commit");
     counts
 }
@@ -283,10 +291,7 @@ pub async fn links_round_trip(store: &dyn Store) {
             LinkedMention { at: m.at.clone(), org, method }
         })
         .collect();
-    let orgs = vec![
-        isoc_organisation(),
-        unregistered(&ngo, "Some Unregistered NGO"),
-    ];
+    let orgs = vec![isoc_organisation(), unregistered(&ngo, "Some Unregistered NGO")];
     assert_eq!(store.apply_links(&links, &orgs).await.expect("apply"), 4);
     assert_eq!(store.apply_links(&links, &orgs).await.expect("apply again"), 0);
     let stats = store.stats().await.expect("stats");
@@ -311,10 +316,7 @@ pub async fn links_written_with_records(store: &dyn Store) {
     let link = |org: &OrgKey, method| Some(MentionLink { org: org.clone(), method });
     let mut meeting = stamp(Record::Meeting(parliament_meeting()), SourceKind::EpMeetingsCsv, 2);
     meeting.links = vec![link(&isoc, LinkMethod::ExactName), link(&ngo, LinkMethod::Unmatched)];
-    let orgs = [
-        isoc_organisation(),
-        unregistered(&ngo, "Some Unregistered NGO"),
-    ];
+    let orgs = [isoc_organisation(), unregistered(&ngo, "Some Unregistered NGO")];
     let mut w = store.begin(&file("ep", SourceKind::EpMeetingsCsv)).await.expect("begin");
     w.write(&[meeting], &orgs).await.expect("write");
     w.commit().await.expect("commit");
@@ -348,6 +350,116 @@ pub async fn links_written_with_records(store: &dyn Store) {
         .collect();
     assert_eq!(links.len(), 3);
     assert_eq!(store.apply_links(&links, &[orgs[0].clone(), renamed]).await.expect("apply"), 0);
+}
+
+// --- meeting identities ---
+
+fn ep(meeting: Meeting, row: u32) -> Stamped {
+    stamp(Record::Meeting(meeting), SourceKind::EpMeetingsCsv, row)
+}
+
+/// The meetings of Patrick Breyer (the parliament meeting's MEP), newest first.
+async fn breyer_meetings(store: &dyn Store) -> Vec<crate::MeetingView> {
+    let page = store.person_activity("mep:197431", &filter(100)).await.expect("person activity");
+    page.items
+        .into_iter()
+        .map(|a| match a {
+            crate::Activity::Meeting(m) => m,
+            other => panic!("a meeting, not {other:?}"),
+        })
+        .collect()
+}
+
+/// A meeting corrected upstream in one thing (its subject, an added attendee, the MEP's
+/// capacity, a field outside every facet) keeps its identity; each correction is an update
+/// that keeps the version it replaced, naming the file that replaced it.
+pub async fn corrected_meetings_keep_their_identity(store: &dyn Store) {
+    let original = parliament_meeting();
+    assert_eq!(write_file(store, "ep-1.csv", &[&[ep(original.clone(), 2)]]).await.new, 1);
+    let [stored] = &breyer_meetings(store).await[..] else { panic!("one meeting") };
+    let id = stored.id.clone();
+
+    let mut subject = original.clone();
+    subject.subject = "e-Privacy Derogation (interim regulation)".into();
+    let mut attendee = subject.clone();
+    attendee.attendees.push(Attendee { name: Some("European Digital Rights".into()), register_id: None });
+    attendee.attendees_raw.push_str(", European Digital Rights");
+    let mut capacity = attendee.clone();
+    capacity.hosts[0].role = Some("Rapporteur".into());
+    let mut procedures = capacity.clone();
+    procedures.procedures.clear();
+    for (n, version) in [subject, attendee, capacity, procedures.clone()].into_iter().enumerate() {
+        let name = format!("ep-{}.csv", n + 2);
+        let counts = write_file(store, &name, &[&[ep(version.clone(), 2)]]).await;
+        assert_eq!(counts, WriteCounts { new: 0, updated: 1, unchanged: 0 }, "{name}");
+        let [now] = &breyer_meetings(store).await[..] else { panic!("still one meeting after {name}") };
+        assert_eq!(now.id, id, "{name} keeps the identity");
+        assert_eq!((&now.subject, &now.hosts[0].role), (&version.subject, &version.hosts[0].role));
+        assert_eq!(now.attendees.len(), version.attendees.len());
+    }
+    let meeting = store.meeting(&id).await.expect("read").expect("the meeting");
+    let history = meeting.history.expect("a meeting read by id has its history");
+    assert_eq!(history.len(), 4, "every earlier version is kept");
+    assert_eq!(history[3].subject, original.subject, "the oldest version last");
+    assert_eq!(history[3].replaced_by, "ep-2.csv");
+    assert_eq!(history[3].provenance.file, "test");
+    assert_eq!(history[1].hosts[0].role.as_deref(), Some("Shadow rapporteur"));
+    assert_eq!(history[0].hosts[0].role.as_deref(), Some("Rapporteur"));
+    assert_eq!(store.stats().await.expect("stats").meetings, 1);
+
+    // Importing the latest version again changes nothing.
+    let again = write_file(store, "ep-5.csv", &[&[ep(procedures, 2)]]).await;
+    assert_eq!(again, WriteCounts { new: 0, updated: 0, unchanged: 1 });
+    assert_eq!(store.meeting(&id).await.expect("read").expect("meeting").history.map(|h| h.len()), Some(4));
+}
+
+/// Two different meetings of one MEP on one day are two meetings, with two identities, however
+/// the file's batches fall; the same meeting twice in a file (even across batches) is one.
+pub async fn meetings_sharing_a_natural_key_stay_distinct(store: &dyn Store) {
+    let first = parliament_meeting();
+    let mut second = first.clone();
+    second.subject = "Chat control".into();
+    second.hosts[0].role = Some("Member".into());
+    second.attendees = vec![Attendee { name: Some("European Digital Rights".into()), register_id: None }];
+    second.attendees_raw = "European Digital Rights".into();
+    let counts =
+        write_file(store, "day.csv", &[&[ep(first.clone(), 2), ep(second.clone(), 3)], &[ep(first.clone(), 4)]]).await;
+    assert_eq!(counts, WriteCounts { new: 2, updated: 0, unchanged: 1 });
+    let meetings = breyer_meetings(store).await;
+    assert_eq!(meetings.len(), 2);
+    assert_ne!(meetings[0].id, meetings[1].id);
+    assert_eq!(meetings[0].id.key(), meetings[1].id.key(), "one natural key, two ordinals");
+
+    // The same day in another file, in the other order: both are recognised.
+    let counts = write_file(store, "day-again.csv", &[&[ep(second, 1)], &[ep(first, 2)]]).await;
+    assert_eq!(counts, WriteCounts { new: 0, updated: 0, unchanged: 2 });
+    let again = breyer_meetings(store).await;
+    let ids = |ms: &[crate::MeetingView]| {
+        let mut v: Vec<_> = ms.iter().map(|m| (m.subject.clone(), m.id.clone())).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(ids(&again), ids(&meetings));
+}
+
+/// A file holding a corrected version and a new meeting on the same key: the correction takes
+/// the stored identity, the new meeting a new one; unknown ids are not found.
+pub async fn a_correction_and_a_new_meeting_on_one_key(store: &dyn Store) {
+    let first = parliament_meeting();
+    write_file(store, "one.csv", &[&[ep(first.clone(), 2)]]).await;
+    let id = breyer_meetings(store).await[0].id.clone();
+    let mut corrected = first.clone();
+    corrected.location = Some("Brussels".into());
+    let mut unrelated = first.clone();
+    unrelated.subject = "Digital Services Act".into();
+    unrelated.attendees = vec![Attendee { name: Some("Wikimedia Deutschland e.V.".into()), register_id: None }];
+    let counts = write_file(store, "two.csv", &[&[ep(unrelated.clone(), 1), ep(corrected, 2)]]).await;
+    assert_eq!(counts, WriteCounts { new: 1, updated: 1, unchanged: 0 });
+    let after = store.meeting(&id).await.expect("read").expect("the corrected meeting keeps its id");
+    assert_eq!(after.location.as_deref(), Some("Brussels"));
+    assert_eq!(breyer_meetings(store).await.len(), 2);
+    let other = lobbyscope_domain::MeetingId::new(id.key().clone(), id.ordinal() + 5);
+    assert_eq!(store.meeting(&other).await.expect("read"), None);
 }
 
 // --- people and procedures ---

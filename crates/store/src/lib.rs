@@ -5,7 +5,7 @@
 //! the same contract tests. Nothing SQL-dialect-specific crosses this boundary.
 
 use async_trait::async_trait;
-use lobbyscope_domain::{Provenance, Record, SourceKind};
+use lobbyscope_domain::{MeetingId, Provenance, Record, SourceKind};
 use serde::Serialize;
 
 pub mod contract;
@@ -132,8 +132,8 @@ pub trait Store: Send + Sync {
     /// An organisation's meetings and consultation responses, newest first.
     async fn organisation_activity(&self, key: &OrgKey, filter: &ActivityFilter) -> Result<ActivityPage>;
 
-    /// One meeting by its identity.
-    async fn meeting(&self, id: &str) -> Result<Option<MeetingView>>;
+    /// One meeting by its identity, with its earlier versions (`history`).
+    async fn meeting(&self, id: &MeetingId) -> Result<Option<MeetingView>>;
 
     /// One consultation response by its Have Your Say id.
     async fn response(&self, id: u64) -> Result<Option<ResponseView>>;

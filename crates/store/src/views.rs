@@ -2,7 +2,7 @@
 //!
 //! These are the stable shapes of the JSON API too, so field names change only with care.
 
-use lobbyscope_domain::{Document, Institution, Provenance, RegisterEntry};
+use lobbyscope_domain::{Document, Institution, MeetingId, Provenance, RegisterEntry};
 use serde::Serialize;
 
 use crate::{LinkMethod, OrgKey, Organisation, PositionItemView};
@@ -40,7 +40,7 @@ pub struct AttendeeView {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MeetingView {
-    pub id: String,
+    pub id: MeetingId,
     pub institution: Institution,
     /// ISO date.
     pub date: String,
@@ -55,6 +55,34 @@ pub struct MeetingView {
     pub attendees: Vec<AttendeeView>,
     pub attendees_raw: String,
     pub provenance: Provenance,
+    /// Earlier versions that later imports corrected, newest first; read only for the meeting's
+    /// own page (`None`, and absent from JSON, elsewhere).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<MeetingVersion>>,
+}
+
+/// What a meeting said before an import corrected it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MeetingVersion {
+    /// When the import that replaced this version ran (RFC 3339).
+    pub replaced_at: String,
+    /// The file whose import replaced it.
+    pub replaced_by: String,
+    /// ISO date.
+    pub date: String,
+    pub subject: String,
+    pub hosts: Vec<VersionHost>,
+    pub location: Option<String>,
+    pub attendees_raw: String,
+    /// Where this version was read.
+    pub provenance: Provenance,
+}
+
+/// A host as an earlier version of a meeting named them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct VersionHost {
+    pub name: String,
+    pub role: Option<String>,
 }
 
 /// A response to a consultation.

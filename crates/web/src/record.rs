@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Html;
-use lobbyscope_domain::Provenance;
+use lobbyscope_domain::{MeetingId, Provenance};
 use lobbyscope_store::{Activity, MeetingView, ResponseView};
 
 use crate::error::ApiResult;
@@ -12,8 +12,10 @@ use crate::timeline::{self, AttachmentView, SourceView};
 use crate::{AppState, WebError};
 
 async fn load_meeting(state: &AppState, id: &str) -> Result<MeetingView, WebError> {
-    let valid = id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit());
-    let meeting = if valid { state.store.meeting(id).await? } else { None };
+    let meeting = match MeetingId::parse(id) {
+        Some(id) => state.store.meeting(&id).await?,
+        None => None,
+    };
     meeting.ok_or_else(|| WebError::NotFound("No meeting has this identifier.".into()))
 }
 
@@ -49,6 +51,67 @@ struct MeetingPage {
     attendees: Vec<Segment>,
     attendees_raw: String,
     provenance: ProvenanceView,
+    history: Vec<VersionView>,
+}
+
+/// An earlier version of a meeting, as the fields in which it differed from the one after it.
+struct VersionView {
+    replaced_on: String,
+    iso_replaced_on: String,
+    replaced_by: String,
+    changes: Vec<(&'static str, String, String)>,
+    file: String,
+    locator: String,
+}
+
+/// What each earlier version said where it differs from the version that replaced it.
+fn versions(m: &MeetingView) -> Vec<VersionView> {
+    let hosts = |h: &mut dyn Iterator<Item = (&str, Option<&str>)>| {
+        h.map(|(name, role)| match role {
+            Some(r) => format!("{name} ({r})"),
+            None => name.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+    };
+    let current = (
+        m.date.clone(),
+        m.subject.clone(),
+        hosts(&mut m.hosts.iter().map(|h| (h.name.as_str(), h.role.as_deref()))),
+        m.location.clone().unwrap_or_default(),
+        m.attendees_raw.clone(),
+    );
+    let mut after = current;
+    let mut out = Vec::new();
+    for v in m.history.iter().flatten() {
+        let before = (
+            v.date.clone(),
+            v.subject.clone(),
+            hosts(&mut v.hosts.iter().map(|h| (h.name.as_str(), h.role.as_deref()))),
+            v.location.clone().unwrap_or_default(),
+            v.attendees_raw.clone(),
+        );
+        let fields = [
+            ("Date", &before.0, &after.0),
+            ("Subject", &before.1, &after.1),
+            ("Hosts", &before.2, &after.2),
+            ("Location", &before.3, &after.3),
+            ("Organisations as published", &before.4, &after.4),
+        ];
+        let changes =
+            fields.into_iter().filter(|(_, b, a)| b != a).map(|(l, b, a)| (l, b.clone(), a.clone())).collect();
+        let (replaced_on, iso_replaced_on) = timeline::dates(Some(&v.replaced_at));
+        out.push(VersionView {
+            replaced_on,
+            iso_replaced_on,
+            replaced_by: format::file_name(&v.replaced_by).to_owned(),
+            changes,
+            file: format::file_name(&v.provenance.file).to_owned(),
+            locator: v.provenance.locator.to_string(),
+        });
+        after = before;
+    }
+    out
 }
 
 pub async fn meeting_page(State(state): State<AppState>, Path(id): Path<String>) -> Result<Html<String>, WebError> {
@@ -73,6 +136,7 @@ pub async fn meeting_page(State(state): State<AppState>, Path(id): Path<String>)
         attendees,
         attendees_raw: m.attendees_raw.clone(),
         provenance: provenance(timeline::meeting_source(&m), &m.provenance),
+        history: versions(&m),
     };
     Ok(Html(page.render()?))
 }
