@@ -283,10 +283,7 @@ pub async fn links_round_trip(store: &dyn Store) {
             LinkedMention { at: m.at.clone(), org, method }
         })
         .collect();
-    let orgs = vec![
-        isoc_organisation(),
-        unregistered(&ngo, "Some Unregistered NGO"),
-    ];
+    let orgs = vec![isoc_organisation(), unregistered(&ngo, "Some Unregistered NGO")];
     assert_eq!(store.apply_links(&links, &orgs).await.expect("apply"), 4);
     assert_eq!(store.apply_links(&links, &orgs).await.expect("apply again"), 0);
     let stats = store.stats().await.expect("stats");
@@ -311,10 +308,7 @@ pub async fn links_written_with_records(store: &dyn Store) {
     let link = |org: &OrgKey, method| Some(MentionLink { org: org.clone(), method });
     let mut meeting = stamp(Record::Meeting(parliament_meeting()), SourceKind::EpMeetingsCsv, 2);
     meeting.links = vec![link(&isoc, LinkMethod::ExactName), link(&ngo, LinkMethod::Unmatched)];
-    let orgs = [
-        isoc_organisation(),
-        unregistered(&ngo, "Some Unregistered NGO"),
-    ];
+    let orgs = [isoc_organisation(), unregistered(&ngo, "Some Unregistered NGO")];
     let mut w = store.begin(&file("ep", SourceKind::EpMeetingsCsv)).await.expect("begin");
     w.write(&[meeting], &orgs).await.expect("write");
     w.commit().await.expect("commit");

@@ -30,6 +30,9 @@ pub enum StoreError {
     Open { path: String, reason: String },
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// Another process kept the database locked for writing longer than the store waits.
+    #[error("the database is busy: {0}")]
+    Busy(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
