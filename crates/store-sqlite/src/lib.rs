@@ -5,8 +5,9 @@
 //!
 //! Several processes may use one file: pages read while an import writes (WAL readers see the
 //! last commit), write transactions start with `BEGIN IMMEDIATE` and wait for each other up to
-//! [`BUSY_TIMEOUT`].
+//! [`BUSY_TIMEOUT`], and imports take the import lock (`lock`) so that they run one at a time.
 
+mod lock;
 mod positions;
 mod read;
 mod read_lists;
@@ -14,16 +15,16 @@ mod read_people;
 mod rows;
 mod write;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use lobbyscope_domain::RegisterId;
 use lobbyscope_store::{
-    ActivityFilter, ActivityPage, FileWriter, ImportFile, LinkInputs, LinkedMention, MeetingView, Mention,
-    MentionGroup, MentionRef, OrgKey, Organisation, OrganisationView, RegisteredName, ResponseView, Result, Stats,
-    Store, StoreError,
+    ActivityFilter, ActivityPage, FileWriter, ImportFile, ImportGuard, LinkInputs, LinkedMention, LockAttempt,
+    LockHolder, MeetingView, Mention, MentionGroup, MentionRef, OrgKey, Organisation, OrganisationView, RegisteredName,
+    ResponseView, Result, Stats, Store, StoreError,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -63,6 +64,8 @@ fn is_busy(code: Option<&str>) -> bool {
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The database file, beside which the import lock lives.
+    path: PathBuf,
 }
 
 impl SqliteStore {
@@ -95,7 +98,7 @@ impl SqliteStore {
             .await
             .map_err(|e| open_err(e.to_string()))?;
         migrate(&pool).await.map_err(|e| open_err(format!("migrating the schema: {e}")))?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore { pool, path: path.to_owned() })
     }
 
     /// Waits for every connection to finish and close (checkpointing the WAL).
@@ -412,12 +415,26 @@ impl Store for SqliteStore {
              ON CONFLICT (key) DO UPDATE SET register_id = excluded.register_id, name = excluded.name, acronym = excluded.acronym
              WHERE organisations.register_id IS NOT excluded.register_id OR organisations.name IS NOT excluded.name
                 OR organisations.acronym IS NOT excluded.acronym",
+            // The pass owed since a register file changed the register is now made.
+            "UPDATE pending_work SET relink = 0",
         ] {
             sqlx::query(sql).execute(&mut *tx).await.map_err(db_err)?;
         }
         bump_generation(&mut tx).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(changed)
+    }
+
+    async fn relink_pending(&self) -> Result<bool> {
+        sqlx::query_scalar("SELECT relink <> 0 FROM pending_work").fetch_one(&self.pool).await.map_err(db_err)
+    }
+
+    async fn try_lock_for_import(&self, me: &LockHolder) -> Result<LockAttempt> {
+        lock::try_lock(&self.path, me).await
+    }
+
+    async fn lock_for_import(&self, me: &LockHolder) -> Result<ImportGuard> {
+        lock::lock(&self.path, me).await
     }
 
     async fn stats(&self) -> Result<Stats> {

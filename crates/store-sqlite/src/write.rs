@@ -13,11 +13,14 @@ use crate::{MAX_BINDS, db_err};
 pub(crate) struct SqliteWriter {
     tx: Transaction<'static, Sqlite>,
     file: ImportFile,
+    /// Whether this file added or changed register entries, so that the commit leaves a full
+    /// linking pass owed.
+    register_changed: bool,
 }
 
 impl SqliteWriter {
     pub(crate) fn new(tx: Transaction<'static, Sqlite>, file: ImportFile) -> Self {
-        SqliteWriter { tx, file }
+        SqliteWriter { tx, file, register_changed: false }
     }
 }
 
@@ -140,6 +143,7 @@ impl SqliteWriter {
             keyed,
         )
         .await?;
+        self.register_changed |= !plan.insert.is_empty();
         for key in &plan.replace {
             let (id, snapshot) = key.split_once('|').expect("register keys hold a '|'");
             sqlx::query("DELETE FROM register_entries WHERE register_id = ? AND snapshot_date = ?")
@@ -489,6 +493,10 @@ impl FileWriter for SqliteWriter {
             .execute(&mut *self.tx)
             .await
             .map_err(db_err)?;
+        if self.register_changed {
+            // In this transaction: a crash after the commit cannot lose the linking pass.
+            sqlx::query("UPDATE pending_work SET relink = 1").execute(&mut *self.tx).await.map_err(db_err)?;
+        }
         crate::bump_generation(&mut self.tx).await?;
         self.tx.commit().await.map_err(db_err)
     }
