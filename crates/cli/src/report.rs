@@ -7,7 +7,7 @@ use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use lobbyscope_domain::SourceKind;
 use lobbyscope_ingest::{FileReport, ImportReport, Progress};
-use lobbyscope_store::{Stats, Store};
+use lobbyscope_store::{LockHolder, Stats, Store};
 
 struct Bar(ProgressBar);
 
@@ -25,13 +25,40 @@ impl Progress for Bar {
     fn linking(&self) {
         self.0.set_message("linking organisations");
     }
+    fn waiting(&self, holder: Option<&LockHolder>) {
+        self.0.suspend(|| print_waiting(holder));
+    }
 }
 
-struct Plain;
+/// Progress as plain lines, for `--quiet` and for commands without a bar.
+pub struct Plain;
 
 impl Progress for Plain {
     fn file_done(&self, report: &FileReport) {
         print_file(report);
+    }
+    fn linking(&self) {
+        println!("Linking organisation mentions…");
+    }
+    fn waiting(&self, holder: Option<&LockHolder>) {
+        print_waiting(holder);
+    }
+}
+
+/// On stderr: whoever reads the output as records (scripts) is not told about the wait.
+fn print_waiting(holder: Option<&LockHolder>) {
+    match holder {
+        Some(holder) => eprintln!("another {holder} is running on this database; waiting…"),
+        None => eprintln!("another import is running on this database; waiting…"),
+    }
+}
+
+/// What finishing an interrupted run's linking pass did, if it had to.
+pub fn print_resumed_relink(changed: Option<u64>) {
+    if let Some(changed) = changed {
+        println!(
+            "An earlier import stopped before linking organisations; every mention was linked again first ({changed} link(s) changed)."
+        );
     }
 }
 
@@ -47,6 +74,7 @@ pub async fn run_import(store: &dyn Store, paths: &[PathBuf], quiet: bool) -> Re
         bar.finish_and_clear();
         report
     };
+    print_resumed_relink(report.resumed_relink);
     let skipped = report.files.iter().filter(|f| f.skipped).count();
     if skipped > 0 {
         println!("{skipped} file(s) in the folders were of no known source and were skipped.");
