@@ -49,6 +49,7 @@ impl Progress for Plain {
 fn print_waiting(holder: Option<&LockHolder>) {
     match holder {
         Some(holder) => eprintln!("another {holder} is running on this database; waiting…"),
+        // It has taken the lock but not yet said who it is.
         None => eprintln!("another import is running on this database; waiting…"),
     }
 }
