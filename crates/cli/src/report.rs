@@ -54,11 +54,11 @@ fn print_waiting(holder: Option<&LockHolder>) {
     }
 }
 
-/// What finishing an interrupted run's linking pass did, if it had to.
+/// What making an interrupted import's linking pass did, if it had to (for `analyze`).
 pub fn print_resumed_relink(changed: Option<u64>) {
     if let Some(changed) = changed {
         println!(
-            "An earlier import stopped before linking organisations; every mention was linked again first ({changed} link(s) changed)."
+            "An earlier import stopped before linking organisations; every mention was linked again ({changed} link(s) changed)."
         );
     }
 }
@@ -75,12 +75,16 @@ pub async fn run_import(store: &dyn Store, paths: &[PathBuf], quiet: bool) -> Re
         bar.finish_and_clear();
         report
     };
-    print_resumed_relink(report.resumed_relink);
     let skipped = report.files.iter().filter(|f| f.skipped).count();
     if skipped > 0 {
         println!("{skipped} file(s) in the folders were of no known source and were skipped.");
     }
-    if report.full_relink {
+    if report.full_relink && report.owed_by_an_earlier_run {
+        println!(
+            "An earlier import stopped before linking organisations: every mention was linked again ({} link(s) changed).",
+            report.relinked
+        );
+    } else if report.full_relink {
         println!(
             "The register changed: every organisation mention was linked again ({} link(s) changed).",
             report.relinked

@@ -11,8 +11,9 @@
 //!
 //! A run holds the store's import lock throughout, and waits for it while another process
 //! holds it. The full pass a register file makes owed is recorded in that file's transaction
-//! ([`Store::relink_pending`]); a run killed before making it leaves it to the next run, which
-//! makes it before anything else. So a killed run, run again, gives the store a clean run gives.
+//! ([`Store::relink_pending`]) and cleared only by the pass; a run killed before its pass leaves
+//! it owed, and the next run makes it at its end as if it had changed the register itself. So a
+//! killed run, run again, ends exactly as a clean run does: files written, then one full pass.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -77,9 +78,9 @@ pub struct ImportReport {
     pub full_relink: bool,
     /// Mentions whose organisation link changed in that full pass.
     pub relinked: u64,
-    /// A full pass an earlier, interrupted run owed, made before this run's files: how many
-    /// links it changed.
-    pub resumed_relink: Option<u64>,
+    /// Whether that full pass was owed by an earlier run that stopped before making it (e.g.
+    /// killed between its register file's commit and its pass).
+    pub owed_by_an_earlier_run: bool,
 }
 
 impl ImportReport {
@@ -163,11 +164,6 @@ pub async fn finish_linking(
     progress: &dyn Progress,
 ) -> Result<Option<u64>, StoreError> {
     let _guard = lock(store, command, progress).await?;
-    resume_linking(store, progress).await
-}
-
-/// The owed pass, for a caller holding the import lock.
-async fn resume_linking(store: &dyn Store, progress: &dyn Progress) -> Result<Option<u64>, StoreError> {
     if !store.relink_pending().await? {
         return Ok(None);
     }
@@ -177,16 +173,18 @@ async fn resume_linking(store: &dyn Store, progress: &dyn Progress) -> Result<Op
 }
 
 /// Imports files and folders, then links organisations. Holds the store's import lock while
-/// it runs, and first makes any linking pass an interrupted run left owed.
+/// it runs, and ends with a full linking pass when one is owed, by this run or an earlier one
+/// that stopped before making it (even when this run imports nothing new).
 pub async fn import_paths(
     store: &dyn Store,
     paths: &[PathBuf],
     progress: &dyn Progress,
 ) -> Result<ImportReport, IngestError> {
     let _guard = lock(store, "import", progress).await?;
-    let mut report = ImportReport { resumed_relink: resume_linking(store, progress).await?, ..Default::default() };
-    // Linked against the register as it now stands, with nothing owed: a file that changes
-    // the register makes a full pass owed again, so links made from a stale register never last.
+    let mut report = ImportReport { owed_by_an_earlier_run: store.relink_pending().await?, ..Default::default() };
+    // The stored register, whole: an earlier run's register file is in it even if its pass is
+    // still owed. Links made against it that a later file makes stale are remade by the pass
+    // that file makes owed.
     let linker = Linker::new(&store.registered_names().await?);
     for job in expand(paths)? {
         let file_report = import_file(store, &linker, &job.path, job.from_folder, progress).await?;

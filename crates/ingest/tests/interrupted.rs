@@ -1,5 +1,5 @@
 //! Runs that stopped half-way (a process killed between a file's commit and the linking pass)
-//! are finished by the next run: the store ends as a clean run leaves it. The real `kill -9`
+//! are finished by the next run of the same command: the store ends as a clean run leaves it. The real `kill -9`
 //! is in the CLI's tests; here the stopped run is the state it leaves, built step by step.
 
 use std::path::{Path, PathBuf};
@@ -69,7 +69,7 @@ async fn a_run_stopped_before_its_linking_pass_is_finished_by_the_next() {
         assert_ne!(links(&stopped).await, expected, "the pass is missing, or this test shows nothing");
 
         let again = import_paths(&stopped, &files, &Quiet).await.unwrap();
-        assert!(again.resumed_relink.is_some(), "{again:?}");
+        assert!(again.owed_by_an_earlier_run && again.full_relink, "{again:?}");
         assert!(!stopped.relink_pending().await.unwrap());
         assert_eq!(links(&stopped).await, expected, "order {files:?}");
     }
@@ -86,8 +86,8 @@ async fn an_import_with_nothing_to_import_still_makes_an_owed_pass() {
     let empty = tempfile::tempdir().unwrap();
     let report = import_paths(&stopped, &[empty.path().to_owned()], &Quiet).await.unwrap();
     assert!(report.files.is_empty());
-    assert!(report.resumed_relink.is_some());
-    assert!(!report.full_relink, "nothing owed once the pass is made");
+    assert!(report.owed_by_an_earlier_run && report.full_relink && report.relinked > 0, "{report:?}");
+    assert!(!stopped.relink_pending().await.unwrap());
     assert_eq!(links(&stopped).await, links(&clean).await);
 }
 
@@ -137,4 +137,34 @@ async fn an_import_waits_for_the_lock_and_says_for_whom() {
     assert!(!report.unwrap().failed());
     assert_eq!(*told.0.lock().unwrap(), [Some(holder)]);
     assert!(store.stats().await.unwrap().parliament_meetings > 0);
+}
+
+/// A response met twice in one run under two names leaves the first name's organisation
+/// unused; the run's full pass removes it. A run finishing an interrupted one must end the same
+/// way, so the pass the interrupted run owed is made at the end of the run that finishes it.
+#[tokio::test]
+async fn a_record_replaced_later_in_the_run_leaves_no_organisation_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(repo("demo/have_your_say/feedback_publication_900000014.json")).unwrap();
+    let renamed = |name: &str, file: &str| {
+        let text = original
+            .replace("\"organization\": \"Internet Society\"", &format!("\"organization\": \"{name}\""))
+            .replace("\"trNumber\": \"953701819437-32\",", "");
+        assert_ne!(text, original);
+        let path = dir.path().join(file);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let files = [repo(REGISTER_SUBSET), renamed("Think Tank Before", "a.json"), renamed("Think Tank After", "b.json")];
+
+    let (_a, clean) = fresh().await;
+    import_paths(&clean, &files, &Quiet).await.unwrap();
+    let expected = links(&clean).await;
+    assert!(!expected.iter().any(|l| l.contains("think-tank-before")), "{expected:#?}");
+
+    let (_b, stopped) = fresh().await;
+    commit_register_only(&stopped).await;
+    let again = import_paths(&stopped, &files, &Quiet).await.unwrap();
+    assert!(again.full_relink && again.owed_by_an_earlier_run, "{again:?}");
+    assert_eq!(links(&stopped).await, expected);
 }
