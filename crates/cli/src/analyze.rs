@@ -74,6 +74,9 @@ pub async fn run(
         anyhow::bail!("--attachments {}: not a folder", dir.display());
     }
     let options = RunOptions { org: org.map(OrgKey), attachments };
+    // Position items follow links: an import killed before its linking pass owes one.
+    let resumed = lobbyscope_ingest::finish_linking(store, "analyze", &crate::report::Plain).await?;
+    crate::report::print_resumed_relink(resumed);
     let report = if quiet {
         lobbyscope_analysis::analyze(store, writer, &options, &Plain).await?
     } else {

@@ -7,7 +7,7 @@ use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use lobbyscope_domain::SourceKind;
 use lobbyscope_ingest::{FileReport, ImportReport, Progress};
-use lobbyscope_store::{Stats, Store};
+use lobbyscope_store::{LockHolder, Stats, Store};
 
 struct Bar(ProgressBar);
 
@@ -25,13 +25,41 @@ impl Progress for Bar {
     fn linking(&self) {
         self.0.set_message("linking organisations");
     }
+    fn waiting(&self, holder: Option<&LockHolder>) {
+        self.0.suspend(|| print_waiting(holder));
+    }
 }
 
-struct Plain;
+/// Progress as plain lines, for `--quiet` and for commands without a bar.
+pub struct Plain;
 
 impl Progress for Plain {
     fn file_done(&self, report: &FileReport) {
         print_file(report);
+    }
+    fn linking(&self) {
+        println!("Linking organisation mentions…");
+    }
+    fn waiting(&self, holder: Option<&LockHolder>) {
+        print_waiting(holder);
+    }
+}
+
+/// On stderr: whoever reads the output as records (scripts) is not told about the wait.
+fn print_waiting(holder: Option<&LockHolder>) {
+    match holder {
+        Some(holder) => eprintln!("another {holder} is running on this database; waiting…"),
+        // It has taken the lock but not yet said who it is.
+        None => eprintln!("another import is running on this database; waiting…"),
+    }
+}
+
+/// What making an interrupted import's linking pass did, if it had to (for `analyze`).
+pub fn print_resumed_relink(changed: Option<u64>) {
+    if let Some(changed) = changed {
+        println!(
+            "An earlier import stopped before linking organisations; every mention was linked again ({changed} link(s) changed)."
+        );
     }
 }
 
@@ -51,7 +79,12 @@ pub async fn run_import(store: &dyn Store, paths: &[PathBuf], quiet: bool) -> Re
     if skipped > 0 {
         println!("{skipped} file(s) in the folders were of no known source and were skipped.");
     }
-    if report.full_relink {
+    if report.full_relink && report.owed_by_an_earlier_run {
+        println!(
+            "An earlier import stopped before linking organisations: every mention was linked again ({} link(s) changed).",
+            report.relinked
+        );
+    } else if report.full_relink {
         println!(
             "The register changed: every organisation mention was linked again ({} link(s) changed).",
             report.relinked

@@ -8,6 +8,12 @@
 //! Organisation mentions are linked as they are written, against the register as stored when
 //! the run began. When a run changes the register itself, every mention is linked again at the
 //! end, so the result never depends on the order files came in.
+//!
+//! A run holds the store's import lock throughout, and waits for it while another process
+//! holds it. The full pass a register file makes owed is recorded in that file's transaction
+//! ([`Store::relink_pending`]) and cleared only by the pass; a run killed before its pass leaves
+//! it owed, and the next run makes it at its end as if it had changed the register itself. So a
+//! killed run, run again, ends exactly as a clean run does: files written, then one full pass.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -20,7 +26,8 @@ use lobbyscope_domain::{Provenance, Record, SourceKind, Sourced};
 use lobbyscope_resolve::Linker;
 use lobbyscope_sources::{Parsed, Rejection, SourceError};
 use lobbyscope_store::{
-    ImportFile, Mention, MentionGroup, MentionLink, MentionRef, Organisation, Stamped, Store, StoreError, WriteCounts,
+    ImportFile, ImportGuard, LockAttempt, LockHolder, Mention, MentionGroup, MentionLink, MentionRef, Organisation,
+    Stamped, Store, StoreError, WriteCounts,
 };
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
@@ -71,6 +78,9 @@ pub struct ImportReport {
     pub full_relink: bool,
     /// Mentions whose organisation link changed in that full pass.
     pub relinked: u64,
+    /// Whether that full pass was owed by an earlier run that stopped before making it (e.g.
+    /// killed between its register file's commit and its pass).
+    pub owed_by_an_earlier_run: bool,
 }
 
 impl ImportReport {
@@ -85,6 +95,9 @@ pub trait Progress: Send + Sync {
     fn records_read(&self, _n: u64) {}
     fn file_done(&self, _report: &FileReport) {}
     fn linking(&self) {}
+    /// Another process holds the import lock (`None`: it has not said who it is); this one
+    /// waits for it.
+    fn waiting(&self, _holder: Option<&LockHolder>) {}
 }
 
 /// A [`Progress`] that says nothing.
@@ -128,22 +141,57 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<Job>, IngestError> {
     Ok(jobs)
 }
 
-/// Imports files and folders, then links organisations.
+/// Takes the store's import lock for `command`, waiting (and telling `progress` for whom)
+/// while another process holds it.
+pub async fn lock(store: &dyn Store, command: &str, progress: &dyn Progress) -> Result<ImportGuard, StoreError> {
+    let me = LockHolder::this_process(command);
+    match store.try_lock_for_import(&me).await? {
+        LockAttempt::Acquired(guard) => Ok(guard),
+        LockAttempt::Held(holder) => {
+            tracing::info!(holder = ?holder, "waiting for the import lock");
+            progress.waiting(holder.as_ref());
+            store.lock_for_import(&me).await
+        }
+    }
+}
+
+/// Makes the full linking pass an interrupted import left owed, if any, under the import lock
+/// (taken for `command`): what reads links (`analyze`) calls this first. Returns how many links
+/// that pass changed.
+pub async fn finish_linking(
+    store: &dyn Store,
+    command: &str,
+    progress: &dyn Progress,
+) -> Result<Option<u64>, StoreError> {
+    let _guard = lock(store, command, progress).await?;
+    if !store.relink_pending().await? {
+        return Ok(None);
+    }
+    tracing::info!("an earlier import stopped before its linking pass; making it now");
+    progress.linking();
+    link(store).await.map(Some)
+}
+
+/// Imports files and folders, then links organisations. Holds the store's import lock while
+/// it runs, and ends with a full linking pass when one is owed, by this run or an earlier one
+/// that stopped before making it (even when this run imports nothing new).
 pub async fn import_paths(
     store: &dyn Store,
     paths: &[PathBuf],
     progress: &dyn Progress,
 ) -> Result<ImportReport, IngestError> {
-    let mut report = ImportReport::default();
+    let _guard = lock(store, "import", progress).await?;
+    let mut report = ImportReport { owed_by_an_earlier_run: store.relink_pending().await?, ..Default::default() };
+    // The stored register, whole: an earlier run's register file is in it even if its pass is
+    // still owed. Links made against it that a later file makes stale are remade by the pass
+    // that file makes owed.
     let linker = Linker::new(&store.registered_names().await?);
     for job in expand(paths)? {
         let file_report = import_file(store, &linker, &job.path, job.from_folder, progress).await?;
         progress.file_done(&file_report);
         report.files.push(file_report);
     }
-    report.full_relink = report.files.iter().any(|f| {
-        f.failure.is_none() && f.source == Some(SourceKind::RegisterXml) && f.counts.new + f.counts.updated > 0
-    });
+    report.full_relink = store.relink_pending().await?;
     if report.full_relink {
         progress.linking();
         report.relinked = link(store).await?;
@@ -151,7 +199,8 @@ pub async fn import_paths(
     Ok(report)
 }
 
-/// Links every organisation mention again (a full pass); returns how many links changed.
+/// Links every organisation mention again (a full pass), which also clears a pass owed;
+/// returns how many links changed. Call it under the import lock ([`lock`]).
 pub async fn link(store: &dyn Store) -> Result<u64, StoreError> {
     let start = std::time::Instant::now();
     let inputs = store.link_inputs().await?;
@@ -223,8 +272,10 @@ enum Chunk {
     Failed(SourceError),
 }
 
-/// Imports one file in one transaction. Errors of the file itself go into the report; only
-/// store failures are returned as errors.
+/// Imports one file in one transaction (its `import_files` row included, so a file cut short
+/// is simply imported again next time). Errors of the file itself go into the report; only
+/// store failures are returned as errors. The caller holds the import lock ([`lock`]) and
+/// makes the linking pass the file may leave owed.
 pub async fn import_file(
     store: &dyn Store,
     linker: &Linker,

@@ -2,7 +2,12 @@
 //!
 //! Writes go through multi-row INSERTs inside one transaction per file; one statement per row
 //! is 20-30 times slower on the register export.
+//!
+//! Several processes may use one file: pages read while an import writes (WAL readers see the
+//! last commit), write transactions start with `BEGIN IMMEDIATE` and wait for each other up to
+//! [`BUSY_TIMEOUT`], and imports take the import lock (`lock`) so that they run one at a time.
 
+mod lock;
 mod positions;
 mod read;
 mod read_lists;
@@ -10,15 +15,16 @@ mod read_people;
 mod rows;
 mod write;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use lobbyscope_domain::{MeetingId, RegisterId};
 use lobbyscope_store::{
-    ActivityFilter, ActivityPage, FileWriter, ImportFile, LinkInputs, LinkedMention, MeetingView, Mention,
-    MentionGroup, MentionRef, OrgKey, Organisation, OrganisationView, RegisteredName, ResponseView, Result, Stats,
-    Store, StoreError,
+    ActivityFilter, ActivityPage, FileWriter, ImportFile, ImportGuard, LinkInputs, LinkedMention, LockAttempt,
+    LockHolder, MeetingView, Mention, MentionGroup, MentionRef, OrgKey, Organisation, OrganisationView, RegisteredName,
+    ResponseView, Result, Stats, Store, StoreError,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -28,18 +34,48 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// SQLite binds at most 32,766 parameters per statement; batches stay well below.
 pub(crate) const MAX_BINDS: usize = 30_000;
 
+/// How long a statement waits for another connection's write transaction before giving up
+/// with [`StoreError::Busy`]. Imports queue on the import lock instead, so what waits here is
+/// `analyze` writing an item while an import writes a file (seconds for the largest file).
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// How write transactions begin: taking the write lock at once, so that the busy timeout
+/// applies. A deferred transaction that reads first and then writes gets `SQLITE_BUSY` at
+/// once when another connection wrote in between, and no waiting helps it.
+pub(crate) const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(d) = &e
+        && is_busy(d.code().as_deref())
+    {
+        return StoreError::Busy(format!(
+            "another process kept it locked for writing (waited up to {} s); try again when that one has finished",
+            BUSY_TIMEOUT.as_secs()
+        ));
+    }
     StoreError::Database(e.to_string())
+}
+
+/// `SQLITE_BUSY` and its extended codes (`_RECOVERY`, `_SNAPSHOT`, `_TIMEOUT`).
+fn is_busy(code: Option<&str>) -> bool {
+    code.and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| c & 0xff == 5)
 }
 
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The database file, beside which the import lock lives.
+    path: PathBuf,
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub async fn open(path: &Path) -> Result<SqliteStore> {
+        SqliteStore::open_with_busy_timeout(path, BUSY_TIMEOUT).await
+    }
+
+    /// [`SqliteStore::open`] with another busy timeout (tests that want `SQLITE_BUSY` soon).
+    pub async fn open_with_busy_timeout(path: &Path, busy_timeout: Duration) -> Result<SqliteStore> {
         let open_err = |reason: String| StoreError::Open { path: path.display().to_string(), reason };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
@@ -50,18 +86,25 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(busy_timeout)
             .foreign_keys(true)
             // Meeting ids are hashes, so index inserts land all over the b-trees; with the
             // default 2 MB page cache a file's transaction spills and re-reads pages.
             .pragma("cache_size", "-65536")
             .pragma("temp_store", "memory");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .map_err(|e| open_err(e.to_string()))?;
-        MIGRATOR.run(&pool).await.map_err(|e| open_err(format!("migrating the schema: {e}")))?;
-        Ok(SqliteStore { pool })
+        // Two processes turning a new file into WAL at once: SQLite answers the loser BUSY
+        // at once, without its busy handler, so the open is tried again within the timeout.
+        let started = std::time::Instant::now();
+        let pool = loop {
+            match SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await {
+                Err(sqlx::Error::Database(e)) if is_busy(e.code().as_deref()) && started.elapsed() < busy_timeout => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                other => break other.map_err(|e| open_err(e.to_string()))?,
+            }
+        };
+        migrate(&pool).await.map_err(|e| open_err(format!("migrating the schema: {e}")))?;
+        Ok(SqliteStore { pool, path: path.to_owned() })
     }
 
     /// Waits for every connection to finish and close (checkpointing the WAL).
@@ -79,10 +122,34 @@ impl SqliteStore {
     }
 }
 
+/// Applies the migrations the file lacks. Two processes opening a new file at once would both
+/// create the schema, and one would fail; so when there is anything to do, it is done inside
+/// one `BEGIN IMMEDIATE` transaction (the migrator's own become savepoints), which the other
+/// waits for and after which it finds nothing to do. An up-to-date file is only read, so
+/// opening one never waits for an import's write transaction.
+async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
+    // A new file has no migrations table yet: everything is to be done.
+    let applied: Vec<(i64, Vec<u8>)> = sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success")
+        .fetch_all(pool)
+        .await
+        .unwrap_or_default();
+    let current = MIGRATOR
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration())
+        .all(|m| applied.iter().any(|(v, sum)| *v == m.version && *sum == *m.checksum));
+    if current {
+        return Ok(());
+    }
+    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+    MIGRATOR.run(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn begin(&self, file: &ImportFile) -> Result<Box<dyn FileWriter>> {
-        let tx = self.pool.begin().await.map_err(db_err)?;
+        let tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
         Ok(Box::new(write::SqliteWriter::new(tx, file.clone())))
     }
 
@@ -298,7 +365,7 @@ impl Store for SqliteStore {
     }
 
     async fn apply_links(&self, links: &[LinkedMention], organisations: &[Organisation]) -> Result<u64> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
         for sql in [
             "CREATE TEMP TABLE IF NOT EXISTS link_attendee (meeting_id TEXT, position INTEGER, org_key TEXT, method TEXT, PRIMARY KEY (meeting_id, position))",
             "CREATE TEMP TABLE IF NOT EXISTS link_feedback (id INTEGER PRIMARY KEY, org_key TEXT, method TEXT)",
@@ -358,12 +425,26 @@ impl Store for SqliteStore {
              ON CONFLICT (key) DO UPDATE SET register_id = excluded.register_id, name = excluded.name, acronym = excluded.acronym
              WHERE organisations.register_id IS NOT excluded.register_id OR organisations.name IS NOT excluded.name
                 OR organisations.acronym IS NOT excluded.acronym",
+            // The pass owed since a register file changed the register is now made.
+            "UPDATE pending_work SET relink = 0",
         ] {
             sqlx::query(sql).execute(&mut *tx).await.map_err(db_err)?;
         }
         bump_generation(&mut tx).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(changed)
+    }
+
+    async fn relink_pending(&self) -> Result<bool> {
+        sqlx::query_scalar("SELECT relink <> 0 FROM pending_work").fetch_one(&self.pool).await.map_err(db_err)
+    }
+
+    async fn try_lock_for_import(&self, me: &LockHolder) -> Result<LockAttempt> {
+        lock::try_lock(&self.path, me).await
+    }
+
+    async fn lock_for_import(&self, me: &LockHolder) -> Result<ImportGuard> {
+        lock::lock(&self.path, me).await
     }
 
     async fn stats(&self) -> Result<Stats> {

@@ -99,7 +99,7 @@ fn source_text(r: &SqliteRow) -> SourceTextRecord {
 }
 
 pub(crate) async fn save_source_text(pool: &SqlitePool, t: &SourceTextRecord) -> Result<()> {
-    let mut tx = pool.begin().await.map_err(db_err)?;
+    let mut tx = pool.begin_with(crate::BEGIN_WRITE).await.map_err(db_err)?;
     sqlx::query(
         "INSERT INTO source_texts (id, response_id, file, file_sha256, extractor, text, extracted_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?) \
@@ -136,7 +136,7 @@ pub(crate) async fn position_status(pool: &SqlitePool, ids: &[String]) -> Result
 }
 
 pub(crate) async fn save_position_item(pool: &SqlitePool, item: &NewPositionItem) -> Result<()> {
-    let mut tx = pool.begin().await.map_err(db_err)?;
+    let mut tx = pool.begin_with(crate::BEGIN_WRITE).await.map_err(db_err)?;
     // Superseded: the same writer's earlier items for this organisation and group, written from
     // other inputs; and this item itself, when a pending one is being retried.
     sqlx::query(
@@ -240,7 +240,7 @@ pub(crate) async fn retire_position_items(pool: &SqlitePool, org: &OrgKey, group
     // own unless something goes.
     let gone = q.build().execute(pool).await.map_err(db_err)?.rows_affected();
     if gone > 0 {
-        let mut tx = pool.begin().await.map_err(db_err)?;
+        let mut tx = pool.begin_with(crate::BEGIN_WRITE).await.map_err(db_err)?;
         bump_generation(&mut tx).await?;
         tx.commit().await.map_err(db_err)?;
     }

@@ -20,11 +20,14 @@ pub(crate) struct SqliteWriter {
     /// The stored meetings of each natural key this file's meetings have, with the ones the
     /// file added or matched so far: rows sharing a key in different batches see each other.
     buckets: HashMap<MeetingKey, Vec<Candidate>>,
+    /// Whether this file added or changed register entries, so that the commit leaves a full
+    /// linking pass owed.
+    register_changed: bool,
 }
 
 impl SqliteWriter {
     pub(crate) fn new(tx: Transaction<'static, Sqlite>, file: ImportFile) -> Self {
-        SqliteWriter { tx, file, buckets: HashMap::new() }
+        SqliteWriter { tx, file, buckets: HashMap::new(), register_changed: false }
     }
 
     /// Keeps what the meetings `ids` said before this file corrected them, then removes them
@@ -185,6 +188,7 @@ impl SqliteWriter {
             keyed,
         )
         .await?;
+        self.register_changed |= !plan.insert.is_empty();
         for key in &plan.replace {
             let (id, snapshot) = key.split_once('|').expect("register keys hold a '|'");
             sqlx::query("DELETE FROM register_entries WHERE register_id = ? AND snapshot_date = ?")
@@ -610,6 +614,10 @@ impl FileWriter for SqliteWriter {
             .execute(&mut *self.tx)
             .await
             .map_err(db_err)?;
+        if self.register_changed {
+            // In this transaction: a crash after the commit cannot lose the linking pass.
+            sqlx::query("UPDATE pending_work SET relink = 1").execute(&mut *self.tx).await.map_err(db_err)?;
+        }
         crate::bump_generation(&mut self.tx).await?;
         self.tx.commit().await.map_err(db_err)
     }

@@ -809,6 +809,172 @@ pub async fn data_generation_moves_with_committed_changes(store: &dyn Store) {
     assert!(store.data_generation().await.expect("generation") > after_write);
 }
 
+// --- import lock and pending work ---
+
+async fn commit(store: &dyn Store, name: &str, source: SourceKind, records: Vec<Stamped>) {
+    let mut w = store.begin(&file(name, source)).await.expect("begin");
+    w.write(&records, &[]).await.expect("write");
+    w.commit().await.expect("commit");
+}
+
+/// A file that adds or changes register entries leaves a full linking pass owed, from its own
+/// commit until a pass is stored; files that do not, and files not committed, do not.
+pub async fn a_register_change_leaves_a_linking_pass_owed(store: &dyn Store) {
+    let owed = || async { store.relink_pending().await.expect("relink pending") };
+    assert!(!owed().await, "a new store owes nothing");
+    let meeting = stamp(Record::Meeting(parliament_meeting()), SourceKind::EpMeetingsCsv, 1);
+    commit(store, "ep", SourceKind::EpMeetingsCsv, vec![meeting]).await;
+    assert!(!owed().await, "meetings are linked as they are written");
+
+    let entry = || {
+        stamp(
+            Record::Register(register_entry("953701819437-32", "Internet Society (ISOC)", "2018-10-25")),
+            SourceKind::RegisterXml,
+            1,
+        )
+    };
+    {
+        let mut w = store.begin(&file("dropped", SourceKind::RegisterXml)).await.expect("begin");
+        w.write(&[entry()], &[]).await.expect("write");
+    }
+    assert!(!owed().await, "a file not committed changes nothing");
+
+    commit(store, "register", SourceKind::RegisterXml, vec![entry()]).await;
+    assert!(owed().await, "the register changed");
+    assert!(owed().await, "reading does not clear it");
+    store.apply_links(&[], &[]).await.expect("apply");
+    assert!(!owed().await, "the full pass was stored");
+
+    commit(store, "register again", SourceKind::RegisterXml, vec![entry()]).await;
+    assert!(!owed().await, "an unchanged register needs no pass");
+    let renamed = stamp(
+        Record::Register(register_entry("953701819437-32", "Internet Society", "2018-10-25")),
+        SourceKind::RegisterXml,
+        1,
+    );
+    commit(store, "register renamed", SourceKind::RegisterXml, vec![renamed]).await;
+    assert!(owed().await, "a changed entry needs a pass");
+    let next = stamp(
+        Record::Register(register_entry("953701819437-32", "Internet Society", "2019-03-01")),
+        SourceKind::RegisterXml,
+        1,
+    );
+    store.apply_links(&[], &[]).await.expect("apply");
+    commit(store, "next snapshot", SourceKind::RegisterXml, vec![next]).await;
+    assert!(owed().await, "a new snapshot needs a pass");
+}
+
+/// Runs two futures at once on the calling task, until both are done.
+async fn both<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
+    let (mut ra, mut rb) = (None, None);
+    std::future::poll_fn(|cx| {
+        if ra.is_none()
+            && let std::task::Poll::Ready(v) = a.as_mut().poll(cx)
+        {
+            ra = Some(v);
+        }
+        if rb.is_none()
+            && let std::task::Poll::Ready(v) = b.as_mut().poll(cx)
+        {
+            rb = Some(v);
+        }
+        match (ra.take(), rb.take()) {
+            (Some(a), Some(b)) => std::task::Poll::Ready((a, b)),
+            (a, b) => {
+                (ra, rb) = (a, b);
+                std::task::Poll::Pending
+            }
+        }
+    })
+    .await
+}
+
+/// Lets other futures on the task run once.
+async fn yield_once() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            return std::task::Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    })
+    .await
+}
+
+/// One holder at a time: a second taker is told who holds the lock, or waits until it is
+/// released; a released lock can be taken again.
+pub async fn the_import_lock_has_one_holder_at_a_time(store: &dyn Store) {
+    use crate::{LockAttempt, LockHolder};
+    let first = LockHolder { command: "import".into(), pid: 4242, started: "2026-11-29T13:05:02+01:00".into() };
+    let second = LockHolder { command: "analyze".into(), pid: 4343, started: "2026-11-29T13:06:00+01:00".into() };
+    let LockAttempt::Acquired(guard) = store.try_lock_for_import(&first).await.expect("try") else {
+        panic!("a new store's lock is free");
+    };
+    match store.try_lock_for_import(&second).await.expect("try") {
+        LockAttempt::Held(holder) => assert_eq!(holder, Some(first.clone()), "the holder is named"),
+        LockAttempt::Acquired(_) => panic!("taken twice"),
+    }
+
+    let taken = std::sync::atomic::AtomicBool::new(false);
+    let waiter = async {
+        let guard = store.lock_for_import(&second).await.expect("lock");
+        taken.store(true, std::sync::atomic::Ordering::SeqCst);
+        guard
+    };
+    let release = async {
+        for _ in 0..100 {
+            yield_once().await;
+        }
+        assert!(!taken.load(std::sync::atomic::Ordering::SeqCst), "taken while held");
+        drop(guard);
+    };
+    let (guard, ()) = both(waiter, release).await;
+    assert!(taken.load(std::sync::atomic::Ordering::SeqCst));
+    match store.try_lock_for_import(&first).await.expect("try") {
+        LockAttempt::Held(holder) => assert_eq!(holder, Some(second), "the waiter holds it now"),
+        LockAttempt::Acquired(_) => panic!("taken twice"),
+    }
+    drop(guard);
+    assert!(matches!(store.try_lock_for_import(&first).await.expect("try"), LockAttempt::Acquired(_)));
+}
+
+/// Reads answer while a file is being written, with what was committed before it: pages keep
+/// working during an import.
+pub async fn reads_answer_while_a_file_is_being_written(store: &dyn Store) {
+    write_all(store, &all_records()).await;
+    store.apply_links(&[], &[]).await.expect("apply");
+    let stats = store.stats().await.expect("stats");
+    let generation = store.data_generation().await.expect("generation");
+    let mut later = commission_meeting();
+    later.date = date("2023-01-15");
+    let mut w = store.begin(&file("open", SourceKind::CommissionMeetingsXlsx)).await.expect("begin");
+    let records = [
+        stamp(Record::Meeting(later), SourceKind::CommissionMeetingsXlsx, 4),
+        stamp(
+            Record::Register(register_entry("953701819437-32", "Internet Society", "2019-03-01")),
+            SourceKind::RegisterXml,
+            1,
+        ),
+    ];
+    w.write(&records, &[]).await.expect("write");
+
+    assert_eq!(store.stats().await.expect("stats"), stats);
+    assert_eq!(store.data_generation().await.expect("generation"), generation);
+    assert_eq!(store.latest_activity(10).await.expect("read").len(), 3, "2 meetings and 1 response, not the new one");
+    assert_eq!(store.registered_names().await.expect("read").len(), 1);
+    assert!(!store.relink_pending().await.expect("read"));
+
+    w.commit().await.expect("commit");
+    assert_eq!(store.stats().await.expect("stats").meetings, stats.meetings + 1);
+    assert_eq!(store.latest_activity(10).await.expect("read").len(), 4);
+    assert!(store.relink_pending().await.expect("read"));
+}
+
+// --- end import lock and pending work ---
+
 // --- position items ---
 
 fn checked(part: crate::Part, text: &str, kept: bool, citations: Vec<crate::Citation>) -> crate::CheckedSentence {

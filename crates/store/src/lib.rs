@@ -10,12 +10,14 @@ use serde::Serialize;
 
 pub mod contract;
 mod links;
+mod lock;
 mod positions;
 mod views;
 
 pub use links::{
     LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, MentionRef, OrgKey, Organisation, RegisteredName,
 };
+pub use lock::{ImportGuard, LockAttempt, LockHolder};
 pub use positions::*;
 pub use views::*;
 
@@ -30,6 +32,11 @@ pub enum StoreError {
     Open { path: String, reason: String },
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// Another process kept the database locked for writing longer than the store waits.
+    #[error("the database is busy: {0}")]
+    Busy(String),
+    #[error("cannot take the import lock {path}: {reason}")]
+    Lock { path: String, reason: String },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -118,9 +125,23 @@ pub trait Store: Send + Sync {
     async fn link_inputs(&self) -> Result<LinkInputs>;
 
     /// Stores a full linking pass: every mention's link, and the complete organisation list
-    /// (organisations not in it are removed), in one transaction. Returns how many mentions
-    /// changed their link.
+    /// (organisations not in it are removed), in one transaction that also clears
+    /// [`Store::relink_pending`]. Returns how many mentions changed their link. Run it under the
+    /// import lock, so that no register file commits between reading the inputs and this.
     async fn apply_links(&self, links: &[LinkedMention], organisations: &[Organisation]) -> Result<u64>;
+
+    /// Whether a full linking pass is owed: a committed file changed the register since the
+    /// last [`Store::apply_links`]. Set in that file's own transaction, so that a process killed
+    /// before its linking pass leaves the pass to the next one instead of losing it.
+    async fn relink_pending(&self) -> Result<bool>;
+
+    /// Takes the import lock when no one holds it; otherwise says who does. Imports and
+    /// linking passes run under it, so that two never interleave. The holder is recorded for
+    /// the message of whoever waits; a process that dies holding the lock releases it.
+    async fn try_lock_for_import(&self, me: &LockHolder) -> Result<LockAttempt>;
+
+    /// Takes the import lock, waiting for as long as another process holds it.
+    async fn lock_for_import(&self, me: &LockHolder) -> Result<ImportGuard>;
 
     async fn stats(&self) -> Result<Stats>;
 
@@ -212,7 +233,8 @@ pub trait Store: Send + Sync {
     async fn data_generation(&self) -> Result<i64>;
 }
 
-/// Writes the records of one file inside one transaction.
+/// Writes the records of one file inside one transaction. A file that adds or changes register
+/// entries also marks a full linking pass as owed ([`Store::relink_pending`]) when it commits.
 #[async_trait]
 pub trait FileWriter: Send {
     /// Writes a batch; records already stored with the same content are left untouched.
