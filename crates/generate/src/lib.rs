@@ -118,6 +118,8 @@ pub enum GenerateError {
     Json { path: PathBuf, source: serde_json::Error },
     #[error("{} is not empty: generate into a new or empty folder, so no older file is mixed in", .0.display())]
     NotEmpty(PathBuf),
+    #[error("at least one registered organisation is needed: meetings and responses cite them")]
+    NoOrganisations,
     #[error("a worker thread failed")]
     Worker,
 }
@@ -236,6 +238,9 @@ fn run(job: &Job, world: &World, opts: &Options, out: &Path) -> JobResult {
 /// Writes a corpus into `out`, which must be empty or not exist yet.
 pub fn generate(out: &Path, opts: &Options) -> Result<Report, GenerateError> {
     let started = Instant::now();
+    if opts.orgs == 0 {
+        return Err(GenerateError::NoOrganisations);
+    }
     if out.exists() && std::fs::read_dir(out).map_err(io_error(out))?.next().is_some() {
         return Err(GenerateError::NotEmpty(out.to_owned()));
     }

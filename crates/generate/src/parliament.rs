@@ -48,9 +48,9 @@ pub fn write(world: &World, opts: &Options, days: Range<usize>, out: &Path) -> R
             let mep = active_mep(world, date, &mut rng);
             // An MEP often meets several organisations on one day.
             let group = match rng.random_range(0..100) {
-                0..65 => 1,
-                65..87 => 2,
-                87..96 => 3,
+                0..80 => 1,
+                80..94 => 2,
+                94..98 => 3,
                 _ => rng.random_range(4..7),
             }
             .min(left);
@@ -123,8 +123,10 @@ fn row(world: &World, mep: &Mep, rng: &mut ChaCha8Rng) -> Row {
     }
     let lang = if rng.random_bool(0.55) { mep.lang } else { Lang::En };
     let slots = Slots { procedure: followed(rng), ..Slots::new(lang) };
+    // MEPs' titles are shorter than the Commission's subjects: often just the file's name.
+    let pattern = if rng.random_bool(0.5) { "%T" } else { pick(rng, lang.vocab().subjects) };
     let mut title = String::new();
-    fill(&mut title, pick(rng, lang.vocab().subjects), &slots, rng);
+    fill(&mut title, pattern, &slots, rng);
 
     let n = match rng.random_range(0..100) {
         0..76 => 1,

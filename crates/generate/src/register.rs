@@ -150,7 +150,7 @@ fn entry(out: &mut String, org: &Org, seed: u64, index: u64, snapshot: u32, date
 
     let slots = Slots { org: &name, ..Slots::new(org.lang) };
     let mut goals = String::new();
-    prose(&mut goals, log_uniform(&mut own, 150, 3000), &slots, &mut own);
+    prose(&mut goals, log_uniform(&mut own, 200, 5000), &slots, &mut own);
     out.push_str("<goals>");
     out.push_str(&escape(&goals));
     if own.random_bool(0.01) {

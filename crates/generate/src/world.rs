@@ -121,23 +121,31 @@ impl Calendar {
         Calendar { dates, counts }
     }
 
-    /// Consecutive runs of days holding at most `max` records each (a single busy day may hold
-    /// more), newest run first, as ranges of day indices.
+    /// Consecutive runs of days with about the same number of records each, as few as keep
+    /// every run near `max` or below (a run ends on a whole day), newest run first, as ranges
+    /// of day indices.
     pub fn segments(&self, max: u64) -> Vec<std::ops::Range<usize>> {
-        let mut out = Vec::new();
+        let total: u64 = self.counts.iter().map(|&c| u64::from(c)).sum();
+        if total == 0 {
+            return Vec::new();
+        }
+        let target = total.div_ceil(total.div_ceil(max.max(1)));
+        let mut out: Vec<std::ops::Range<usize>> = Vec::new();
         let mut end = self.dates.len();
         let mut rows = 0;
         for i in (0..self.dates.len()).rev() {
-            let c = u64::from(self.counts[i]);
-            if rows > 0 && rows + c > max {
-                out.push(i + 1..end);
-                end = i + 1;
+            rows += u64::from(self.counts[i]);
+            if rows >= target {
+                out.push(i..end);
+                end = i;
                 rows = 0;
             }
-            rows += c;
         }
-        if rows > 0 {
-            out.push(0..end);
+        match out.last_mut() {
+            // Leftover days without enough records for a file of their own join the oldest run.
+            Some(oldest) if rows == 0 || rows < target / 2 => oldest.start = 0,
+            _ if end > 0 => out.push(0..end),
+            _ => {}
         }
         out
     }
@@ -253,7 +261,7 @@ impl World {
         let unregistered_pick = Zipf::new(opts.orgs as usize / 2, 8.0, &mut rng);
         let procedures = make_procedures((opts.ep / 250).clamp(20, 900) as usize, &mut rng);
         let meps = make_meps((opts.ep / 100).clamp(20, 750) as usize, procedures.len(), export_date, &mut rng);
-        let mep_pick = Zipf::new(meps.len(), 15.0, &mut rng);
+        let mep_pick = Zipf::new(meps.len(), 25.0, &mut rng);
         let ec = make_ec(opts.ec, export_date, &mut rng);
         // A small corpus covers the last weeks only, so that an MEP still meets several
         // organisations on one day, as at full size.
@@ -295,8 +303,10 @@ fn country(rng: &mut ChaCha8Rng) -> (usize, Lang) {
 /// A name no other organisation folds to. `kind` < 5 makes a company, else an association.
 fn unique_name(kind: u32, lang: Lang, taken: &mut HashSet<String>, rng: &mut ChaCha8Rng) -> String {
     let v = lang.vocab();
-    for attempt in 0.. {
-        let name = if kind < 5 || attempt > 6 {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let name = if kind < 5 || attempt > 7 {
             let mut name = brand(rng);
             if rng.random_bool(0.5) {
                 name.push(' ');
@@ -311,7 +321,7 @@ fn unique_name(kind: u32, lang: Lang, taken: &mut HashSet<String>, rng: &mut Cha
             if rng.random_bool(0.04) { name.to_uppercase() } else { name }
         } else {
             let mut name = filled(pick(rng, v.org_patterns), &Slots::new(lang), rng);
-            if attempt > 2 {
+            if attempt > 3 {
                 name = format!("{name} {}", pick(rng, v.places));
             }
             name
@@ -320,7 +330,6 @@ fn unique_name(kind: u32, lang: Lang, taken: &mut HashSet<String>, rng: &mut Cha
             return name;
         }
     }
-    unreachable!("the loop only ends by returning")
 }
 
 fn make_orgs(n: usize, export_date: NaiveDate, taken: &mut HashSet<String>, rng: &mut ChaCha8Rng) -> Vec<Org> {
