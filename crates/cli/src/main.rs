@@ -2,6 +2,7 @@
 
 mod analyze;
 mod bench;
+mod generate;
 mod report;
 
 use std::net::SocketAddr;
@@ -10,6 +11,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+use lobbyscope_generate::Options;
 use lobbyscope_store::Store;
 use lobbyscope_store_sqlite::SqliteStore;
 
@@ -74,6 +76,33 @@ enum Command {
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Write a synthetic corpus in the official layouts of the four sources, the same bytes for
+    /// the same options; `--orgs 20000 --ep 200000 --ec 60000 --responses 2000000` is the EU's size.
+    Generate {
+        /// An empty or new folder.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Registered organisations.
+        #[arg(long, default_value_t = Options::default().orgs, value_name = "N")]
+        orgs: u32,
+        /// European Parliament MEP meetings.
+        #[arg(long, default_value_t = Options::default().ep, value_name = "N")]
+        ep: u64,
+        /// Commission meetings (split between XLSX and XML files).
+        #[arg(long, default_value_t = Options::default().ec, value_name = "N")]
+        ec: u64,
+        /// Have Your Say consultation responses.
+        #[arg(long, default_value_t = Options::default().responses, value_name = "N")]
+        responses: u64,
+        #[arg(long, default_value_t = Options::default().seed, value_name = "S")]
+        seed: u64,
+        /// Earlier register snapshots, a quarter apart, besides the newest.
+        #[arg(long, default_value_t = 0, value_name = "K")]
+        snapshots: u32,
+        /// Responses per feedback page file.
+        #[arg(long, default_value_t = Options::default().page_size, value_name = "N")]
+        page_size: u32,
     },
     /// Measure parsing and importing of files; see BENCHMARKS.md.
     Bench {
@@ -192,6 +221,11 @@ async fn main() -> Result<()> {
             }
         }
         Command::Bench { files, runs } => bench::run(&files, runs.max(1)).await?,
+        Command::Generate { out, orgs, ep, ec, responses, seed, snapshots, page_size } => {
+            let opts = Options { orgs, ep, ec, responses, seed, snapshots, page_size, ..Options::default() };
+            // Writing is blocking work on threads of its own.
+            tokio::task::spawn_blocking(move || generate::run(&out, &opts)).await??;
+        }
     }
     Ok(())
 }

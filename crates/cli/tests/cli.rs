@@ -193,3 +193,28 @@ fn serve_answers_on_the_given_address() {
     assert!(reply.starts_with("HTTP/1.1 404"), "{reply}");
     drop(child);
 }
+
+#[test]
+fn generate_writes_a_corpus_that_imports_and_refuses_a_folder_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let corpus = dir.path().join("corpus");
+    let corpus = corpus.to_str().unwrap();
+    let size = ["--orgs", "40", "--ep", "60", "--ec", "50", "--responses", "70", "--seed", "5"];
+    let out = lobbyscope(&db, &[&["generate", "--out", corpus][..], &size].concat());
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("register/ODP_30-09-2026.xml (40 records"), "{stdout}");
+    assert!(stdout.contains("EP MEP meetings (CSV)"), "{stdout}");
+    assert!(stdout.lines().any(|l| l.starts_with("Have Your Say responses") && l.contains(" 70 ")), "{stdout}");
+
+    let out = lobbyscope(&db, &["import", "--quiet", corpus]);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let files: Vec<&str> = stdout.lines().filter(|l| l.contains(": read ")).collect();
+    assert!(files.len() > 6 && files.iter().all(|l| l.ends_with("rejected 0")), "{stdout}");
+
+    let out = lobbyscope(&db, &[&["generate", "--out", corpus][..], &size].concat());
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("is not empty"), "{}", text(&out.stderr));
+}
