@@ -27,7 +27,7 @@ use lobbyscope_resolve::Linker;
 use lobbyscope_sources::{Parsed, Rejection, SourceError};
 use lobbyscope_store::{
     ImportFile, ImportGuard, LockAttempt, LockHolder, Mention, MentionGroup, MentionLink, MentionRef, Organisation,
-    Stamped, Store, StoreError, WriteCounts,
+    RELINK_PAGE, Stamped, Store, StoreError, WriteCounts,
 };
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
@@ -199,16 +199,26 @@ pub async fn import_paths(
     Ok(report)
 }
 
-/// Links every organisation mention again (a full pass), which also clears a pass owed;
-/// returns how many links changed. Call it under the import lock ([`lock`]).
+/// Links every organisation mention again (a full pass), page by page in one transaction so
+/// that memory holds one page of mentions and the organisations; returns how many links
+/// changed.
 pub async fn link(store: &dyn Store) -> Result<u64, StoreError> {
     let start = std::time::Instant::now();
-    let inputs = store.link_inputs().await?;
-    let read = start.elapsed();
-    let resolution = lobbyscope_resolve::resolve(&inputs);
-    let resolved = start.elapsed();
-    let changed = store.apply_links(&resolution.links, &resolution.organisations).await?;
-    tracing::debug!(?read, ?resolved, total = ?start.elapsed(), mentions = resolution.links.len(), changed, "linking pass");
+    let linker = Linker::new(&store.registered_names().await?);
+    let mut pass = linker.pass();
+    let mut relinker = store.begin_relink().await?;
+    let (mut mentions, mut changed) = (0, 0);
+    loop {
+        let groups = relinker.next_groups(RELINK_PAGE).await?;
+        if groups.is_empty() {
+            break;
+        }
+        let links = pass.link(&groups);
+        mentions += links.len();
+        changed += relinker.write_links(&links).await?;
+    }
+    relinker.finish(&pass.finish()).await?;
+    tracing::debug!(total = ?start.elapsed(), mentions, changed, "linking pass");
     Ok(changed)
 }
 

@@ -119,8 +119,19 @@ impl Linker {
     /// Links `groups`. The organisations returned are those the links point at, plus every
     /// registered organisation when `all_registered`.
     pub fn link(&self, groups: &[MentionGroup], all_registered: bool) -> Resolution {
-        let index = &self.index;
         let mut orgs = OrgCollector::new(&self.latest, all_registered);
+        let links = self.link_into(groups, &mut orgs);
+        Resolution { links, organisations: orgs.finish() }
+    }
+
+    /// A full pass over mentions given page by page: the same links and organisations as
+    /// [`resolve`] over all of them at once, with only the organisations held in memory.
+    pub fn pass(&self) -> Pass<'_> {
+        Pass { linker: self, orgs: OrgCollector::new(&self.latest, true) }
+    }
+
+    fn link_into(&self, groups: &[MentionGroup], orgs: &mut OrgCollector<'_>) -> Vec<LinkedMention> {
+        let index = &self.index;
         let mut links = Vec::new();
         for group in groups {
             let mentions = &group.mentions;
@@ -174,7 +185,25 @@ impl Linker {
                 i += 1;
             }
         }
-        Resolution { links, organisations: orgs.finish() }
+        links
+    }
+}
+
+/// A full linking pass under way (see [`Linker::pass`]).
+pub struct Pass<'a> {
+    linker: &'a Linker,
+    orgs: OrgCollector<'a>,
+}
+
+impl Pass<'_> {
+    /// Links one page of mention groups.
+    pub fn link(&mut self, groups: &[MentionGroup]) -> Vec<LinkedMention> {
+        self.linker.link_into(groups, &mut self.orgs)
+    }
+
+    /// Every registered organisation and every organisation the pages' links point at.
+    pub fn finish(self) -> Vec<Organisation> {
+        self.orgs.finish()
     }
 }
 

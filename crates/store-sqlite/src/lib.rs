@@ -12,6 +12,7 @@ mod positions;
 mod read;
 mod read_lists;
 mod read_people;
+mod relink;
 mod rows;
 mod write;
 
@@ -22,12 +23,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use lobbyscope_domain::{MeetingId, RegisterId};
 use lobbyscope_store::{
-    ActivityFilter, ActivityPage, FileWriter, ImportFile, ImportGuard, LinkInputs, LinkedMention, LockAttempt,
-    LockHolder, MeetingView, Mention, MentionGroup, MentionRef, OrgKey, Organisation, OrganisationView, RegisteredName,
-    ResponseView, Result, Stats, Store, StoreError,
+    ActivityFilter, ActivityPage, FileWriter, ImportFile, ImportGuard, LockAttempt, LockHolder, MeetingView, OrgKey,
+    Organisation, OrganisationView, RegisteredName, Relinker, ResponseView, Result, Stats, Store, StoreError,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{Row, Sqlite, SqlitePool};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -323,116 +323,9 @@ impl Store for SqliteStore {
         sqlx::query_scalar("SELECT generation FROM data_generation").fetch_one(&self.pool).await.map_err(db_err)
     }
 
-    async fn link_inputs(&self) -> Result<LinkInputs> {
-        let registered = self.registered_names().await?;
-        let mut groups: Vec<MentionGroup> = Vec::new();
-        let rows = sqlx::query(
-            "SELECT meeting_id, position, name, register_id FROM meeting_attendees ORDER BY meeting_id, position",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?;
-        let mut last_meeting: Option<String> = None;
-        for r in rows {
-            let meeting_id: String = r.get(0);
-            let mention = Mention {
-                at: MentionRef::Attendee { meeting_id: meeting_id.clone(), position: r.get::<i64, _>(1) as u32 },
-                name: r.get(2),
-                register_id: r.get::<Option<String>, _>(3).map(parse_id).transpose()?,
-            };
-            if last_meeting.as_deref() == Some(meeting_id.as_str()) {
-                groups.last_mut().expect("a group per meeting").mentions.push(mention);
-            } else {
-                groups.push(MentionGroup { mentions: vec![mention] });
-                last_meeting = Some(meeting_id);
-            }
-        }
-
-        let rows = sqlx::query("SELECT id, organization, register_id FROM feedback WHERE organization IS NOT NULL OR register_id IS NOT NULL ORDER BY id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?;
-        for r in rows {
-            groups.push(MentionGroup {
-                mentions: vec![Mention {
-                    at: MentionRef::Feedback { id: r.get::<i64, _>(0) as u64 },
-                    name: r.get(1),
-                    register_id: r.get::<Option<String>, _>(2).map(parse_id).transpose()?,
-                }],
-            });
-        }
-        Ok(LinkInputs { registered, groups })
-    }
-
-    async fn apply_links(&self, links: &[LinkedMention], organisations: &[Organisation]) -> Result<u64> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-        for sql in [
-            "CREATE TEMP TABLE IF NOT EXISTS link_attendee (meeting_id TEXT, position INTEGER, org_key TEXT, method TEXT, PRIMARY KEY (meeting_id, position))",
-            "CREATE TEMP TABLE IF NOT EXISTS link_feedback (id INTEGER PRIMARY KEY, org_key TEXT, method TEXT)",
-            "CREATE TEMP TABLE IF NOT EXISTS org_new (key TEXT PRIMARY KEY, register_id TEXT, name TEXT, acronym TEXT)",
-            "DELETE FROM link_attendee",
-            "DELETE FROM link_feedback",
-            "DELETE FROM org_new",
-        ] {
-            sqlx::query(sql).execute(&mut *tx).await.map_err(db_err)?;
-        }
-        let (attendees, feedback): (Vec<_>, Vec<_>) =
-            links.iter().partition(|l| matches!(l.at, MentionRef::Attendee { .. }));
-        for chunk in attendees.chunks(MAX_BINDS / 4) {
-            let mut q =
-                QueryBuilder::<Sqlite>::new("INSERT INTO link_attendee (meeting_id, position, org_key, method) ");
-            q.push_values(chunk, |mut b, l| {
-                let MentionRef::Attendee { meeting_id, position } = &l.at else { unreachable!() };
-                b.push_bind(meeting_id.clone())
-                    .push_bind(*position as i64)
-                    .push_bind(l.org.0.clone())
-                    .push_bind(l.method.as_str());
-            });
-            q.build().execute(&mut *tx).await.map_err(db_err)?;
-        }
-        for chunk in feedback.chunks(MAX_BINDS / 3) {
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO link_feedback (id, org_key, method) ");
-            q.push_values(chunk, |mut b, l| {
-                let MentionRef::Feedback { id } = &l.at else { unreachable!() };
-                b.push_bind(*id as i64).push_bind(l.org.0.clone()).push_bind(l.method.as_str());
-            });
-            q.build().execute(&mut *tx).await.map_err(db_err)?;
-        }
-        for chunk in organisations.chunks(MAX_BINDS / 4) {
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO org_new (key, register_id, name, acronym) ");
-            q.push_values(chunk, |mut b, o| {
-                b.push_bind(o.key.0.clone())
-                    .push_bind(o.register_id.as_ref().map(|id| id.as_str().to_owned()))
-                    .push_bind(o.name.clone())
-                    .push_bind(o.acronym.clone());
-            });
-            q.build().execute(&mut *tx).await.map_err(db_err)?;
-        }
-        let mut changed = 0;
-        // Only rows whose link differs are written, so relinking unchanged data writes nothing.
-        for sql in [
-            "UPDATE meeting_attendees SET org_key = l.org_key, link_method = l.method FROM link_attendee l
-             WHERE l.meeting_id = meeting_attendees.meeting_id AND l.position = meeting_attendees.position
-               AND (meeting_attendees.org_key IS NOT l.org_key OR meeting_attendees.link_method IS NOT l.method)",
-            "UPDATE feedback SET org_key = l.org_key, link_method = l.method FROM link_feedback l
-             WHERE l.id = feedback.id AND (feedback.org_key IS NOT l.org_key OR feedback.link_method IS NOT l.method)",
-        ] {
-            changed += sqlx::query(sql).execute(&mut *tx).await.map_err(db_err)?.rows_affected();
-        }
-        for sql in [
-            "DELETE FROM organisations WHERE key NOT IN (SELECT key FROM org_new)",
-            "INSERT INTO organisations (key, register_id, name, acronym) SELECT key, register_id, name, acronym FROM org_new WHERE true
-             ON CONFLICT (key) DO UPDATE SET register_id = excluded.register_id, name = excluded.name, acronym = excluded.acronym
-             WHERE organisations.register_id IS NOT excluded.register_id OR organisations.name IS NOT excluded.name
-                OR organisations.acronym IS NOT excluded.acronym",
-            // The pass owed since a register file changed the register is now made.
-            "UPDATE pending_work SET relink = 0",
-        ] {
-            sqlx::query(sql).execute(&mut *tx).await.map_err(db_err)?;
-        }
-        bump_generation(&mut tx).await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(changed)
+    async fn begin_relink(&self) -> Result<Box<dyn Relinker>> {
+        let tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
+        Ok(Box::new(relink::SqliteRelinker::new(tx).await?))
     }
 
     async fn relink_pending(&self) -> Result<bool> {

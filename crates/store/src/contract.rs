@@ -1180,3 +1180,40 @@ pub async fn position_items_are_cached_superseded_and_retried(store: &dyn Store)
     assert_eq!(store.retire_position_items(&isoc, &["register:953701819437-32".into()]).await.expect("retire"), 2);
     assert!(shown(store.organisation_activity(&isoc, &all).await.expect("timeline")).is_empty());
 }
+
+/// A full linking pass read in pages of any size sees every mention once, in the order of a
+/// pass read at once, and never splits a meeting's attendees between pages.
+pub async fn relink_pages_keep_meetings_whole(store: &dyn Store) {
+    write_all(store, &all_records()).await;
+    let mut second = parliament_meeting();
+    second.date = date("2021-02-02");
+    write_all(store, &[stamp(Record::Meeting(second), SourceKind::EpMeetingsCsv, 9)]).await;
+    let whole = store.link_inputs().await.expect("link inputs").groups;
+    assert_eq!(whole.iter().map(|g| g.mentions.len()).sum::<usize>(), 6, "2 + 2 + 1 attendees, 1 response");
+    for limit in [1, 2, 3, 100] {
+        let mut pass = store.begin_relink().await.expect("begin");
+        let mut paged = Vec::new();
+        loop {
+            let page = pass.next_groups(limit).await.expect("page");
+            if page.is_empty() {
+                break;
+            }
+            paged.extend(page);
+        }
+        assert_eq!(paged, whole, "pages of {limit}");
+    }
+    // A pass dropped unfinished changes nothing.
+    let mut pass = store.begin_relink().await.expect("begin");
+    let page = pass.next_groups(100).await.expect("page");
+    let ngo = OrgKey("n:nobody".into());
+    let links: Vec<LinkedMention> = page
+        .iter()
+        .flat_map(|g| &g.mentions)
+        .map(|m| LinkedMention { at: m.at.clone(), org: ngo.clone(), method: LinkMethod::Unmatched })
+        .collect();
+    assert!(pass.write_links(&links).await.expect("write") > 0);
+    drop(pass);
+    assert_eq!(store.stats().await.expect("stats").organisations, 0);
+    let linked = store.link_inputs().await.expect("inputs");
+    assert_eq!(linked.groups, whole);
+}

@@ -121,14 +121,37 @@ pub trait Store: Send + Sync {
     /// Every name in the stored register snapshots.
     async fn registered_names(&self) -> Result<Vec<RegisteredName>>;
 
-    /// Everything a full linking pass needs: registered names and every organisation mention.
-    async fn link_inputs(&self) -> Result<LinkInputs>;
+    /// Starts a full linking pass in one transaction: mentions are read page by page
+    /// ([`Relinker::next_groups`]) and their links written as they are made, so that memory
+    /// stays flat however many mentions are stored. Run it under the import lock.
+    async fn begin_relink(&self) -> Result<Box<dyn Relinker>>;
 
-    /// Stores a full linking pass: every mention's link, and the complete organisation list
-    /// (organisations not in it are removed), in one transaction that also clears
+    /// Everything a full linking pass needs, in memory: registered names and every organisation
+    /// mention. For tests and small stores; the import pipeline pages through [`Store::begin_relink`].
+    async fn link_inputs(&self) -> Result<LinkInputs> {
+        let registered = self.registered_names().await?;
+        let mut pass = self.begin_relink().await?;
+        let mut groups = Vec::new();
+        loop {
+            let page = pass.next_groups(RELINK_PAGE).await?;
+            if page.is_empty() {
+                break;
+            }
+            groups.extend(page);
+        }
+        Ok(LinkInputs { registered, groups })
+    }
+
+    /// Stores a full linking pass at once: every mention's link, and the complete organisation
+    /// list (organisations not in it are removed), in one transaction that also clears
     /// [`Store::relink_pending`]. Returns how many mentions changed their link. Run it under the
     /// import lock, so that no register file commits between reading the inputs and this.
-    async fn apply_links(&self, links: &[LinkedMention], organisations: &[Organisation]) -> Result<u64>;
+    async fn apply_links(&self, links: &[LinkedMention], organisations: &[Organisation]) -> Result<u64> {
+        let mut pass = self.begin_relink().await?;
+        let changed = pass.write_links(links).await?;
+        pass.finish(organisations).await?;
+        Ok(changed)
+    }
 
     /// Whether a full linking pass is owed: a committed file changed the register since the
     /// last [`Store::apply_links`]. Set in that file's own transaction, so that a process killed
@@ -231,6 +254,28 @@ pub trait Store: Send + Sync {
     /// A number that grows with every committed change to the data: whatever was read under one
     /// generation stays true until it changes.
     async fn data_generation(&self) -> Result<i64>;
+}
+
+/// Mentions per page of a full linking pass: large enough for multi-row statements to pay,
+/// small enough that a page of consultation responses' names stays a few megabytes.
+pub const RELINK_PAGE: usize = 20_000;
+
+/// A full linking pass under way, inside one transaction: nothing is visible before
+/// [`Relinker::finish`], and dropping it discards everything.
+#[async_trait]
+pub trait Relinker: Send {
+    /// The next mention groups, in a stable order (each meeting's attendees in published order,
+    /// then consultation responses), about `limit` mentions (a meeting's group is never split);
+    /// empty when every mention has been read.
+    async fn next_groups(&mut self, limit: usize) -> Result<Vec<MentionGroup>>;
+
+    /// Stores links; only those that differ from the stored link are written. Returns how many
+    /// mentions changed their link.
+    async fn write_links(&mut self, links: &[LinkedMention]) -> Result<u64>;
+
+    /// Makes `organisations` the complete organisation list (others are removed), clears
+    /// [`Store::relink_pending`] and commits.
+    async fn finish(self: Box<Self>, organisations: &[Organisation]) -> Result<()>;
 }
 
 /// Writes the records of one file inside one transaction. A file that adds or changes register
