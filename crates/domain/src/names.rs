@@ -46,6 +46,12 @@ const LEGAL_FORMS: &[&str] = &[
     "se",
 ];
 
+/// The acronym an organisation is shown with: the register's `acronym`, else the trailing
+/// parenthesis of its name ("Internet Society (ISOC)" → "ISOC").
+pub fn shown_acronym(name: &str, acronym: Option<&str>) -> Option<String> {
+    acronym.map(str::to_owned).or_else(|| parenthetical_acronym(name).map(|(_, a)| a.to_owned()))
+}
+
 /// Folds a name for matching: accents and case folded, punctuation dropped, whitespace
 /// collapsed, trailing legal-form suffixes stripped. Returns an empty string for a name that is
 /// nothing but punctuation.

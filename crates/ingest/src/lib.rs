@@ -185,8 +185,19 @@ pub async fn import_paths(
     // The stored register, whole: an earlier run's register file is in it even if its pass is
     // still owed. Links made against it that a later file makes stale are remade by the pass
     // that file makes owed.
-    let linker = Linker::new(&store.registered_names().await?);
-    for job in expand(paths)? {
+    let mut linker = Linker::new(&store.registered_names().await?);
+    // Register snapshots first, so that every mention this run writes is linked against the
+    // register as this run leaves it, and no linking pass is owed for them.
+    let (registers, others): (Vec<Job>, Vec<Job>) = expand(paths)?.into_iter().partition(
+        |job| matches!(lobbyscope_sources::open_path(&job.path), Ok(opened) if opened.kind == SourceKind::RegisterXml),
+    );
+    let register_files = registers.len();
+    for (n, job) in registers.into_iter().chain(others).enumerate() {
+        if n == register_files
+            && report.files.iter().any(|f| f.failure.is_none() && f.counts.new + f.counts.updated > 0)
+        {
+            linker = Linker::new(&store.registered_names().await?);
+        }
         let file_report = import_file(store, &linker, &job.path, job.from_folder, progress).await?;
         progress.file_done(&file_report);
         report.files.push(file_report);

@@ -44,11 +44,15 @@ async fn links(store: &SqliteStore) -> Vec<String> {
 }
 
 /// What the register file of a run does before its linking pass: committed, nothing linked.
-async fn commit_register_only(store: &SqliteStore) {
+/// The pass is owed only when mentions were stored before it; returns whether it is.
+async fn commit_register_only(store: &SqliteStore) -> bool {
+    let mentions_before = store.stats().await.unwrap().meetings + store.stats().await.unwrap().consultation_responses;
     let linker = Linker::new(&store.registered_names().await.unwrap());
     let report = import_file(store, &linker, &repo(REGISTER_SUBSET), false, &Quiet).await.unwrap();
     assert!(report.failure.is_none() && report.counts.new > 0, "{report:?}");
-    assert!(store.relink_pending().await.unwrap());
+    let owed = store.relink_pending().await.unwrap();
+    assert_eq!(owed, mentions_before > 0, "a pass is owed exactly when mentions were linked before");
+    owed
 }
 
 #[tokio::test]
@@ -65,11 +69,11 @@ async fn a_run_stopped_before_its_linking_pass_is_finished_by_the_next() {
         let before_register: Vec<PathBuf> =
             files.iter().take_while(|f| !f.ends_with(REGISTER_SUBSET)).cloned().collect();
         import_paths(&stopped, &before_register, &Quiet).await.unwrap();
-        commit_register_only(&stopped).await;
+        let owed = commit_register_only(&stopped).await;
         assert_ne!(links(&stopped).await, expected, "the pass is missing, or this test shows nothing");
 
         let again = import_paths(&stopped, &files, &Quiet).await.unwrap();
-        assert!(again.owed_by_an_earlier_run && again.full_relink, "{again:?}");
+        assert_eq!((again.owed_by_an_earlier_run, again.full_relink), (owed, owed), "{again:?}");
         assert!(!stopped.relink_pending().await.unwrap());
         assert_eq!(links(&stopped).await, expected, "order {files:?}");
     }
@@ -163,8 +167,8 @@ async fn a_record_replaced_later_in_the_run_leaves_no_organisation_behind() {
     assert!(!expected.iter().any(|l| l.contains("think-tank-before")), "{expected:#?}");
 
     let (_b, stopped) = fresh().await;
-    commit_register_only(&stopped).await;
+    assert!(!commit_register_only(&stopped).await, "no mention was linked before the register");
     let again = import_paths(&stopped, &files, &Quiet).await.unwrap();
-    assert!(again.full_relink && again.owed_by_an_earlier_run, "{again:?}");
+    assert!(!again.full_relink, "the replaced record's organisation goes with it, without a pass: {again:?}");
     assert_eq!(links(&stopped).await, expected);
 }

@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use lobbyscope_domain::{RegisterId, fold_name, fold_words, parenthetical_acronym, strip_legal_forms};
+use lobbyscope_domain::{RegisterId, fold_name, fold_words, parenthetical_acronym, shown_acronym, strip_legal_forms};
 use lobbyscope_store::{
     LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, OrgKey, Organisation, RegisteredName,
 };
@@ -271,10 +271,7 @@ impl<'a> OrgCollector<'a> {
         let mut out = Vec::with_capacity(self.registered.len() + self.unregistered.len());
         for (id, published) in self.registered {
             let (name, acronym) = match self.latest.get(&id) {
-                Some((_, name, acronym)) => {
-                    let acronym = acronym.clone().or_else(|| parenthetical_acronym(name).map(|(_, a)| a.to_owned()));
-                    (name.clone(), acronym)
-                }
+                Some((_, name, acronym)) => (name.clone(), shown_acronym(name, acronym.as_deref())),
                 // Known only by ID from a meeting or response: show the published name, or
                 // the ID itself when the source gave none.
                 None => (published.unwrap_or_else(|| id.as_str().to_owned()), None),

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use lobbyscope_domain::{
     Candidate, Costs, Facets, Feedback, Initiative, Meeting, MeetingId, MeetingKey, Pairing, Provenance, Record,
-    RegisterEntry, pair,
+    RegisterEntry, RegisterId, pair, shown_acronym,
 };
-use lobbyscope_store::{FileWriter, ImportFile, MentionLink, Organisation, Result, Stamped, WriteCounts};
+use lobbyscope_store::{FileWriter, ImportFile, MentionLink, OrgKey, Organisation, Result, Stamped, WriteCounts};
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 
 use crate::read::corrupt;
@@ -23,11 +23,14 @@ pub(crate) struct SqliteWriter {
     /// Whether this file added or changed register entries, so that the commit leaves a full
     /// linking pass owed.
     register_changed: bool,
+    /// Organisations the records this file replaced pointed at: removed at commit if nothing
+    /// points at them any more.
+    orphan_candidates: Vec<String>,
 }
 
 impl SqliteWriter {
     pub(crate) fn new(tx: Transaction<'static, Sqlite>, file: ImportFile) -> Self {
-        SqliteWriter { tx, file, buckets: HashMap::new(), register_changed: false }
+        SqliteWriter { tx, file, buckets: HashMap::new(), register_changed: false, orphan_candidates: Vec::new() }
     }
 
     /// Keeps what the meetings `ids` said before this file corrected them, then removes them
@@ -54,6 +57,17 @@ impl SqliteWriter {
             }
             q.push(")");
             q.build().execute(&mut *self.tx).await.map_err(db_err)?;
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT DISTINCT org_key FROM meeting_attendees WHERE org_key IS NOT NULL AND meeting_id IN (",
+            );
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id.clone());
+            }
+            q.push(")");
+            for row in q.build().fetch_all(&mut *self.tx).await.map_err(db_err)? {
+                self.orphan_candidates.push(row.try_get(0).map_err(db_err)?);
+            }
             let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM meetings WHERE id IN (");
             let mut list = q.separated(", ");
             for id in chunk {
@@ -243,6 +257,7 @@ impl SqliteWriter {
             },
         )
         .await?;
+        self.register_organisations(&plan.insert.iter().map(|(_, r)| &r.register_id).collect::<Vec<_>>()).await?;
         Ok(plan.counts)
     }
 
@@ -513,11 +528,12 @@ impl SqliteWriter {
         let plan =
             plan(&mut self.tx, "SELECT CAST(id AS TEXT), content_hash FROM feedback WHERE id IN (", keyed).await?;
         for key in &plan.replace {
-            sqlx::query("DELETE FROM feedback WHERE id = ?")
+            let old: Option<Option<String>> = sqlx::query_scalar("DELETE FROM feedback WHERE id = ? RETURNING org_key")
                 .bind(key.parse::<i64>().expect("feedback keys are ids"))
-                .execute(&mut *self.tx)
+                .fetch_optional(&mut *self.tx)
                 .await
                 .map_err(db_err)?;
+            self.orphan_candidates.extend(old.flatten());
         }
         insert_rows(
             &mut self.tx,
@@ -556,6 +572,53 @@ impl SqliteWriter {
 }
 
 impl SqliteWriter {
+    /// Gives each of `ids` its organisation under its newest register name, as a full linking
+    /// pass would, so that a register imported before any mention needs no pass.
+    async fn register_organisations(&mut self, ids: &[&RegisterId]) -> Result<()> {
+        let mut organisations = Vec::new();
+        for chunk in ids.chunks(MAX_BINDS) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT r.register_id, r.name, r.acronym FROM register_entries r WHERE r.snapshot_date = \
+                 (SELECT max(n.snapshot_date) FROM register_entries n WHERE n.register_id = r.register_id) \
+                 AND r.register_id IN (",
+            );
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id.as_str().to_owned());
+            }
+            q.push(")");
+            for row in q.build().fetch_all(&mut *self.tx).await.map_err(db_err)? {
+                let id: String = row.try_get(0).map_err(db_err)?;
+                let register_id =
+                    RegisterId::parse(&id).ok_or_else(|| corrupt(format!("register_entries.register_id {id:?}")))?;
+                let name: String = row.try_get(1).map_err(db_err)?;
+                let acronym: Option<String> = row.try_get(2).map_err(db_err)?;
+                organisations.push(Organisation {
+                    key: OrgKey(id),
+                    register_id: Some(register_id),
+                    acronym: shown_acronym(&name, acronym.as_deref()),
+                    name,
+                });
+            }
+        }
+        insert_rows(
+            &mut self.tx,
+            "INSERT INTO organisations (key, register_id, name, acronym) ",
+            4,
+            &organisations,
+            // The register's name wins over every published one (lobbyscope-resolve).
+            " ON CONFLICT (key) DO UPDATE SET register_id = excluded.register_id, name = excluded.name, \
+              acronym = excluded.acronym",
+            |b, o| {
+                b.push_bind(o.key.0.clone())
+                    .push_bind(o.register_id.as_ref().map(|id| id.as_str().to_owned()))
+                    .push_bind(o.name.clone())
+                    .push_bind(o.acronym.clone());
+            },
+        )
+        .await
+    }
+
     async fn write_organisations(&mut self, organisations: &[Organisation]) -> Result<()> {
         insert_rows(
             &mut self.tx,
@@ -615,8 +678,32 @@ impl FileWriter for SqliteWriter {
             .await
             .map_err(db_err)?;
         if self.register_changed {
-            // In this transaction: a crash after the commit cannot lose the linking pass.
-            sqlx::query("UPDATE pending_work SET relink = 1").execute(&mut *self.tx).await.map_err(db_err)?;
+            // In this transaction: a crash after the commit cannot lose the linking pass. Owed
+            // only when mentions were linked against the register as it was: mentions written
+            // after this file are linked against it (ingest imports register files first).
+            sqlx::query(
+                "UPDATE pending_work SET relink = 1 WHERE EXISTS (SELECT 1 FROM meeting_attendees) \
+                 OR EXISTS (SELECT 1 FROM feedback WHERE organization IS NOT NULL OR register_id IS NOT NULL)",
+            )
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        }
+        // What a full pass would drop: organisations only the replaced records pointed at.
+        self.orphan_candidates.sort();
+        self.orphan_candidates.dedup();
+        for chunk in self.orphan_candidates.chunks(MAX_BINDS) {
+            let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM organisations WHERE key IN (");
+            let mut list = q.separated(", ");
+            for key in chunk {
+                list.push_bind(key.clone());
+            }
+            q.push(
+                ") AND NOT EXISTS (SELECT 1 FROM register_entries r WHERE r.register_id = organisations.register_id) \
+                 AND NOT EXISTS (SELECT 1 FROM meeting_attendees a WHERE a.org_key = organisations.key) \
+                 AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.org_key = organisations.key)",
+            );
+            q.build().execute(&mut *self.tx).await.map_err(db_err)?;
         }
         crate::bump_generation(&mut self.tx).await?;
         self.tx.commit().await.map_err(db_err)

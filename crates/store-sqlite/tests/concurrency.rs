@@ -43,6 +43,10 @@ async fn an_owed_linking_pass_outlives_the_process_that_owed_it() {
     let path = dir.path().join("db.sqlite");
     {
         let store = open(&path).await;
+        // A mention linked against the register before it changes is what owes the pass.
+        let mut w = store.begin(&file("ep", SourceKind::EpMeetingsCsv)).await.unwrap();
+        w.write(&[meeting()], &[]).await.unwrap();
+        w.commit().await.unwrap();
         let mut w = store.begin(&file("register", SourceKind::RegisterXml)).await.unwrap();
         w.write(&[register("Internet Society (ISOC)", "2018-10-25")], &[]).await.unwrap();
         w.commit().await.unwrap();

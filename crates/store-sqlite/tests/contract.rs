@@ -29,6 +29,7 @@ contract_tests!(
     a_correction_and_a_new_meeting_on_one_key,
     links_round_trip,
     relink_pages_keep_meetings_whole,
+    a_register_before_any_mention_owes_no_pass,
     links_written_with_records,
     data_generation_moves_with_committed_changes,
     a_register_change_leaves_a_linking_pass_owed,
