@@ -176,14 +176,14 @@ impl Relinker for SqliteRelinker {
                     .push_bind(org.0.clone())
                     .push_bind(method.as_str());
             });
-            q.build().execute(&mut *self.tx).await.map_err(db_err)?;
+            q.build().persistent(false).execute(&mut *self.tx).await.map_err(db_err)?;
         }
         for chunk in feedback.chunks(MAX_BINDS / 3) {
             let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO link_feedback (id, org_key, method) ");
             q.push_values(chunk, |mut b, (id, org, method)| {
                 b.push_bind(*id).push_bind(org.0.clone()).push_bind(method.as_str());
             });
-            q.build().execute(&mut *self.tx).await.map_err(db_err)?;
+            q.build().persistent(false).execute(&mut *self.tx).await.map_err(db_err)?;
         }
         let mut changed = 0;
         // Only rows whose link differs are written, so relinking unchanged data writes nothing.
@@ -208,7 +208,7 @@ impl Relinker for SqliteRelinker {
                     .push_bind(o.name.clone())
                     .push_bind(o.acronym.clone());
             });
-            q.build().execute(&mut *self.tx).await.map_err(db_err)?;
+            q.build().persistent(false).execute(&mut *self.tx).await.map_err(db_err)?;
         }
         for sql in [
             "DELETE FROM organisations WHERE key NOT IN (SELECT key FROM org_new)",

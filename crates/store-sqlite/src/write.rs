@@ -56,7 +56,7 @@ impl SqliteWriter {
                 list.push_bind(id.clone());
             }
             q.push(")");
-            q.build().execute(&mut *self.tx).await.map_err(db_err)?;
+            q.build().persistent(false).execute(&mut *self.tx).await.map_err(db_err)?;
             let mut q = QueryBuilder::<Sqlite>::new(
                 "SELECT DISTINCT org_key FROM meeting_attendees WHERE org_key IS NOT NULL AND meeting_id IN (",
             );
@@ -65,7 +65,7 @@ impl SqliteWriter {
                 list.push_bind(id.clone());
             }
             q.push(")");
-            for row in q.build().fetch_all(&mut *self.tx).await.map_err(db_err)? {
+            for row in q.build().persistent(false).fetch_all(&mut *self.tx).await.map_err(db_err)? {
                 self.orphan_candidates.push(row.try_get(0).map_err(db_err)?);
             }
             let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM meetings WHERE id IN (");
@@ -74,7 +74,7 @@ impl SqliteWriter {
                 list.push_bind(id.clone());
             }
             q.push(")");
-            q.build().execute(&mut *self.tx).await.map_err(db_err)?;
+            q.build().persistent(false).execute(&mut *self.tx).await.map_err(db_err)?;
         }
         Ok(())
     }
@@ -118,7 +118,7 @@ async fn plan<'a, T: Copy>(
             };
         }
         q.push(")");
-        for row in q.build().fetch_all(&mut **tx).await.map_err(db_err)? {
+        for row in q.build().persistent(false).fetch_all(&mut **tx).await.map_err(db_err)? {
             stored.insert(row.get(0), row.get(1));
         }
     }
@@ -168,7 +168,7 @@ async fn insert_rows<R>(
         let mut q = QueryBuilder::<Sqlite>::new(head);
         q.push_values(chunk, |mut b, r| bind(&mut b, r));
         q.push(tail);
-        q.build().execute(&mut **tx).await.map_err(db_err)?;
+        q.build().persistent(false).execute(&mut **tx).await.map_err(db_err)?;
     }
     Ok(())
 }
@@ -281,7 +281,7 @@ impl SqliteWriter {
             for k in chunk {
                 self.buckets.insert((*k).clone(), Vec::new());
             }
-            for row in q.build().fetch_all(&mut *self.tx).await.map_err(db_err)? {
+            for row in q.build().persistent(false).fetch_all(&mut *self.tx).await.map_err(db_err)? {
                 let key: String = row.try_get(0).map_err(db_err)?;
                 let facets: String = row.try_get(3).map_err(db_err)?;
                 let candidate = Candidate {
@@ -587,7 +587,7 @@ impl SqliteWriter {
                 list.push_bind(id.as_str().to_owned());
             }
             q.push(")");
-            for row in q.build().fetch_all(&mut *self.tx).await.map_err(db_err)? {
+            for row in q.build().persistent(false).fetch_all(&mut *self.tx).await.map_err(db_err)? {
                 let id: String = row.try_get(0).map_err(db_err)?;
                 let register_id =
                     RegisterId::parse(&id).ok_or_else(|| corrupt(format!("register_entries.register_id {id:?}")))?;
@@ -703,7 +703,7 @@ impl FileWriter for SqliteWriter {
                  AND NOT EXISTS (SELECT 1 FROM meeting_attendees a WHERE a.org_key = organisations.key) \
                  AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.org_key = organisations.key)",
             );
-            q.build().execute(&mut *self.tx).await.map_err(db_err)?;
+            q.build().persistent(false).execute(&mut *self.tx).await.map_err(db_err)?;
         }
         crate::bump_generation(&mut self.tx).await?;
         self.tx.commit().await.map_err(db_err)
