@@ -601,33 +601,32 @@ impl SqliteWriter {
                 });
             }
         }
-        insert_rows(
-            &mut self.tx,
-            "INSERT INTO organisations (key, register_id, name, acronym) ",
-            4,
+        // The register's name wins over every published one (lobbyscope-resolve).
+        self.upsert_organisations(
             &organisations,
-            // The register's name wins over every published one (lobbyscope-resolve).
             " ON CONFLICT (key) DO UPDATE SET register_id = excluded.register_id, name = excluded.name, \
               acronym = excluded.acronym",
-            |b, o| {
-                b.push_bind(o.key.0.clone())
-                    .push_bind(o.register_id.as_ref().map(|id| id.as_str().to_owned()))
-                    .push_bind(o.name.clone())
-                    .push_bind(o.acronym.clone());
-            },
         )
         .await
     }
 
     async fn write_organisations(&mut self, organisations: &[Organisation]) -> Result<()> {
+        // The name that sorts first wins, whatever order files come in (lobbyscope-resolve).
+        self.upsert_organisations(
+            organisations,
+            " ON CONFLICT (key) DO UPDATE SET name = excluded.name, acronym = coalesce(excluded.acronym, organisations.acronym) \
+              WHERE excluded.name < organisations.name",
+        )
+        .await
+    }
+
+    async fn upsert_organisations(&mut self, organisations: &[Organisation], on_conflict: &str) -> Result<()> {
         insert_rows(
             &mut self.tx,
             "INSERT INTO organisations (key, register_id, name, acronym) ",
             4,
             organisations,
-            // The name that sorts first wins, whatever order files come in (lobbyscope-resolve).
-            " ON CONFLICT (key) DO UPDATE SET name = excluded.name, acronym = coalesce(excluded.acronym, organisations.acronym) \
-              WHERE excluded.name < organisations.name",
+            on_conflict,
             |b, o| {
                 b.push_bind(o.key.0.clone())
                     .push_bind(o.register_id.as_ref().map(|id| id.as_str().to_owned()))
