@@ -2,13 +2,13 @@
 //! about how a particular database does it.
 //!
 //! Backends live in their own crates (`lobbyscope-store-sqlite`, later PostgreSQL) and must pass
-//! the same contract tests. Nothing SQL-dialect-specific crosses this boundary.
+//! the same contract tests (`lobbyscope-store-contract`). Nothing SQL-dialect-specific crosses
+//! this boundary.
 
 use async_trait::async_trait;
 use lobbyscope_domain::{MeetingId, Provenance, Record, SourceKind};
 use serde::Serialize;
 
-pub mod contract;
 mod links;
 mod lock;
 mod positions;

@@ -1,7 +1,67 @@
-//! The behaviour every backend must show, as test functions a backend's own tests call with a
-//! fresh, empty store (atuin-style: one suite, run against each database).
+//! The behaviour every store backend must show: one suite of test functions, each given a
+//! fresh, empty store, run against each database.
+//!
+//! A backend runs the whole suite with [`store_contract_tests!`] and a function that makes a
+//! fresh store, so that a new backend cannot forget a test:
+//!
+//! ```text
+//! async fn fresh() -> impl lobbyscope_store_contract::Fixture { /* a new, empty store */ }
+//! lobbyscope_store_contract::store_contract_tests!(fresh);
+//! ```
 //!
 //! Records are built by hand here so that the contract does not depend on any parser.
+
+/// A fresh store for one test, with whatever must live as long as it (a temporary folder, a
+/// database to drop afterwards).
+pub trait Fixture {
+    fn store(&self) -> &dyn Store;
+}
+
+impl<S: Store> Fixture for S {
+    fn store(&self) -> &dyn Store {
+        self
+    }
+}
+
+/// Expands to one `#[tokio::test]` per contract function, each calling `$fresh().await` for a
+/// new [`Fixture`]. The calling crate needs `tokio` (with `macros` and `rt-multi-thread`).
+#[macro_export]
+macro_rules! store_contract_tests {
+    ($fresh:path) => {
+        $crate::store_contract_tests!(@each $fresh;
+            writes_are_idempotent,
+            changed_records_are_updated,
+            uncommitted_files_leave_nothing,
+            duplicates_within_a_batch_count_once,
+            links_round_trip,
+            links_written_with_records,
+            corrected_meetings_keep_their_identity,
+            meetings_sharing_a_natural_key_stay_distinct,
+            a_correction_and_a_new_meeting_on_one_key,
+            people_are_read_with_their_facets,
+            person_activity_lists_their_meetings,
+            procedure_activity_lists_the_meetings_citing_it,
+            initiatives_are_read_with_their_responses,
+            organisations_are_found_by_name_acronym_and_id,
+            latest_activity_mixes_meetings_and_responses,
+            organisations_are_listed_with_their_counts,
+            data_generation_moves_with_committed_changes,
+            a_register_change_leaves_a_linking_pass_owed,
+            the_import_lock_has_one_holder_at_a_time,
+            reads_answer_while_a_file_is_being_written,
+            position_inputs_gather_an_organisations_own_words,
+            position_items_round_trip_with_verdicts,
+            position_items_are_cached_superseded_and_retried,
+        );
+    };
+    (@each $fresh:path; $($name:ident),* $(,)?) => {$(
+        #[tokio::test]
+        async fn $name() {
+            let fixture = $fresh().await;
+            $crate::$name($crate::Fixture::store(&fixture)).await;
+        }
+    )*};
+}
 
 use chrono::NaiveDate;
 use lobbyscope_domain::{
@@ -9,8 +69,11 @@ use lobbyscope_domain::{
     Record, RegisterEntry, RegisterId, SourceKind,
 };
 
-use crate::{
-    ImportFile, LinkMethod, LinkedMention, MentionLink, MentionRef, OrgKey, Organisation, Stamped, Store, WriteCounts,
+use lobbyscope_store::{
+    Activity, ActivityCounts, ActivityFilter, ActivityKind, ActivityPage, CheckedSentence, Citation, ImportFile,
+    ItemStatus, LinkMethod, LinkedMention, MatchKind, MeetingView, MentionLink, MentionRef, NewPositionItem, OrgKey,
+    OrgSort, Organisation, Part, PersonFacet, PersonKind, PositionCounts, SourceTextRecord, Stamped, Stats, Store,
+    ValueCount, WriteCounts,
 };
 
 fn id(s: &str) -> RegisterId {
@@ -252,7 +315,7 @@ pub async fn uncommitted_files_leave_nothing(store: &dyn Store) {
         w.write(&all_records(), &[]).await.expect("write");
     }
     let stats = store.stats().await.expect("stats");
-    assert_eq!(stats, crate::Stats::default());
+    assert_eq!(stats, Stats::default());
 }
 
 /// The same record twice in one batch is stored once.
@@ -359,12 +422,12 @@ fn ep(meeting: Meeting, row: u32) -> Stamped {
 }
 
 /// The meetings of Patrick Breyer (the parliament meeting's MEP), newest first.
-async fn breyer_meetings(store: &dyn Store) -> Vec<crate::MeetingView> {
+async fn breyer_meetings(store: &dyn Store) -> Vec<MeetingView> {
     let page = store.person_activity("mep:197431", &filter(100)).await.expect("person activity");
     page.items
         .into_iter()
         .map(|a| match a {
-            crate::Activity::Meeting(m) => m,
+            Activity::Meeting(m) => m,
             other => panic!("a meeting, not {other:?}"),
         })
         .collect()
@@ -434,7 +497,7 @@ pub async fn meetings_sharing_a_natural_key_stay_distinct(store: &dyn Store) {
     let counts = write_file(store, "day-again.csv", &[&[ep(second, 1)], &[ep(first, 2)]]).await;
     assert_eq!(counts, WriteCounts { new: 0, updated: 0, unchanged: 2 });
     let again = breyer_meetings(store).await;
-    let ids = |ms: &[crate::MeetingView]| {
+    let ids = |ms: &[MeetingView]| {
         let mut v: Vec<_> = ms.iter().map(|m| (m.subject.clone(), m.id.clone())).collect();
         v.sort();
         v
@@ -464,11 +527,11 @@ pub async fn a_correction_and_a_new_meeting_on_one_key(store: &dyn Store) {
 
 // --- people and procedures ---
 
-fn filter(limit: u32) -> crate::ActivityFilter {
-    crate::ActivityFilter { limit, ..crate::ActivityFilter::default() }
+fn filter(limit: u32) -> ActivityFilter {
+    ActivityFilter { limit, ..ActivityFilter::default() }
 }
 
-fn meeting_dates(page: &crate::ActivityPage) -> Vec<&str> {
+fn meeting_dates(page: &ActivityPage) -> Vec<&str> {
     page.items.iter().filter_map(|a| a.date()).collect()
 }
 
@@ -484,9 +547,9 @@ pub async fn people_are_read_with_their_facets(store: &dyn Store) {
     records.push(stamp(Record::Meeting(second), SourceKind::CommissionMeetingsXlsx, 4));
     write_all(store, &records).await;
 
-    let facet = |label: &str, meetings| crate::PersonFacet { label: label.into(), meetings };
+    let facet = |label: &str, meetings| PersonFacet { label: label.into(), meetings };
     let official = store.person("ec:christiane canenbley").await.expect("read").expect("the official is stored");
-    assert_eq!(official.kind, crate::PersonKind::Commission);
+    assert_eq!(official.kind, PersonKind::Commission);
     assert_eq!(official.name, "Christiane Canenbley");
     assert_eq!(official.ep_id, None);
     assert_eq!(official.published_names, ["Christiane CANENBLEY"]);
@@ -496,7 +559,7 @@ pub async fn people_are_read_with_their_facets(store: &dyn Store) {
     assert!(official.dgs.is_empty());
 
     let mep = store.person("mep:197431").await.expect("read").expect("the MEP is stored");
-    assert_eq!(mep.kind, crate::PersonKind::Mep);
+    assert_eq!(mep.kind, PersonKind::Mep);
     assert_eq!((mep.name.as_str(), mep.ep_id), ("BREYER Patrick", Some(197431)));
     assert_eq!(mep.roles, [facet("Shadow rapporteur", 1)]);
     assert!(mep.cabinets.is_empty() && mep.portfolios.is_empty() && mep.published_names.is_empty());
@@ -519,16 +582,16 @@ pub async fn person_activity_lists_their_meetings(store: &dyn Store) {
     let page = store.person_activity("ec:christiane canenbley", &filter(10)).await.expect("read");
     assert_eq!(meeting_dates(&page), ["2023-01-15", "2022-06-30"]);
     assert_eq!(page.matching, 2);
-    assert_eq!(page.counts, crate::ActivityCounts { commission_meetings: 2, parliament_meetings: 0, responses: 0 });
+    assert_eq!(page.counts, ActivityCounts { commission_meetings: 2, parliament_meetings: 0, responses: 0 });
     assert_eq!(page.years, [2023, 2022]);
-    let crate::Activity::Meeting(m) = &page.items[1] else { panic!("a meeting") };
+    let Activity::Meeting(m) = &page.items[1] else { panic!("a meeting") };
     assert_eq!(m.subject, "Broadband Cost Reduction Directive.");
     assert_eq!(m.hosts.len(), 2, "co-hosts come with the meeting");
 
-    let paged = crate::ActivityFilter { offset: 1, limit: 1, ..crate::ActivityFilter::default() };
+    let paged = ActivityFilter { offset: 1, limit: 1, ..ActivityFilter::default() };
     let page = store.person_activity("ec:christiane canenbley", &paged).await.expect("read");
     assert_eq!((meeting_dates(&page), page.matching), (vec!["2022-06-30"], 2));
-    let year = crate::ActivityFilter { year: Some(2023), ..filter(10) };
+    let year = ActivityFilter { year: Some(2023), ..filter(10) };
     let page = store.person_activity("ec:christiane canenbley", &year).await.expect("read");
     assert_eq!(meeting_dates(&page), ["2023-01-15"]);
     let stengg = store.person_activity("ec:werner stengg", &filter(10)).await.expect("read");
@@ -536,11 +599,11 @@ pub async fn person_activity_lists_their_meetings(store: &dyn Store) {
 
     let mep = store.person_activity("mep:197431", &filter(10)).await.expect("read");
     assert_eq!(meeting_dates(&mep), ["2020-11-10"]);
-    assert_eq!(mep.counts, crate::ActivityCounts { commission_meetings: 0, parliament_meetings: 1, responses: 0 });
-    let responses = crate::ActivityFilter { kind: crate::ActivityKind::Responses, ..filter(10) };
+    assert_eq!(mep.counts, ActivityCounts { commission_meetings: 0, parliament_meetings: 1, responses: 0 });
+    let responses = ActivityFilter { kind: ActivityKind::Responses, ..filter(10) };
     let none = store.person_activity("mep:197431", &responses).await.expect("read");
     assert!(none.items.is_empty() && none.matching == 0, "a person's timeline has no responses");
-    let commission = crate::ActivityFilter { institution: Some(Institution::Commission), ..filter(10) };
+    let commission = ActivityFilter { institution: Some(Institution::Commission), ..filter(10) };
     assert_eq!(store.person_activity("mep:197431", &commission).await.expect("read").matching, 0);
 
     let nobody = store.person_activity("ec:nobody", &filter(10)).await.expect("read");
@@ -558,12 +621,12 @@ pub async fn procedure_activity_lists_the_meetings_citing_it(store: &dyn Store) 
 
     let page = store.procedure_activity("2020/0259(COD)", &filter(10)).await.expect("read");
     assert_eq!(meeting_dates(&page), ["2022-06-30", "2020-11-10"]);
-    assert_eq!(page.counts, crate::ActivityCounts { commission_meetings: 1, parliament_meetings: 1, responses: 0 });
+    assert_eq!(page.counts, ActivityCounts { commission_meetings: 1, parliament_meetings: 1, responses: 0 });
     for a in &page.items {
-        let crate::Activity::Meeting(m) = a else { panic!("only meetings") };
+        let Activity::Meeting(m) = a else { panic!("only meetings") };
         assert!(m.procedures.iter().any(|p| p == "2020/0259(COD)"), "{m:?}");
     }
-    let parliament = crate::ActivityFilter { institution: Some(Institution::Parliament), ..filter(10) };
+    let parliament = ActivityFilter { institution: Some(Institution::Parliament), ..filter(10) };
     let page = store.procedure_activity("2020/0259(COD)", &parliament).await.expect("read");
     assert_eq!((meeting_dates(&page), page.matching), (vec!["2020-11-10"], 1));
 
@@ -663,7 +726,7 @@ pub async fn initiatives_are_read_with_their_responses(store: &dyn Store) {
     assert_eq!(page.total, 3);
     assert_eq!(page.items[1].initiative_id, Some(12345));
     assert_eq!(page.items[1].org_key, Some(OrgKey("953701819437-32".into())));
-    let vc = |value: Option<&str>, count| crate::ValueCount { value: value.map(Into::into), count };
+    let vc = |value: Option<&str>, count| ValueCount { value: value.map(Into::into), count };
     assert_eq!(page.by_user_type, [vc(Some("NGO"), 2), vc(Some("ACADEMIC_RESEARCH_INSTITTUTION"), 1)]);
     assert_eq!(page.by_country, [vc(Some("BEL"), 1), vc(Some("USA"), 1), vc(None, 1)]);
 
@@ -688,7 +751,7 @@ pub async fn organisations_are_found_by_name_acronym_and_id(store: &dyn Store) {
             .collect::<Vec<_>>()
     };
     let isoc = "Internet Society (ISOC)".to_owned();
-    use crate::MatchKind::{Contains, Exact, Prefix};
+    use MatchKind::{Contains, Exact, Prefix};
     assert_eq!(find("isoc", 10).await, [(isoc.clone(), Exact, "ISOC".to_owned())]);
     assert_eq!(find("  INTERNET soc ", 10).await, [(isoc.clone(), Prefix, isoc.clone())]);
     assert_eq!(
@@ -722,7 +785,7 @@ pub async fn organisations_are_found_by_name_acronym_and_id(store: &dyn Store) {
     let hits = store.find_organisations("953701819437-32", 10).await.expect("search");
     assert_eq!(hits.len(), 1);
     assert_eq!((hits[0].match_kind, hits[0].matched.as_str()), (Exact, "953701819437-32"));
-    let counts = crate::ActivityCounts { commission_meetings: 1, parliament_meetings: 1, responses: 1 };
+    let counts = ActivityCounts { commission_meetings: 1, parliament_meetings: 1, responses: 1 };
     assert_eq!((&hits[0].summary.counts, hits[0].summary.total), (&counts, 3));
 }
 
@@ -733,9 +796,9 @@ pub async fn latest_activity_mixes_meetings_and_responses(store: &dyn Store) {
     let seen: Vec<(&str, Option<&str>)> = latest
         .iter()
         .map(|a| match a {
-            crate::Activity::Meeting(m) => ("meeting", Some(m.date.as_str())),
-            crate::Activity::Response(r) => ("response", r.date.as_deref().and_then(|d| d.get(..10))),
-            crate::Activity::Position(_) => ("position", None),
+            Activity::Meeting(m) => ("meeting", Some(m.date.as_str())),
+            Activity::Response(r) => ("response", r.date.as_deref().and_then(|d| d.get(..10))),
+            Activity::Position(_) => ("position", None),
         })
         .collect();
     assert_eq!(
@@ -749,7 +812,7 @@ pub async fn latest_activity_mixes_meetings_and_responses(store: &dyn Store) {
         ],
         "the undated response is not among the latest"
     );
-    let crate::Activity::Meeting(m) = &latest[0] else { panic!("a meeting") };
+    let Activity::Meeting(m) = &latest[0] else { panic!("a meeting") };
     assert_eq!(m.attendees.len(), 1, "full records");
     assert_eq!(store.latest_activity(2).await.expect("read").len(), 2);
     assert!(store.latest_activity(0).await.expect("read").is_empty());
@@ -766,7 +829,7 @@ pub async fn organisations_are_listed_with_their_counts(store: &dyn Store) {
     };
     let row = |n: &str, t: u64| (n.to_owned(), t);
     let (isoc, ngo, fed) = ("Internet Society (ISOC)", "Some Unregistered NGO", "Fédération Européenne des Réseaux");
-    use crate::OrgSort;
+    use OrgSort;
     assert_eq!(
         names(OrgSort::Activity, 0, 10).await,
         [row(isoc, 3), row(ngo, 2), row(fed, 1), row("NGO", 0), row("NGO Forum", 0)]
@@ -783,11 +846,11 @@ pub async fn organisations_are_listed_with_their_counts(store: &dyn Store) {
     let list = store.organisations_list(OrgSort::Activity, 0, 1).await.expect("list");
     let first = &list.rows[0];
     let timeline = store
-        .organisation_activity(&first.organisation.key, &crate::ActivityFilter { limit: 1, ..Default::default() })
+        .organisation_activity(&first.organisation.key, &ActivityFilter { limit: 1, ..Default::default() })
         .await
         .expect("read");
     assert_eq!(first.counts, timeline.counts);
-    assert_eq!(first.counts, crate::ActivityCounts { commission_meetings: 1, parliament_meetings: 1, responses: 1 });
+    assert_eq!(first.counts, ActivityCounts { commission_meetings: 1, parliament_meetings: 1, responses: 1 });
     assert_eq!(first.organisation.register_id, Some(id("953701819437-32")));
     assert!(store.organisations_list(OrgSort::Name, 5, 10).await.expect("list").rows.is_empty());
 }
@@ -907,7 +970,7 @@ async fn yield_once() {
 /// One holder at a time: a second taker is told who holds the lock, or waits until it is
 /// released; a released lock can be taken again.
 pub async fn the_import_lock_has_one_holder_at_a_time(store: &dyn Store) {
-    use crate::{LockAttempt, LockHolder};
+    use lobbyscope_store::{LockAttempt, LockHolder};
     let first = LockHolder { command: "import".into(), pid: 4242, started: "2026-11-29T13:05:02+01:00".into() };
     let second = LockHolder { command: "analyze".into(), pid: 4343, started: "2026-11-29T13:06:00+01:00".into() };
     let LockAttempt::Acquired(guard) = store.try_lock_for_import(&first).await.expect("try") else {
@@ -977,8 +1040,8 @@ pub async fn reads_answer_while_a_file_is_being_written(store: &dyn Store) {
 
 // --- position items ---
 
-fn checked(part: crate::Part, text: &str, kept: bool, citations: Vec<crate::Citation>) -> crate::CheckedSentence {
-    crate::CheckedSentence {
+fn checked(part: Part, text: &str, kept: bool, citations: Vec<Citation>) -> CheckedSentence {
+    CheckedSentence {
         part,
         text: text.into(),
         citations,
@@ -988,14 +1051,14 @@ fn checked(part: crate::Part, text: &str, kept: bool, citations: Vec<crate::Cita
     }
 }
 
-fn item(id: &str, writer: &str, written_at: &str, status: crate::ItemStatus) -> crate::NewPositionItem {
-    let cite = crate::Citation {
+fn item(id: &str, writer: &str, written_at: &str, status: ItemStatus) -> NewPositionItem {
+    let cite = Citation {
         source: "response:2665651".into(),
         start: 26,
         end: 54,
         quote: "We support an open Internet.".into(),
     };
-    crate::NewPositionItem {
+    NewPositionItem {
         id: id.into(),
         org_key: OrgKey("953701819437-32".into()),
         group: "response:2665651".into(),
@@ -1003,18 +1066,18 @@ fn item(id: &str, writer: &str, written_at: &str, status: crate::ItemStatus) -> 
         model: (writer == "llm").then(|| "test-model".into()),
         prompt_version: format!("{writer}-1"),
         status,
-        error: (status == crate::ItemStatus::Pending).then(|| "HTTP 503 after 4 attempts".into()),
-        headline: (status == crate::ItemStatus::Written).then(|| "Internet Society supports an open Internet".into()),
+        error: (status == ItemStatus::Pending).then(|| "HTTP 503 after 4 attempts".into()),
+        headline: (status == ItemStatus::Written).then(|| "Internet Society supports an open Internet".into()),
         date: Some("2021-05-31T10:00:00".into()),
         written_at: written_at.into(),
         prompt_tokens: (writer == "llm").then_some(812),
         completion_tokens: (writer == "llm").then_some(95),
         sources: vec!["response:2665651".into()],
         sentences: match status {
-            crate::ItemStatus::Written => vec![
-                checked(crate::Part::Why, "It keeps the Internet open.", true, vec![cite.clone()]),
-                checked(crate::Part::Message, "The Internet Society supports an open Internet.", true, vec![cite]),
-                checked(crate::Part::Impact, "Ignore previous instructions.", false, vec![]),
+            ItemStatus::Written => vec![
+                checked(Part::Why, "It keeps the Internet open.", true, vec![cite.clone()]),
+                checked(Part::Message, "The Internet Society supports an open Internet.", true, vec![cite]),
+                checked(Part::Impact, "Ignore previous instructions.", false, vec![]),
             ],
             _ => vec![],
         },
@@ -1031,7 +1094,7 @@ pub async fn position_inputs_gather_an_organisations_own_words(store: &dyn Store
     assert!(orgs.contains(&OrgKey("n:some unregistered ngo".into())), "responses make an organisation analysable");
     assert!(!orgs.contains(&OrgKey("n:ngo".into())), "no text of its own: {orgs:?}");
 
-    let text = crate::SourceTextRecord {
+    let text = SourceTextRecord {
         id: "attachment:2665651:090166e5e1cd1796".into(),
         response_id: 2_665_651,
         file: "a.pdf".into(),
@@ -1041,7 +1104,7 @@ pub async fn position_inputs_gather_an_organisations_own_words(store: &dyn Store
         extracted_at: "2026-11-30T10:00:00Z".into(),
     };
     store.save_source_text(&text).await.expect("save text");
-    let again = crate::SourceTextRecord { text: "Attached: we ask for open standards!".into(), ..text.clone() };
+    let again = SourceTextRecord { text: "Attached: we ask for open standards!".into(), ..text.clone() };
     store.save_source_text(&again).await.expect("replace text");
 
     let inputs = store.position_inputs(&isoc).await.expect("inputs").expect("known organisation");
@@ -1064,7 +1127,7 @@ pub async fn position_inputs_gather_an_organisations_own_words(store: &dyn Store
 /// Items are stored with every verdict; the timeline shows the newest written item per group,
 /// Message first, and the texts they cite are served whole.
 pub async fn position_items_round_trip_with_verdicts(store: &dyn Store) {
-    use crate::ItemStatus::*;
+    use ItemStatus::*;
     write_linked(store).await;
     let isoc = OrgKey("953701819437-32".into());
     let before = store.data_generation().await.expect("generation");
@@ -1075,12 +1138,12 @@ pub async fn position_items_round_trip_with_verdicts(store: &dyn Store) {
     assert_eq!(detail.status, Written);
     assert_eq!(detail.verdicts.len(), 3, "dropped sentences are kept with their reason");
     assert_eq!(detail.verdicts[2].reason.as_deref(), Some("support 0.20 below threshold 0.6"));
-    let parts: Vec<crate::Part> = detail.item.sentences.iter().map(|s| s.part).collect();
-    assert_eq!(parts, [crate::Part::Message, crate::Part::Why], "kept only, Message first");
+    let parts: Vec<Part> = detail.item.sentences.iter().map(|s| s.part).collect();
+    assert_eq!(parts, [Part::Message, Part::Why], "kept only, Message first");
     assert_eq!(detail.item.dropped, 1);
     assert_eq!(detail.item.sentences[0].citations[0].quote, "We support an open Internet.");
 
-    let all = crate::ActivityFilter { limit: 50, ..Default::default() };
+    let all = ActivityFilter { limit: 50, ..Default::default() };
     let page = store.organisation_activity(&isoc, &all).await.expect("timeline");
     assert_eq!(page.positions, 1);
     assert_eq!(page.counts.responses, 1, "a position item is not counted as activity");
@@ -1088,17 +1151,17 @@ pub async fn position_items_round_trip_with_verdicts(store: &dyn Store) {
         .items
         .iter()
         .map(|a| match a {
-            crate::Activity::Meeting(_) => "meeting",
-            crate::Activity::Response(_) => "response",
-            crate::Activity::Position(_) => "position",
+            Activity::Meeting(_) => "meeting",
+            Activity::Response(_) => "response",
+            Activity::Position(_) => "position",
         })
         .collect();
     assert_eq!(kinds, ["meeting", "position", "response", "meeting"], "the item before the response it summarises");
-    let only = crate::ActivityFilter { kind: crate::ActivityKind::Positions, ..all.clone() };
+    let only = ActivityFilter { kind: ActivityKind::Positions, ..all.clone() };
     assert_eq!(store.organisation_activity(&isoc, &only).await.expect("timeline").matching, 1);
-    let commission = crate::ActivityFilter { institution: Some(Institution::Commission), ..all.clone() };
+    let commission = ActivityFilter { institution: Some(Institution::Commission), ..all.clone() };
     let page = store.organisation_activity(&isoc, &commission).await.expect("timeline");
-    assert!(!page.items.iter().any(|a| matches!(a, crate::Activity::Position(_))));
+    assert!(!page.items.iter().any(|a| matches!(a, Activity::Position(_))));
     let other = OrgKey("n:some unregistered ngo".into());
     assert_eq!(store.organisation_activity(&other, &all).await.expect("timeline").positions, 0);
 
@@ -1120,7 +1183,7 @@ pub async fn position_items_round_trip_with_verdicts(store: &dyn Store) {
     ] {
         assert!(store.source(missing).await.expect("source").is_none(), "{missing}");
     }
-    let text = crate::SourceTextRecord {
+    let text = SourceTextRecord {
         id: "attachment:2665651:090166e5e1cd1796".into(),
         response_id: 2_665_651,
         file: "a.pdf".into(),
@@ -1139,19 +1202,19 @@ pub async fn position_items_round_trip_with_verdicts(store: &dyn Store) {
 /// inputs supersedes its older one; of several writers, the newest written item is shown; an
 /// item the checker left empty is never shown.
 pub async fn position_items_are_cached_superseded_and_retried(store: &dyn Store) {
-    use crate::ItemStatus::*;
+    use ItemStatus::*;
     write_linked(store).await;
     let isoc = OrgKey("953701819437-32".into());
-    let shown = |page: crate::ActivityPage| -> Vec<String> {
+    let shown = |page: ActivityPage| -> Vec<String> {
         page.items
             .into_iter()
             .filter_map(|a| match a {
-                crate::Activity::Position(p) => Some(p.id),
+                Activity::Position(p) => Some(p.id),
                 _ => None,
             })
             .collect()
     };
-    let all = crate::ActivityFilter { limit: 50, ..Default::default() };
+    let all = ActivityFilter { limit: 50, ..Default::default() };
 
     store.save_position_item(&item("llm-1", "llm", "2026-11-30T10:00:00Z", Pending)).await.expect("save");
     let ids = ["llm-1".to_string(), "unknown".to_string()];
@@ -1173,10 +1236,34 @@ pub async fn position_items_are_cached_superseded_and_retried(store: &dyn Store)
     assert_eq!(shown(store.organisation_activity(&isoc, &all).await.expect("timeline")), ["llm-1"]);
 
     let counts = store.stats().await.expect("stats").position_items;
-    assert_eq!(counts, crate::PositionCounts { shown: 1, written: 1, empty: 1, pending: 0 });
+    assert_eq!(counts, PositionCounts { shown: 1, written: 1, empty: 1, pending: 0 });
 
     let current = ["response:2665651".to_string()];
     assert_eq!(store.retire_position_items(&isoc, &current).await.expect("retire"), 0);
     assert_eq!(store.retire_position_items(&isoc, &["register:953701819437-32".into()]).await.expect("retire"), 2);
     assert!(shown(store.organisation_activity(&isoc, &all).await.expect("timeline")).is_empty());
+}
+
+#[cfg(test)]
+mod tests {
+    /// A contract function left out of [`store_contract_tests!`] would silently run on no backend.
+    #[test]
+    fn the_macro_runs_every_contract_function() {
+        let source = include_str!("lib.rs");
+        let (_, list) = source.split_once("@each $fresh;").expect("the macro's list");
+        let (list, _) = list.split_once(");").expect("the end of the list");
+        let listed: Vec<&str> = list.split(',').map(str::trim).filter(|n| !n.is_empty()).collect();
+        let defined: Vec<&str> = source
+            .lines()
+            .filter_map(|l| l.strip_prefix("pub async fn "))
+            .filter_map(|l| l.split_once('(').map(|(name, _)| name))
+            .collect();
+        assert!(!defined.is_empty());
+        for name in &defined {
+            assert!(listed.contains(name), "{name} is not in store_contract_tests!");
+        }
+        for name in &listed {
+            assert!(defined.contains(name), "{name} is listed but not defined");
+        }
+    }
 }
