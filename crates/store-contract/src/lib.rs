@@ -52,6 +52,13 @@ macro_rules! store_contract_tests {
             position_inputs_gather_an_organisations_own_words,
             position_items_round_trip_with_verdicts,
             position_items_are_cached_superseded_and_retried,
+            organisations_list_pages_at_the_edges,
+            an_empty_store_lists_nothing,
+            registered_names_list_every_snapshot,
+            organisation_view_holds_register_history_and_published_names,
+            organisation_activity_filters_and_pages,
+            meetings_are_read_by_id,
+            responses_are_read_by_id,
         );
     };
     (@each $fresh:path; $($name:ident),* $(,)?) => {$(
@@ -855,6 +862,259 @@ pub async fn organisations_are_listed_with_their_counts(store: &dyn Store) {
     assert!(store.organisations_list(OrgSort::Name, 5, 10).await.expect("list").rows.is_empty());
 }
 
+/// The organisations list at its edges: in every order, the first and the last page, a page
+/// past the end and an empty page; every organisation once across the pages.
+pub async fn organisations_list_pages_at_the_edges(store: &dyn Store) {
+    write_linked(store).await;
+    for sort in OrgSort::ALL {
+        let all = store.organisations_list(sort, 0, 100).await.expect("list");
+        assert_eq!((all.total, all.rows.len()), (5, 5), "{sort:?}");
+        let keys = |list: &lobbyscope_store::OrganisationList| {
+            list.rows.iter().map(|r| r.organisation.key.clone()).collect::<Vec<_>>()
+        };
+        let mut paged = Vec::new();
+        for offset in [0, 2, 4] {
+            let page = store.organisations_list(sort, offset, 2).await.expect("list");
+            assert_eq!(page.total, 5, "{sort:?} at {offset}: the total counts every page");
+            paged.extend(keys(&page));
+        }
+        assert_eq!(paged, keys(&all), "{sort:?}: pages follow one order, each organisation once");
+        let last = store.organisations_list(sort, 4, 2).await.expect("list");
+        assert_eq!(last.rows.len(), 1, "{sort:?}: the last page is short");
+        for (offset, limit) in [(5, 2), (1000, 10), (u32::MAX, u32::MAX), (0, 0)] {
+            let empty = store.organisations_list(sort, offset, limit).await.expect("list");
+            assert!(empty.rows.is_empty(), "{sort:?} {offset}+{limit}");
+            assert_eq!(empty.total, 5, "{sort:?} {offset}+{limit}");
+        }
+        let totals: Vec<u64> = all.rows.iter().map(|r| r.total).collect();
+        let counted: Vec<u64> = all
+            .rows
+            .iter()
+            .map(|r| match sort {
+                OrgSort::Name | OrgSort::Activity => r.total,
+                OrgSort::Commission => r.counts.commission_meetings,
+                OrgSort::Parliament => r.counts.parliament_meetings,
+                OrgSort::Responses => r.counts.responses,
+            })
+            .collect();
+        if sort != OrgSort::Name {
+            assert!(counted.is_sorted_by(|a, b| a >= b), "{sort:?}: {counted:?}");
+        }
+        assert_eq!(
+            totals.iter().sum::<u64>(),
+            6,
+            "{sort:?}: 2 meetings of 2 and 3 responses, counted per organisation"
+        );
+    }
+    let first = store.organisations_list(OrgSort::Activity, 0, 1).await.expect("list");
+    assert_eq!(first.rows[0].organisation, isoc_organisation());
+}
+
+/// An empty store lists nothing and finds nothing.
+pub async fn an_empty_store_lists_nothing(store: &dyn Store) {
+    let list = store.organisations_list(OrgSort::Activity, 0, 10).await.expect("list");
+    assert_eq!((list.rows.len(), list.total), (0, 0));
+    assert!(store.latest_activity(10).await.expect("read").is_empty());
+    assert!(store.find_organisations("internet", 10).await.expect("search").is_empty());
+    assert!(store.registered_names().await.expect("read").is_empty());
+    assert!(store.position_orgs().await.expect("read").is_empty());
+    let inputs = store.link_inputs().await.expect("read");
+    assert!(inputs.registered.is_empty() && inputs.groups.is_empty());
+    assert_eq!(store.stats().await.expect("stats"), Stats::default());
+}
+
+// --- organisations, meetings and responses by key ---
+
+/// Every name of every register snapshot, each with its snapshot's date.
+pub async fn registered_names_list_every_snapshot(store: &dyn Store) {
+    write_linked(store).await;
+    let mut names: Vec<(String, String, Option<String>, String)> = store
+        .registered_names()
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|n| (n.register_id.as_str().to_owned(), n.name, n.acronym, n.snapshot_date.to_string()))
+        .collect();
+    names.sort();
+    let isoc = "953701819437-32".to_owned();
+    assert_eq!(
+        names,
+        [
+            (isoc.clone(), "Internet Society (ISOC)".to_owned(), None, "2018-10-25".to_owned()),
+            (isoc, "Internet Society Europe Office".to_owned(), Some("ISOC-EO".to_owned()), "2017-06-01".to_owned()),
+        ]
+    );
+}
+
+/// An organisation with its register entries (newest snapshot first, each with its
+/// provenance) and the other names sources gave it; an unregistered one has no register
+/// entries; an unknown key is `None`.
+pub async fn organisation_view_holds_register_history_and_published_names(store: &dyn Store) {
+    write_linked(store).await;
+    let isoc = OrgKey("953701819437-32".into());
+    let view = store.organisation_view(&isoc).await.expect("read").expect("the organisation");
+    assert_eq!(view.organisation, isoc_organisation());
+    let snapshots: Vec<String> = view.register.iter().map(|e| e.entry.snapshot_date.to_string()).collect();
+    assert_eq!(snapshots, ["2018-10-25", "2017-06-01"], "newest first");
+    assert_eq!(view.register[0].entry, register_entry("953701819437-32", "Internet Society (ISOC)", "2018-10-25"));
+    assert_eq!(view.register[0].provenance.source, SourceKind::RegisterXml);
+    assert_eq!(view.register[1].entry.acronym.as_deref(), Some("ISOC-EO"));
+    assert_eq!(view.published_names, ["Internet Society"], "its own name is not listed again");
+
+    let ngo = OrgKey("n:some unregistered ngo".into());
+    let view = store.organisation_view(&ngo).await.expect("read").expect("the organisation");
+    assert_eq!(view.organisation.register_id, None);
+    assert!(view.register.is_empty() && view.published_names.is_empty());
+
+    for unknown in [OrgKey("n:nobody".into()), OrgKey("000000000000-00".into())] {
+        assert_eq!(store.organisation_view(&unknown).await.expect("read"), None, "{unknown:?}");
+        assert_eq!(store.organisation(&unknown).await.expect("read"), None, "{unknown:?}");
+    }
+}
+
+/// An organisation's timeline: newest first, filtered by kind, institution and year, paged, with
+/// counts, years and quarters of the whole timeline whatever the filter.
+pub async fn organisation_activity_filters_and_pages(store: &dyn Store) {
+    write_linked(store).await;
+    let isoc = &OrgKey("953701819437-32".into());
+    let timeline = |f: ActivityFilter| async move { store.organisation_activity(isoc, &f).await.expect("timeline") };
+    let everything = ActivityCounts { commission_meetings: 1, parliament_meetings: 1, responses: 1 };
+
+    let all = timeline(filter(10)).await;
+    assert_eq!(meeting_dates(&all), ["2022-06-30", "2021-05-31 10:00:00", "2020-11-10"]);
+    assert_eq!((all.matching, &all.counts, all.positions), (3, &everything, 0));
+    assert_eq!(all.years, [2022, 2021, 2020]);
+    let quarters: Vec<(&str, u64, u64)> =
+        all.per_quarter.iter().map(|q| (q.quarter.as_str(), q.meetings, q.responses)).collect();
+    assert_eq!(quarters, [("2020-Q4", 1, 0), ("2021-Q2", 0, 1), ("2022-Q2", 1, 0)]);
+
+    let cases: [(ActivityFilter, Vec<&str>, u64); 7] = [
+        (ActivityFilter { kind: ActivityKind::Meetings, ..filter(10) }, vec!["2022-06-30", "2020-11-10"], 2),
+        (ActivityFilter { kind: ActivityKind::Responses, ..filter(10) }, vec!["2021-05-31 10:00:00"], 1),
+        (ActivityFilter { kind: ActivityKind::Positions, ..filter(10) }, vec![], 0),
+        (
+            ActivityFilter { institution: Some(Institution::Commission), ..filter(10) },
+            vec!["2022-06-30", "2021-05-31 10:00:00"],
+            2,
+        ),
+        (ActivityFilter { institution: Some(Institution::Parliament), ..filter(10) }, vec!["2020-11-10"], 1),
+        (ActivityFilter { year: Some(2021), ..filter(10) }, vec!["2021-05-31 10:00:00"], 1),
+        (ActivityFilter { year: Some(2019), ..filter(10) }, vec![], 0),
+    ];
+    for (f, dates, matching) in cases {
+        let page = timeline(f.clone()).await;
+        assert_eq!((meeting_dates(&page), page.matching), (dates, matching), "{f:?}");
+        assert_eq!(page.counts, everything, "{f:?}: counts ignore the filter");
+        assert_eq!(page.years, [2022, 2021, 2020], "{f:?}");
+    }
+
+    let first = timeline(ActivityFilter { offset: 0, limit: 2, ..filter(2) }).await;
+    assert_eq!((meeting_dates(&first), first.matching), (vec!["2022-06-30", "2021-05-31 10:00:00"], 3));
+    let last = timeline(ActivityFilter { offset: 2, limit: 2, ..filter(2) }).await;
+    assert_eq!((meeting_dates(&last), last.matching), (vec!["2020-11-10"], 3));
+    for offset in [3, 1000, u32::MAX] {
+        let past = timeline(ActivityFilter { offset, limit: 2, ..filter(2) }).await;
+        assert!(past.items.is_empty(), "offset {offset}");
+        assert_eq!((past.matching, &past.counts), (3, &everything), "offset {offset}");
+    }
+    let none = timeline(filter(0)).await;
+    assert!(none.items.is_empty() && none.matching == 3);
+
+    let ngo = store.organisation_activity(&OrgKey("n:some unregistered ngo".into()), &filter(10)).await.expect("read");
+    assert_eq!(meeting_dates(&ngo), ["2020-11-10", "2019-01-01 09:30:00"]);
+    let nobody = store.organisation_activity(&OrgKey("n:nobody".into()), &filter(10)).await.expect("read");
+    assert!(nobody.items.is_empty() && nobody.matching == 0 && nobody.counts.total() == 0 && nobody.years.is_empty());
+}
+
+/// A meeting by its identity: its hosts with their person keys, its attendees with the
+/// organisations they were linked to and how, its procedures and provenance, and an empty
+/// history; an unknown identity is `None`.
+pub async fn meetings_are_read_by_id(store: &dyn Store) {
+    write_linked(store).await;
+    let id = breyer_meetings(store).await[0].id.clone();
+    let m = store.meeting(&id).await.expect("read").expect("the meeting");
+    assert_eq!((m.id.clone(), m.institution, m.date.to_string()), (id, Institution::Parliament, "2020-11-10".into()));
+    assert_eq!(m.subject, "e-Privacy Derogation");
+    assert_eq!(m.procedures, ["2020/0259(COD)"]);
+    let hosts: Vec<(String, &str, Option<&str>)> =
+        m.hosts.iter().map(|h| (h.person_key.to_string(), h.name.as_str(), h.role.as_deref())).collect();
+    assert_eq!(hosts, [("mep:197431".to_owned(), "BREYER Patrick", Some("Shadow rapporteur"))]);
+    type Seen<'a> = (Option<OrgKey>, &'a str, Option<&'a str>, Option<LinkMethod>);
+    let attendees: Vec<Seen> = m
+        .attendees
+        .iter()
+        .map(|a| (a.org_key.clone(), a.name.as_str(), a.published_name.as_deref(), a.link_method))
+        .collect();
+    assert_eq!(
+        attendees,
+        [
+            (
+                Some(OrgKey("953701819437-32".into())),
+                "Internet Society (ISOC)",
+                Some("Internet Society (ISOC)"),
+                Some(LinkMethod::ExactName)
+            ),
+            (
+                Some(OrgKey("n:some unregistered ngo".into())),
+                "Some Unregistered NGO",
+                Some("Some Unregistered NGO"),
+                Some(LinkMethod::Unmatched)
+            ),
+        ]
+    );
+    assert_eq!(m.attendees_raw, "Internet Society (ISOC), Some Unregistered NGO");
+    assert_eq!((m.provenance.source, &m.provenance.locator), (SourceKind::EpMeetingsCsv, &Locator::Row(2)));
+    assert_eq!(m.history, Some(vec![]), "read by id, a meeting has its (empty) history");
+
+    let latest = store.latest_activity(10).await.expect("read");
+    let Activity::Meeting(commission) = &latest[0] else { panic!("the Commission meeting first") };
+    assert_eq!(commission.history, None, "timelines leave the history out");
+    let read = store.meeting(&commission.id).await.expect("read").expect("the meeting");
+    assert_eq!(
+        (read.cabinet.as_deref(), read.portfolio.as_deref()),
+        (commission.cabinet.as_deref(), Some("Europe Fit for Digital Age"))
+    );
+    let hosts: Vec<String> = read.hosts.iter().map(|h| h.person_key.to_string()).collect();
+    assert_eq!(hosts, ["ec:christiane canenbley", "ec:werner stengg"], "in published order");
+    assert_eq!(read.attendees[0].register_id.as_ref().map(|r| r.to_string()).as_deref(), Some("953701819437-32"));
+    assert_eq!(read.attendees[0].link_method, Some(LinkMethod::RegisterId));
+
+    let unknown = lobbyscope_domain::MeetingId::new(m.id.key().clone(), m.id.ordinal() + 1);
+    assert_eq!(store.meeting(&unknown).await.expect("read"), None);
+}
+
+/// A consultation response by its id, with its initiative, its organisation's key and its
+/// attachments; an unknown id is `None`.
+pub async fn responses_are_read_by_id(store: &dyn Store) {
+    write_linked(store).await;
+    let r = store.response(2_665_651).await.expect("read").expect("the response");
+    assert_eq!(r.text, "<script>alert(1)</script> We support an open Internet.", "text as published");
+    assert_eq!(r.date.map(|d| d.to_string()).as_deref(), Some("2021-05-31 10:00:00"));
+    assert_eq!(
+        (r.initiative_id, r.initiative_title.as_deref()),
+        (Some(12345), Some("Declaration of Digital Principles"))
+    );
+    assert_eq!(r.publication_id, Some(777));
+    assert_eq!(r.org_key, Some(OrgKey("953701819437-32".into())));
+    assert_eq!(r.register_id.as_ref().map(|r| r.to_string()).as_deref(), Some("953701819437-32"));
+    assert_eq!(
+        (r.organization.as_deref(), r.user_type.as_deref()),
+        (Some("Internet Society"), Some("ACADEMIC_RESEARCH_INSTITTUTION"))
+    );
+    assert_eq!((r.country.as_deref(), r.language.as_deref()), (Some("USA"), Some("EN")));
+    assert_eq!(r.attachments, feedback("").attachments);
+    assert_eq!((r.provenance.source, r.provenance.content_hash.len()), (SourceKind::HysFeedback, 64));
+
+    let elsewhere = store.response(2_665_654).await.expect("read").expect("the response");
+    assert_eq!((elsewhere.initiative_id, elsewhere.initiative_title), (None, None), "no stored initiative");
+    let undated = store.response(2_665_653).await.expect("read").expect("the response");
+    assert_eq!((undated.date, undated.org_key), (None, None));
+
+    for unknown in [1, u64::MAX] {
+        assert_eq!(store.response(unknown).await.expect("read"), None, "{unknown}");
+    }
+}
+
 // --- end consultations, home page and lists ---
 
 /// Every committed change moves the data generation on; a dropped writer does not.
@@ -1135,6 +1395,7 @@ pub async fn position_items_round_trip_with_verdicts(store: &dyn Store) {
     assert!(store.data_generation().await.expect("generation") > before);
 
     let detail = store.position_item("a1").await.expect("read").expect("stored");
+    assert_eq!(store.position_item("a2").await.expect("read"), None, "an unknown item");
     assert_eq!(detail.status, Written);
     assert_eq!(detail.verdicts.len(), 3, "dropped sentences are kept with their reason");
     assert_eq!(detail.verdicts[2].reason.as_deref(), Some("support 0.20 below threshold 0.6"));
