@@ -95,7 +95,8 @@ fn file(name: &str, source: SourceKind) -> ImportFile {
     ImportFile { file: name.into(), source, sha256: format!("sha-{name}"), imported_at: "2026-11-29T12:00:00Z".into() }
 }
 
-fn stamp(record: Record, source: SourceKind, n: u32) -> Stamped {
+/// A record as read from row `n` of a file of `source`.
+pub fn stamp(record: Record, source: SourceKind, n: u32) -> Stamped {
     Stamped {
         prov: Provenance {
             source,
@@ -233,7 +234,9 @@ pub fn feedback(text: &str) -> Feedback {
     }
 }
 
-fn all_records() -> Vec<Stamped> {
+/// One record of each kind: a register entry, a Commission and a Parliament meeting, an
+/// initiative and a response, none linked.
+pub fn all_records() -> Vec<Stamped> {
     vec![
         stamp(
             Record::Register(register_entry("953701819437-32", "Internet Society (ISOC)", "2018-10-25")),

@@ -7,6 +7,7 @@
 //! last commit), write transactions start with `BEGIN IMMEDIATE` and wait for each other up to
 //! [`BUSY_TIMEOUT`], and imports take the import lock (`lock`) so that they run one at a time.
 
+mod cols;
 mod lock;
 mod positions;
 mod read;
@@ -20,14 +21,16 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use lobbyscope_domain::{MeetingId, RegisterId};
+use lobbyscope_domain::MeetingId;
 use lobbyscope_store::{
     ActivityFilter, ActivityPage, FileWriter, ImportFile, ImportGuard, LinkInputs, LinkedMention, LockAttempt,
     LockHolder, MeetingView, Mention, MentionGroup, MentionRef, OrgKey, Organisation, OrganisationView, RegisteredName,
     ResponseView, Result, Stats, Store, StoreError,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+
+use crate::cols::Cols;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -158,13 +161,14 @@ impl Store for SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?;
-        rows.into_iter()
+        rows.iter()
             .map(|r| {
+                let c = Cols::new(r, "register_entries");
                 Ok(RegisteredName {
-                    register_id: parse_id(r.get(0))?,
-                    name: r.get(1),
-                    acronym: r.get(2),
-                    snapshot_date: r.get(3),
+                    register_id: c.register_id(0)?,
+                    name: c.get(1)?,
+                    acronym: c.get(2)?,
+                    snapshot_date: c.get(3)?,
                 })
             })
             .collect()
@@ -176,15 +180,7 @@ impl Store for SqliteStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(db_err)?;
-        row.map(|r| {
-            Ok(Organisation {
-                key: OrgKey(r.get(0)),
-                register_id: r.get::<Option<String>, _>(1).map(parse_id).transpose()?,
-                name: r.get(2),
-                acronym: r.get(3),
-            })
-        })
-        .transpose()
+        row.as_ref().map(read_lists::organisation).transpose()
     }
 
     async fn organisation_view(&self, key: &OrgKey) -> Result<Option<OrganisationView>> {
@@ -200,7 +196,7 @@ impl Store for SqliteStore {
                 register.push(read::register_entry(r)?);
             }
         }
-        let published_names: Vec<String> = sqlx::query_scalar(
+        let published_names = sqlx::query(
             "SELECT name FROM (SELECT name FROM meeting_attendees WHERE org_key = ?1 AND name IS NOT NULL \
              UNION SELECT organization FROM feedback WHERE org_key = ?1 AND organization IS NOT NULL) \
              WHERE name <> ?2 ORDER BY name LIMIT 50",
@@ -209,7 +205,10 @@ impl Store for SqliteStore {
         .bind(&organisation.name)
         .fetch_all(&self.pool)
         .await
-        .map_err(db_err)?;
+        .map_err(db_err)?
+        .iter()
+        .map(|r| Cols::new(r, "meeting_attendees").get(0))
+        .collect::<Result<_>>()?;
         Ok(Some(OrganisationView { organisation, register, published_names }))
     }
 
@@ -333,12 +332,13 @@ impl Store for SqliteStore {
         .await
         .map_err(db_err)?;
         let mut last_meeting: Option<String> = None;
-        for r in rows {
-            let meeting_id: String = r.get(0);
+        for r in &rows {
+            let c = Cols::new(r, "meeting_attendees");
+            let meeting_id: String = c.get(0)?;
             let mention = Mention {
-                at: MentionRef::Attendee { meeting_id: meeting_id.clone(), position: r.get::<i64, _>(1) as u32 },
-                name: r.get(2),
-                register_id: r.get::<Option<String>, _>(3).map(parse_id).transpose()?,
+                at: MentionRef::Attendee { meeting_id: meeting_id.clone(), position: c.u32(1)? },
+                name: c.get(2)?,
+                register_id: c.register_id_opt(3)?,
             };
             if last_meeting.as_deref() == Some(meeting_id.as_str()) {
                 groups.last_mut().expect("a group per meeting").mentions.push(mention);
@@ -352,12 +352,13 @@ impl Store for SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?;
-        for r in rows {
+        for r in &rows {
+            let c = Cols::new(r, "feedback");
             groups.push(MentionGroup {
                 mentions: vec![Mention {
-                    at: MentionRef::Feedback { id: r.get::<i64, _>(0) as u64 },
-                    name: r.get(1),
-                    register_id: r.get::<Option<String>, _>(2).map(parse_id).transpose()?,
+                    at: MentionRef::Feedback { id: c.u64(0)? },
+                    name: c.get(1)?,
+                    register_id: c.register_id_opt(2)?,
                 }],
             });
         }
@@ -477,8 +478,4 @@ impl Store for SqliteStore {
 pub(crate) async fn bump_generation(tx: &mut sqlx::Transaction<'static, Sqlite>) -> Result<()> {
     sqlx::query("UPDATE data_generation SET generation = generation + 1").execute(&mut **tx).await.map_err(db_err)?;
     Ok(())
-}
-
-fn parse_id(s: String) -> Result<RegisterId> {
-    RegisterId::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("stored register ID {s:?} is malformed")))
 }

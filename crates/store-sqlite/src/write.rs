@@ -8,8 +8,9 @@ use lobbyscope_domain::{
     RegisterEntry, pair,
 };
 use lobbyscope_store::{FileWriter, ImportFile, MentionLink, Organisation, Result, Stamped, WriteCounts};
-use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Sqlite, Transaction};
 
+use crate::cols::Cols;
 use crate::read::corrupt;
 use crate::rows::{date, int, json, locator_json, person_key};
 use crate::{MAX_BINDS, db_err};
@@ -87,9 +88,10 @@ struct Plan<'a, T> {
 }
 
 /// Sorts `items` (key, lookup value, provenance, record) against what is stored. `select` is a
-/// query prefix returning (key, content_hash) and ending in `IN (`.
+/// query prefix on `table` returning (key, content_hash) and ending in `IN (`.
 async fn plan<'a, T: Copy>(
     tx: &mut Transaction<'static, Sqlite>,
+    table: &'static str,
     select: &str,
     items: Vec<(String, Lookup, &'a Provenance, T)>,
 ) -> Result<Plan<'a, T>> {
@@ -105,7 +107,8 @@ async fn plan<'a, T: Copy>(
         }
         q.push(")");
         for row in q.build().fetch_all(&mut **tx).await.map_err(db_err)? {
-            stored.insert(row.get(0), row.get(1));
+            let c = Cols::new(&row, table);
+            stored.insert(c.get(0)?, c.get(1)?);
         }
     }
     let mut plan = Plan { insert: Vec::new(), replace: Vec::new(), counts: WriteCounts::default() };
@@ -184,6 +187,7 @@ impl SqliteWriter {
             .collect();
         let plan = plan(
             &mut self.tx,
+            "register_entries",
             "SELECT register_id || '|' || snapshot_date, content_hash FROM register_entries WHERE register_id IN (",
             keyed,
         )
@@ -267,16 +271,14 @@ impl SqliteWriter {
                 self.buckets.insert((*k).clone(), Vec::new());
             }
             for row in q.build().fetch_all(&mut *self.tx).await.map_err(db_err)? {
-                let key: String = row.try_get(0).map_err(db_err)?;
-                let facets: String = row.try_get(3).map_err(db_err)?;
+                let c = Cols::new(&row, "meetings");
                 let candidate = Candidate {
-                    ordinal: u32::try_from(row.try_get::<i64, _>(1).map_err(db_err)?)
-                        .map_err(|_| corrupt("meetings.ordinal out of range"))?,
-                    content_hash: row.try_get(2).map_err(db_err)?,
-                    facets: facets.parse().map_err(|e: String| corrupt(format!("meetings.facets: {e}")))?,
+                    ordinal: c.u32(1)?,
+                    content_hash: c.get(2)?,
+                    facets: c.parse(3, str::parse::<Facets>)?,
                     claimed: false,
                 };
-                let key = MeetingKey::parse(&key).ok_or_else(|| corrupt(format!("meetings.natural_key {key:?}")))?;
+                let key = c.parse(0, |k| MeetingKey::parse(k).ok_or("not a natural key"))?;
                 self.buckets.entry(key).or_default().push(candidate);
             }
         }
@@ -445,8 +447,13 @@ impl SqliteWriter {
 
     async fn write_initiatives(&mut self, items: Vec<(&Provenance, &Initiative)>) -> Result<WriteCounts> {
         let keyed = items.into_iter().map(|(p, i)| (i.id.to_string(), Lookup::Int(i.id as i64), p, i)).collect();
-        let plan =
-            plan(&mut self.tx, "SELECT CAST(id AS TEXT), content_hash FROM initiatives WHERE id IN (", keyed).await?;
+        let plan = plan(
+            &mut self.tx,
+            "initiatives",
+            "SELECT CAST(id AS TEXT), content_hash FROM initiatives WHERE id IN (",
+            keyed,
+        )
+        .await?;
         for key in &plan.replace {
             // Publications go with it (ON DELETE CASCADE).
             sqlx::query("DELETE FROM initiatives WHERE id = ?")
@@ -511,7 +518,8 @@ impl SqliteWriter {
     async fn write_feedback(&mut self, items: Vec<(&Provenance, WithLinks<'_, Feedback>)>) -> Result<WriteCounts> {
         let keyed = items.into_iter().map(|(p, f)| (f.0.id.to_string(), Lookup::Int(f.0.id as i64), p, f)).collect();
         let plan =
-            plan(&mut self.tx, "SELECT CAST(id AS TEXT), content_hash FROM feedback WHERE id IN (", keyed).await?;
+            plan(&mut self.tx, "feedback", "SELECT CAST(id AS TEXT), content_hash FROM feedback WHERE id IN (", keyed)
+                .await?;
         for key in &plan.replace {
             sqlx::query("DELETE FROM feedback WHERE id = ?")
                 .bind(key.parse::<i64>().expect("feedback keys are ids"))

@@ -30,6 +30,12 @@ pub enum StoreError {
     Database(String),
     #[error("cannot open the store at {path}: {reason}")]
     Open { path: String, reason: String },
+    /// A stored value the store cannot read back (a wrong type, a malformed date, an unknown
+    /// kind): a bug, a hand-edited database, or one written by a newer version. Never bad input,
+    /// which the importer rejects before it is stored.
+    #[error("cannot read {table}.{column}: {reason}")]
+    Row { table: &'static str, column: String, reason: String },
+    /// Stored rows that cannot all be true at once (a citation of a sentence that is not stored).
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
     /// Another process kept the database locked for writing longer than the store waits.
