@@ -44,8 +44,10 @@ impl Group {
             prompt_version: &'a str,
             sources: Vec<(&'a str, String)>,
         }
+        // The address form, which is what keys were before they were typed: item ids stay.
+        let org = org.url_segment();
         let key = Key {
-            org: &org.0,
+            org: &org,
             group: &self.key,
             writer: writer.name(),
             model: writer.model(),
@@ -70,7 +72,8 @@ impl Group {
 /// for the register text when there is any.
 pub fn groups(inputs: &PositionInputs) -> Vec<Group> {
     let org = &inputs.organisation;
-    let context = SourceText { id: format!("organisation:{}", org.key.0), date: None, text: org.name.clone() };
+    let context =
+        SourceText { id: format!("organisation:{}", org.key.url_segment()), date: None, text: org.name.clone() };
     let mut out = Vec::new();
     for r in &inputs.responses {
         let mut sources = vec![context.clone()];

@@ -5,6 +5,7 @@
 
 mod identity;
 mod ids;
+mod keys;
 mod names;
 mod positions;
 mod provenance;
@@ -12,6 +13,7 @@ mod records;
 
 pub use identity::{Candidate, Facets, MeetingId, MeetingKey, Pairing, pair};
 pub use ids::{ProcedureRef, RegisterId};
+pub use keys::{FoldedName, OrgKey};
 pub use names::{fold_name, fold_words, parenthetical_acronym, strip_legal_forms};
 pub use positions::{Citation, Part, RegisterText, SourceRef};
 pub use provenance::{Locator, Provenance, SourceKind, Sourced, content_hash, hex};

@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use lobbyscope_domain::{RegisterId, fold_name, fold_words, parenthetical_acronym, strip_legal_forms};
+use lobbyscope_domain::{FoldedName, RegisterId, fold_name, fold_words, parenthetical_acronym, strip_legal_forms};
 use lobbyscope_store::{
     LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, OrgKey, Organisation, RegisteredName,
 };
@@ -34,13 +34,12 @@ pub struct Resolution {
 
 /// The key of an organisation with a register ID.
 pub fn registered_key(id: &RegisterId) -> OrgKey {
-    OrgKey(id.as_str().to_owned())
+    OrgKey::Registered(id.clone())
 }
 
-/// The key of an unregistered organisation: `n:` and its folded name, words joined by `-`,
-/// so that it reads well in a URL.
-pub fn unregistered_key(folded: &str) -> OrgKey {
-    OrgKey(format!("n:{}", folded.replace(' ', "-")))
+/// The key of an unregistered organisation: its folded name.
+pub fn unregistered_key(folded: FoldedName) -> OrgKey {
+    OrgKey::Unregistered(folded)
 }
 
 /// Folded names (and acronyms) to the register IDs that carry them.
@@ -143,13 +142,13 @@ impl Linker {
                     continue;
                 };
                 let folded = strip_legal_forms(folded);
-                if folded.is_empty() {
+                let Some(folded) = FoldedName::parse(folded).filter(|f| !f.is_empty()) else {
                     // Punctuation only: nothing to name an organisation by. The raw text stays on
                     // the item; no organisation is made up for it.
                     i += 1;
                     continue;
-                }
-                let lookup = index.lookup(folded);
+                };
+                let lookup = index.lookup(folded.as_str());
                 if !matches!(lookup, Lookup::One(..))
                     && let Some((end, id)) = joined_match(index, &words[i..])
                 {
@@ -167,8 +166,8 @@ impl Linker {
                         orgs.saw_registered(id, Some(name));
                         (registered_key(id), method)
                     }
-                    Lookup::Ambiguous => (orgs.saw_unregistered(folded, name), LinkMethod::Ambiguous),
-                    Lookup::None => (orgs.saw_unregistered(folded, name), LinkMethod::Unmatched),
+                    Lookup::Ambiguous => (orgs.saw_unregistered(&folded, name), LinkMethod::Ambiguous),
+                    Lookup::None => (orgs.saw_unregistered(&folded, name), LinkMethod::Unmatched),
                 };
                 links.push(link(m, org, method));
                 i += 1;
@@ -226,8 +225,8 @@ impl<'a> OrgCollector<'a> {
         }
     }
 
-    fn saw_unregistered(&mut self, folded: &str, published: &str) -> OrgKey {
-        let key = unregistered_key(folded);
+    fn saw_unregistered(&mut self, folded: &FoldedName, published: &str) -> OrgKey {
+        let key = unregistered_key(folded.clone());
         let published = published.trim();
         match self.unregistered.get_mut(&key) {
             Some(kept) => keep_first_sorted(kept, published),

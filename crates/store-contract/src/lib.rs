@@ -87,6 +87,11 @@ fn id(s: &str) -> RegisterId {
     RegisterId::parse(s).expect("valid test id")
 }
 
+/// A key by its address form: `953701819437-32`, `n:some-unregistered-ngo`.
+fn org(segment: &str) -> OrgKey {
+    OrgKey::from_url_segment(segment).expect("valid test key")
+}
+
 fn date(s: &str) -> NaiveDate {
     s.parse().expect("valid test date")
 }
@@ -257,7 +262,7 @@ pub fn all_records() -> Vec<Stamped> {
 /// The Internet Society as the register names it, keyed by its register ID.
 fn isoc_organisation() -> Organisation {
     Organisation {
-        key: OrgKey("953701819437-32".into()),
+        key: org("953701819437-32"),
         register_id: Some(id("953701819437-32")),
         name: "Internet Society (ISOC)".into(),
         acronym: Some("ISOC".into()),
@@ -351,8 +356,8 @@ pub async fn links_round_trip(store: &dyn Store) {
     assert_eq!(ep_group.mentions[0].name.as_deref(), Some("Internet Society (ISOC)"));
     assert_eq!(ep_group.mentions[1].name.as_deref(), Some("Some Unregistered NGO"));
 
-    let isoc = OrgKey("953701819437-32".into());
-    let ngo = OrgKey("n:some-unregistered-ngo".into());
+    let isoc = org("953701819437-32");
+    let ngo = org("n:some-unregistered-ngo");
     let mut links: Vec<LinkedMention> = mentions
         .iter()
         .map(|m| {
@@ -384,8 +389,8 @@ pub async fn links_round_trip(store: &dyn Store) {
 /// Links given at write time are stored with the mentions: a full pass that finds the same
 /// links changes nothing. An organisation met again under a name that sorts first takes it.
 pub async fn links_written_with_records(store: &dyn Store) {
-    let ngo = OrgKey("n:some-unregistered-ngo".into());
-    let isoc = OrgKey("953701819437-32".into());
+    let ngo = org("n:some-unregistered-ngo");
+    let isoc = org("953701819437-32");
     let link = |org: &OrgKey, method| Some(MentionLink { org: org.clone(), method });
     let mut meeting = stamp(Record::Meeting(parliament_meeting()), SourceKind::EpMeetingsCsv, 2);
     meeting.links = vec![link(&isoc, LinkMethod::ExactName), link(&ngo, LinkMethod::Unmatched)];
@@ -407,7 +412,7 @@ pub async fn links_written_with_records(store: &dyn Store) {
     w.commit().await.expect("commit");
     assert_eq!(store.organisation(&ngo).await.expect("read"), Some(renamed.clone()), "'SOME' sorts before 'Some'");
     assert_eq!(store.organisation(&isoc).await.expect("read"), Some(orgs[0].clone()));
-    assert_eq!(store.organisation(&OrgKey("n:nobody".into())).await.expect("read"), None);
+    assert_eq!(store.organisation(&org("n:nobody")).await.expect("read"), None);
 
     let inputs = store.link_inputs().await.expect("link inputs");
     let links: Vec<LinkedMention> = inputs
@@ -684,9 +689,9 @@ async fn write_linked(store: &dyn Store) {
     records.push(stamp(Record::Register(old), SourceKind::RegisterXml, 2));
     write_all(store, &records).await;
 
-    let isoc = OrgKey("953701819437-32".into());
-    let ngo = OrgKey("n:some unregistered ngo".into());
-    let federation = OrgKey("n:federation europeenne des reseaux".into());
+    let isoc = org("953701819437-32");
+    let ngo = org("n:some-unregistered-ngo");
+    let federation = org("n:federation-europeenne-des-reseaux");
     let inputs = store.link_inputs().await.expect("link inputs");
     let links: Vec<LinkedMention> = inputs
         .groups
@@ -707,8 +712,8 @@ async fn write_linked(store: &dyn Store) {
         isoc_organisation(),
         unregistered(&ngo, "Some Unregistered NGO"),
         unregistered(&federation, "Fédération Européenne des Réseaux"),
-        unregistered(&OrgKey("n:ngo".into()), "NGO"),
-        unregistered(&OrgKey("n:ngo forum".into()), "NGO Forum"),
+        unregistered(&org("n:ngo"), "NGO"),
+        unregistered(&org("n:ngo-forum"), "NGO Forum"),
     ];
     store.apply_links(&links, &orgs).await.expect("apply links");
 }
@@ -735,7 +740,7 @@ pub async fn initiatives_are_read_with_their_responses(store: &dyn Store) {
     assert_eq!(ids, [2_665_652, 2_665_651, 2_665_653], "newest first, undated last");
     assert_eq!(page.total, 3);
     assert_eq!(page.items[1].initiative_id, Some(12345));
-    assert_eq!(page.items[1].org_key, Some(OrgKey("953701819437-32".into())));
+    assert_eq!(page.items[1].org_key, Some(org("953701819437-32")));
     let vc = |value: Option<&str>, count| ValueCount { value: value.map(Into::into), count };
     assert_eq!(page.by_user_type, [vc(Some("NGO"), 2), vc(Some("ACADEMIC_RESEARCH_INSTITTUTION"), 1)]);
     assert_eq!(page.by_country, [vc(Some("BEL"), 1), vc(Some("USA"), 1), vc(None, 1)]);
@@ -954,7 +959,7 @@ pub async fn registered_names_list_every_snapshot(store: &dyn Store) {
 /// entries; an unknown key is `None`.
 pub async fn organisation_view_holds_register_history_and_published_names(store: &dyn Store) {
     write_linked(store).await;
-    let isoc = OrgKey("953701819437-32".into());
+    let isoc = org("953701819437-32");
     let view = store.organisation_view(&isoc).await.expect("read").expect("the organisation");
     assert_eq!(view.organisation, isoc_organisation());
     let snapshots: Vec<String> = view.register.iter().map(|e| e.entry.snapshot_date.to_string()).collect();
@@ -964,12 +969,12 @@ pub async fn organisation_view_holds_register_history_and_published_names(store:
     assert_eq!(view.register[1].entry.acronym.as_deref(), Some("ISOC-EO"));
     assert_eq!(view.published_names, ["Internet Society"], "its own name is not listed again");
 
-    let ngo = OrgKey("n:some unregistered ngo".into());
+    let ngo = org("n:some-unregistered-ngo");
     let view = store.organisation_view(&ngo).await.expect("read").expect("the organisation");
     assert_eq!(view.organisation.register_id, None);
     assert!(view.register.is_empty() && view.published_names.is_empty());
 
-    for unknown in [OrgKey("n:nobody".into()), OrgKey("000000000000-00".into())] {
+    for unknown in [org("n:nobody"), org("000000000000-00")] {
         assert_eq!(store.organisation_view(&unknown).await.expect("read"), None, "{unknown:?}");
         assert_eq!(store.organisation(&unknown).await.expect("read"), None, "{unknown:?}");
     }
@@ -979,7 +984,7 @@ pub async fn organisation_view_holds_register_history_and_published_names(store:
 /// counts, years and quarters of the whole timeline whatever the filter.
 pub async fn organisation_activity_filters_and_pages(store: &dyn Store) {
     write_linked(store).await;
-    let isoc = &OrgKey("953701819437-32".into());
+    let isoc = &org("953701819437-32");
     let timeline = |f: ActivityFilter| async move { store.organisation_activity(isoc, &f).await.expect("timeline") };
     let everything = ActivityCounts { commission_meetings: 1, parliament_meetings: 1, responses: 1 };
 
@@ -1023,9 +1028,9 @@ pub async fn organisation_activity_filters_and_pages(store: &dyn Store) {
     let none = timeline(filter(0)).await;
     assert!(none.items.is_empty() && none.matching == 3);
 
-    let ngo = store.organisation_activity(&OrgKey("n:some unregistered ngo".into()), &filter(10)).await.expect("read");
+    let ngo = store.organisation_activity(&org("n:some-unregistered-ngo"), &filter(10)).await.expect("read");
     assert_eq!(meeting_dates(&ngo), ["2020-11-10", "2019-01-01 09:30:00"]);
-    let nobody = store.organisation_activity(&OrgKey("n:nobody".into()), &filter(10)).await.expect("read");
+    let nobody = store.organisation_activity(&org("n:nobody"), &filter(10)).await.expect("read");
     assert!(nobody.items.is_empty() && nobody.matching == 0 && nobody.counts.total() == 0 && nobody.years.is_empty());
 }
 
@@ -1052,13 +1057,13 @@ pub async fn meetings_are_read_by_id(store: &dyn Store) {
         attendees,
         [
             (
-                Some(OrgKey("953701819437-32".into())),
+                Some(org("953701819437-32")),
                 "Internet Society (ISOC)",
                 Some("Internet Society (ISOC)"),
                 Some(LinkMethod::ExactName)
             ),
             (
-                Some(OrgKey("n:some unregistered ngo".into())),
+                Some(org("n:some-unregistered-ngo")),
                 "Some Unregistered NGO",
                 Some("Some Unregistered NGO"),
                 Some(LinkMethod::Unmatched)
@@ -1098,7 +1103,7 @@ pub async fn responses_are_read_by_id(store: &dyn Store) {
         (Some(12345), Some("Declaration of Digital Principles"))
     );
     assert_eq!(r.publication_id, Some(777));
-    assert_eq!(r.org_key, Some(OrgKey("953701819437-32".into())));
+    assert_eq!(r.org_key, Some(org("953701819437-32")));
     assert_eq!(r.register_id.as_ref().map(|r| r.to_string()).as_deref(), Some("953701819437-32"));
     assert_eq!(
         (r.organization.as_deref(), r.user_type.as_deref()),
@@ -1323,7 +1328,7 @@ fn item(id: &str, writer: &str, written_at: &str, status: ItemStatus) -> NewPosi
     };
     NewPositionItem {
         id: id.into(),
-        org_key: OrgKey("953701819437-32".into()),
+        org_key: org("953701819437-32"),
         group: "response:2665651".into(),
         writer: writer.into(),
         model: (writer == "llm").then(|| "test-model".into()),
@@ -1351,11 +1356,11 @@ fn item(id: &str, writer: &str, written_at: &str, status: ItemStatus) -> NewPosi
 /// title and attachments, its newest register text, and attachment texts extracted earlier.
 pub async fn position_inputs_gather_an_organisations_own_words(store: &dyn Store) {
     write_linked(store).await;
-    let isoc = OrgKey("953701819437-32".into());
+    let isoc = org("953701819437-32");
     let orgs = store.position_orgs().await.expect("orgs");
     assert!(orgs.contains(&isoc), "{orgs:?}");
-    assert!(orgs.contains(&OrgKey("n:some unregistered ngo".into())), "responses make an organisation analysable");
-    assert!(!orgs.contains(&OrgKey("n:ngo".into())), "no text of its own: {orgs:?}");
+    assert!(orgs.contains(&org("n:some-unregistered-ngo")), "responses make an organisation analysable");
+    assert!(!orgs.contains(&org("n:ngo")), "no text of its own: {orgs:?}");
 
     let text = SourceTextRecord {
         id: "attachment:2665651:090166e5e1cd1796".into(),
@@ -1384,7 +1389,7 @@ pub async fn position_inputs_gather_an_organisations_own_words(store: &dyn Store
     assert!(register.goals.as_deref().is_some_and(|g| g.starts_with("Promote the open development")));
     assert_eq!(inputs.attachment_texts, [again]);
 
-    assert!(store.position_inputs(&OrgKey("n:nobody".into())).await.expect("inputs").is_none());
+    assert!(store.position_inputs(&org("n:nobody")).await.expect("inputs").is_none());
 }
 
 /// Items are stored with every verdict; the timeline shows the newest written item per group,
@@ -1392,7 +1397,7 @@ pub async fn position_inputs_gather_an_organisations_own_words(store: &dyn Store
 pub async fn position_items_round_trip_with_verdicts(store: &dyn Store) {
     use ItemStatus::*;
     write_linked(store).await;
-    let isoc = OrgKey("953701819437-32".into());
+    let isoc = org("953701819437-32");
     let before = store.data_generation().await.expect("generation");
     store.save_position_item(&item("a1", "extractive", "2026-11-30T10:00:00Z", Written)).await.expect("save");
     assert!(store.data_generation().await.expect("generation") > before);
@@ -1426,7 +1431,7 @@ pub async fn position_items_round_trip_with_verdicts(store: &dyn Store) {
     let commission = ActivityFilter { institution: Some(Institution::Commission), ..all.clone() };
     let page = store.organisation_activity(&isoc, &commission).await.expect("timeline");
     assert!(!page.items.iter().any(|a| matches!(a, Activity::Position(_))));
-    let other = OrgKey("n:some unregistered ngo".into());
+    let other = org("n:some-unregistered-ngo");
     assert_eq!(store.organisation_activity(&other, &all).await.expect("timeline").positions, 0);
 
     let source = store.source("response:2665651").await.expect("source").expect("stored");
@@ -1468,7 +1473,7 @@ pub async fn position_items_round_trip_with_verdicts(store: &dyn Store) {
 pub async fn position_items_are_cached_superseded_and_retried(store: &dyn Store) {
     use ItemStatus::*;
     write_linked(store).await;
-    let isoc = OrgKey("953701819437-32".into());
+    let isoc = org("953701819437-32");
     let shown = |page: ActivityPage| -> Vec<String> {
         page.items
             .into_iter()

@@ -2,7 +2,7 @@
 //! cannot read is a [`StoreError::Row`] naming its table and column, never a panic.
 
 use chrono::NaiveDate;
-use lobbyscope_domain::RegisterId;
+use lobbyscope_domain::{OrgKey, RegisterId};
 use lobbyscope_store::{Result, StoreError};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Column, Row, Sqlite};
@@ -117,6 +117,14 @@ impl<'r> Cols<'r> {
 
     pub(crate) fn register_id_opt(&self, column: impl Col) -> Result<Option<RegisterId>> {
         self.parse_opt(column, parse_register_id)
+    }
+
+    pub(crate) fn org_key(&self, column: impl Col) -> Result<OrgKey> {
+        self.parse(column, crate::keys::parse_org_key)
+    }
+
+    pub(crate) fn org_key_opt(&self, column: impl Col) -> Result<Option<OrgKey>> {
+        self.parse_opt(column, crate::keys::parse_org_key)
     }
 
     /// A JSON value (lists, documents, locators).

@@ -8,6 +8,7 @@
 //! [`BUSY_TIMEOUT`], and imports take the import lock (`lock`) so that they run one at a time.
 
 mod cols;
+mod keys;
 mod lock;
 mod positions;
 mod read;
@@ -176,7 +177,7 @@ impl Store for SqliteStore {
 
     async fn organisation(&self, key: &OrgKey) -> Result<Option<Organisation>> {
         let row = sqlx::query("SELECT key, register_id, name, acronym FROM organisations WHERE key = ?")
-            .bind(&key.0)
+            .bind(keys::org_key(key))
             .fetch_optional(&self.pool)
             .await
             .map_err(db_err)?;
@@ -201,7 +202,7 @@ impl Store for SqliteStore {
              UNION SELECT organization FROM feedback WHERE org_key = ?1 AND organization IS NOT NULL) \
              WHERE name <> ?2 ORDER BY name LIMIT 50",
         )
-        .bind(&key.0)
+        .bind(keys::org_key(key))
         .bind(&organisation.name)
         .fetch_all(&self.pool)
         .await
@@ -213,12 +214,13 @@ impl Store for SqliteStore {
     }
 
     async fn organisation_activity(&self, key: &OrgKey, filter: &ActivityFilter) -> Result<ActivityPage> {
+        let key = keys::org_key(key);
         let timeline = read::Timeline {
             meeting_ids: "SELECT meeting_id FROM meeting_attendees WHERE org_key = ?",
-            meeting_binds: vec![key.0.clone()],
+            meeting_binds: vec![key.clone()],
             feedback_where: Some("org_key = ?"),
-            feedback_binds: vec![key.0.clone()],
-            positions_of: Some(key.0.clone()),
+            feedback_binds: vec![key.clone()],
+            positions_of: Some(key),
         };
         timeline.page(&self.pool, filter).await
     }
@@ -386,7 +388,7 @@ impl Store for SqliteStore {
                 let MentionRef::Attendee { meeting_id, position } = &l.at else { unreachable!() };
                 b.push_bind(meeting_id.clone())
                     .push_bind(*position as i64)
-                    .push_bind(l.org.0.clone())
+                    .push_bind(keys::org_key(&l.org))
                     .push_bind(l.method.as_str());
             });
             q.build().execute(&mut *tx).await.map_err(db_err)?;
@@ -395,14 +397,14 @@ impl Store for SqliteStore {
             let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO link_feedback (id, org_key, method) ");
             q.push_values(chunk, |mut b, l| {
                 let MentionRef::Feedback { id } = &l.at else { unreachable!() };
-                b.push_bind(*id as i64).push_bind(l.org.0.clone()).push_bind(l.method.as_str());
+                b.push_bind(*id as i64).push_bind(keys::org_key(&l.org)).push_bind(l.method.as_str());
             });
             q.build().execute(&mut *tx).await.map_err(db_err)?;
         }
         for chunk in organisations.chunks(MAX_BINDS / 4) {
             let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO org_new (key, register_id, name, acronym) ");
             q.push_values(chunk, |mut b, o| {
-                b.push_bind(o.key.0.clone())
+                b.push_bind(keys::org_key(&o.key))
                     .push_bind(o.register_id.as_ref().map(|id| id.as_str().to_owned()))
                     .push_bind(o.name.clone())
                     .push_bind(o.acronym.clone());

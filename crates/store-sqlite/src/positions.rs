@@ -12,7 +12,7 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use crate::cols::Cols;
 use crate::read::{corrupt, push_in, register_entry, responses_by_ids};
-use crate::{bump_generation, db_err};
+use crate::{bump_generation, db_err, keys};
 
 pub(crate) async fn position_orgs(pool: &SqlitePool) -> Result<Vec<OrgKey>> {
     sqlx::query(
@@ -25,7 +25,7 @@ pub(crate) async fn position_orgs(pool: &SqlitePool) -> Result<Vec<OrgKey>> {
     .await
     .map_err(db_err)?
     .iter()
-    .map(|r| Ok(OrgKey(Cols::new(r, "feedback").get(0)?)))
+    .map(|r| Cols::new(r, "feedback").org_key(0))
     .collect()
 }
 
@@ -39,7 +39,7 @@ pub(crate) async fn position_inputs(
          LEFT JOIN initiatives i ON i.id = p.initiative_id \
          WHERE f.org_key = ? ORDER BY f.date, f.id",
     )
-    .bind(&organisation.key.0)
+    .bind(keys::org_key(&organisation.key))
     .fetch_all(pool)
     .await
     .map_err(db_err)?;
@@ -152,7 +152,7 @@ pub(crate) async fn save_position_item(pool: &SqlitePool, item: &NewPositionItem
          AND coalesce(model, '') = coalesce(?, '') AND prompt_version = ?)",
     )
     .bind(&item.id)
-    .bind(&item.org_key.0)
+    .bind(keys::org_key(&item.org_key))
     .bind(&item.group)
     .bind(&item.writer)
     .bind(&item.model)
@@ -165,7 +165,7 @@ pub(crate) async fn save_position_item(pool: &SqlitePool, item: &NewPositionItem
          date, written_at, prompt_tokens, completion_tokens, sources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&item.id)
-    .bind(&item.org_key.0)
+    .bind(keys::org_key(&item.org_key))
     .bind(&item.group)
     .bind(&item.writer)
     .bind(&item.model)
@@ -228,7 +228,7 @@ pub(crate) async fn save_position_item(pool: &SqlitePool, item: &NewPositionItem
              ORDER BY p.written_at DESC, p.id LIMIT 1) THEN 1 ELSE 0 END \
          WHERE org_key = ?1 AND grp = ?2",
     )
-    .bind(&item.org_key.0)
+    .bind(keys::org_key(&item.org_key))
     .bind(&item.group)
     .execute(&mut *tx)
     .await
@@ -239,7 +239,7 @@ pub(crate) async fn save_position_item(pool: &SqlitePool, item: &NewPositionItem
 
 pub(crate) async fn retire_position_items(pool: &SqlitePool, org: &OrgKey, groups: &[String]) -> Result<u64> {
     let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM position_items WHERE org_key = ");
-    q.push_bind(org.0.clone());
+    q.push_bind(keys::org_key(org));
     if !groups.is_empty() {
         q.push(" AND grp NOT IN ");
         push_in(&mut q, groups.iter().cloned());
@@ -309,7 +309,7 @@ fn item_row(r: &SqliteRow) -> Result<ItemRow> {
     Ok(ItemRow {
         view: PositionItemView {
             id: c.get("id")?,
-            org_key: OrgKey(c.get("org_key")?),
+            org_key: c.org_key("org_key")?,
             group: c.get("grp")?,
             headline: c.get::<Option<String>>("headline")?.unwrap_or_default(),
             date: c.get("date")?,
@@ -399,7 +399,7 @@ pub(crate) async fn position_counts(pool: &SqlitePool) -> Result<PositionCounts>
 async fn org_name(pool: &SqlitePool, key: Option<&OrgKey>) -> Result<Option<String>> {
     let Some(key) = key else { return Ok(None) };
     sqlx::query("SELECT name FROM organisations WHERE key = ?")
-        .bind(&key.0)
+        .bind(keys::org_key(key))
         .fetch_optional(pool)
         .await
         .map_err(db_err)?
@@ -473,7 +473,7 @@ pub(crate) async fn source(pool: &SqlitePool, id: &str) -> Result<Option<SourceV
                 .fetch_optional(pool)
                 .await
                 .map_err(db_err)?
-                .map(|r| Cols::new(&r, "organisations").get(0).map(OrgKey))
+                .map(|r| Cols::new(&r, "organisations").org_key(0))
                 .transpose()?;
             Ok(Some(SourceView {
                 id: id.to_owned(),

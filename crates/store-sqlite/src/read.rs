@@ -5,8 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use lobbyscope_domain::{Costs, Institution, Locator, MeetingId, Provenance, RegisterEntry, SourceKind};
 use lobbyscope_store::{
     Activity, ActivityCounts, ActivityFilter, ActivityKind, ActivityPage, AttendeeView, HostView, LinkMethod,
-    MeetingVersion, MeetingView, OrgKey, PositionItemView, QuarterCount, ResponseView, Result, StoreError,
-    StoredRegisterEntry,
+    MeetingVersion, MeetingView, PositionItemView, QuarterCount, ResponseView, Result, StoreError, StoredRegisterEntry,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
@@ -142,7 +141,7 @@ pub(crate) async fn meetings_by_ids(pool: &SqlitePool, ids: &[String]) -> Result
             let org_name: Option<String> = c.get(5)?;
             let name = org_name.or_else(|| published.clone()).or_else(|| register_id.clone()).unwrap_or_default();
             m.attendees.push(AttendeeView {
-                org_key: c.get::<Option<String>>(3)?.map(OrgKey),
+                org_key: c.org_key_opt(3)?,
                 name,
                 published_name: published,
                 register_id,
@@ -215,7 +214,7 @@ pub(crate) async fn responses_by_ids(pool: &SqlitePool, ids: &[i64]) -> Result<V
             publication_id: c.u64_opt("publication_id")?,
             reference_initiative: c.get("reference_initiative")?,
             organization: c.get("organization")?,
-            org_key: c.get::<Option<String>>("org_key")?.map(OrgKey),
+            org_key: c.org_key_opt("org_key")?,
             register_id: c.get("register_id")?,
             user_type: c.get("user_type")?,
             country: c.get("country")?,

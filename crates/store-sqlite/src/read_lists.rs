@@ -7,15 +7,15 @@ use std::collections::HashMap;
 
 use lobbyscope_domain::{RegisterId, fold_name, fold_words, parenthetical_acronym};
 use lobbyscope_store::{
-    Activity, ActivityCounts, InitiativeView, MatchKind, MeetingView, OrgKey, OrgSort, Organisation, OrganisationHit,
+    Activity, ActivityCounts, InitiativeView, MatchKind, MeetingView, OrgSort, Organisation, OrganisationHit,
     OrganisationList, OrganisationSummary, PublicationView, ResponsePage, ResponseView, Result, ValueCount,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use crate::cols::Cols;
-use crate::db_err;
 use crate::read::{meetings_by_ids, provenance, responses_by_ids};
+use crate::{db_err, keys};
 
 pub(crate) async fn initiative(pool: &SqlitePool, id: u64) -> Result<Option<InitiativeView>> {
     let Ok(id) = i64::try_from(id) else { return Ok(None) };
@@ -121,7 +121,7 @@ struct Candidate {
 pub(crate) fn organisation(r: &SqliteRow) -> Result<Organisation> {
     let c = Cols::new(r, "organisations");
     Ok(Organisation {
-        key: OrgKey(c.get("key")?),
+        key: c.org_key("key")?,
         register_id: c.register_id_opt("register_id")?,
         name: c.get("name")?,
         acronym: c.get("acronym")?,
@@ -210,7 +210,7 @@ pub(crate) async fn find_organisations(pool: &SqlitePool, query: &str, limit: u3
     let mut ranked: Vec<(MatchKind, String, Organisation, String)> = orgs
         .into_iter()
         .filter_map(|o| {
-            let (kind, matched) = best.remove(&o.key.0)?;
+            let (kind, matched) = best.remove(&keys::org_key(&o.key))?;
             Some((kind, fold_words(&o.name), o, matched))
         })
         .collect();
@@ -234,7 +234,7 @@ async fn with_counts(pool: &SqlitePool, hits: Vec<(Organisation, MatchKind, Stri
     if hits.is_empty() {
         return Ok(Vec::new());
     }
-    let keys: Vec<String> = hits.iter().map(|(o, _, _)| o.key.0.clone()).collect();
+    let keys: Vec<String> = hits.iter().map(|(o, _, _)| keys::org_key(&o.key)).collect();
     let mut counts: HashMap<String, ActivityCounts> = HashMap::new();
     let mut q = QueryBuilder::<Sqlite>::new(MEETING_COUNTS);
     q.push(" AND a.org_key IN ");
@@ -257,7 +257,7 @@ async fn with_counts(pool: &SqlitePool, hits: Vec<(Organisation, MatchKind, Stri
     Ok(hits
         .into_iter()
         .map(|(organisation, match_kind, matched)| {
-            let counts = counts.remove(&organisation.key.0).unwrap_or_default();
+            let counts = counts.remove(&keys::org_key(&organisation.key)).unwrap_or_default();
             OrganisationHit {
                 summary: OrganisationSummary { total: counts.total(), organisation, counts },
                 match_kind,

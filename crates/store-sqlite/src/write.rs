@@ -13,7 +13,7 @@ use sqlx::{QueryBuilder, Sqlite, Transaction};
 use crate::cols::Cols;
 use crate::read::corrupt;
 use crate::rows::{date, int, json, locator_json, person_key};
-use crate::{MAX_BINDS, db_err};
+use crate::{MAX_BINDS, db_err, keys};
 
 pub(crate) struct SqliteWriter {
     tx: Transaction<'static, Sqlite>,
@@ -438,7 +438,8 @@ impl SqliteWriter {
             "",
             |b, a| {
                 b.push_bind(a.0.clone()).push_bind(a.1).push_bind(a.2.clone()).push_bind(a.3.clone());
-                b.push_bind(a.4.as_ref().map(|l| l.org.0.clone())).push_bind(a.4.as_ref().map(|l| l.method.as_str()));
+                b.push_bind(a.4.as_ref().map(|l| keys::org_key(&l.org)))
+                    .push_bind(a.4.as_ref().map(|l| l.method.as_str()));
             },
         )
         .await?;
@@ -551,7 +552,7 @@ impl SqliteWriter {
                     .push_bind(f.register_id.as_ref().map(|r| r.as_str().to_owned()))
                     .push_bind(f.text.clone())
                     .push_bind(json(&f.attachments))
-                    .push_bind(link.as_ref().map(|l| l.org.0.clone()))
+                    .push_bind(link.as_ref().map(|l| keys::org_key(&l.org)))
                     .push_bind(link.as_ref().map(|l| l.method.as_str()));
                 for c in prov_cols(p) {
                     b.push_bind(c);
@@ -574,7 +575,7 @@ impl SqliteWriter {
             " ON CONFLICT (key) DO UPDATE SET name = excluded.name, acronym = coalesce(excluded.acronym, organisations.acronym) \
               WHERE excluded.name < organisations.name",
             |b, o| {
-                b.push_bind(o.key.0.clone())
+                b.push_bind(keys::org_key(&o.key))
                     .push_bind(o.register_id.as_ref().map(|id| id.as_str().to_owned()))
                     .push_bind(o.name.clone())
                     .push_bind(o.acronym.clone());

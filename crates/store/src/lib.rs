@@ -15,14 +15,15 @@ mod positions;
 mod views;
 
 pub use links::{
-    LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, MentionRef, OrgKey, Organisation, RegisteredName,
+    LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, MentionRef, Organisation, RegisteredName,
 };
 pub use lock::{ImportGuard, LockAttempt, LockHolder};
 pub use positions::*;
 pub use views::*;
 
-// The position items' shared vocabulary, so that backends and pages need not name the domain.
-pub use lobbyscope_domain::{Citation, Part};
+// The keys and the position items' shared vocabulary, so that backends and pages need not name
+// the domain.
+pub use lobbyscope_domain::{Citation, FoldedName, OrgKey, Part};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

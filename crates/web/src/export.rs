@@ -179,7 +179,7 @@ mod tests {
         let said = |part, text: &str| PositionSentence { part, text: text.into(), citations: vec![cite.clone()] };
         let item = Activity::Position(PositionItemView {
             id: "ab12".into(),
-            org_key: OrgKey("953701819437-32".into()),
+            org_key: OrgKey::from_url_segment("953701819437-32").expect("a key"),
             group: "response:7".into(),
             headline: "=HYPERLINK(\"x\")".into(),
             date: Some("2021-05-31 00:00:00".into()),

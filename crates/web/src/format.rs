@@ -97,7 +97,7 @@ pub fn person_href(person_key: &str) -> Option<String> {
 }
 
 pub fn org_href(key: &OrgKey) -> String {
-    format!("/org/{}", key.0)
+    format!("/org/{}", key.url_segment())
 }
 
 /// A host as the timeline names them: "Christiane Canenbley (Cabinet of Executive
@@ -142,14 +142,14 @@ pub fn meeting_title(meeting: &MeetingView, subject_org: Option<&OrgKey>) -> Vec
         }
         out.extend(host_segments(meeting, host));
     }
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     for a in &meeting.attendees {
         let key = a.org_key.as_ref();
         if key.is_some() && key == subject_org {
             continue;
         }
         // One organisation named twice (two people, or name pieces re-joined) is listed once.
-        let ident = key.map(|k| k.0.as_str()).unwrap_or(a.name.as_str());
+        let ident = key.map(|k| k.url_segment()).unwrap_or_else(|| a.name.clone());
         if seen.contains(&ident) {
             continue;
         }

@@ -405,7 +405,7 @@ pub async fn orgs_csv(State(state): State<AppState>, params: Params) -> Result<R
             s.counts.parliament_meetings.to_string(),
             s.counts.responses.to_string(),
             s.total.to_string(),
-            o.key.0.clone(),
+            o.key.url_segment(),
             format::org_href(&o.key),
         ];
         w.write_record(row.iter().map(|v| crate::export::cell(v))).expect("writing to memory");
