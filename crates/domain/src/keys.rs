@@ -1,4 +1,4 @@
-//! The stable keys of organisations, typed.
+//! The stable keys of organisations and people, typed.
 //!
 //! A key is what it is made of (a register ID, a folded name), never a string with a prefix:
 //! how a backend lays a key into a column is that backend's business, and the address form
@@ -7,7 +7,7 @@
 
 use serde::{Serialize, Serializer};
 
-use crate::{RegisterId, fold_name};
+use crate::{Host, Institution, RegisterId, fold_name};
 
 /// A name folded for matching ([`fold_name`]): lower-case ASCII letters and digits, in words
 /// separated by single spaces. Empty for a name that is nothing but punctuation.
@@ -88,6 +88,40 @@ impl Serialize for OrgKey {
     }
 }
 
+/// A person who hosted meetings: a Member of the European Parliament by their EP id (by folded
+/// name when the source gave none), or someone of the Commission by folded name (the Commission
+/// publishes no ids).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PersonKey {
+    Mep(u64),
+    MepByName(FoldedName),
+    Commission(FoldedName),
+}
+
+impl PersonKey {
+    /// The key of a meeting's host.
+    pub fn of(institution: Institution, host: &Host) -> PersonKey {
+        match (institution, host.ep_id) {
+            (Institution::Parliament, Some(id)) => PersonKey::Mep(id),
+            (Institution::Parliament, None) => PersonKey::MepByName(FoldedName::fold(&host.name)),
+            (Institution::Commission, _) => PersonKey::Commission(FoldedName::fold(&host.name)),
+        }
+    }
+}
+
+/// The JSON API's form of a person key since its first version: `mep:197431`,
+/// `mep-name:patrick breyer`, `ec:christiane canenbley`. Pages are at `/mep/{id}` and
+/// `/official/{slug}` (the web crate makes those).
+impl Serialize for PersonKey {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            PersonKey::Mep(id) => s.collect_str(&format_args!("mep:{id}")),
+            PersonKey::MepByName(name) => s.collect_str(&format_args!("mep-name:{}", name.as_str())),
+            PersonKey::Commission(name) => s.collect_str(&format_args!("ec:{}", name.as_str())),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +139,19 @@ mod tests {
         for bad in ["", "-a", "a-", "a--b", "A-b", "a b", "a%20b", "é"] {
             assert_eq!(FoldedName::from_slug(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn person_keys_come_from_hosts() {
+        let host = |name: &str, ep_id| Host { name: name.into(), role: None, ep_id };
+        let mep = PersonKey::of(Institution::Parliament, &host("BREYER Patrick", Some(197431)));
+        assert_eq!(mep, PersonKey::Mep(197431));
+        let unnumbered = PersonKey::of(Institution::Parliament, &host("BREYER Patrick", None));
+        assert_eq!(unnumbered, PersonKey::MepByName(FoldedName::fold("breyer patrick")));
+        let official = PersonKey::of(Institution::Commission, &host("Christiane Canenbley", Some(1)));
+        assert_eq!(official, PersonKey::Commission(FoldedName::fold("Christiane Canenbley")));
+        let json: Vec<String> = [mep, unnumbered, official].iter().map(|k| serde_json::to_string(k).unwrap()).collect();
+        assert_eq!(json, [r#""mep:197431""#, r#""mep-name:breyer patrick""#, r#""ec:christiane canenbley""#]);
     }
 
     #[test]

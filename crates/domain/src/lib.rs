@@ -13,7 +13,7 @@ mod records;
 
 pub use identity::{Candidate, Facets, MeetingId, MeetingKey, Pairing, pair};
 pub use ids::{ProcedureRef, RegisterId};
-pub use keys::{FoldedName, OrgKey};
+pub use keys::{FoldedName, OrgKey, PersonKey};
 pub use names::{fold_name, fold_words, parenthetical_acronym, strip_legal_forms};
 pub use positions::{Citation, Part, RegisterText, SourceRef};
 pub use provenance::{Locator, Provenance, SourceKind, Sourced, content_hash, hex};

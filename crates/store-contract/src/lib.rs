@@ -77,14 +77,19 @@ use lobbyscope_domain::{
 };
 
 use lobbyscope_store::{
-    Activity, ActivityCounts, ActivityFilter, ActivityKind, ActivityPage, CheckedSentence, Citation, ImportFile,
-    ItemStatus, LinkMethod, LinkedMention, MatchKind, MeetingView, MentionLink, MentionRef, NewPositionItem, OrgKey,
-    OrgSort, Organisation, Part, PersonFacet, PersonKind, PositionCounts, SourceTextRecord, Stamped, Stats, Store,
-    ValueCount, WriteCounts,
+    Activity, ActivityCounts, ActivityFilter, ActivityKind, ActivityPage, CheckedSentence, Citation, FoldedName,
+    ImportFile, ItemStatus, LinkMethod, LinkedMention, MatchKind, MeetingView, MentionLink, MentionRef,
+    NewPositionItem, OrgKey, OrgSort, Organisation, Part, PersonFacet, PersonKey, PersonKind, PositionCounts,
+    SourceTextRecord, Stamped, Stats, Store, ValueCount, WriteCounts,
 };
 
 fn id(s: &str) -> RegisterId {
     RegisterId::parse(s).expect("valid test id")
+}
+
+/// Someone of the Commission, by folded name.
+fn official(folded: &str) -> PersonKey {
+    PersonKey::Commission(FoldedName::parse(folded).expect("a folded name"))
 }
 
 /// A key by its address form: `953701819437-32`, `n:some-unregistered-ngo`.
@@ -438,7 +443,7 @@ fn ep(meeting: Meeting, row: u32) -> Stamped {
 
 /// The meetings of Patrick Breyer (the parliament meeting's MEP), newest first.
 async fn breyer_meetings(store: &dyn Store) -> Vec<MeetingView> {
-    let page = store.person_activity("mep:197431", &filter(100)).await.expect("person activity");
+    let page = store.person_activity(&PersonKey::Mep(197431), &filter(100)).await.expect("person activity");
     page.items
         .into_iter()
         .map(|a| match a {
@@ -563,25 +568,28 @@ pub async fn people_are_read_with_their_facets(store: &dyn Store) {
     write_all(store, &records).await;
 
     let facet = |label: &str, meetings| PersonFacet { label: label.into(), meetings };
-    let official = store.person("ec:christiane canenbley").await.expect("read").expect("the official is stored");
-    assert_eq!(official.kind, PersonKind::Commission);
-    assert_eq!(official.name, "Christiane Canenbley");
-    assert_eq!(official.ep_id, None);
-    assert_eq!(official.published_names, ["Christiane CANENBLEY"]);
-    assert_eq!(official.roles, [facet("Cabinet member", 1), facet("Head of Unit", 1)]);
-    assert_eq!(official.cabinets, [facet("Cabinet of Executive Vice-President Margrethe Vestager", 2)]);
-    assert_eq!(official.portfolios, [facet("Europe Fit for Digital Age", 1)], "a missing portfolio is not listed");
-    assert!(official.dgs.is_empty());
+    let canenbley =
+        store.person(&official("christiane canenbley")).await.expect("read").expect("the official is stored");
+    assert_eq!(canenbley.kind, PersonKind::Commission);
+    assert_eq!(canenbley.name, "Christiane Canenbley");
+    assert_eq!(canenbley.ep_id, None);
+    assert_eq!(canenbley.published_names, ["Christiane CANENBLEY"]);
+    assert_eq!(canenbley.roles, [facet("Cabinet member", 1), facet("Head of Unit", 1)]);
+    assert_eq!(canenbley.cabinets, [facet("Cabinet of Executive Vice-President Margrethe Vestager", 2)]);
+    assert_eq!(canenbley.portfolios, [facet("Europe Fit for Digital Age", 1)], "a missing portfolio is not listed");
+    assert!(canenbley.dgs.is_empty());
 
-    let mep = store.person("mep:197431").await.expect("read").expect("the MEP is stored");
+    let mep = store.person(&PersonKey::Mep(197431)).await.expect("read").expect("the MEP is stored");
     assert_eq!(mep.kind, PersonKind::Mep);
     assert_eq!((mep.name.as_str(), mep.ep_id), ("BREYER Patrick", Some(197431)));
     assert_eq!(mep.roles, [facet("Shadow rapporteur", 1)]);
     assert!(mep.cabinets.is_empty() && mep.portfolios.is_empty() && mep.published_names.is_empty());
 
-    assert_eq!(store.person("ec:nobody").await.expect("read"), None);
-    assert_eq!(store.person("mep:1").await.expect("read"), None);
-    assert_eq!(store.person("").await.expect("read"), None);
+    assert_eq!(store.person(&official("nobody")).await.expect("read"), None);
+    assert_eq!(store.person(&PersonKey::Mep(1)).await.expect("read"), None);
+    assert_eq!(store.person(&official("")).await.expect("read"), None);
+    let unnumbered = PersonKey::MepByName(FoldedName::fold("BREYER Patrick"));
+    assert_eq!(store.person(&unnumbered).await.expect("read"), None, "this MEP has an id");
 }
 
 /// A person's timeline holds their meetings only, newest first, filtered and paged.
@@ -594,7 +602,7 @@ pub async fn person_activity_lists_their_meetings(store: &dyn Store) {
     records.push(stamp(Record::Meeting(second), SourceKind::CommissionMeetingsXlsx, 4));
     write_all(store, &records).await;
 
-    let page = store.person_activity("ec:christiane canenbley", &filter(10)).await.expect("read");
+    let page = store.person_activity(&official("christiane canenbley"), &filter(10)).await.expect("read");
     assert_eq!(meeting_dates(&page), ["2023-01-15", "2022-06-30"]);
     assert_eq!(page.matching, 2);
     assert_eq!(page.counts, ActivityCounts { commission_meetings: 2, parliament_meetings: 0, responses: 0 });
@@ -604,24 +612,24 @@ pub async fn person_activity_lists_their_meetings(store: &dyn Store) {
     assert_eq!(m.hosts.len(), 2, "co-hosts come with the meeting");
 
     let paged = ActivityFilter { offset: 1, limit: 1, ..ActivityFilter::default() };
-    let page = store.person_activity("ec:christiane canenbley", &paged).await.expect("read");
+    let page = store.person_activity(&official("christiane canenbley"), &paged).await.expect("read");
     assert_eq!((meeting_dates(&page), page.matching), (vec!["2022-06-30"], 2));
     let year = ActivityFilter { year: Some(2023), ..filter(10) };
-    let page = store.person_activity("ec:christiane canenbley", &year).await.expect("read");
+    let page = store.person_activity(&official("christiane canenbley"), &year).await.expect("read");
     assert_eq!(meeting_dates(&page), ["2023-01-15"]);
-    let stengg = store.person_activity("ec:werner stengg", &filter(10)).await.expect("read");
+    let stengg = store.person_activity(&official("werner stengg"), &filter(10)).await.expect("read");
     assert_eq!(meeting_dates(&stengg), ["2022-06-30"]);
 
-    let mep = store.person_activity("mep:197431", &filter(10)).await.expect("read");
+    let mep = store.person_activity(&PersonKey::Mep(197431), &filter(10)).await.expect("read");
     assert_eq!(meeting_dates(&mep), ["2020-11-10"]);
     assert_eq!(mep.counts, ActivityCounts { commission_meetings: 0, parliament_meetings: 1, responses: 0 });
     let responses = ActivityFilter { kind: ActivityKind::Responses, ..filter(10) };
-    let none = store.person_activity("mep:197431", &responses).await.expect("read");
+    let none = store.person_activity(&PersonKey::Mep(197431), &responses).await.expect("read");
     assert!(none.items.is_empty() && none.matching == 0, "a person's timeline has no responses");
     let commission = ActivityFilter { institution: Some(Institution::Commission), ..filter(10) };
-    assert_eq!(store.person_activity("mep:197431", &commission).await.expect("read").matching, 0);
+    assert_eq!(store.person_activity(&PersonKey::Mep(197431), &commission).await.expect("read").matching, 0);
 
-    let nobody = store.person_activity("ec:nobody", &filter(10)).await.expect("read");
+    let nobody = store.person_activity(&official("nobody"), &filter(10)).await.expect("read");
     assert!(nobody.items.is_empty() && nobody.matching == 0 && nobody.counts.total() == 0);
 }
 
@@ -1044,9 +1052,9 @@ pub async fn meetings_are_read_by_id(store: &dyn Store) {
     assert_eq!((m.id.clone(), m.institution, m.date.to_string()), (id, Institution::Parliament, "2020-11-10".into()));
     assert_eq!(m.subject, "e-Privacy Derogation");
     assert_eq!(m.procedures, ["2020/0259(COD)"]);
-    let hosts: Vec<(String, &str, Option<&str>)> =
-        m.hosts.iter().map(|h| (h.person_key.to_string(), h.name.as_str(), h.role.as_deref())).collect();
-    assert_eq!(hosts, [("mep:197431".to_owned(), "BREYER Patrick", Some("Shadow rapporteur"))]);
+    let hosts: Vec<(PersonKey, &str, Option<&str>)> =
+        m.hosts.iter().map(|h| (h.person_key.clone(), h.name.as_str(), h.role.as_deref())).collect();
+    assert_eq!(hosts, [(PersonKey::Mep(197431), "BREYER Patrick", Some("Shadow rapporteur"))]);
     type Seen<'a> = (Option<OrgKey>, &'a str, Option<&'a str>, Option<LinkMethod>);
     let attendees: Vec<Seen> = m
         .attendees
@@ -1082,8 +1090,8 @@ pub async fn meetings_are_read_by_id(store: &dyn Store) {
         (read.cabinet.as_deref(), read.portfolio.as_deref()),
         (commission.cabinet.as_deref(), Some("Europe Fit for Digital Age"))
     );
-    let hosts: Vec<String> = read.hosts.iter().map(|h| h.person_key.to_string()).collect();
-    assert_eq!(hosts, ["ec:christiane canenbley", "ec:werner stengg"], "in published order");
+    let hosts: Vec<PersonKey> = read.hosts.iter().map(|h| h.person_key.clone()).collect();
+    assert_eq!(hosts, [official("christiane canenbley"), official("werner stengg")], "in published order");
     assert_eq!(read.attendees[0].register_id.as_ref().map(|r| r.to_string()).as_deref(), Some("953701819437-32"));
     assert_eq!(read.attendees[0].link_method, Some(LinkMethod::RegisterId));
 

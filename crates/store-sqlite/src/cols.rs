@@ -2,7 +2,7 @@
 //! cannot read is a [`StoreError::Row`] naming its table and column, never a panic.
 
 use chrono::NaiveDate;
-use lobbyscope_domain::{OrgKey, RegisterId};
+use lobbyscope_domain::{OrgKey, PersonKey, RegisterId};
 use lobbyscope_store::{Result, StoreError};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Column, Row, Sqlite};
@@ -125,6 +125,10 @@ impl<'r> Cols<'r> {
 
     pub(crate) fn org_key_opt(&self, column: impl Col) -> Result<Option<OrgKey>> {
         self.parse_opt(column, crate::keys::parse_org_key)
+    }
+
+    pub(crate) fn person_key(&self, column: impl Col) -> Result<PersonKey> {
+        self.parse(column, crate::keys::parse_person_key)
     }
 
     /// A JSON value (lists, documents, locators).

@@ -25,8 +25,8 @@ use async_trait::async_trait;
 use lobbyscope_domain::MeetingId;
 use lobbyscope_store::{
     ActivityFilter, ActivityPage, FileWriter, ImportFile, ImportGuard, LinkInputs, LinkedMention, LockAttempt,
-    LockHolder, MeetingView, Mention, MentionGroup, MentionRef, OrgKey, Organisation, OrganisationView, RegisteredName,
-    ResponseView, Result, Stats, Store, StoreError,
+    LockHolder, MeetingView, Mention, MentionGroup, MentionRef, OrgKey, Organisation, OrganisationView, PersonKey,
+    RegisteredName, ResponseView, Result, Stats, Store, StoreError,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
@@ -240,12 +240,12 @@ impl Store for SqliteStore {
 
     // --- people and procedures (MEP, Commission official, procedure pages) ---
 
-    async fn person(&self, key: &str) -> Result<Option<lobbyscope_store::PersonView>> {
-        read_people::person(&self.pool, key).await
+    async fn person(&self, key: &PersonKey) -> Result<Option<lobbyscope_store::PersonView>> {
+        read_people::person(&self.pool, &keys::person_key(key)).await
     }
 
-    async fn person_activity(&self, key: &str, filter: &ActivityFilter) -> Result<ActivityPage> {
-        read_people::person_activity(&self.pool, key, filter).await
+    async fn person_activity(&self, key: &PersonKey, filter: &ActivityFilter) -> Result<ActivityPage> {
+        read_people::person_activity(&self.pool, &keys::person_key(key), filter).await
     }
 
     async fn procedure_activity(&self, reference: &str, filter: &ActivityFilter) -> Result<ActivityPage> {

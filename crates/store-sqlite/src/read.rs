@@ -123,7 +123,7 @@ pub(crate) async fn meetings_by_ids(pool: &SqlitePool, ids: &[String]) -> Result
     for r in q.build().fetch_all(pool).await.map_err(db_err)? {
         let c = Cols::new(&r, "meeting_hosts");
         if let Some(m) = meetings.get_mut(c.get::<&str>(0)?) {
-            m.hosts.push(HostView { person_key: c.get(1)?, name: c.get(2)?, role: c.get(3)? });
+            m.hosts.push(HostView { person_key: c.person_key(1)?, name: c.get(2)?, role: c.get(3)? });
         }
     }
 

@@ -8,7 +8,7 @@ use crate::cols::Cols;
 use crate::db_err;
 use crate::read::Timeline;
 
-/// One person by key, or `None`.
+/// One person by stored key (`keys::person_key`), or `None`.
 pub(crate) async fn person(pool: &SqlitePool, key: &str) -> Result<Option<PersonView>> {
     let Some(row) = sqlx::query("SELECT key, kind, name, ep_id FROM people WHERE key = ?")
         .bind(key)
@@ -26,7 +26,7 @@ pub(crate) async fn person(pool: &SqlitePool, key: &str) -> Result<Option<Person
     })?;
     let name: String = c.get(2)?;
     let mut view = PersonView {
-        key: c.get(0)?,
+        key: c.person_key(0)?,
         kind,
         ep_id: c.u64_opt(3)?,
         published_names: Vec::new(),

@@ -4,15 +4,15 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use lobbyscope_domain::{
-    Candidate, Costs, Facets, Feedback, Initiative, Meeting, MeetingId, MeetingKey, Pairing, Provenance, Record,
-    RegisterEntry, pair,
+    Candidate, Costs, Facets, Feedback, Initiative, Meeting, MeetingId, MeetingKey, Pairing, PersonKey, Provenance,
+    Record, RegisterEntry, pair,
 };
 use lobbyscope_store::{FileWriter, ImportFile, MentionLink, Organisation, Result, Stamped, WriteCounts};
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
 use crate::cols::Cols;
 use crate::read::corrupt;
-use crate::rows::{date, int, json, locator_json, person_key};
+use crate::rows::{date, int, json, locator_json};
 use crate::{MAX_BINDS, db_err, keys};
 
 pub(crate) struct SqliteWriter {
@@ -373,7 +373,8 @@ impl SqliteWriter {
         for (id, _, _, m, links) in &rows {
             let id = id.to_string();
             for (i, h) in m.hosts.iter().enumerate() {
-                let (key, kind) = person_key(m.institution, h);
+                let person = PersonKey::of(m.institution, h);
+                let (key, kind) = (keys::person_key(&person), keys::person_kind(&person));
                 people.push((key.clone(), kind, h.name.clone(), h.ep_id));
                 hosts.push((id.clone(), i as i64, key, h.name.clone(), h.role.clone()));
             }

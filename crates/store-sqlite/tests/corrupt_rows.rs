@@ -68,7 +68,8 @@ async fn a_column_read_by_position_is_named() {
 async fn an_unknown_kind_names_its_table_and_column() {
     let (_dir, store) = filled().await;
     corrupt(&store, "UPDATE people SET kind = 'alien'").await;
-    let (table, column, message) = row_error(store.person("mep:197431").await.unwrap_err());
+    let (table, column, message) =
+        row_error(store.person(&lobbyscope_store::PersonKey::Mep(197431)).await.unwrap_err());
     assert_eq!((table, column.as_str()), ("people", "kind"));
     assert_eq!(message, "cannot read people.kind: \"alien\": unknown person kind");
 }

@@ -23,7 +23,7 @@ pub use views::*;
 
 // The keys and the position items' shared vocabulary, so that backends and pages need not name
 // the domain.
-pub use lobbyscope_domain::{Citation, FoldedName, OrgKey, Part};
+pub use lobbyscope_domain::{Citation, FoldedName, OrgKey, Part, PersonKey};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -168,11 +168,11 @@ pub trait Store: Send + Sync {
 
     // --- people and procedures (MEP, Commission official, procedure pages) ---
 
-    /// A person who hosted meetings, by key: `mep:<EP id>` or `ec:<folded name>`.
-    async fn person(&self, key: &str) -> Result<Option<PersonView>>;
+    /// A person who hosted meetings.
+    async fn person(&self, key: &PersonKey) -> Result<Option<PersonView>>;
 
     /// A person's meetings, newest first (a person's timeline holds no consultation responses).
-    async fn person_activity(&self, key: &str, filter: &ActivityFilter) -> Result<ActivityPage>;
+    async fn person_activity(&self, key: &PersonKey, filter: &ActivityFilter) -> Result<ActivityPage>;
 
     /// The meetings citing a procedure reference such as `2022/0155(COD)`, newest first.
     async fn procedure_activity(&self, reference: &str, filter: &ActivityFilter) -> Result<ActivityPage>;

@@ -5,7 +5,7 @@
 use lobbyscope_domain::{Document, Institution, MeetingId, Provenance, RegisterEntry};
 use serde::Serialize;
 
-use crate::{LinkMethod, OrgKey, Organisation, PositionItemView};
+use crate::{LinkMethod, OrgKey, Organisation, PersonKey, PositionItemView};
 
 /// One register entry with where it was read.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -18,8 +18,7 @@ pub struct StoredRegisterEntry {
 /// The person on the institution's side of a meeting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HostView {
-    /// `mep:<EP id>` or `ec:<folded name>`.
-    pub person_key: String,
+    pub person_key: PersonKey,
     pub name: String,
     /// Title or capacity as published.
     pub role: Option<String>,
@@ -221,8 +220,7 @@ pub struct PersonFacet {
 /// frequent first; values a source left empty are not listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PersonView {
-    /// `mep:<EP id>` or `ec:<folded name>`.
-    pub key: String,
+    pub key: PersonKey,
     pub kind: PersonKind,
     /// The name as first stored (the EP writes "SURNAME Given").
     pub name: String,

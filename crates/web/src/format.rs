@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use lobbyscope_domain::{Institution, Provenance, SourceKind, SourceRef};
-use lobbyscope_store::{HostView, MeetingView, OrgKey};
+use lobbyscope_store::{HostView, MeetingView, OrgKey, PersonKey};
 
 /// A piece of a sentence, linked or not. Templates escape the text and the link.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -88,12 +88,14 @@ fn title_case(word: &str) -> String {
     out
 }
 
-/// Where a person's page is.
-pub fn person_href(person_key: &str) -> Option<String> {
-    if let Some(id) = person_key.strip_prefix("mep:") {
-        return Some(format!("/mep/{id}"));
+/// Where a person's page is: `/mep/{EP id}` or `/official/{slug}`; an MEP the source gave no id
+/// for has none. [`crate::people`] reads these addresses back.
+pub fn person_href(key: &PersonKey) -> Option<String> {
+    match key {
+        PersonKey::Mep(id) => Some(format!("/mep/{id}")),
+        PersonKey::Commission(name) if !name.is_empty() => Some(format!("/official/{}", name.slug())),
+        PersonKey::Commission(_) | PersonKey::MepByName(_) => None,
     }
-    person_key.strip_prefix("ec:").map(|name| format!("/official/{}", name.replace(' ', "-")))
 }
 
 pub fn org_href(key: &OrgKey) -> String {
@@ -171,8 +173,7 @@ pub fn official_url(
 ) -> Option<String> {
     match prov.source {
         SourceKind::EpMeetingsCsv => {
-            let host = meeting?.hosts.first()?;
-            let id = host.person_key.strip_prefix("mep:")?;
+            let PersonKey::Mep(id) = meeting?.hosts.first()?.person_key else { return None };
             Some(format!("https://www.europarl.europa.eu/meps/en/{id}/home"))
         }
         SourceKind::CommissionMeetingsXlsx | SourceKind::CommissionMeetingsXml => Some(
@@ -336,8 +337,11 @@ mod tests {
 
     #[test]
     fn person_links() {
-        assert_eq!(person_href("mep:197431").as_deref(), Some("/mep/197431"));
-        assert_eq!(person_href("ec:christiane canenbley").as_deref(), Some("/official/christiane-canenbley"));
-        assert_eq!(person_href("other"), None);
+        use lobbyscope_store::FoldedName;
+        assert_eq!(person_href(&PersonKey::Mep(197431)).as_deref(), Some("/mep/197431"));
+        let official = PersonKey::Commission(FoldedName::fold("Christiane Canenbley"));
+        assert_eq!(person_href(&official).as_deref(), Some("/official/christiane-canenbley"));
+        assert_eq!(person_href(&PersonKey::MepByName(FoldedName::fold("BREYER Patrick"))), None);
+        assert_eq!(person_href(&PersonKey::Commission(FoldedName::fold("..."))), None);
     }
 }
