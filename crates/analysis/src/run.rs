@@ -303,7 +303,7 @@ async fn write_item(writer: &dyn Writer, job: &Job) -> NewPositionItem {
         status: ItemStatus::Empty,
         error: None,
         headline: None,
-        date: job.group.date.clone(),
+        date: job.group.date,
         written_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         prompt_tokens: None,
         completion_tokens: None,

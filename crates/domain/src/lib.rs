@@ -10,6 +10,7 @@ mod names;
 mod positions;
 mod provenance;
 mod records;
+mod when;
 
 pub use identity::{Candidate, Facets, MeetingId, MeetingKey, Pairing, pair};
 pub use ids::{ProcedureRef, RegisterId};
@@ -18,3 +19,4 @@ pub use names::{fold_name, fold_words, parenthetical_acronym, strip_legal_forms}
 pub use positions::{Citation, Part, RegisterText, SourceRef};
 pub use provenance::{Locator, Provenance, SourceKind, Sourced, content_hash, hex};
 pub use records::*;
+pub use when::When;

@@ -16,6 +16,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use chrono::NaiveDate;
 use lobbyscope_domain::{FoldedName, RegisterId, fold_name, fold_words, parenthetical_acronym, strip_legal_forms};
 use lobbyscope_store::{
     LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, OrgKey, Organisation, RegisteredName,
@@ -100,16 +101,16 @@ pub fn resolve(inputs: &LinkInputs) -> Resolution {
 pub struct Linker {
     index: NameIndex,
     /// Register ID → (snapshot date, name, acronym) of its newest register entry.
-    latest: HashMap<RegisterId, (String, String, Option<String>)>,
+    latest: HashMap<RegisterId, (NaiveDate, String, Option<String>)>,
 }
 
 impl Linker {
     pub fn new(registered: &[RegisteredName]) -> Linker {
-        let mut latest: HashMap<RegisterId, (String, String, Option<String>)> = HashMap::new();
+        let mut latest: HashMap<RegisterId, (NaiveDate, String, Option<String>)> = HashMap::new();
         for r in registered {
             let newer = latest.get(&r.register_id).is_none_or(|(date, ..)| r.snapshot_date > *date);
             if newer {
-                latest.insert(r.register_id.clone(), (r.snapshot_date.clone(), r.name.clone(), r.acronym.clone()));
+                latest.insert(r.register_id.clone(), (r.snapshot_date, r.name.clone(), r.acronym.clone()));
             }
         }
         Linker { index: NameIndex::build(registered), latest }
@@ -198,7 +199,7 @@ fn joined_match<'a>(index: &'a NameIndex, words: &[Option<String>]) -> Option<(u
 /// newest register name, or else the published name that sorts first, so that the choice does
 /// not depend on the order mentions are met in (batches linked at import agree with a full pass).
 struct OrgCollector<'a> {
-    latest: &'a HashMap<RegisterId, (String, String, Option<String>)>,
+    latest: &'a HashMap<RegisterId, (NaiveDate, String, Option<String>)>,
     registered: BTreeMap<RegisterId, Option<String>>,
     unregistered: BTreeMap<OrgKey, String>,
 }
@@ -210,7 +211,7 @@ fn keep_first_sorted(slot: &mut String, candidate: &str) {
 }
 
 impl<'a> OrgCollector<'a> {
-    fn new(latest: &'a HashMap<RegisterId, (String, String, Option<String>)>, all_registered: bool) -> Self {
+    fn new(latest: &'a HashMap<RegisterId, (NaiveDate, String, Option<String>)>, all_registered: bool) -> Self {
         let registered =
             if all_registered { latest.keys().map(|id| (id.clone(), None)).collect() } else { BTreeMap::new() };
         OrgCollector { latest, registered, unregistered: BTreeMap::new() }

@@ -11,7 +11,7 @@ fn reg(register_id: &str, name: &str, acronym: Option<&str>, date: &str) -> Regi
         register_id: id(register_id),
         name: name.into(),
         acronym: acronym.map(Into::into),
-        snapshot_date: date.into(),
+        snapshot_date: date.parse().unwrap(),
     }
 }
 

@@ -1,8 +1,8 @@
 //! Reading rows back: every value is read with `try_get` through [`Cols`], so that a row the code
 //! cannot read is a [`StoreError::Row`] naming its table and column, never a panic.
 
-use chrono::NaiveDate;
-use lobbyscope_domain::{OrgKey, PersonKey, RegisterId};
+use chrono::{NaiveDate, NaiveDateTime};
+use lobbyscope_domain::{OrgKey, PersonKey, RegisterId, When};
 use lobbyscope_store::{Result, StoreError};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Column, Row, Sqlite};
@@ -111,6 +111,19 @@ impl<'r> Cols<'r> {
         self.parse_opt(column, str::parse::<NaiveDate>)
     }
 
+    /// Moments are stored `2021-05-31 10:00:00` (chrono's `Display`, as `rows::date` writes them).
+    pub(crate) fn moment_opt(&self, column: impl Col) -> Result<Option<NaiveDateTime>> {
+        self.parse_opt(column, parse_moment)
+    }
+
+    /// A day or a moment, by its stored form.
+    pub(crate) fn when_opt(&self, column: impl Col) -> Result<Option<When>> {
+        self.parse_opt(column, |s| match s.len() {
+            10 => s.parse::<NaiveDate>().map(When::Day),
+            _ => parse_moment(s).map(When::Moment),
+        })
+    }
+
     pub(crate) fn register_id(&self, column: impl Col) -> Result<RegisterId> {
         self.parse(column, parse_register_id)
     }
@@ -135,6 +148,10 @@ impl<'r> Cols<'r> {
     pub(crate) fn json<T: serde::de::DeserializeOwned>(&self, column: impl Col) -> Result<T> {
         self.parse(column, |s| serde_json::from_str::<T>(s))
     }
+}
+
+fn parse_moment(s: &str) -> Result<NaiveDateTime, chrono::ParseError> {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f")
 }
 
 /// Only the exact stored form: a register ID with spaces around it would be another key.

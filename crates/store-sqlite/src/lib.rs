@@ -169,7 +169,7 @@ impl Store for SqliteStore {
                     register_id: c.register_id(0)?,
                     name: c.get(1)?,
                     acronym: c.get(2)?,
-                    snapshot_date: c.get(3)?,
+                    snapshot_date: c.date(3)?,
                 })
             })
             .collect()

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use lobbyscope_domain::{Citation, Part, RegisterText, SourceRef};
+use lobbyscope_domain::{Citation, Part, RegisterText, SourceRef, When};
 use lobbyscope_store::{
     CheckedSentence, ItemStatus, NewPositionItem, OrgKey, PositionCounts, PositionDetail, PositionInputs,
     PositionItemView, PositionSentence, RegisterInput, ResponseInput, Result, SourceTextRecord, SourceView,
@@ -48,7 +48,7 @@ pub(crate) async fn position_inputs(
         let c = Cols::new(r, "feedback");
         responses.push(ResponseInput {
             id: c.u64("id")?,
-            date: c.get("date")?,
+            date: c.moment_opt("date")?,
             initiative_id: c.u64_opt("initiative_id")?,
             initiative_title: c.get("short_title")?,
             text: c.get("text")?,
@@ -70,9 +70,9 @@ pub(crate) async fn position_inputs(
         .map(|r| {
             let c = Cols::new(&r, "register_entries");
             Ok(RegisterInput {
-                register_id: c.get("register_id")?,
-                snapshot_date: c.get("snapshot_date")?,
-                last_update_date: c.get("last_update_date")?,
+                register_id: c.register_id("register_id")?,
+                snapshot_date: c.date("snapshot_date")?,
+                last_update_date: c.date_opt("last_update_date")?,
                 goals: c.get("goals")?,
                 eu_legislative_proposals: c.get("eu_legislative_proposals")?,
                 content_hash: c.get("content_hash")?,
@@ -173,7 +173,7 @@ pub(crate) async fn save_position_item(pool: &SqlitePool, item: &NewPositionItem
     .bind(item.status.as_str())
     .bind(&item.error)
     .bind(&item.headline)
-    .bind(&item.date)
+    .bind(crate::rows::date(&item.date))
     .bind(&item.written_at)
     .bind(item.prompt_tokens.map(|n| n as i64))
     .bind(item.completion_tokens.map(|n| n as i64))
@@ -312,7 +312,7 @@ fn item_row(r: &SqliteRow) -> Result<ItemRow> {
             org_key: c.org_key("org_key")?,
             group: c.get("grp")?,
             headline: c.get::<Option<String>>("headline")?.unwrap_or_default(),
-            date: c.get("date")?,
+            date: c.when_opt("date")?,
             writer: c.get("writer")?,
             model: c.get("model")?,
             prompt_version: c.get("prompt_version")?,
@@ -418,7 +418,7 @@ pub(crate) async fn source(pool: &SqlitePool, id: &str) -> Result<Option<SourceV
                 kind: "response".into(),
                 org_key: r.org_key,
                 organisation,
-                date: r.date,
+                date: r.date.map(When::Moment),
                 title: r.initiative_title,
                 record: format!("/response/{}", r.id),
                 text: r.text,
@@ -444,7 +444,7 @@ pub(crate) async fn source(pool: &SqlitePool, id: &str) -> Result<Option<SourceV
                 kind: "attachment".into(),
                 org_key: r.org_key,
                 organisation,
-                date: r.date,
+                date: r.date.map(When::Moment),
                 title: Some(text.file.clone()),
                 record: format!("/response/{}", r.id),
                 text: text.text.clone(),
@@ -481,7 +481,7 @@ pub(crate) async fn source(pool: &SqlitePool, id: &str) -> Result<Option<SourceV
                 organisation: org_name(pool, org_key.as_ref()).await?.or(Some(stored.entry.name.clone())),
                 record: format!("/org/{}", register_id.as_str()),
                 org_key,
-                date: Some(stored.entry.last_update_date.unwrap_or(stored.entry.snapshot_date).to_string()),
+                date: Some(When::Day(stored.entry.last_update_date.unwrap_or(stored.entry.snapshot_date))),
                 title: Some(match field {
                     RegisterText::Goals => "Goals and remit, as registered".into(),
                     RegisterText::Proposals => "EU legislative proposals followed, as registered".into(),

@@ -98,7 +98,7 @@ pub(crate) async fn meetings_by_ids(pool: &SqlitePool, ids: &[String]) -> Result
         let view = MeetingView {
             id: c.parse("id", |s| MeetingId::parse(s).ok_or("not a meeting id"))?,
             institution: c.parse("institution", institution)?,
-            date: c.get("date")?,
+            date: c.date("date")?,
             hosts: Vec::new(),
             cabinet: c.get("cabinet")?,
             dg: c.get("dg")?,
@@ -137,9 +137,12 @@ pub(crate) async fn meetings_by_ids(pool: &SqlitePool, ids: &[String]) -> Result
         let c = Cols::new(&r, "meeting_attendees");
         if let Some(m) = meetings.get_mut(c.get::<&str>(0)?) {
             let published: Option<String> = c.get(1)?;
-            let register_id: Option<String> = c.get(2)?;
+            let register_id = c.register_id_opt(2)?;
             let org_name: Option<String> = c.get(5)?;
-            let name = org_name.or_else(|| published.clone()).or_else(|| register_id.clone()).unwrap_or_default();
+            let name = org_name
+                .or_else(|| published.clone())
+                .or_else(|| register_id.as_ref().map(|id| id.as_str().to_owned()))
+                .unwrap_or_default();
             m.attendees.push(AttendeeView {
                 org_key: c.org_key_opt(3)?,
                 name,
@@ -180,7 +183,7 @@ pub(crate) async fn meeting_history(pool: &SqlitePool, id: &MeetingId) -> Result
             Ok(MeetingVersion {
                 replaced_at: c.get("replaced_at")?,
                 replaced_by: c.get("replaced_by")?,
-                date: c.get("date")?,
+                date: c.date("date")?,
                 subject: c.get("subject")?,
                 hosts: c.json("hosts")?,
                 location: c.get("location")?,
@@ -208,14 +211,14 @@ pub(crate) async fn responses_by_ids(pool: &SqlitePool, ids: &[i64]) -> Result<V
         let id: i64 = c.get("id")?;
         let view = ResponseView {
             id: c.u64("id")?,
-            date: c.get("date")?,
+            date: c.moment_opt("date")?,
             initiative_id: c.u64_opt("initiative_id")?,
             initiative_title: c.get("short_title")?,
             publication_id: c.u64_opt("publication_id")?,
             reference_initiative: c.get("reference_initiative")?,
             organization: c.get("organization")?,
             org_key: c.org_key_opt("org_key")?,
-            register_id: c.get("register_id")?,
+            register_id: c.register_id_opt("register_id")?,
             user_type: c.get("user_type")?,
             country: c.get("country")?,
             language: c.get("language")?,

@@ -36,8 +36,8 @@ pub(crate) async fn initiative(pool: &SqlitePool, id: u64) -> Result<Option<Init
         stage: c.get("stage")?,
         receiving_feedback_status: c.get("receiving_feedback_status")?,
         topics: c.json("topics")?,
-        published_date: c.get("published_date")?,
-        modified_date: c.get("modified_date")?,
+        published_date: c.moment_opt("published_date")?,
+        modified_date: c.moment_opt("modified_date")?,
         publications: Vec::new(),
         provenance: provenance(&c)?,
     };
@@ -57,7 +57,7 @@ pub(crate) async fn initiative(pool: &SqlitePool, id: u64) -> Result<Option<Init
             kind: c.get("kind")?,
             reference: c.get("reference")?,
             total_feedback: c.u64_opt("total_feedback")?,
-            adoption_date: c.get("adoption_date")?,
+            adoption_date: c.moment_opt("adoption_date")?,
             attachments: c.json("attachments")?,
             stored_responses: c.u64("stored")?,
         });

@@ -73,3 +73,23 @@ async fn an_unknown_kind_names_its_table_and_column() {
     assert_eq!((table, column.as_str()), ("people", "kind"));
     assert_eq!(message, "cannot read people.kind: \"alien\": unknown person kind");
 }
+
+#[tokio::test]
+async fn a_malformed_meeting_date_names_its_table_and_column() {
+    let (_dir, store) = filled().await;
+    corrupt(&store, "UPDATE meetings SET date = 'not a date' WHERE institution = 'parliament'").await;
+    let filter = lobbyscope_store::ActivityFilter { limit: 10, ..Default::default() };
+    let err = store.person_activity(&lobbyscope_store::PersonKey::Mep(197431), &filter).await;
+    let (table, column, message) = row_error(err.unwrap_err());
+    assert_eq!((table, column.as_str()), ("meetings", "date"));
+    assert!(message.starts_with("cannot read meetings.date: \"not a date\": "), "{message}");
+}
+
+#[tokio::test]
+async fn a_key_in_no_known_form_names_its_table_and_column() {
+    let (_dir, store) = filled().await;
+    corrupt(&store, "UPDATE feedback SET org_key = 'n:Internet Society'").await;
+    let (table, column, message) = row_error(store.response(2_665_651).await.unwrap_err());
+    assert_eq!((table, column.as_str()), ("feedback", "org_key"));
+    assert_eq!(message, "cannot read feedback.org_key: \"n:Internet Society\": not an organisation key");
+}

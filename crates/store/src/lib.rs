@@ -23,7 +23,7 @@ pub use views::*;
 
 // The keys and the position items' shared vocabulary, so that backends and pages need not name
 // the domain.
-pub use lobbyscope_domain::{Citation, FoldedName, OrgKey, Part, PersonKey};
+pub use lobbyscope_domain::{Citation, FoldedName, OrgKey, Part, PersonKey, When};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -9,8 +9,8 @@ pub struct RegisteredName {
     pub register_id: RegisterId,
     pub name: String,
     pub acronym: Option<String>,
-    /// ISO date of the snapshot the name is from; the newest names an organisation.
-    pub snapshot_date: String,
+    /// The snapshot the name is from; the newest names an organisation.
+    pub snapshot_date: chrono::NaiveDate,
 }
 
 /// Which stored item mentions an organisation.

@@ -2,8 +2,7 @@
 //!
 //! Wording stays neutral: a meeting is "a meeting with", never a sign of influence.
 
-use chrono::NaiveDate;
-use lobbyscope_domain::{Institution, Provenance, SourceKind, SourceRef};
+use lobbyscope_domain::{Institution, Provenance, SourceKind, SourceRef, When};
 use lobbyscope_store::{HostView, MeetingView, OrgKey, PersonKey};
 
 /// A piece of a sentence, linked or not. Templates escape the text and the link.
@@ -40,12 +39,9 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// `2022-06-30` (or a date-time) → `30 Jun 2022`; anything else is shown as it is.
-pub fn day(iso: &str) -> String {
-    iso.get(..10)
-        .and_then(|d| d.parse::<NaiveDate>().ok())
-        .map(|d| d.format("%-d %b %Y").to_string())
-        .unwrap_or_else(|| iso.to_owned())
+/// `30 Jun 2022`.
+pub fn day(d: impl Into<When>) -> String {
+    d.into().day().format("%-d %b %Y").to_string()
 }
 
 /// The EP writes "SURNAME Given" (`BREYER Patrick`, `VON DER LEYEN Ursula`); pages say
@@ -297,9 +293,9 @@ mod tests {
 
     #[test]
     fn dates_read_like_the_example() {
-        assert_eq!(day("2022-06-30"), "30 Jun 2022");
-        assert_eq!(day("2021-05-31T00:00:00"), "31 May 2021");
-        assert_eq!(day("sometime"), "sometime");
+        let date = "2022-06-30".parse::<chrono::NaiveDate>().unwrap();
+        assert_eq!(day(date), "30 Jun 2022");
+        assert_eq!(day(date.and_hms_opt(23, 59, 0).unwrap()), "30 Jun 2022");
     }
 
     #[test]

@@ -225,7 +225,7 @@ pub async fn source_page(
         (_, Some(t)) => t,
         (kind, None) => kind_label(kind).to_owned(),
     };
-    let (date, iso_date) = timeline::dates(s.date.as_deref());
+    let (date, iso_date) = timeline::dates(s.date);
     let page = SourcePage {
         heading,
         date,

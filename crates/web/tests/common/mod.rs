@@ -132,7 +132,7 @@ pub async fn position_item(
         status: ItemStatus::Written,
         error: None,
         headline: None,
-        date: source.date.clone(),
+        date: source.date,
         written_at: "2026-01-15T09:30:00.000Z".into(),
         prompt_tokens: None,
         completion_tokens: None,
