@@ -619,6 +619,10 @@ pub async fn person_activity_lists_their_meetings(store: &dyn Store) {
     let year = ActivityFilter { year: Some(2023), ..filter(10) };
     let page = store.person_activity(&official("christiane canenbley"), &year).await.expect("read");
     assert_eq!(meeting_dates(&page), ["2023-01-15"]);
+    let past = ActivityFilter { offset: 2, limit: 1, ..ActivityFilter::default() };
+    let page = store.person_activity(&official("christiane canenbley"), &past).await.expect("read");
+    assert!(page.items.is_empty());
+    assert_eq!((page.matching, page.years.as_slice()), (2, &[2023, 2022][..]), "past the end, counts stay");
     let stengg = store.person_activity(&official("werner stengg"), &filter(10)).await.expect("read");
     assert_eq!(meeting_dates(&stengg), ["2022-06-30"]);
 
@@ -759,6 +763,11 @@ pub async fn initiatives_are_read_with_their_responses(store: &dyn Store) {
     let second = store.initiative_responses(12345, 2, 2).await.expect("read");
     assert_eq!(second.items.iter().map(|r| r.id).collect::<Vec<_>>(), [2_665_653]);
     assert_eq!((second.total, second.by_user_type.len()), (3, 2), "counts cover every page");
+    for (offset, limit) in [(3, 10), (u32::MAX, 10), (0, 0)] {
+        let past = store.initiative_responses(12345, offset, limit).await.expect("read");
+        assert!(past.items.is_empty(), "{offset}+{limit}");
+        assert_eq!((past.total, past.by_country.len()), (3, 3), "{offset}+{limit}: counts cover every page");
+    }
     let none = store.initiative_responses(1, 0, 10).await.expect("read");
     assert!(none.items.is_empty() && none.total == 0 && none.by_country.is_empty());
 }

@@ -37,7 +37,7 @@ impl<'r> Cols<'r> {
     }
 
     /// The error for a value of `column` that was read but cannot be used.
-    pub(crate) fn bad(&self, column: impl Col, reason: impl std::fmt::Display) -> StoreError {
+    fn bad(&self, column: impl Col, reason: impl std::fmt::Display) -> StoreError {
         StoreError::Row { table: self.table, column: column.name(self.row), reason: reason.to_string() }
     }
 
@@ -47,7 +47,8 @@ impl<'r> Cols<'r> {
     {
         self.row.try_get(column).map_err(|e| {
             let reason = match e {
-                // The column is named by the error itself; only the cause is worth repeating.
+                // sqlx names the column by its position; the error names it by name, so only the
+                // cause is kept.
                 sqlx::Error::ColumnDecode { source, .. } => source.to_string(),
                 other => other.to_string(),
             };

@@ -14,7 +14,8 @@ use crate::cols::Cols;
 use crate::db_err;
 use crate::positions::positions_by_ids;
 
-/// Stored data the code cannot read back: a bug or a hand-edited database, never bad input.
+/// Stored rows that cannot all be true at once (a value that cannot be read is a `Cols` error):
+/// a bug or a hand-edited database, never bad input.
 pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
