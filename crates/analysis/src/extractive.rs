@@ -5,16 +5,17 @@
 //! Sources whose id starts with `initiative:` (the initiative's title) or `organisation:` (the
 //! organisation's name) are context for the headline only; sentences come from the others.
 
-use serde::{Deserialize, Serialize};
+use lobbyscope_domain::When;
+use serde::Serialize;
 
 use crate::group::is_context;
 use crate::passage::{Part, Passage, Sentence, SourceText, addresses_the_writer, split_passages};
 
 /// What the extractive writer proposes for one position item, before the checker sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExtractiveDraft {
     pub headline: String,
-    pub date: Option<String>,
+    pub date: Option<When>,
     pub sentences: Vec<Sentence>,
     /// All passages of the sources, numbered as `split_passages` numbers them; the sentences
     /// cite these numbers.
@@ -233,7 +234,7 @@ pub fn write(sources: &[SourceText]) -> Option<ExtractiveDraft> {
         (None, Some(title)) => title,
         (_, None) => shorten_headline(&first_message.text),
     };
-    let date = sources.iter().filter(|s| !is_context(&s.id)).filter_map(|s| s.date.clone()).max();
+    let date = sources.iter().filter(|s| !is_context(&s.id)).filter_map(|s| s.date).max();
 
     Some(ExtractiveDraft { headline, date, sentences, passages })
 }

@@ -1,7 +1,7 @@
 //! Which sources make one position item: each consultation response with its attachments'
 //! text, and the register's goals with the EU proposals the organisation follows.
 
-use lobbyscope_domain::{RegisterId, RegisterText, SourceRef, content_hash};
+use lobbyscope_domain::{RegisterText, SourceRef, When, content_hash};
 use lobbyscope_store::{OrgKey, PositionInputs};
 use serde::Serialize;
 
@@ -14,7 +14,7 @@ pub struct Group {
     /// `response:<id>` or `register:<register id>`: one shown item per organisation and key.
     pub key: String,
     /// The date the item carries: the response's, or the register entry's last update.
-    pub date: Option<String>,
+    pub date: Option<When>,
     /// What the sources answer (the consultation's title), when known.
     pub topic: Option<String>,
     /// Context first (`organisation:`, `initiative:`), then the citable texts.
@@ -44,8 +44,10 @@ impl Group {
             prompt_version: &'a str,
             sources: Vec<(&'a str, String)>,
         }
+        // The address form, which is what keys were before they were typed: item ids stay.
+        let org = org.url_segment();
         let key = Key {
-            org: &org.0,
+            org: &org,
             group: &self.key,
             writer: writer.name(),
             model: writer.model(),
@@ -70,7 +72,8 @@ impl Group {
 /// for the register text when there is any.
 pub fn groups(inputs: &PositionInputs) -> Vec<Group> {
     let org = &inputs.organisation;
-    let context = SourceText { id: format!("organisation:{}", org.key.0), date: None, text: org.name.clone() };
+    let context =
+        SourceText { id: format!("organisation:{}", org.key.url_segment()), date: None, text: org.name.clone() };
     let mut out = Vec::new();
     for r in &inputs.responses {
         let mut sources = vec![context.clone()];
@@ -80,11 +83,11 @@ pub fn groups(inputs: &PositionInputs) -> Vec<Group> {
                 .map_or_else(|| format!("initiative:of-response-{}", r.id), |i| format!("initiative:{i}"));
             sources.push(SourceText { id, date: None, text: title.clone() });
         }
-        let own =
-            [SourceText { id: SourceRef::Response(r.id).to_string(), date: r.date.clone(), text: r.text.clone() }];
+        let date = r.date.map(When::Moment);
+        let own = [SourceText { id: SourceRef::Response(r.id).to_string(), date, text: r.text.clone() }];
         let attached = inputs.attachment_texts.iter().filter(|t| t.response_id == r.id).map(|t| SourceText {
             id: t.id.clone(),
-            date: r.date.clone(),
+            date,
             text: t.text.clone(),
         });
         let texts: Vec<SourceText> = own.into_iter().chain(attached).filter(|s| !s.text.trim().is_empty()).collect();
@@ -94,22 +97,21 @@ pub fn groups(inputs: &PositionInputs) -> Vec<Group> {
         sources.extend(texts);
         out.push(Group {
             key: SourceRef::Response(r.id).to_string(),
-            date: r.date.clone(),
+            date,
             topic: r.initiative_title.clone(),
             sources,
         });
     }
-    if let Some(reg) = &inputs.register
-        && let (Some(id), Ok(snapshot)) = (RegisterId::parse(&reg.register_id), reg.snapshot_date.parse())
-    {
-        let date = reg.last_update_date.clone().unwrap_or_else(|| reg.snapshot_date.clone());
+    if let Some(reg) = &inputs.register {
+        let (id, snapshot) = (&reg.register_id, reg.snapshot_date);
+        let date = When::Day(reg.last_update_date.unwrap_or(snapshot));
         let mut sources = vec![context];
         for (field, text) in
             [(RegisterText::Goals, &reg.goals), (RegisterText::Proposals, &reg.eu_legislative_proposals)]
         {
             if let Some(text) = text.as_ref().filter(|t| !t.trim().is_empty()) {
                 let id = SourceRef::Register { id: id.clone(), snapshot, field }.to_string();
-                sources.push(SourceText { id, date: Some(date.clone()), text: text.clone() });
+                sources.push(SourceText { id, date: Some(date), text: text.clone() });
             }
         }
         if sources.len() > 1 {

@@ -1,16 +1,17 @@
 //! Sources, their passages, and the sentences that cite them.
 
 pub use lobbyscope_domain::Part;
+use lobbyscope_domain::When;
 use serde::{Deserialize, Serialize};
 
 /// A text an organisation wrote, as stored: a consultation response, its attachment's text,
 /// or its register entry's goals and "EU legislative proposals".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceText {
     /// Stable id of the source record, e.g. `response:2665651` or `register:953701819437-32:2018-10-25:goals`.
     pub id: String,
-    /// ISO date the text was published, when known.
-    pub date: Option<String>,
+    /// When the text was published, when known.
+    pub date: Option<When>,
     pub text: String,
 }
 

@@ -121,7 +121,7 @@ pub async fn analyze(
     let orgs = match &options.org {
         Some(org) => {
             if store.organisation(org).await?.is_none() {
-                return Err(AnalysisError::UnknownOrganisation(org.0.clone()));
+                return Err(AnalysisError::UnknownOrganisation(org.url_segment()));
             }
             vec![org.clone()]
         }
@@ -198,7 +198,7 @@ pub async fn analyze(
                     failures_in_a_row += 1;
                     let error = item.error.clone().unwrap_or_default();
                     if report.errors.len() < 10 {
-                        report.errors.push(format!("{} of {}: {error}", job.group.key, job.org.0));
+                        report.errors.push(format!("{} of {}: {error}", job.group.key, job.org.url_segment()));
                     }
                     Outcome::Pending { error }
                 }
@@ -303,7 +303,7 @@ async fn write_item(writer: &dyn Writer, job: &Job) -> NewPositionItem {
         status: ItemStatus::Empty,
         error: None,
         headline: None,
-        date: job.group.date.clone(),
+        date: job.group.date,
         written_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         prompt_tokens: None,
         completion_tokens: None,

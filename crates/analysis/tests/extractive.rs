@@ -2,6 +2,7 @@
 
 use lobbyscope_analysis::extractive::write;
 use lobbyscope_analysis::{ExtractiveDraft, Part, SourceText};
+use lobbyscope_domain::When;
 use serde_json::Value;
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../demo/have_your_say");
@@ -13,10 +14,14 @@ fn read(name: &str) -> Value {
 
 /// The response of a feedback page (both page shapes), its initiative's title and the
 /// organisation's name, as the analysis is handed them.
+fn day(iso: &str) -> When {
+    When::Day(iso.parse().expect("a date"))
+}
+
 fn sources(feedback_page: &str, initiative: &str) -> Vec<SourceText> {
     let page = read(feedback_page);
     let item = page["content"].get(0).or_else(|| page["_embedded"]["feedbackV1"].get(0)).expect("one response");
-    let date = item["dateFeedback"].as_str().map(|d| d[..10].replace('/', "-"));
+    let date = item["dateFeedback"].as_str().map(|d| day(&d[..10].replace('/', "-")));
     let init = read(initiative);
     vec![
         SourceText { id: "organisation:953701819437-32".into(), date: None, text: "Internet Society".into() },
@@ -88,7 +93,7 @@ fn safety_of_journalists_message_asks_for_end_to_end_encryption() {
         draft.headline,
         "Internet Society on Commission Recommendation on ensuring safety of journalists in the European Union"
     );
-    assert_eq!(draft.date.as_deref(), Some("2021-05-12"));
+    assert_eq!(draft.date, Some(day("2021-05-12")));
 }
 
 #[test]
@@ -168,7 +173,7 @@ fn long_sentences_are_cut_at_clauses_and_stay_verbatim() {
         and services fragments the network, raises costs for small businesses and users alike, \
         weakens security for everyone who relies on it, and undermines the open standards, collaboration \
         and innovation that made the Internet a powerful equaliser for people around the world today.";
-    let srcs = [SourceText { id: "response:1".into(), date: Some("2025-01-01".into()), text: long.into() }];
+    let srcs = [SourceText { id: "response:1".into(), date: Some(day("2025-01-01")), text: long.into() }];
     let draft = write(&srcs).unwrap();
     assert!(long.split_whitespace().count() > 60);
     assert_grounded(&draft, &srcs);

@@ -29,7 +29,7 @@ fn isoc_passages() -> Vec<Passage> {
     let response = &page["content"][0];
     let source = SourceText {
         id: format!("response:{}", response["id"]),
-        date: Some("2025-05-21".into()),
+        date: "2025-05-21".parse::<chrono::NaiveDate>().ok().map(Into::into),
         text: response["feedback"].as_str().unwrap().to_string(),
     };
     let passages = split_passages(&[source]);

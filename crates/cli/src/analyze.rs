@@ -31,7 +31,7 @@ impl Progress for Bar {
     }
     fn item(&self, org: &OrgKey, group: &str, outcome: &Outcome) {
         if let Outcome::Pending { error } = outcome {
-            self.0.suspend(|| println!("pending: {group} of {}: {error}", org.0));
+            self.0.suspend(|| println!("pending: {group} of {}: {error}", org.url_segment()));
         }
     }
     fn warning(&self, message: &str) {
@@ -44,7 +44,7 @@ struct Plain;
 impl Progress for Plain {
     fn item(&self, org: &OrgKey, group: &str, outcome: &Outcome) {
         if let Outcome::Pending { error } = outcome {
-            println!("pending: {group} of {}: {error}", org.0);
+            println!("pending: {group} of {}: {error}", org.url_segment());
         }
     }
     fn warning(&self, message: &str) {
@@ -73,7 +73,11 @@ pub async fn run(
     {
         anyhow::bail!("--attachments {}: not a folder", dir.display());
     }
-    let options = RunOptions { org: org.map(OrgKey), attachments };
+    // A key no organisation can have is as unknown as one no organisation has.
+    let org = org
+        .map(|key| OrgKey::from_url_segment(&key).ok_or(lobbyscope_analysis::AnalysisError::UnknownOrganisation(key)))
+        .transpose()?;
+    let options = RunOptions { org, attachments };
     // Position items follow links: an import killed before its linking pass owes one.
     let resumed = lobbyscope_ingest::finish_linking(store, "analyze", &crate::report::Plain).await?;
     crate::report::print_resumed_relink(resumed);

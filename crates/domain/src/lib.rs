@@ -5,14 +5,18 @@
 
 mod identity;
 mod ids;
+mod keys;
 mod names;
 mod positions;
 mod provenance;
 mod records;
+mod when;
 
 pub use identity::{Candidate, Facets, MeetingId, MeetingKey, Pairing, pair};
 pub use ids::{ProcedureRef, RegisterId};
+pub use keys::{FoldedName, OrgKey, PersonKey};
 pub use names::{fold_name, fold_words, parenthetical_acronym, shown_acronym, strip_legal_forms};
 pub use positions::{Citation, Part, RegisterText, SourceRef};
 pub use provenance::{Locator, Provenance, SourceKind, Sourced, content_hash, hex};
 pub use records::*;
+pub use when::When;

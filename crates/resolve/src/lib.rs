@@ -16,7 +16,10 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use lobbyscope_domain::{RegisterId, fold_name, fold_words, parenthetical_acronym, shown_acronym, strip_legal_forms};
+use chrono::NaiveDate;
+use lobbyscope_domain::{
+    FoldedName, RegisterId, fold_name, fold_words, parenthetical_acronym, shown_acronym, strip_legal_forms,
+};
 use lobbyscope_store::{
     LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, OrgKey, Organisation, RegisteredName,
 };
@@ -34,13 +37,12 @@ pub struct Resolution {
 
 /// The key of an organisation with a register ID.
 pub fn registered_key(id: &RegisterId) -> OrgKey {
-    OrgKey(id.as_str().to_owned())
+    OrgKey::Registered(id.clone())
 }
 
-/// The key of an unregistered organisation: `n:` and its folded name, words joined by `-`,
-/// so that it reads well in a URL.
-pub fn unregistered_key(folded: &str) -> OrgKey {
-    OrgKey(format!("n:{}", folded.replace(' ', "-")))
+/// The key of an unregistered organisation: its folded name.
+pub fn unregistered_key(folded: FoldedName) -> OrgKey {
+    OrgKey::Unregistered(folded)
 }
 
 /// Folded names (and acronyms) to the register IDs that carry them.
@@ -101,16 +103,16 @@ pub fn resolve(inputs: &LinkInputs) -> Resolution {
 pub struct Linker {
     index: NameIndex,
     /// Register ID → (snapshot date, name, acronym) of its newest register entry.
-    latest: HashMap<RegisterId, (String, String, Option<String>)>,
+    latest: HashMap<RegisterId, (NaiveDate, String, Option<String>)>,
 }
 
 impl Linker {
     pub fn new(registered: &[RegisteredName]) -> Linker {
-        let mut latest: HashMap<RegisterId, (String, String, Option<String>)> = HashMap::new();
+        let mut latest: HashMap<RegisterId, (NaiveDate, String, Option<String>)> = HashMap::new();
         for r in registered {
             let newer = latest.get(&r.register_id).is_none_or(|(date, ..)| r.snapshot_date > *date);
             if newer {
-                latest.insert(r.register_id.clone(), (r.snapshot_date.clone(), r.name.clone(), r.acronym.clone()));
+                latest.insert(r.register_id.clone(), (r.snapshot_date, r.name.clone(), r.acronym.clone()));
             }
         }
         Linker { index: NameIndex::build(registered), latest }
@@ -154,13 +156,13 @@ impl Linker {
                     continue;
                 };
                 let folded = strip_legal_forms(folded);
-                if folded.is_empty() {
+                let Some(folded) = FoldedName::parse(folded).filter(|f| !f.is_empty()) else {
                     // Punctuation only: nothing to name an organisation by. The raw text stays on
                     // the item; no organisation is made up for it.
                     i += 1;
                     continue;
-                }
-                let lookup = index.lookup(folded);
+                };
+                let lookup = index.lookup(folded.as_str());
                 if !matches!(lookup, Lookup::One(..))
                     && let Some((end, id)) = joined_match(index, &words[i..])
                 {
@@ -178,8 +180,8 @@ impl Linker {
                         orgs.saw_registered(id, Some(name));
                         (registered_key(id), method)
                     }
-                    Lookup::Ambiguous => (orgs.saw_unregistered(folded, name), LinkMethod::Ambiguous),
-                    Lookup::None => (orgs.saw_unregistered(folded, name), LinkMethod::Unmatched),
+                    Lookup::Ambiguous => (orgs.saw_unregistered(&folded, name), LinkMethod::Ambiguous),
+                    Lookup::None => (orgs.saw_unregistered(&folded, name), LinkMethod::Unmatched),
                 };
                 links.push(link(m, org, method));
                 i += 1;
@@ -228,7 +230,7 @@ fn joined_match<'a>(index: &'a NameIndex, words: &[Option<String>]) -> Option<(u
 /// newest register name, or else the published name that sorts first, so that the choice does
 /// not depend on the order mentions are met in (batches linked at import agree with a full pass).
 struct OrgCollector<'a> {
-    latest: &'a HashMap<RegisterId, (String, String, Option<String>)>,
+    latest: &'a HashMap<RegisterId, (NaiveDate, String, Option<String>)>,
     registered: BTreeMap<RegisterId, Option<String>>,
     unregistered: BTreeMap<OrgKey, String>,
 }
@@ -240,7 +242,7 @@ fn keep_first_sorted(slot: &mut String, candidate: &str) {
 }
 
 impl<'a> OrgCollector<'a> {
-    fn new(latest: &'a HashMap<RegisterId, (String, String, Option<String>)>, all_registered: bool) -> Self {
+    fn new(latest: &'a HashMap<RegisterId, (NaiveDate, String, Option<String>)>, all_registered: bool) -> Self {
         let registered =
             if all_registered { latest.keys().map(|id| (id.clone(), None)).collect() } else { BTreeMap::new() };
         OrgCollector { latest, registered, unregistered: BTreeMap::new() }
@@ -255,8 +257,8 @@ impl<'a> OrgCollector<'a> {
         }
     }
 
-    fn saw_unregistered(&mut self, folded: &str, published: &str) -> OrgKey {
-        let key = unregistered_key(folded);
+    fn saw_unregistered(&mut self, folded: &FoldedName, published: &str) -> OrgKey {
+        let key = unregistered_key(folded.clone());
         let published = published.trim();
         match self.unregistered.get_mut(&key) {
             Some(kept) => keep_first_sorted(kept, published),

@@ -11,7 +11,7 @@ fn reg(register_id: &str, name: &str, acronym: Option<&str>, date: &str) -> Regi
         register_id: id(register_id),
         name: name.into(),
         acronym: acronym.map(Into::into),
-        snapshot_date: date.into(),
+        snapshot_date: date.parse().unwrap(),
     }
 }
 
@@ -47,7 +47,7 @@ fn registry() -> Vec<RegisteredName> {
 }
 
 fn methods(r: &Resolution) -> Vec<(String, LinkMethod)> {
-    r.links.iter().map(|l| (l.org.0.clone(), l.method)).collect()
+    r.links.iter().map(|l| (l.org.url_segment(), l.method)).collect()
 }
 
 #[test]
@@ -112,7 +112,7 @@ fn a_name_of_several_registered_organisations_is_not_guessed() {
     let inputs = LinkInputs { registered: registry(), groups: vec![group("m", &[(Some("acme"), None)])] };
     let r = resolve(&inputs);
     assert_eq!(methods(&r), [("n:acme".into(), LinkMethod::Ambiguous)]);
-    let acme = r.organisations.iter().find(|o| o.key.0 == "n:acme").unwrap();
+    let acme = r.organisations.iter().find(|o| o.key.url_segment() == "n:acme").unwrap();
     assert_eq!(acme.register_id, None);
 }
 
@@ -130,13 +130,13 @@ fn organisations_take_the_newest_register_name_or_the_published_one() {
         )],
     };
     let r = resolve(&inputs);
-    let name = |k: &str| r.organisations.iter().find(|o| o.key.0 == k).map(|o| o.name.clone());
+    let name = |k: &str| r.organisations.iter().find(|o| o.key.url_segment() == k).map(|o| o.name.clone());
     assert_eq!(name("33333333333-33").as_deref(), Some("New Name"));
     assert_eq!(name("99999999999-99").as_deref(), Some("Unlisted Org"));
     assert_eq!(name("88888888888-88").as_deref(), Some("88888888888-88"));
     assert_eq!(name("n:some-ngo").as_deref(), Some("Some NGO"));
     assert_eq!(name("953701819437-32").as_deref(), Some("Internet Society (ISOC)"));
-    let isoc = r.organisations.iter().find(|o| o.key.0 == "953701819437-32").unwrap();
+    let isoc = r.organisations.iter().find(|o| o.key.url_segment() == "953701819437-32").unwrap();
     assert_eq!(isoc.acronym.as_deref(), Some("ISOC"));
 }
 

@@ -18,6 +18,7 @@ use calamine::{Data, ExcelDateTime, ExcelDateTimeType, Range, Reader, Xlsx};
 use chrono::NaiveDate;
 use lobbyscope_domain::{Attendee, Host, Institution, Locator, Meeting, ProcedureRef, Record, RegisterId, Sourced};
 
+use crate::dates::Published;
 use crate::text::{clean_multiline, non_empty, non_null};
 use crate::{Input, Parsed, Records, Rejection, SourceError};
 
@@ -83,18 +84,13 @@ impl PublishedMeeting {
     }
 }
 
+/// The meeting's date, or why the cell is not one.
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
     let text = text.trim();
     if text.is_empty() {
         return Err(format!("{H_DATE} is empty"));
     }
-    // `%Y` alone would accept a sign or more than four digits; the published form is exact.
-    let shaped = text.len() == 10
-        && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
-    shaped
-        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
-        .flatten()
-        .ok_or_else(|| format!("{H_DATE} '{text}' is not a date YYYY-MM-DD"))
+    Published::plain_date(text).ok_or_else(|| format!("{H_DATE} '{text}' is not a date YYYY-MM-DD"))
 }
 
 /// Representatives and titles line up one to one. Should the counts ever differ, the names are

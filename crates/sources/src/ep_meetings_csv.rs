@@ -6,10 +6,10 @@
 //!
 //! The file is read one record at a time; nothing but the current row is held in memory.
 
-use chrono::NaiveDate;
 use csv::ByteRecord;
 use lobbyscope_domain::{Attendee, Host, Institution, Locator, Meeting, ProcedureRef, Record, RegisterId, Sourced};
 
+use crate::dates::Published;
 use crate::text::{clean_multiline, non_empty};
 use crate::{Input, Parsed, Records, Rejection, SourceError};
 
@@ -168,7 +168,8 @@ fn row(record: &ByteRecord, index: &[usize; 8], width: usize) -> Result<Meeting,
     };
 
     let date_text = field(MEETING_DATE)?.trim();
-    let date = parse_date(date_text).ok_or_else(|| format!("meeting_date '{date_text}' is not a date YYYY-MM-DD"))?;
+    let date = Published::plain_date(date_text)
+        .ok_or_else(|| format!("meeting_date '{date_text}' is not a date YYYY-MM-DD"))?;
     let id_text = field(MEMBER_ID)?.trim();
     let ep_id: u64 = id_text.parse().map_err(|_| format!("member_id '{id_text}' is not an integer"))?;
     let name = non_empty(field(MEMBER_NAME)?).ok_or("member_name is empty")?;
@@ -191,19 +192,6 @@ fn row(record: &ByteRecord, index: &[usize; 8], width: usize) -> Result<Meeting,
         attendees,
         attendees_raw,
     })
-}
-
-/// Strictly `YYYY-MM-DD` (chrono alone would also take `2022-1-5`).
-fn parse_date(s: &str) -> Option<NaiveDate> {
-    let b = s.as_bytes();
-    let shape = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if !shape {
-        return None;
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -348,6 +336,8 @@ fn clean_name(text: &str) -> Option<String> {
 mod tests {
     use std::collections::BTreeMap;
     use std::path::{Path, PathBuf};
+
+    use chrono::NaiveDate;
 
     use super::*;
 

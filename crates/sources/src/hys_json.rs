@@ -15,10 +15,11 @@
 
 use std::io::Read;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use lobbyscope_domain::{Document, Feedback, Initiative, Locator, Publication, Record, RegisterId, Sourced};
 use serde_json::{Map, Value};
 
+use crate::dates::Published;
 use crate::text::non_empty;
 use crate::{Input, Parsed, Records, Rejection, SourceError};
 
@@ -172,33 +173,16 @@ fn text(obj: &Map<String, Value>, key: &str) -> Option<String> {
     }
 }
 
-/// Dates as the portal writes them (`2021/08/06 23:57:37`), plus ISO 8601 forms, since the
-/// layout of the `brpapi` dates is only known from code.
-fn datetime(s: &str) -> Option<NaiveDateTime> {
-    let s = s.trim();
-    for format in ["%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%.f", "%Y/%m/%d %H:%M:%S%.f"] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(s, format) {
-            return Some(t);
-        }
-    }
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.naive_utc());
-    }
-    for format in ["%Y/%m/%d", "%Y-%m-%d"] {
-        if let Ok(d) = NaiveDate::parse_from_str(s, format) {
-            return d.and_hms_opt(0, 0, 0);
-        }
-    }
-    None
-}
-
 /// An optional date: absent, null or empty is `None`; a value that is not a date is an error.
+/// The portal writes `2021/08/06 23:57:37`; ISO 8601 forms are read too, since the layout of the
+/// `brpapi` dates is only known from code (with an offset, they are taken to UTC).
 fn date_field(obj: &Map<String, Value>, key: &str) -> Result<Option<NaiveDateTime>, String> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
         Some(Value::String(s)) => {
-            datetime(s).map(Some).ok_or_else(|| format!("{key} '{s}' is not a date YYYY/MM/DD HH:MM:SS"))
+            let date = Published::parse(s).map(|p| p.date_time());
+            date.map(Some).ok_or_else(|| format!("{key} '{s}' is not a date YYYY/MM/DD HH:MM:SS"))
         }
         Some(other) => Err(format!("{key} {other} is not a date YYYY/MM/DD HH:MM:SS")),
     }

@@ -5,6 +5,7 @@
 //! the stream: the file as a whole is unusable (truncated, not well-formed, unknown), and the
 //! importer commits nothing of it.
 
+mod dates;
 mod detect;
 pub mod ec_meetings_xlsx;
 pub mod ec_meetings_xml;

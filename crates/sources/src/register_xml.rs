@@ -28,6 +28,7 @@ use quick_xml::errors::IllFormedError;
 use quick_xml::events::Event;
 use quick_xml::{Reader, XmlVersion};
 
+use crate::dates::Published;
 use crate::text::{clean_multiline, non_empty};
 use crate::{Input, Parsed, Records, Rejection, SourceError};
 
@@ -833,56 +834,7 @@ fn decode_reference(name: &str) -> Result<char, String> {
 /// `2026-09-14T20:00:00.071+00:00`, `2020-01-10T12:00:00Z`. The date is taken as written (local
 /// to the offset given); the time and offset must still be well-formed.
 fn iso_date(s: &str) -> Option<NaiveDate> {
-    let b = s.as_bytes();
-    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let year = digits(&b[0..4])?;
-    let month = digits(&b[5..7])?;
-    let day = digits(&b[8..10])?;
-    let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
-    match &b[10..] {
-        [] => Some(date),
-        [b'T' | b' ', time @ ..] => valid_time(time).then_some(date),
-        _ => None,
-    }
-}
-
-/// `HH:MM[:SS[.fff]]` followed by nothing, `Z`, `±HH`, `±HHMM` or `±HH:MM`.
-fn valid_time(b: &[u8]) -> bool {
-    let split = b.iter().position(|&c| matches!(c, b'Z' | b'+' | b'-')).unwrap_or(b.len());
-    let (time, offset) = b.split_at(split);
-    let two = |x: &[u8], max: u32| digits(x).is_some_and(|n| n <= max);
-    let time_ok = match time {
-        [h @ .., b':', m0, m1] if h.len() == 2 => two(h, 24) && two(&[*m0, *m1], 59),
-        [h0, h1, b':', m0, m1, b':', s0, s1, frac @ ..] => {
-            two(&[*h0, *h1], 24)
-                && two(&[*m0, *m1], 59)
-                && two(&[*s0, *s1], 60)
-                && match frac {
-                    [] => true,
-                    [b'.' | b',', rest @ ..] => !rest.is_empty() && rest.iter().all(u8::is_ascii_digit),
-                    _ => false,
-                }
-        }
-        _ => false,
-    };
-    let offset_ok = match offset {
-        [] | [b'Z'] => true,
-        [b'+' | b'-', h0, h1] => two(&[*h0, *h1], 23),
-        [b'+' | b'-', h0, h1, m0, m1] | [b'+' | b'-', h0, h1, b':', m0, m1] => {
-            two(&[*h0, *h1], 23) && two(&[*m0, *m1], 59)
-        }
-        _ => false,
-    };
-    time_ok && offset_ok
-}
-
-fn digits(b: &[u8]) -> Option<u32> {
-    if b.is_empty() || b.len() > 9 || !b.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(b.iter().fold(0, |n, &d| n * 10 + u32::from(d - b'0')))
+    Published::parse(s).filter(|p| p.iso).map(|p| p.date)
 }
 
 /// A count such as `3`: digits only.
@@ -1418,6 +1370,7 @@ mod tests {
             "2018-10-25x",
             "2018-10-25T20:00:00 Z",
             "２018-10-25",
+            "2018/10/25",
         ] {
             assert_eq!(iso_date(bad), None, "{bad}");
         }

@@ -7,6 +7,8 @@
 //! last commit), write transactions start with `BEGIN IMMEDIATE` and wait for each other up to
 //! [`BUSY_TIMEOUT`], and imports take the import lock (`lock`) so that they run one at a time.
 
+mod cols;
+mod keys;
 mod lock;
 mod positions;
 mod read;
@@ -21,13 +23,16 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use lobbyscope_domain::{MeetingId, RegisterId};
+use lobbyscope_domain::MeetingId;
 use lobbyscope_store::{
     ActivityFilter, ActivityPage, FileWriter, ImportFile, ImportGuard, LockAttempt, LockHolder, MeetingView, OrgKey,
-    Organisation, OrganisationView, RegisteredName, Relinker, ResponseView, Result, Stats, Store, StoreError,
+    Organisation, OrganisationView, PersonKey, RegisteredName, Relinker, ResponseView, Result, Stats, Store,
+    StoreError,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, Sqlite, SqlitePool};
+use sqlx::{Sqlite, SqlitePool};
+
+use crate::cols::Cols;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -158,13 +163,14 @@ impl Store for SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?;
-        rows.into_iter()
+        rows.iter()
             .map(|r| {
+                let c = Cols::new(r, "register_entries");
                 Ok(RegisteredName {
-                    register_id: parse_id(r.get(0))?,
-                    name: r.get(1),
-                    acronym: r.get(2),
-                    snapshot_date: r.get(3),
+                    register_id: c.register_id(0)?,
+                    name: c.get(1)?,
+                    acronym: c.get(2)?,
+                    snapshot_date: c.date(3)?,
                 })
             })
             .collect()
@@ -172,19 +178,11 @@ impl Store for SqliteStore {
 
     async fn organisation(&self, key: &OrgKey) -> Result<Option<Organisation>> {
         let row = sqlx::query("SELECT key, register_id, name, acronym FROM organisations WHERE key = ?")
-            .bind(&key.0)
+            .bind(keys::org_key(key))
             .fetch_optional(&self.pool)
             .await
             .map_err(db_err)?;
-        row.map(|r| {
-            Ok(Organisation {
-                key: OrgKey(r.get(0)),
-                register_id: r.get::<Option<String>, _>(1).map(parse_id).transpose()?,
-                name: r.get(2),
-                acronym: r.get(3),
-            })
-        })
-        .transpose()
+        row.as_ref().map(read_lists::organisation).transpose()
     }
 
     async fn organisation_view(&self, key: &OrgKey) -> Result<Option<OrganisationView>> {
@@ -200,26 +198,30 @@ impl Store for SqliteStore {
                 register.push(read::register_entry(r)?);
             }
         }
-        let published_names: Vec<String> = sqlx::query_scalar(
+        let published_names = sqlx::query(
             "SELECT name FROM (SELECT name FROM meeting_attendees WHERE org_key = ?1 AND name IS NOT NULL \
              UNION SELECT organization FROM feedback WHERE org_key = ?1 AND organization IS NOT NULL) \
              WHERE name <> ?2 ORDER BY name LIMIT 50",
         )
-        .bind(&key.0)
+        .bind(keys::org_key(key))
         .bind(&organisation.name)
         .fetch_all(&self.pool)
         .await
-        .map_err(db_err)?;
+        .map_err(db_err)?
+        .iter()
+        .map(|r| Cols::new(r, "meeting_attendees").get(0))
+        .collect::<Result<_>>()?;
         Ok(Some(OrganisationView { organisation, register, published_names }))
     }
 
     async fn organisation_activity(&self, key: &OrgKey, filter: &ActivityFilter) -> Result<ActivityPage> {
+        let key = keys::org_key(key);
         let timeline = read::Timeline {
             meeting_ids: "SELECT meeting_id FROM meeting_attendees WHERE org_key = ?",
-            meeting_binds: vec![key.0.clone()],
+            meeting_binds: vec![key.clone()],
             feedback_where: Some("org_key = ?"),
-            feedback_binds: vec![key.0.clone()],
-            positions_of: Some(key.0.clone()),
+            feedback_binds: vec![key.clone()],
+            positions_of: Some(key),
         };
         timeline.page(&self.pool, filter).await
     }
@@ -239,12 +241,12 @@ impl Store for SqliteStore {
 
     // --- people and procedures (MEP, Commission official, procedure pages) ---
 
-    async fn person(&self, key: &str) -> Result<Option<lobbyscope_store::PersonView>> {
-        read_people::person(&self.pool, key).await
+    async fn person(&self, key: &PersonKey) -> Result<Option<lobbyscope_store::PersonView>> {
+        read_people::person(&self.pool, &keys::person_key(key)).await
     }
 
-    async fn person_activity(&self, key: &str, filter: &ActivityFilter) -> Result<ActivityPage> {
-        read_people::person_activity(&self.pool, key, filter).await
+    async fn person_activity(&self, key: &PersonKey, filter: &ActivityFilter) -> Result<ActivityPage> {
+        read_people::person_activity(&self.pool, &keys::person_key(key), filter).await
     }
 
     async fn procedure_activity(&self, reference: &str, filter: &ActivityFilter) -> Result<ActivityPage> {
@@ -370,8 +372,4 @@ impl Store for SqliteStore {
 pub(crate) async fn bump_generation(tx: &mut sqlx::Transaction<'static, Sqlite>) -> Result<()> {
     sqlx::query("UPDATE data_generation SET generation = generation + 1").execute(&mut **tx).await.map_err(db_err)?;
     Ok(())
-}
-
-fn parse_id(s: String) -> Result<RegisterId> {
-    RegisterId::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("stored register ID {s:?} is malformed")))
 }

@@ -2,19 +2,20 @@
 
 use std::collections::HashMap;
 
-use lobbyscope_domain::{Citation, Part, RegisterText, SourceRef};
+use lobbyscope_domain::{Citation, Part, RegisterText, SourceRef, When};
 use lobbyscope_store::{
     CheckedSentence, ItemStatus, NewPositionItem, OrgKey, PositionCounts, PositionDetail, PositionInputs,
     PositionItemView, PositionSentence, RegisterInput, ResponseInput, Result, SourceTextRecord, SourceView,
 };
 use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
+use crate::cols::Cols;
 use crate::read::{corrupt, push_in, register_entry, responses_by_ids};
-use crate::{bump_generation, db_err};
+use crate::{bump_generation, db_err, keys};
 
 pub(crate) async fn position_orgs(pool: &SqlitePool) -> Result<Vec<OrgKey>> {
-    let keys: Vec<String> = sqlx::query_scalar(
+    sqlx::query(
         "SELECT org_key FROM feedback WHERE org_key IS NOT NULL \
          UNION SELECT o.key FROM organisations o JOIN register_entries r ON r.register_id = o.register_id \
                WHERE r.goals IS NOT NULL OR r.eu_legislative_proposals IS NOT NULL \
@@ -22,8 +23,10 @@ pub(crate) async fn position_orgs(pool: &SqlitePool) -> Result<Vec<OrgKey>> {
     )
     .fetch_all(pool)
     .await
-    .map_err(db_err)?;
-    Ok(keys.into_iter().map(OrgKey).collect())
+    .map_err(db_err)?
+    .iter()
+    .map(|r| Cols::new(r, "feedback").org_key(0))
+    .collect()
 }
 
 pub(crate) async fn position_inputs(
@@ -36,21 +39,21 @@ pub(crate) async fn position_inputs(
          LEFT JOIN initiatives i ON i.id = p.initiative_id \
          WHERE f.org_key = ? ORDER BY f.date, f.id",
     )
-    .bind(&organisation.key.0)
+    .bind(keys::org_key(&organisation.key))
     .fetch_all(pool)
     .await
     .map_err(db_err)?;
     let mut responses = Vec::with_capacity(rows.len());
-    for r in rows {
-        let attachments: String = r.get("attachments");
+    for r in &rows {
+        let c = Cols::new(r, "feedback");
         responses.push(ResponseInput {
-            id: r.get::<i64, _>("id") as u64,
-            date: r.get("date"),
-            initiative_id: r.get::<Option<i64>, _>("initiative_id").map(|n| n as u64),
-            initiative_title: r.get("short_title"),
-            text: r.get("text"),
-            attachments: serde_json::from_str(&attachments).map_err(|e| corrupt(format!("attachments: {e}")))?,
-            content_hash: r.get("content_hash"),
+            id: c.u64("id")?,
+            date: c.moment_opt("date")?,
+            initiative_id: c.u64_opt("initiative_id")?,
+            initiative_title: c.get("short_title")?,
+            text: c.get("text")?,
+            attachments: c.json("attachments")?,
+            content_hash: c.get("content_hash")?,
         });
     }
 
@@ -64,14 +67,18 @@ pub(crate) async fn position_inputs(
         .fetch_optional(pool)
         .await
         .map_err(db_err)?
-        .map(|r| RegisterInput {
-            register_id: r.get("register_id"),
-            snapshot_date: r.get("snapshot_date"),
-            last_update_date: r.get("last_update_date"),
-            goals: r.get("goals"),
-            eu_legislative_proposals: r.get("eu_legislative_proposals"),
-            content_hash: r.get("content_hash"),
+        .map(|r| {
+            let c = Cols::new(&r, "register_entries");
+            Ok(RegisterInput {
+                register_id: c.register_id("register_id")?,
+                snapshot_date: c.date("snapshot_date")?,
+                last_update_date: c.date_opt("last_update_date")?,
+                goals: c.get("goals")?,
+                eu_legislative_proposals: c.get("eu_legislative_proposals")?,
+                content_hash: c.get("content_hash")?,
+            })
         })
+        .transpose()?
         .filter(|r| r.goals.is_some() || r.eu_legislative_proposals.is_some()),
     };
 
@@ -81,21 +88,22 @@ pub(crate) async fn position_inputs(
         let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM source_texts WHERE response_id IN ");
         push_in(&mut q, responses.iter().map(|r| r.id as i64));
         q.push(" ORDER BY id");
-        q.build().fetch_all(pool).await.map_err(db_err)?.iter().map(source_text).collect()
+        q.build().fetch_all(pool).await.map_err(db_err)?.iter().map(source_text).collect::<Result<_>>()?
     };
     Ok(PositionInputs { organisation, responses, register, attachment_texts })
 }
 
-fn source_text(r: &SqliteRow) -> SourceTextRecord {
-    SourceTextRecord {
-        id: r.get("id"),
-        response_id: r.get::<i64, _>("response_id") as u64,
-        file: r.get("file"),
-        file_sha256: r.get("file_sha256"),
-        extractor: r.get("extractor"),
-        text: r.get("text"),
-        extracted_at: r.get("extracted_at"),
-    }
+fn source_text(r: &SqliteRow) -> Result<SourceTextRecord> {
+    let c = Cols::new(r, "source_texts");
+    Ok(SourceTextRecord {
+        id: c.get("id")?,
+        response_id: c.u64("response_id")?,
+        file: c.get("file")?,
+        file_sha256: c.get("file_sha256")?,
+        extractor: c.get("extractor")?,
+        text: c.get("text")?,
+        extracted_at: c.get("extracted_at")?,
+    })
 }
 
 pub(crate) async fn save_source_text(pool: &SqlitePool, t: &SourceTextRecord) -> Result<()> {
@@ -128,8 +136,8 @@ pub(crate) async fn position_status(pool: &SqlitePool, ids: &[String]) -> Result
         let mut q = QueryBuilder::<Sqlite>::new("SELECT id, status FROM position_items WHERE id IN ");
         push_in(&mut q, chunk.iter().cloned());
         for r in q.build().fetch_all(pool).await.map_err(db_err)? {
-            let status: String = r.get(1);
-            out.push((r.get(0), ItemStatus::parse(&status).ok_or_else(|| corrupt(format!("status {status:?}")))?));
+            let c = Cols::new(&r, "position_items");
+            out.push((c.get(0)?, c.parse(1, item_status)?));
         }
     }
     Ok(out)
@@ -144,7 +152,7 @@ pub(crate) async fn save_position_item(pool: &SqlitePool, item: &NewPositionItem
          AND coalesce(model, '') = coalesce(?, '') AND prompt_version = ?)",
     )
     .bind(&item.id)
-    .bind(&item.org_key.0)
+    .bind(keys::org_key(&item.org_key))
     .bind(&item.group)
     .bind(&item.writer)
     .bind(&item.model)
@@ -157,7 +165,7 @@ pub(crate) async fn save_position_item(pool: &SqlitePool, item: &NewPositionItem
          date, written_at, prompt_tokens, completion_tokens, sources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&item.id)
-    .bind(&item.org_key.0)
+    .bind(keys::org_key(&item.org_key))
     .bind(&item.group)
     .bind(&item.writer)
     .bind(&item.model)
@@ -165,7 +173,7 @@ pub(crate) async fn save_position_item(pool: &SqlitePool, item: &NewPositionItem
     .bind(item.status.as_str())
     .bind(&item.error)
     .bind(&item.headline)
-    .bind(&item.date)
+    .bind(crate::rows::date(&item.date))
     .bind(&item.written_at)
     .bind(item.prompt_tokens.map(|n| n as i64))
     .bind(item.completion_tokens.map(|n| n as i64))
@@ -220,7 +228,7 @@ pub(crate) async fn save_position_item(pool: &SqlitePool, item: &NewPositionItem
              ORDER BY p.written_at DESC, p.id LIMIT 1) THEN 1 ELSE 0 END \
          WHERE org_key = ?1 AND grp = ?2",
     )
-    .bind(&item.org_key.0)
+    .bind(keys::org_key(&item.org_key))
     .bind(&item.group)
     .execute(&mut *tx)
     .await
@@ -231,7 +239,7 @@ pub(crate) async fn save_position_item(pool: &SqlitePool, item: &NewPositionItem
 
 pub(crate) async fn retire_position_items(pool: &SqlitePool, org: &OrgKey, groups: &[String]) -> Result<u64> {
     let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM position_items WHERE org_key = ");
-    q.push_bind(org.0.clone());
+    q.push_bind(keys::org_key(org));
     if !groups.is_empty() {
         q.push(" AND grp NOT IN ");
         push_in(&mut q, groups.iter().cloned());
@@ -259,14 +267,14 @@ async fn sentences_of(pool: &SqlitePool, ids: &[String]) -> Result<HashMap<Strin
     push_in(&mut q, ids.iter().cloned());
     q.push(" ORDER BY item_id, position");
     for r in q.build().fetch_all(pool).await.map_err(db_err)? {
-        let part: String = r.get(1);
-        out.entry(r.get(0)).or_default().push(CheckedSentence {
-            part: Part::parse(&part).ok_or_else(|| corrupt(format!("part {part:?}")))?,
-            text: r.get(2),
+        let c = Cols::new(&r, "position_sentences");
+        out.entry(c.get(0)?).or_default().push(CheckedSentence {
+            part: c.parse(1, |p| Part::parse(p).ok_or("unknown part"))?,
+            text: c.get(2)?,
             citations: Vec::new(),
-            kept: r.get(3),
-            reason: r.get(4),
-            score: r.get(5),
+            kept: c.get(3)?,
+            reason: c.get(4)?,
+            score: c.get(5)?,
         });
     }
     let mut q = QueryBuilder::<Sqlite>::new(
@@ -275,15 +283,11 @@ async fn sentences_of(pool: &SqlitePool, ids: &[String]) -> Result<HashMap<Strin
     push_in(&mut q, ids.iter().cloned());
     q.push(" ORDER BY item_id, sentence, position");
     for r in q.build().fetch_all(pool).await.map_err(db_err)? {
-        let sentence = r.get::<i64, _>(1) as usize;
-        let slot = out.get_mut(r.get::<&str, _>(0)).and_then(|s| s.get_mut(sentence));
+        let c = Cols::new(&r, "position_citations");
+        let sentence = c.index(1)?;
+        let slot = out.get_mut(c.get::<&str>(0)?).and_then(|s| s.get_mut(sentence));
         let slot = slot.ok_or_else(|| corrupt("a citation of a sentence that is not stored"))?;
-        slot.citations.push(Citation {
-            source: r.get(2),
-            start: r.get::<i64, _>(3) as usize,
-            end: r.get::<i64, _>(4) as usize,
-            quote: r.get(5),
-        });
+        slot.citations.push(Citation { source: c.get(2)?, start: c.index(3)?, end: c.index(4)?, quote: c.get(5)? });
     }
     Ok(out)
 }
@@ -296,28 +300,31 @@ struct ItemRow {
     completion_tokens: Option<u64>,
 }
 
+fn item_status(s: &str) -> Result<ItemStatus, &'static str> {
+    ItemStatus::parse(s).ok_or("unknown status")
+}
+
 fn item_row(r: &SqliteRow) -> Result<ItemRow> {
-    let status: String = r.get("status");
-    let sources: String = r.get("sources");
+    let c = Cols::new(r, "position_items");
     Ok(ItemRow {
         view: PositionItemView {
-            id: r.get("id"),
-            org_key: OrgKey(r.get("org_key")),
-            group: r.get("grp"),
-            headline: r.get::<Option<String>, _>("headline").unwrap_or_default(),
-            date: r.get("date"),
-            writer: r.get("writer"),
-            model: r.get("model"),
-            prompt_version: r.get("prompt_version"),
-            written_at: r.get("written_at"),
-            sources: serde_json::from_str(&sources).map_err(|e| corrupt(format!("item sources: {e}")))?,
+            id: c.get("id")?,
+            org_key: c.org_key("org_key")?,
+            group: c.get("grp")?,
+            headline: c.get::<Option<String>>("headline")?.unwrap_or_default(),
+            date: c.when_opt("date")?,
+            writer: c.get("writer")?,
+            model: c.get("model")?,
+            prompt_version: c.get("prompt_version")?,
+            written_at: c.get("written_at")?,
+            sources: c.json("sources")?,
             sentences: Vec::new(),
             dropped: 0,
         },
-        status: ItemStatus::parse(&status).ok_or_else(|| corrupt(format!("status {status:?}")))?,
-        error: r.get("error"),
-        prompt_tokens: r.get::<Option<i64>, _>("prompt_tokens").map(|n| n as u64),
-        completion_tokens: r.get::<Option<i64>, _>("completion_tokens").map(|n| n as u64),
+        status: c.parse("status", item_status)?,
+        error: c.get("error")?,
+        prompt_tokens: c.u64_opt("prompt_tokens")?,
+        completion_tokens: c.u64_opt("completion_tokens")?,
     })
 }
 
@@ -385,16 +392,19 @@ pub(crate) async fn position_counts(pool: &SqlitePool) -> Result<PositionCounts>
     .fetch_one(pool)
     .await
     .map_err(db_err)?;
-    Ok(PositionCounts { shown: r.get(0), written: r.get(1), empty: r.get(2), pending: r.get(3) })
+    let c = Cols::new(&r, "position_items");
+    Ok(PositionCounts { shown: c.get(0)?, written: c.get(1)?, empty: c.get(2)?, pending: c.get(3)? })
 }
 
 async fn org_name(pool: &SqlitePool, key: Option<&OrgKey>) -> Result<Option<String>> {
     let Some(key) = key else { return Ok(None) };
-    sqlx::query_scalar("SELECT name FROM organisations WHERE key = ?")
-        .bind(&key.0)
+    sqlx::query("SELECT name FROM organisations WHERE key = ?")
+        .bind(keys::org_key(key))
         .fetch_optional(pool)
         .await
-        .map_err(db_err)
+        .map_err(db_err)?
+        .map(|r| Cols::new(&r, "organisations").get(0))
+        .transpose()
 }
 
 pub(crate) async fn source(pool: &SqlitePool, id: &str) -> Result<Option<SourceView>> {
@@ -408,7 +418,7 @@ pub(crate) async fn source(pool: &SqlitePool, id: &str) -> Result<Option<SourceV
                 kind: "response".into(),
                 org_key: r.org_key,
                 organisation,
-                date: r.date,
+                date: r.date.map(When::Moment),
                 title: r.initiative_title,
                 record: format!("/response/{}", r.id),
                 text: r.text,
@@ -423,6 +433,7 @@ pub(crate) async fn source(pool: &SqlitePool, id: &str) -> Result<Option<SourceV
                 .await
                 .map_err(db_err)?
                 .map(|r| source_text(&r))
+                .transpose()?
             else {
                 return Ok(None);
             };
@@ -433,7 +444,7 @@ pub(crate) async fn source(pool: &SqlitePool, id: &str) -> Result<Option<SourceV
                 kind: "attachment".into(),
                 org_key: r.org_key,
                 organisation,
-                date: r.date,
+                date: r.date.map(When::Moment),
                 title: Some(text.file.clone()),
                 record: format!("/response/{}", r.id),
                 text: text.text.clone(),
@@ -457,19 +468,20 @@ pub(crate) async fn source(pool: &SqlitePool, id: &str) -> Result<Option<SourceV
                 RegisterText::Proposals => ("register_proposals", stored.entry.eu_legislative_proposals.clone()),
             };
             let Some(text) = text else { return Ok(None) };
-            let key: Option<String> = sqlx::query_scalar("SELECT key FROM organisations WHERE register_id = ?")
+            let org_key = sqlx::query("SELECT key FROM organisations WHERE register_id = ?")
                 .bind(register_id.as_str())
                 .fetch_optional(pool)
                 .await
-                .map_err(db_err)?;
-            let org_key = key.map(OrgKey);
+                .map_err(db_err)?
+                .map(|r| Cols::new(&r, "organisations").org_key(0))
+                .transpose()?;
             Ok(Some(SourceView {
                 id: id.to_owned(),
                 kind: kind.into(),
                 organisation: org_name(pool, org_key.as_ref()).await?.or(Some(stored.entry.name.clone())),
                 record: format!("/org/{}", register_id.as_str()),
                 org_key,
-                date: Some(stored.entry.last_update_date.unwrap_or(stored.entry.snapshot_date).to_string()),
+                date: Some(When::Day(stored.entry.last_update_date.unwrap_or(stored.entry.snapshot_date))),
                 title: Some(match field {
                     RegisterText::Goals => "Goals and remit, as registered".into(),
                     RegisterText::Proposals => "EU legislative proposals followed, as registered".into(),

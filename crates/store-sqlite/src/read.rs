@@ -2,92 +2,74 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::NaiveDate;
-use lobbyscope_domain::{Costs, Institution, Locator, MeetingId, Provenance, RegisterEntry, RegisterId, SourceKind};
+use lobbyscope_domain::{Costs, Institution, Locator, MeetingId, Provenance, RegisterEntry, SourceKind};
 use lobbyscope_store::{
     Activity, ActivityCounts, ActivityFilter, ActivityKind, ActivityPage, AttendeeView, HostView, LinkMethod,
-    MeetingVersion, MeetingView, OrgKey, PositionItemView, QuarterCount, ResponseView, Result, StoreError,
-    StoredRegisterEntry,
+    MeetingVersion, MeetingView, PositionItemView, QuarterCount, ResponseView, Result, StoreError, StoredRegisterEntry,
 };
 use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
+use crate::cols::Cols;
 use crate::db_err;
 use crate::positions::positions_by_ids;
 
-/// Stored data the code cannot read back: a bug or a hand-edited database, never bad input.
+/// Stored rows that cannot all be true at once (a value that cannot be read is a `Cols` error):
+/// a bug or a hand-edited database, never bad input.
 pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
 
-fn date(s: Option<String>) -> Result<Option<NaiveDate>> {
-    s.map(|s| s.parse::<NaiveDate>().map_err(|e| corrupt(format!("stored date {s:?}: {e}")))).transpose()
-}
-
-fn json_list(s: String) -> Result<Vec<String>> {
-    serde_json::from_str(&s).map_err(|e| corrupt(format!("stored list {s:?}: {e}")))
-}
-
-fn int(n: Option<i64>) -> Option<u64> {
-    n.and_then(|n| u64::try_from(n).ok())
-}
-
 /// Reads the provenance columns, which every record table ends with under the same names.
-pub(crate) fn provenance(r: &SqliteRow) -> Result<Provenance> {
-    let source: String = r.get("source");
-    let locator: String = r.get("locator");
+pub(crate) fn provenance(c: &Cols) -> Result<Provenance> {
     Ok(Provenance {
-        source: SourceKind::parse(&source).ok_or_else(|| corrupt(format!("unknown source kind {source:?}")))?,
-        file: r.get("file"),
-        locator: serde_json::from_str::<Locator>(&locator).map_err(|e| corrupt(format!("locator {locator:?}: {e}")))?,
-        imported_at: r.get("imported_at"),
-        content_hash: r.get("content_hash"),
+        source: c.parse("source", |s| SourceKind::parse(s).ok_or("unknown source kind"))?,
+        file: c.get("file")?,
+        locator: c.json::<Locator>("locator")?,
+        imported_at: c.get("imported_at")?,
+        content_hash: c.get("content_hash")?,
     })
 }
 
-fn institution(s: &str) -> Result<Institution> {
+fn institution(s: &str) -> Result<Institution, &'static str> {
     match s {
         "commission" => Ok(Institution::Commission),
         "parliament" => Ok(Institution::Parliament),
-        other => Err(corrupt(format!("unknown institution {other:?}"))),
+        _ => Err("unknown institution"),
     }
 }
 
 pub(crate) fn register_entry(r: &SqliteRow) -> Result<StoredRegisterEntry> {
-    let id: String = r.get("register_id");
-    let costs = match (
-        r.get::<Option<i64>, _>("costs_min"),
-        r.get::<Option<i64>, _>("costs_max"),
-        r.get::<Option<i64>, _>("costs_amount"),
-    ) {
-        (Some(min), Some(max), _) => Some(Costs::Range { min: min as u64, max: max as u64 }),
-        (_, _, Some(amount)) => Some(Costs::Amount { amount: amount as u64 }),
+    let c = Cols::new(r, "register_entries");
+    let costs = match (c.u64_opt("costs_min")?, c.u64_opt("costs_max")?, c.u64_opt("costs_amount")?) {
+        (Some(min), Some(max), _) => Some(Costs::Range { min, max }),
+        (_, _, Some(amount)) => Some(Costs::Amount { amount }),
         _ => None,
     };
     let entry = RegisterEntry {
-        register_id: RegisterId::parse(&id).ok_or_else(|| corrupt(format!("register ID {id:?}")))?,
-        snapshot_date: date(Some(r.get("snapshot_date")))?.expect("given"),
-        name: r.get("name"),
-        acronym: r.get("acronym"),
-        entity_form: r.get("entity_form"),
-        category: r.get("category"),
-        head_office_country: r.get("head_office_country"),
-        head_office_city: r.get("head_office_city"),
-        website: r.get("website"),
-        goals: r.get("goals"),
-        levels_of_interest: json_list(r.get("levels_of_interest"))?,
-        fields_of_interest: json_list(r.get("fields_of_interest"))?,
-        eu_legislative_proposals: r.get("eu_legislative_proposals"),
-        members: r.get::<Option<i64>, _>("members").and_then(|n| u32::try_from(n).ok()),
-        fte: r.get("fte"),
-        ep_accredited: r.get::<Option<i64>, _>("ep_accredited").and_then(|n| u32::try_from(n).ok()),
+        register_id: c.register_id("register_id")?,
+        snapshot_date: c.date("snapshot_date")?,
+        name: c.get("name")?,
+        acronym: c.get("acronym")?,
+        entity_form: c.get("entity_form")?,
+        category: c.get("category")?,
+        head_office_country: c.get("head_office_country")?,
+        head_office_city: c.get("head_office_city")?,
+        website: c.get("website")?,
+        goals: c.get("goals")?,
+        levels_of_interest: c.json("levels_of_interest")?,
+        fields_of_interest: c.json("fields_of_interest")?,
+        eu_legislative_proposals: c.get("eu_legislative_proposals")?,
+        members: c.u32_opt("members")?,
+        fte: c.get("fte")?,
+        ep_accredited: c.u32_opt("ep_accredited")?,
         costs,
-        financial_year_start: date(r.get("financial_year_start"))?,
-        financial_year_end: date(r.get("financial_year_end"))?,
-        registration_date: date(r.get("registration_date"))?,
-        last_update_date: date(r.get("last_update_date"))?,
+        financial_year_start: c.date_opt("financial_year_start")?,
+        financial_year_end: c.date_opt("financial_year_end")?,
+        registration_date: c.date_opt("registration_date")?,
+        last_update_date: c.date_opt("last_update_date")?,
     };
-    Ok(StoredRegisterEntry { entry, provenance: provenance(r)? })
+    Ok(StoredRegisterEntry { entry, provenance: provenance(&c)? })
 }
 
 /// Appends `(?, ?, …)` binding each value.
@@ -112,22 +94,23 @@ pub(crate) async fn meetings_by_ids(pool: &SqlitePool, ids: &[String]) -> Result
     push_in(&mut q, ids.iter().cloned());
     let mut meetings: HashMap<String, MeetingView> = HashMap::new();
     for r in q.build().fetch_all(pool).await.map_err(db_err)? {
-        let id: String = r.get("id");
+        let c = Cols::new(&r, "meetings");
+        let id: String = c.get("id")?;
         let view = MeetingView {
-            id: MeetingId::parse(&id).ok_or_else(|| corrupt(format!("meetings.id {id:?}")))?,
-            institution: institution(r.get("institution"))?,
-            date: r.get("date"),
+            id: c.parse("id", |s| MeetingId::parse(s).ok_or("not a meeting id"))?,
+            institution: c.parse("institution", institution)?,
+            date: c.date("date")?,
             hosts: Vec::new(),
-            cabinet: r.get("cabinet"),
-            dg: r.get("dg"),
-            dg_acronym: r.get("dg_acronym"),
-            portfolio: r.get("portfolio"),
-            location: r.get("location"),
-            subject: r.get("subject"),
+            cabinet: c.get("cabinet")?,
+            dg: c.get("dg")?,
+            dg_acronym: c.get("dg_acronym")?,
+            portfolio: c.get("portfolio")?,
+            location: c.get("location")?,
+            subject: c.get("subject")?,
             procedures: Vec::new(),
             attendees: Vec::new(),
-            attendees_raw: r.get("attendees_raw"),
-            provenance: provenance(&r)?,
+            attendees_raw: c.get("attendees_raw")?,
+            provenance: provenance(&c)?,
             history: None,
         };
         meetings.insert(id, view);
@@ -139,8 +122,9 @@ pub(crate) async fn meetings_by_ids(pool: &SqlitePool, ids: &[String]) -> Result
     push_in(&mut q, ids.iter().cloned());
     q.push(" ORDER BY meeting_id, position");
     for r in q.build().fetch_all(pool).await.map_err(db_err)? {
-        if let Some(m) = meetings.get_mut(r.get::<&str, _>(0)) {
-            m.hosts.push(HostView { person_key: r.get(1), name: r.get(2), role: r.get(3) });
+        let c = Cols::new(&r, "meeting_hosts");
+        if let Some(m) = meetings.get_mut(c.get::<&str>(0)?) {
+            m.hosts.push(HostView { person_key: c.person_key(1)?, name: c.get(2)?, role: c.get(3)? });
         }
     }
 
@@ -151,17 +135,21 @@ pub(crate) async fn meetings_by_ids(pool: &SqlitePool, ids: &[String]) -> Result
     push_in(&mut q, ids.iter().cloned());
     q.push(" ORDER BY a.meeting_id, a.position");
     for r in q.build().fetch_all(pool).await.map_err(db_err)? {
-        if let Some(m) = meetings.get_mut(r.get::<&str, _>(0)) {
-            let published: Option<String> = r.get(1);
-            let register_id: Option<String> = r.get(2);
-            let org_name: Option<String> = r.get(5);
-            let name = org_name.or_else(|| published.clone()).or_else(|| register_id.clone()).unwrap_or_default();
+        let c = Cols::new(&r, "meeting_attendees");
+        if let Some(m) = meetings.get_mut(c.get::<&str>(0)?) {
+            let published: Option<String> = c.get(1)?;
+            let register_id = c.register_id_opt(2)?;
+            let org_name: Option<String> = c.get(5)?;
+            let name = org_name
+                .or_else(|| published.clone())
+                .or_else(|| register_id.as_ref().map(|id| id.as_str().to_owned()))
+                .unwrap_or_default();
             m.attendees.push(AttendeeView {
-                org_key: r.get::<Option<String>, _>(3).map(OrgKey),
+                org_key: c.org_key_opt(3)?,
                 name,
                 published_name: published,
                 register_id,
-                link_method: r.get::<Option<String>, _>(4).as_deref().and_then(LinkMethod::parse),
+                link_method: c.parse_opt(4, |s| LinkMethod::parse(s).ok_or("unknown link method"))?,
             });
         }
     }
@@ -171,8 +159,9 @@ pub(crate) async fn meetings_by_ids(pool: &SqlitePool, ids: &[String]) -> Result
     push_in(&mut q, ids.iter().cloned());
     q.push(" ORDER BY meeting_id, reference");
     for r in q.build().fetch_all(pool).await.map_err(db_err)? {
-        if let Some(m) = meetings.get_mut(r.get::<&str, _>(0)) {
-            m.procedures.push(r.get(1));
+        let c = Cols::new(&r, "meeting_procedures");
+        if let Some(m) = meetings.get_mut(c.get::<&str>(0)?) {
+            m.procedures.push(c.get(1)?);
         }
     }
     Ok(ids.iter().filter_map(|id| meetings.remove(id)).collect())
@@ -191,16 +180,16 @@ pub(crate) async fn meeting_history(pool: &SqlitePool, id: &MeetingId) -> Result
     .map_err(db_err)?;
     rows.iter()
         .map(|r| {
-            let hosts: String = r.try_get("hosts").map_err(db_err)?;
+            let c = Cols::new(r, "meeting_history");
             Ok(MeetingVersion {
-                replaced_at: r.try_get("replaced_at").map_err(db_err)?,
-                replaced_by: r.try_get("replaced_by").map_err(db_err)?,
-                date: r.try_get("date").map_err(db_err)?,
-                subject: r.try_get("subject").map_err(db_err)?,
-                hosts: serde_json::from_str(&hosts).map_err(|e| corrupt(format!("meeting_history.hosts: {e}")))?,
-                location: r.try_get("location").map_err(db_err)?,
-                attendees_raw: r.try_get("attendees_raw").map_err(db_err)?,
-                provenance: provenance(r)?,
+                replaced_at: c.get("replaced_at")?,
+                replaced_by: c.get("replaced_by")?,
+                date: c.date("date")?,
+                subject: c.get("subject")?,
+                hosts: c.json("hosts")?,
+                location: c.get("location")?,
+                attendees_raw: c.get("attendees_raw")?,
+                provenance: provenance(&c)?,
             })
         })
         .collect()
@@ -219,24 +208,24 @@ pub(crate) async fn responses_by_ids(pool: &SqlitePool, ids: &[i64]) -> Result<V
     push_in(&mut q, ids.iter().copied());
     let mut responses: HashMap<i64, ResponseView> = HashMap::new();
     for r in q.build().fetch_all(pool).await.map_err(db_err)? {
-        let id: i64 = r.get("id");
-        let attachments: String = r.get("attachments");
+        let c = Cols::new(&r, "feedback");
+        let id: i64 = c.get("id")?;
         let view = ResponseView {
-            id: id as u64,
-            date: r.get("date"),
-            initiative_id: int(r.get("initiative_id")),
-            initiative_title: r.get("short_title"),
-            publication_id: int(r.get("publication_id")),
-            reference_initiative: r.get("reference_initiative"),
-            organization: r.get("organization"),
-            org_key: r.get::<Option<String>, _>("org_key").map(OrgKey),
-            register_id: r.get("register_id"),
-            user_type: r.get("user_type"),
-            country: r.get("country"),
-            language: r.get("language"),
-            text: r.get("text"),
-            attachments: serde_json::from_str(&attachments).map_err(|e| corrupt(format!("attachments: {e}")))?,
-            provenance: provenance(&r)?,
+            id: c.u64("id")?,
+            date: c.moment_opt("date")?,
+            initiative_id: c.u64_opt("initiative_id")?,
+            initiative_title: c.get("short_title")?,
+            publication_id: c.u64_opt("publication_id")?,
+            reference_initiative: c.get("reference_initiative")?,
+            organization: c.get("organization")?,
+            org_key: c.org_key_opt("org_key")?,
+            register_id: c.register_id_opt("register_id")?,
+            user_type: c.get("user_type")?,
+            country: c.get("country")?,
+            language: c.get("language")?,
+            text: c.get("text")?,
+            attachments: c.json("attachments")?,
+            provenance: provenance(&c)?,
         };
         responses.insert(id, view);
     }
@@ -302,17 +291,17 @@ impl Timeline<'_> {
             .await
             .map_err(db_err)?
             .iter()
-            .map(|r| Entry {
-                kind: match r.get::<&str, _>(0) {
-                    "f" => EntryKind::Response,
-                    "p" => EntryKind::Position,
-                    _ => EntryKind::Meeting,
-                },
-                id: r.get(1),
-                date: r.get(2),
-                institution: r.get(3),
+            .map(|r| {
+                // The kind says which table the id and date come from.
+                let (kind, table) = match Cols::new(r, "meetings").get::<&str>(0)? {
+                    "f" => (EntryKind::Response, "feedback"),
+                    "p" => (EntryKind::Position, "position_items"),
+                    _ => (EntryKind::Meeting, "meetings"),
+                };
+                let c = Cols::new(r, table);
+                Ok(Entry { kind, id: c.get(1)?, date: c.get(2)?, institution: c.get(3)? })
             })
-            .collect();
+            .collect::<Result<_>>()?;
         // Newest first; undated last; ties in a stable order.
         all.sort_by(|a, b| b.date.cmp(&a.date).then(a.kind.cmp(&b.kind)).then_with(|| a.id.cmp(&b.id)));
 

@@ -7,18 +7,15 @@ use std::collections::HashMap;
 
 use lobbyscope_domain::{RegisterId, fold_name, fold_words, parenthetical_acronym};
 use lobbyscope_store::{
-    Activity, ActivityCounts, InitiativeView, MatchKind, MeetingView, OrgKey, OrgSort, Organisation, OrganisationHit,
+    Activity, ActivityCounts, InitiativeView, MatchKind, MeetingView, OrgSort, Organisation, OrganisationHit,
     OrganisationList, OrganisationSummary, PublicationView, ResponsePage, ResponseView, Result, ValueCount,
 };
 use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
-use crate::read::{corrupt, meetings_by_ids, provenance, responses_by_ids};
-use crate::{db_err, parse_id};
-
-fn count(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
-}
+use crate::cols::Cols;
+use crate::read::{meetings_by_ids, provenance, responses_by_ids};
+use crate::{db_err, keys};
 
 pub(crate) async fn initiative(pool: &SqlitePool, id: u64) -> Result<Option<InitiativeView>> {
     let Ok(id) = i64::try_from(id) else { return Ok(None) };
@@ -27,22 +24,22 @@ pub(crate) async fn initiative(pool: &SqlitePool, id: u64) -> Result<Option<Init
     else {
         return Ok(None);
     };
-    let topics: String = r.get("topics");
+    let c = Cols::new(&r, "initiatives");
     let mut view = InitiativeView {
-        id: id as u64,
-        reference: r.get("reference"),
-        short_title: r.get("short_title"),
-        dg: r.get("dg"),
-        unit: r.get("unit"),
-        status: r.get("status"),
-        foreseen_act_type: r.get("foreseen_act_type"),
-        stage: r.get("stage"),
-        receiving_feedback_status: r.get("receiving_feedback_status"),
-        topics: serde_json::from_str(&topics).map_err(|e| corrupt(format!("topics {topics:?}: {e}")))?,
-        published_date: r.get("published_date"),
-        modified_date: r.get("modified_date"),
+        id: c.u64("id")?,
+        reference: c.get("reference")?,
+        short_title: c.get("short_title")?,
+        dg: c.get("dg")?,
+        unit: c.get("unit")?,
+        status: c.get("status")?,
+        foreseen_act_type: c.get("foreseen_act_type")?,
+        stage: c.get("stage")?,
+        receiving_feedback_status: c.get("receiving_feedback_status")?,
+        topics: c.json("topics")?,
+        published_date: c.moment_opt("published_date")?,
+        modified_date: c.moment_opt("modified_date")?,
         publications: Vec::new(),
-        provenance: provenance(&r)?,
+        provenance: provenance(&c)?,
     };
     let rows = sqlx::query(
         "SELECT p.id, p.kind, p.reference, p.total_feedback, p.adoption_date, p.attachments, \
@@ -53,16 +50,16 @@ pub(crate) async fn initiative(pool: &SqlitePool, id: u64) -> Result<Option<Init
     .fetch_all(pool)
     .await
     .map_err(db_err)?;
-    for p in rows {
-        let attachments: String = p.get("attachments");
+    for p in &rows {
+        let c = Cols::new(p, "publications");
         view.publications.push(PublicationView {
-            id: count(p.get("id")),
-            kind: p.get("kind"),
-            reference: p.get("reference"),
-            total_feedback: p.get::<Option<i64>, _>("total_feedback").map(count),
-            adoption_date: p.get("adoption_date"),
-            attachments: serde_json::from_str(&attachments).map_err(|e| corrupt(format!("attachments: {e}")))?,
-            stored_responses: count(p.get("stored")),
+            id: c.u64("id")?,
+            kind: c.get("kind")?,
+            reference: c.get("reference")?,
+            total_feedback: c.u64_opt("total_feedback")?,
+            adoption_date: c.moment_opt("adoption_date")?,
+            attachments: c.json("attachments")?,
+            stored_responses: c.u64("stored")?,
         });
     }
     Ok(Some(view))
@@ -101,8 +98,13 @@ async fn value_counts(pool: &SqlitePool, column: &'static str, id: i64) -> Resul
     .fetch_all(pool)
     .await
     .map_err(db_err)?;
-    let mut out: Vec<ValueCount> =
-        rows.iter().map(|r| ValueCount { value: r.get(0), count: count(r.get(1)) }).collect();
+    let mut out: Vec<ValueCount> = rows
+        .iter()
+        .map(|r| {
+            let c = Cols::new(r, "feedback");
+            Ok(ValueCount { value: c.get(0)?, count: c.u64(1)? })
+        })
+        .collect::<Result<_>>()?;
     out.sort_by(|a, b| {
         b.count.cmp(&a.count).then(a.value.is_none().cmp(&b.value.is_none())).then(a.value.cmp(&b.value))
     });
@@ -115,12 +117,14 @@ struct Candidate {
     text: String,
 }
 
-fn organisation(r: &SqliteRow) -> Result<Organisation> {
+/// An `organisations` row (columns `key, register_id, name, acronym`, by name).
+pub(crate) fn organisation(r: &SqliteRow) -> Result<Organisation> {
+    let c = Cols::new(r, "organisations");
     Ok(Organisation {
-        key: OrgKey(r.get("key")),
-        register_id: r.get::<Option<String>, _>("register_id").map(parse_id).transpose()?,
-        name: r.get("name"),
-        acronym: r.get("acronym"),
+        key: c.org_key("key")?,
+        register_id: c.register_id_opt("register_id")?,
+        name: c.get("name")?,
+        acronym: c.get("acronym")?,
     })
 }
 
@@ -159,8 +163,9 @@ pub(crate) async fn find_organisations(pool: &SqlitePool, query: &str, limit: u3
     .fetch_all(pool)
     .await
     .map_err(db_err)?;
-    for r in rows {
-        candidates.push(Candidate { key: r.get(0), text: r.get(1) });
+    for r in &rows {
+        let c = Cols::new(r, "organisations");
+        candidates.push(Candidate { key: c.get(0)?, text: c.get(1)? });
     }
 
     let mut best: HashMap<String, (MatchKind, String)> = HashMap::new();
@@ -205,7 +210,7 @@ pub(crate) async fn find_organisations(pool: &SqlitePool, query: &str, limit: u3
     let mut ranked: Vec<(MatchKind, String, Organisation, String)> = orgs
         .into_iter()
         .filter_map(|o| {
-            let (kind, matched) = best.remove(&o.key.0)?;
+            let (kind, matched) = best.remove(&keys::org_key(&o.key))?;
             Some((kind, fold_words(&o.name), o, matched))
         })
         .collect();
@@ -229,28 +234,30 @@ async fn with_counts(pool: &SqlitePool, hits: Vec<(Organisation, MatchKind, Stri
     if hits.is_empty() {
         return Ok(Vec::new());
     }
-    let keys: Vec<String> = hits.iter().map(|(o, _, _)| o.key.0.clone()).collect();
+    let keys: Vec<String> = hits.iter().map(|(o, _, _)| keys::org_key(&o.key)).collect();
     let mut counts: HashMap<String, ActivityCounts> = HashMap::new();
     let mut q = QueryBuilder::<Sqlite>::new(MEETING_COUNTS);
     q.push(" AND a.org_key IN ");
     push_in(&mut q, &keys);
     q.push(" GROUP BY a.org_key");
     for r in q.build().fetch_all(pool).await.map_err(db_err)? {
-        let c = counts.entry(r.get(0)).or_default();
-        c.commission_meetings = count(r.get(1));
-        c.parliament_meetings = count(r.get(2));
+        let c = Cols::new(&r, "meeting_attendees");
+        let slot = counts.entry(c.get(0)?).or_default();
+        slot.commission_meetings = c.u64(1)?;
+        slot.parliament_meetings = c.u64(2)?;
     }
     let mut q = QueryBuilder::<Sqlite>::new(RESPONSE_COUNTS);
     q.push(" AND org_key IN ");
     push_in(&mut q, &keys);
     q.push(" GROUP BY org_key");
     for r in q.build().fetch_all(pool).await.map_err(db_err)? {
-        counts.entry(r.get(0)).or_default().responses = count(r.get(1));
+        let c = Cols::new(&r, "feedback");
+        counts.entry(c.get(0)?).or_default().responses = c.u64(1)?;
     }
     Ok(hits
         .into_iter()
         .map(|(organisation, match_kind, matched)| {
-            let counts = counts.remove(&organisation.key.0).unwrap_or_default();
+            let counts = counts.remove(&keys::org_key(&organisation.key)).unwrap_or_default();
             OrganisationHit {
                 summary: OrganisationSummary { total: counts.total(), organisation, counts },
                 match_kind,
@@ -286,7 +293,13 @@ pub(crate) async fn latest_activity(pool: &SqlitePool, limit: u32) -> Result<Vec
     .fetch_all(pool)
     .await
     .map_err(db_err)?;
-    let order: Vec<(String, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    let order: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            let c = Cols::new(r, "meetings");
+            Ok((c.get(0)?, c.get(1)?))
+        })
+        .collect::<Result<_>>()?;
     let meeting_ids: Vec<String> = order.iter().filter(|(k, _)| k == "m").map(|(_, id)| id.clone()).collect();
     let response_ids: Vec<i64> = order.iter().filter(|(k, _)| k == "f").filter_map(|(_, id)| id.parse().ok()).collect();
     let mut meetings: HashMap<String, MeetingView> =
@@ -334,13 +347,14 @@ pub(crate) async fn organisations_list(
         .map_err(db_err)?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
+        let c = Cols::new(r, "organisations");
         let counts = ActivityCounts {
-            commission_meetings: count(r.get("commission")),
-            parliament_meetings: count(r.get("parliament")),
-            responses: count(r.get("responses")),
+            commission_meetings: c.u64("commission")?,
+            parliament_meetings: c.u64("parliament")?,
+            responses: c.u64("responses")?,
         };
         out.push(OrganisationSummary { organisation: organisation(r)?, total: counts.total(), counts });
     }
     let total: i64 = sqlx::query_scalar("SELECT count(*) FROM organisations").fetch_one(pool).await.map_err(db_err)?;
-    Ok(OrganisationList { rows: out, total: count(total) })
+    Ok(OrganisationList { rows: out, total: u64::try_from(total).unwrap_or(0) })
 }

@@ -1,13 +1,14 @@
 //! The read side of people and procedures: a person with what the sources said about them, a
 //! person's meetings, the meetings citing a procedure.
 
-use lobbyscope_store::{ActivityFilter, ActivityPage, PersonFacet, PersonKind, PersonView, Result, StoreError};
-use sqlx::{Row, SqlitePool};
+use lobbyscope_store::{ActivityFilter, ActivityPage, PersonFacet, PersonKind, PersonView, Result};
+use sqlx::SqlitePool;
 
+use crate::cols::Cols;
 use crate::db_err;
 use crate::read::Timeline;
 
-/// One person by key, or `None`.
+/// One person by stored key (`keys::person_key`), or `None`.
 pub(crate) async fn person(pool: &SqlitePool, key: &str) -> Result<Option<PersonView>> {
     let Some(row) = sqlx::query("SELECT key, kind, name, ep_id FROM people WHERE key = ?")
         .bind(key)
@@ -17,17 +18,17 @@ pub(crate) async fn person(pool: &SqlitePool, key: &str) -> Result<Option<Person
     else {
         return Ok(None);
     };
-    let kind: String = row.get(1);
-    let kind = match kind.as_str() {
-        "mep" => PersonKind::Mep,
-        "commission" => PersonKind::Commission,
-        other => return Err(StoreError::Corrupt(format!("unknown person kind {other:?}"))),
-    };
-    let name: String = row.get(2);
+    let c = Cols::new(&row, "people");
+    let kind = c.parse(1, |kind| match kind {
+        "mep" => Ok(PersonKind::Mep),
+        "commission" => Ok(PersonKind::Commission),
+        _ => Err("unknown person kind"),
+    })?;
+    let name: String = c.get(2)?;
     let mut view = PersonView {
-        key: row.get(0),
+        key: c.person_key(0)?,
         kind,
-        ep_id: row.get::<Option<i64>, _>(3).and_then(|n| u64::try_from(n).ok()),
+        ep_id: c.u64_opt(3)?,
         published_names: Vec::new(),
         roles: Vec::new(),
         cabinets: Vec::new(),
@@ -53,9 +54,10 @@ pub(crate) async fn person(pool: &SqlitePool, key: &str) -> Result<Option<Person
     .fetch_all(pool)
     .await
     .map_err(db_err)?;
-    for r in rows {
-        let facet = PersonFacet { label: r.get(1), meetings: r.get::<i64, _>(2) as u64 };
-        match r.get::<&str, _>(0) {
+    for r in &rows {
+        let c = Cols::new(r, "meeting_hosts");
+        let facet = PersonFacet { label: c.get(1)?, meetings: c.u64(2)? };
+        match c.get::<&str>(0)? {
             "role" => view.roles.push(facet),
             "cabinet" => view.cabinets.push(facet),
             "dg" => view.dgs.push(facet),
@@ -63,14 +65,17 @@ pub(crate) async fn person(pool: &SqlitePool, key: &str) -> Result<Option<Person
         }
     }
 
-    view.published_names = sqlx::query_scalar(
+    view.published_names = sqlx::query(
         "SELECT DISTINCT name FROM meeting_hosts WHERE person_key = ?1 AND name <> ?2 ORDER BY name LIMIT 50",
     )
     .bind(key)
     .bind(&view.name)
     .fetch_all(pool)
     .await
-    .map_err(db_err)?;
+    .map_err(db_err)?
+    .iter()
+    .map(|r| Cols::new(r, "meeting_hosts").get(0))
+    .collect::<Result<_>>()?;
     Ok(Some(view))
 }
 

@@ -3,12 +3,13 @@
 //! temporary tables, so that only rows whose link changes are written.
 
 use async_trait::async_trait;
-use lobbyscope_domain::RegisterId;
 use lobbyscope_store::{
     LinkMethod, LinkedMention, Mention, MentionGroup, MentionRef, OrgKey, Organisation, Relinker, Result,
 };
-use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Sqlite, Transaction};
 
+use crate::cols::Cols;
+use crate::keys;
 use crate::read::corrupt;
 use crate::{MAX_BINDS, bump_generation, db_err};
 
@@ -24,12 +25,6 @@ enum Cursor {
 pub(crate) struct SqliteRelinker {
     tx: Transaction<'static, Sqlite>,
     cursor: Cursor,
-}
-
-fn register_id(value: Option<String>, table: &str) -> Result<Option<RegisterId>> {
-    value
-        .map(|s| RegisterId::parse(&s).ok_or_else(|| corrupt(format!("{table}.register_id {s:?} is malformed"))))
-        .transpose()
 }
 
 impl SqliteRelinker {
@@ -71,17 +66,13 @@ impl SqliteRelinker {
         .map_err(db_err)?;
         let mut groups: Vec<MentionGroup> = Vec::new();
         let mut current: Option<String> = None;
-        for r in rows {
-            let meeting_id: String = r.try_get(0).map_err(db_err)?;
-            let position: i64 = r.try_get(1).map_err(db_err)?;
+        for r in &rows {
+            let c = Cols::new(r, "meeting_attendees");
+            let meeting_id: String = c.get(0)?;
             let mention = Mention {
-                at: MentionRef::Attendee {
-                    meeting_id: meeting_id.clone(),
-                    position: u32::try_from(position)
-                        .map_err(|_| corrupt(format!("meeting_attendees.position {position}")))?,
-                },
-                name: r.try_get(2).map_err(db_err)?,
-                register_id: register_id(r.try_get(3).map_err(db_err)?, "meeting_attendees")?,
+                at: MentionRef::Attendee { meeting_id: meeting_id.clone(), position: c.u32(1)? },
+                name: c.get(2)?,
+                register_id: c.register_id_opt(3)?,
             };
             match groups.last_mut() {
                 Some(g) if current.as_deref() == Some(meeting_id.as_str()) => g.mentions.push(mention),
@@ -107,16 +98,15 @@ impl SqliteRelinker {
         .map_err(db_err)?;
         let mut groups = Vec::with_capacity(rows.len());
         let mut last = after;
-        for r in rows {
-            let id: i64 = r.try_get(0).map_err(db_err)?;
+        for r in &rows {
+            let c = Cols::new(r, "feedback");
+            let id: i64 = c.get(0)?;
             last = Some(id);
             groups.push(MentionGroup {
                 mentions: vec![Mention {
-                    at: MentionRef::Feedback {
-                        id: u64::try_from(id).map_err(|_| corrupt(format!("feedback.id {id}")))?,
-                    },
-                    name: r.try_get(1).map_err(db_err)?,
-                    register_id: register_id(r.try_get(2).map_err(db_err)?, "feedback")?,
+                    at: MentionRef::Feedback { id: c.u64(0)? },
+                    name: c.get(1)?,
+                    register_id: c.register_id_opt(2)?,
                 }],
             });
         }
@@ -173,7 +163,7 @@ impl Relinker for SqliteRelinker {
             q.push_values(chunk, |mut b, (meeting, position, org, method)| {
                 b.push_bind(meeting.to_string())
                     .push_bind(i64::from(*position))
-                    .push_bind(org.0.clone())
+                    .push_bind(keys::org_key(org))
                     .push_bind(method.as_str());
             });
             q.build().persistent(false).execute(&mut *self.tx).await.map_err(db_err)?;
@@ -181,7 +171,7 @@ impl Relinker for SqliteRelinker {
         for chunk in feedback.chunks(MAX_BINDS / 3) {
             let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO link_feedback (id, org_key, method) ");
             q.push_values(chunk, |mut b, (id, org, method)| {
-                b.push_bind(*id).push_bind(org.0.clone()).push_bind(method.as_str());
+                b.push_bind(*id).push_bind(keys::org_key(org)).push_bind(method.as_str());
             });
             q.build().persistent(false).execute(&mut *self.tx).await.map_err(db_err)?;
         }
@@ -203,7 +193,7 @@ impl Relinker for SqliteRelinker {
         for chunk in organisations.chunks(MAX_BINDS / 4) {
             let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO org_new (key, register_id, name, acronym) ");
             q.push_values(chunk, |mut b, o| {
-                b.push_bind(o.key.0.clone())
+                b.push_bind(keys::org_key(&o.key))
                     .push_bind(o.register_id.as_ref().map(|id| id.as_str().to_owned()))
                     .push_bind(o.name.clone())
                     .push_bind(o.acronym.clone());

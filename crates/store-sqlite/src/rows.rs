@@ -1,6 +1,6 @@
 //! How domain values are laid into columns.
 
-use lobbyscope_domain::{Host, Institution, Locator, fold_name};
+use lobbyscope_domain::Locator;
 
 pub(crate) fn locator_json(l: &Locator) -> String {
     serde_json::to_string(l).expect("locators serialise")
@@ -16,14 +16,4 @@ pub(crate) fn date<T: ToString>(d: &Option<T>) -> Option<String> {
 
 pub(crate) fn int(n: Option<u64>) -> Option<i64> {
     n.and_then(|n| i64::try_from(n).ok())
-}
-
-/// The stable key of a person: the EP id for MEPs, the folded name for Commission staff (the
-/// Commission publishes no id).
-pub(crate) fn person_key(institution: Institution, host: &Host) -> (String, &'static str) {
-    match (institution, host.ep_id) {
-        (Institution::Parliament, Some(id)) => (format!("mep:{id}"), "mep"),
-        (Institution::Parliament, None) => (format!("mep-name:{}", fold_name(&host.name)), "mep"),
-        (Institution::Commission, _) => (format!("ec:{}", fold_name(&host.name)), "commission"),
-    }
 }

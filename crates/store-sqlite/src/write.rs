@@ -4,15 +4,16 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use lobbyscope_domain::{
-    Candidate, Costs, Facets, Feedback, Initiative, Meeting, MeetingId, MeetingKey, Pairing, Provenance, Record,
-    RegisterEntry, RegisterId, pair, shown_acronym,
+    Candidate, Costs, Facets, Feedback, Initiative, Meeting, MeetingId, MeetingKey, Pairing, PersonKey, Provenance,
+    Record, RegisterEntry, RegisterId, pair, shown_acronym,
 };
 use lobbyscope_store::{FileWriter, ImportFile, MentionLink, OrgKey, Organisation, Result, Stamped, WriteCounts};
-use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Sqlite, Transaction};
 
+use crate::cols::Cols;
 use crate::read::corrupt;
-use crate::rows::{date, int, json, locator_json, person_key};
-use crate::{MAX_BINDS, db_err};
+use crate::rows::{date, int, json, locator_json};
+use crate::{MAX_BINDS, db_err, keys};
 
 pub(crate) struct SqliteWriter {
     tx: Transaction<'static, Sqlite>,
@@ -66,7 +67,7 @@ impl SqliteWriter {
             }
             q.push(")");
             for row in q.build().persistent(false).fetch_all(&mut *self.tx).await.map_err(db_err)? {
-                self.orphan_candidates.push(row.try_get(0).map_err(db_err)?);
+                self.orphan_candidates.push(Cols::new(&row, "meeting_attendees").get(0)?);
             }
             let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM meetings WHERE id IN (");
             let mut list = q.separated(", ");
@@ -101,9 +102,10 @@ struct Plan<'a, T> {
 }
 
 /// Sorts `items` (key, lookup value, provenance, record) against what is stored. `select` is a
-/// query prefix returning (key, content_hash) and ending in `IN (`.
+/// query prefix on `table` returning (key, content_hash) and ending in `IN (`.
 async fn plan<'a, T: Copy>(
     tx: &mut Transaction<'static, Sqlite>,
+    table: &'static str,
     select: &str,
     items: Vec<(String, Lookup, &'a Provenance, T)>,
 ) -> Result<Plan<'a, T>> {
@@ -119,7 +121,8 @@ async fn plan<'a, T: Copy>(
         }
         q.push(")");
         for row in q.build().persistent(false).fetch_all(&mut **tx).await.map_err(db_err)? {
-            stored.insert(row.get(0), row.get(1));
+            let c = Cols::new(&row, table);
+            stored.insert(c.get(0)?, c.get(1)?);
         }
     }
     let mut plan = Plan { insert: Vec::new(), replace: Vec::new(), counts: WriteCounts::default() };
@@ -198,6 +201,7 @@ impl SqliteWriter {
             .collect();
         let plan = plan(
             &mut self.tx,
+            "register_entries",
             "SELECT register_id || '|' || snapshot_date, content_hash FROM register_entries WHERE register_id IN (",
             keyed,
         )
@@ -282,16 +286,14 @@ impl SqliteWriter {
                 self.buckets.insert((*k).clone(), Vec::new());
             }
             for row in q.build().persistent(false).fetch_all(&mut *self.tx).await.map_err(db_err)? {
-                let key: String = row.try_get(0).map_err(db_err)?;
-                let facets: String = row.try_get(3).map_err(db_err)?;
+                let c = Cols::new(&row, "meetings");
                 let candidate = Candidate {
-                    ordinal: u32::try_from(row.try_get::<i64, _>(1).map_err(db_err)?)
-                        .map_err(|_| corrupt("meetings.ordinal out of range"))?,
-                    content_hash: row.try_get(2).map_err(db_err)?,
-                    facets: facets.parse().map_err(|e: String| corrupt(format!("meetings.facets: {e}")))?,
+                    ordinal: c.u32(1)?,
+                    content_hash: c.get(2)?,
+                    facets: c.parse(3, str::parse::<Facets>)?,
                     claimed: false,
                 };
-                let key = MeetingKey::parse(&key).ok_or_else(|| corrupt(format!("meetings.natural_key {key:?}")))?;
+                let key = c.parse(0, |k| MeetingKey::parse(k).ok_or("not a natural key"))?;
                 self.buckets.entry(key).or_default().push(candidate);
             }
         }
@@ -386,7 +388,8 @@ impl SqliteWriter {
         for (id, _, _, m, links) in &rows {
             let id = id.to_string();
             for (i, h) in m.hosts.iter().enumerate() {
-                let (key, kind) = person_key(m.institution, h);
+                let person = PersonKey::of(m.institution, h);
+                let (key, kind) = (keys::person_key(&person), keys::person_kind(&person));
                 people.push((key.clone(), kind, h.name.clone(), h.ep_id));
                 hosts.push((id.clone(), i as i64, key, h.name.clone(), h.role.clone()));
             }
@@ -451,7 +454,8 @@ impl SqliteWriter {
             "",
             |b, a| {
                 b.push_bind(a.0.clone()).push_bind(a.1).push_bind(a.2.clone()).push_bind(a.3.clone());
-                b.push_bind(a.4.as_ref().map(|l| l.org.0.clone())).push_bind(a.4.as_ref().map(|l| l.method.as_str()));
+                b.push_bind(a.4.as_ref().map(|l| keys::org_key(&l.org)))
+                    .push_bind(a.4.as_ref().map(|l| l.method.as_str()));
             },
         )
         .await?;
@@ -460,8 +464,13 @@ impl SqliteWriter {
 
     async fn write_initiatives(&mut self, items: Vec<(&Provenance, &Initiative)>) -> Result<WriteCounts> {
         let keyed = items.into_iter().map(|(p, i)| (i.id.to_string(), Lookup::Int(i.id as i64), p, i)).collect();
-        let plan =
-            plan(&mut self.tx, "SELECT CAST(id AS TEXT), content_hash FROM initiatives WHERE id IN (", keyed).await?;
+        let plan = plan(
+            &mut self.tx,
+            "initiatives",
+            "SELECT CAST(id AS TEXT), content_hash FROM initiatives WHERE id IN (",
+            keyed,
+        )
+        .await?;
         for key in &plan.replace {
             // Publications go with it (ON DELETE CASCADE).
             sqlx::query("DELETE FROM initiatives WHERE id = ?")
@@ -526,7 +535,8 @@ impl SqliteWriter {
     async fn write_feedback(&mut self, items: Vec<(&Provenance, WithLinks<'_, Feedback>)>) -> Result<WriteCounts> {
         let keyed = items.into_iter().map(|(p, f)| (f.0.id.to_string(), Lookup::Int(f.0.id as i64), p, f)).collect();
         let plan =
-            plan(&mut self.tx, "SELECT CAST(id AS TEXT), content_hash FROM feedback WHERE id IN (", keyed).await?;
+            plan(&mut self.tx, "feedback", "SELECT CAST(id AS TEXT), content_hash FROM feedback WHERE id IN (", keyed)
+                .await?;
         for key in &plan.replace {
             let old: Option<Option<String>> = sqlx::query_scalar("DELETE FROM feedback WHERE id = ? RETURNING org_key")
                 .bind(key.parse::<i64>().expect("feedback keys are ids"))
@@ -559,7 +569,7 @@ impl SqliteWriter {
                     .push_bind(f.register_id.as_ref().map(|r| r.as_str().to_owned()))
                     .push_bind(f.text.clone())
                     .push_bind(json(&f.attachments))
-                    .push_bind(link.as_ref().map(|l| l.org.0.clone()))
+                    .push_bind(link.as_ref().map(|l| keys::org_key(&l.org)))
                     .push_bind(link.as_ref().map(|l| l.method.as_str()));
                 for c in prov_cols(p) {
                     b.push_bind(c);
@@ -588,13 +598,12 @@ impl SqliteWriter {
             }
             q.push(")");
             for row in q.build().persistent(false).fetch_all(&mut *self.tx).await.map_err(db_err)? {
-                let id: String = row.try_get(0).map_err(db_err)?;
-                let register_id =
-                    RegisterId::parse(&id).ok_or_else(|| corrupt(format!("register_entries.register_id {id:?}")))?;
-                let name: String = row.try_get(1).map_err(db_err)?;
-                let acronym: Option<String> = row.try_get(2).map_err(db_err)?;
+                let c = Cols::new(&row, "register_entries");
+                let register_id: RegisterId = c.parse(0, |s| RegisterId::parse(s).ok_or("not a register ID"))?;
+                let name: String = c.get(1)?;
+                let acronym: Option<String> = c.get(2)?;
                 organisations.push(Organisation {
-                    key: OrgKey(id),
+                    key: OrgKey::Registered(register_id.clone()),
                     register_id: Some(register_id),
                     acronym: shown_acronym(&name, acronym.as_deref()),
                     name,
@@ -628,7 +637,7 @@ impl SqliteWriter {
             organisations,
             on_conflict,
             |b, o| {
-                b.push_bind(o.key.0.clone())
+                b.push_bind(keys::org_key(&o.key))
                     .push_bind(o.register_id.as_ref().map(|id| id.as_str().to_owned()))
                     .push_bind(o.name.clone())
                     .push_bind(o.acronym.clone());

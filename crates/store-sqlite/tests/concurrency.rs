@@ -5,7 +5,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use lobbyscope_domain::{Locator, Provenance, Record, SourceKind};
-use lobbyscope_store::{ImportFile, Stamped, Store, StoreError, contract};
+use lobbyscope_store::{ImportFile, Stamped, Store, StoreError};
+use lobbyscope_store_contract as contract;
 use lobbyscope_store_sqlite::SqliteStore;
 
 fn file(name: &str, source: SourceKind) -> ImportFile {

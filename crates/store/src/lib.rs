@@ -2,27 +2,28 @@
 //! about how a particular database does it.
 //!
 //! Backends live in their own crates (`lobbyscope-store-sqlite`, later PostgreSQL) and must pass
-//! the same contract tests. Nothing SQL-dialect-specific crosses this boundary.
+//! the same contract tests (`lobbyscope-store-contract`). Nothing SQL-dialect-specific crosses
+//! this boundary.
 
 use async_trait::async_trait;
 use lobbyscope_domain::{MeetingId, Provenance, Record, SourceKind};
 use serde::Serialize;
 
-pub mod contract;
 mod links;
 mod lock;
 mod positions;
 mod views;
 
 pub use links::{
-    LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, MentionRef, OrgKey, Organisation, RegisteredName,
+    LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, MentionRef, Organisation, RegisteredName,
 };
 pub use lock::{ImportGuard, LockAttempt, LockHolder};
 pub use positions::*;
 pub use views::*;
 
-// The position items' shared vocabulary, so that backends and pages need not name the domain.
-pub use lobbyscope_domain::{Citation, Part};
+// The keys and the position items' shared vocabulary, so that backends and pages need not name
+// the domain.
+pub use lobbyscope_domain::{Citation, FoldedName, OrgKey, Part, PersonKey, When};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -30,6 +31,12 @@ pub enum StoreError {
     Database(String),
     #[error("cannot open the store at {path}: {reason}")]
     Open { path: String, reason: String },
+    /// A stored value the store cannot read back (a wrong type, a malformed date, an unknown
+    /// kind): a bug, a hand-edited database, or one written by a newer version. Never bad input,
+    /// which the importer rejects before it is stored.
+    #[error("cannot read {table}.{column}: {reason}")]
+    Row { table: &'static str, column: String, reason: String },
+    /// Stored rows that cannot all be true at once (a citation of a sentence that is not stored).
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
     /// Another process kept the database locked for writing longer than the store waits.
@@ -184,11 +191,11 @@ pub trait Store: Send + Sync {
 
     // --- people and procedures (MEP, Commission official, procedure pages) ---
 
-    /// A person who hosted meetings, by key: `mep:<EP id>` or `ec:<folded name>`.
-    async fn person(&self, key: &str) -> Result<Option<PersonView>>;
+    /// A person who hosted meetings.
+    async fn person(&self, key: &PersonKey) -> Result<Option<PersonView>>;
 
     /// A person's meetings, newest first (a person's timeline holds no consultation responses).
-    async fn person_activity(&self, key: &str, filter: &ActivityFilter) -> Result<ActivityPage>;
+    async fn person_activity(&self, key: &PersonKey, filter: &ActivityFilter) -> Result<ActivityPage>;
 
     /// The meetings citing a procedure reference such as `2022/0155(COD)`, newest first.
     async fn procedure_activity(&self, reference: &str, filter: &ActivityFilter) -> Result<ActivityPage>;

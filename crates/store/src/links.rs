@@ -1,6 +1,6 @@
 //! The data the linker reads and writes through the store.
 
-use lobbyscope_domain::RegisterId;
+use lobbyscope_domain::{OrgKey, RegisterId};
 use serde::Serialize;
 
 /// A name under which the register lists an organisation, from one snapshot entry.
@@ -9,8 +9,8 @@ pub struct RegisteredName {
     pub register_id: RegisterId,
     pub name: String,
     pub acronym: Option<String>,
-    /// ISO date of the snapshot the name is from; the newest names an organisation.
-    pub snapshot_date: String,
+    /// The snapshot the name is from; the newest names an organisation.
+    pub snapshot_date: chrono::NaiveDate,
 }
 
 /// Which stored item mentions an organisation.
@@ -40,11 +40,6 @@ pub struct LinkInputs {
     pub registered: Vec<RegisteredName>,
     pub groups: Vec<MentionGroup>,
 }
-
-/// An organisation's stable key: its register ID, or `n:` and its folded name for an
-/// organisation that has none.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct OrgKey(pub String);
 
 /// How a mention was linked to an organisation, so every link can be explained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

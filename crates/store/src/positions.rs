@@ -6,7 +6,8 @@
 //! its model and its prompt version. Unchanged inputs therefore find their item and are never
 //! sent to a model again.
 
-use lobbyscope_domain::{Citation, Document, Part, Provenance};
+use chrono::{NaiveDate, NaiveDateTime};
+use lobbyscope_domain::{Citation, Document, Part, Provenance, RegisterId, When};
 use serde::Serialize;
 
 use crate::{OrgKey, Organisation};
@@ -26,8 +27,7 @@ pub struct PositionInputs {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResponseInput {
     pub id: u64,
-    /// ISO date and time, as stored.
-    pub date: Option<String>,
+    pub date: Option<NaiveDateTime>,
     pub initiative_id: Option<u64>,
     pub initiative_title: Option<String>,
     pub text: String,
@@ -37,11 +37,11 @@ pub struct ResponseInput {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegisterInput {
-    pub register_id: String,
-    /// ISO date of the snapshot the entry is from.
-    pub snapshot_date: String,
+    pub register_id: RegisterId,
+    /// The snapshot the entry is from.
+    pub snapshot_date: NaiveDate,
     /// The entry's own last update, when the snapshot gives one.
-    pub last_update_date: Option<String>,
+    pub last_update_date: Option<NaiveDate>,
     pub goals: Option<String>,
     pub eu_legislative_proposals: Option<String>,
     pub content_hash: String,
@@ -125,8 +125,8 @@ pub struct NewPositionItem {
     /// Why a pending item failed.
     pub error: Option<String>,
     pub headline: Option<String>,
-    /// ISO date (and maybe time) of the position: its newest source's.
-    pub date: Option<String>,
+    /// The position's date: its newest source's.
+    pub date: Option<When>,
     /// RFC 3339.
     pub written_at: String,
     pub prompt_tokens: Option<u64>,
@@ -151,7 +151,7 @@ pub struct PositionItemView {
     pub org_key: OrgKey,
     pub group: String,
     pub headline: String,
-    pub date: Option<String>,
+    pub date: Option<When>,
     pub writer: String,
     pub model: Option<String>,
     pub prompt_version: String,
@@ -185,8 +185,8 @@ pub struct SourceView {
     pub org_key: Option<OrgKey>,
     /// The organisation's name, or the name the source gave.
     pub organisation: Option<String>,
-    /// ISO date (and maybe time) the text was published.
-    pub date: Option<String>,
+    /// When the text was published.
+    pub date: Option<When>,
     /// What the text answers or is: the initiative's title, or the attachment's file name.
     pub title: Option<String>,
     /// This site's page of the record the text belongs to, e.g. `/response/2665651`.

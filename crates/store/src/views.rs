@@ -2,10 +2,11 @@
 //!
 //! These are the stable shapes of the JSON API too, so field names change only with care.
 
-use lobbyscope_domain::{Document, Institution, MeetingId, Provenance, RegisterEntry};
-use serde::Serialize;
+use chrono::{NaiveDate, NaiveDateTime};
+use lobbyscope_domain::{Document, Institution, MeetingId, Provenance, RegisterEntry, RegisterId, When};
+use serde::{Serialize, Serializer};
 
-use crate::{LinkMethod, OrgKey, Organisation, PositionItemView};
+use crate::{LinkMethod, OrgKey, Organisation, PersonKey, PositionItemView};
 
 /// One register entry with where it was read.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -18,8 +19,7 @@ pub struct StoredRegisterEntry {
 /// The person on the institution's side of a meeting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HostView {
-    /// `mep:<EP id>` or `ec:<folded name>`.
-    pub person_key: String,
+    pub person_key: PersonKey,
     pub name: String,
     /// Title or capacity as published.
     pub role: Option<String>,
@@ -34,7 +34,7 @@ pub struct AttendeeView {
     pub name: String,
     /// The name as the source published it, if it gave one.
     pub published_name: Option<String>,
-    pub register_id: Option<String>,
+    pub register_id: Option<RegisterId>,
     pub link_method: Option<LinkMethod>,
 }
 
@@ -42,8 +42,7 @@ pub struct AttendeeView {
 pub struct MeetingView {
     pub id: MeetingId,
     pub institution: Institution,
-    /// ISO date.
-    pub date: String,
+    pub date: NaiveDate,
     pub hosts: Vec<HostView>,
     pub cabinet: Option<String>,
     pub dg: Option<String>,
@@ -68,8 +67,7 @@ pub struct MeetingVersion {
     pub replaced_at: String,
     /// The file whose import replaced it.
     pub replaced_by: String,
-    /// ISO date.
-    pub date: String,
+    pub date: NaiveDate,
     pub subject: String,
     pub hosts: Vec<VersionHost>,
     pub location: Option<String>,
@@ -89,15 +87,16 @@ pub struct VersionHost {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ResponseView {
     pub id: u64,
-    /// ISO date and time, as published (Brussels time).
-    pub date: Option<String>,
+    /// As published (Brussels time).
+    #[serde(serialize_with = "moment")]
+    pub date: Option<NaiveDateTime>,
     pub initiative_id: Option<u64>,
     pub initiative_title: Option<String>,
     pub publication_id: Option<u64>,
     pub reference_initiative: Option<String>,
     pub organization: Option<String>,
     pub org_key: Option<OrgKey>,
-    pub register_id: Option<String>,
+    pub register_id: Option<RegisterId>,
     pub user_type: Option<String>,
     pub country: Option<String>,
     pub language: Option<String>,
@@ -117,12 +116,21 @@ pub enum Activity {
 }
 
 impl Activity {
-    pub fn date(&self) -> Option<&str> {
+    pub fn date(&self) -> Option<When> {
         match self {
-            Activity::Meeting(m) => Some(&m.date),
-            Activity::Response(r) => r.date.as_deref(),
-            Activity::Position(p) => p.date.as_deref(),
+            Activity::Meeting(m) => Some(When::Day(m.date)),
+            Activity::Response(r) => r.date.map(When::Moment),
+            Activity::Position(p) => p.date,
         }
+    }
+}
+
+/// Moments as the JSON API has always written them, `2021-05-31 10:00:00` (chrono's own form
+/// has a `T`).
+fn moment<S: Serializer>(t: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.collect_str(t),
+        None => s.serialize_none(),
     }
 }
 
@@ -221,8 +229,7 @@ pub struct PersonFacet {
 /// frequent first; values a source left empty are not listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PersonView {
-    /// `mep:<EP id>` or `ec:<folded name>`.
-    pub key: String,
+    pub key: PersonKey,
     pub kind: PersonKind,
     /// The name as first stored (the EP writes "SURNAME Given").
     pub name: String,
@@ -247,8 +254,8 @@ pub struct PublicationView {
     pub reference: Option<String>,
     /// The number of responses the portal reported for this stage.
     pub total_feedback: Option<u64>,
-    /// ISO date and time, as published.
-    pub adoption_date: Option<String>,
+    #[serde(serialize_with = "moment")]
+    pub adoption_date: Option<NaiveDateTime>,
     pub attachments: Vec<Document>,
     /// Responses to this stage held in the store (may be fewer than `total_feedback`).
     pub stored_responses: u64,
@@ -267,9 +274,10 @@ pub struct InitiativeView {
     pub stage: Option<String>,
     pub receiving_feedback_status: Option<String>,
     pub topics: Vec<String>,
-    /// ISO date and time, as published.
-    pub published_date: Option<String>,
-    pub modified_date: Option<String>,
+    #[serde(serialize_with = "moment")]
+    pub published_date: Option<NaiveDateTime>,
+    #[serde(serialize_with = "moment")]
+    pub modified_date: Option<NaiveDateTime>,
     /// In published order.
     pub publications: Vec<PublicationView>,
     pub provenance: Provenance,

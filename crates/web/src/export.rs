@@ -1,6 +1,6 @@
 //! Data out: timelines as CSV and as Atom feeds.
 
-use lobbyscope_store::{Activity, OrgKey};
+use lobbyscope_store::{Activity, OrgKey, When};
 
 use crate::format::{self, Segment};
 use crate::timeline::{self, SourceView};
@@ -40,7 +40,7 @@ pub fn activity_csv(items: &[Activity], subject_org: Option<&OrgKey>) -> String 
         let view = timeline::item(a, subject_org);
         let row: Vec<String> = match a {
             Activity::Meeting(m) => vec![
-                m.date.clone(),
+                m.date.to_string(),
                 "meeting".into(),
                 m.institution.as_str().into(),
                 plain(&view.title),
@@ -57,7 +57,7 @@ pub fn activity_csv(items: &[Activity], subject_org: Option<&OrgKey>) -> String 
             .chain(source_cells(timeline::meeting_source(m)))
             .collect(),
             Activity::Response(r) => vec![
-                r.date.clone().unwrap_or_default(),
+                r.date.map(|d| d.to_string()).unwrap_or_default(),
                 "response".into(),
                 "commission".into(),
                 plain(&view.title),
@@ -70,7 +70,7 @@ pub fn activity_csv(items: &[Activity], subject_org: Option<&OrgKey>) -> String 
             .chain(source_cells(timeline::response_source(r)))
             .collect(),
             Activity::Position(p) => vec![
-                p.date.clone().unwrap_or_default(),
+                p.date.map(|d| d.to_string()).unwrap_or_default(),
                 "position".into(),
                 String::new(),
                 plain(&view.title),
@@ -155,11 +155,9 @@ pub fn atom(title: &str, base: &str, items: &[Activity]) -> String {
     out
 }
 
-/// `2022-06-30` or `2021-05-31T10:00:00` → RFC 3339 in UTC as Atom wants it.
-fn atom_time(iso: &str) -> String {
-    let date = iso.get(..10).unwrap_or("1970-01-01");
-    let time = iso.get(11..19).filter(|t| t.len() == 8).unwrap_or("00:00:00");
-    format!("{date}T{time}Z")
+/// RFC 3339 in UTC as Atom wants it: `2021-05-31T10:00:00Z`, a day at its start.
+fn atom_time(when: When) -> String {
+    when.moment().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 #[cfg(test)]
@@ -179,10 +177,10 @@ mod tests {
         let said = |part, text: &str| PositionSentence { part, text: text.into(), citations: vec![cite.clone()] };
         let item = Activity::Position(PositionItemView {
             id: "ab12".into(),
-            org_key: OrgKey("953701819437-32".into()),
+            org_key: OrgKey::from_url_segment("953701819437-32").expect("a key"),
             group: "response:7".into(),
             headline: "=HYPERLINK(\"x\")".into(),
-            date: Some("2021-05-31 00:00:00".into()),
+            date: "2021-05-31".parse::<chrono::NaiveDate>().ok().map(|d| When::Moment(d.and_time(Default::default()))),
             writer: "extractive".into(),
             model: None,
             prompt_version: "extractive-1".into(),
@@ -225,7 +223,8 @@ mod tests {
     #[test]
     fn xml_escapes_and_drops_control_characters() {
         assert_eq!(xml("<a href='x'>&\u{1}</a>"), "&lt;a href=&apos;x&apos;&gt;&amp;\u{FFFD}&lt;/a&gt;");
-        assert_eq!(atom_time("2022-06-30"), "2022-06-30T00:00:00Z");
-        assert_eq!(atom_time("2021-05-31T10:11:12"), "2021-05-31T10:11:12Z");
+        let day = "2022-06-30".parse::<chrono::NaiveDate>().unwrap();
+        assert_eq!(atom_time(When::Day(day)), "2022-06-30T00:00:00Z");
+        assert_eq!(atom_time(When::Moment(day.and_hms_opt(10, 11, 12).unwrap())), "2022-06-30T10:11:12Z");
     }
 }

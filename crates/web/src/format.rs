@@ -2,9 +2,8 @@
 //!
 //! Wording stays neutral: a meeting is "a meeting with", never a sign of influence.
 
-use chrono::NaiveDate;
-use lobbyscope_domain::{Institution, Provenance, SourceKind, SourceRef};
-use lobbyscope_store::{HostView, MeetingView, OrgKey};
+use lobbyscope_domain::{Institution, Provenance, SourceKind, SourceRef, When};
+use lobbyscope_store::{HostView, MeetingView, OrgKey, PersonKey};
 
 /// A piece of a sentence, linked or not. Templates escape the text and the link.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -40,12 +39,9 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// `2022-06-30` (or a date-time) → `30 Jun 2022`; anything else is shown as it is.
-pub fn day(iso: &str) -> String {
-    iso.get(..10)
-        .and_then(|d| d.parse::<NaiveDate>().ok())
-        .map(|d| d.format("%-d %b %Y").to_string())
-        .unwrap_or_else(|| iso.to_owned())
+/// `30 Jun 2022`.
+pub fn day(d: impl Into<When>) -> String {
+    d.into().day().format("%-d %b %Y").to_string()
 }
 
 /// The EP writes "SURNAME Given" (`BREYER Patrick`, `VON DER LEYEN Ursula`); pages say
@@ -88,16 +84,18 @@ fn title_case(word: &str) -> String {
     out
 }
 
-/// Where a person's page is.
-pub fn person_href(person_key: &str) -> Option<String> {
-    if let Some(id) = person_key.strip_prefix("mep:") {
-        return Some(format!("/mep/{id}"));
+/// Where a person's page is: `/mep/{EP id}` or `/official/{slug}`; an MEP the source gave no id
+/// for has none. [`crate::people`] reads these addresses back.
+pub fn person_href(key: &PersonKey) -> Option<String> {
+    match key {
+        PersonKey::Mep(id) => Some(format!("/mep/{id}")),
+        PersonKey::Commission(name) if !name.is_empty() => Some(format!("/official/{}", name.slug())),
+        PersonKey::Commission(_) | PersonKey::MepByName(_) => None,
     }
-    person_key.strip_prefix("ec:").map(|name| format!("/official/{}", name.replace(' ', "-")))
 }
 
 pub fn org_href(key: &OrgKey) -> String {
-    format!("/org/{}", key.0)
+    format!("/org/{}", key.url_segment())
 }
 
 /// A host as the timeline names them: "Christiane Canenbley (Cabinet of Executive
@@ -142,14 +140,14 @@ pub fn meeting_title(meeting: &MeetingView, subject_org: Option<&OrgKey>) -> Vec
         }
         out.extend(host_segments(meeting, host));
     }
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     for a in &meeting.attendees {
         let key = a.org_key.as_ref();
         if key.is_some() && key == subject_org {
             continue;
         }
         // One organisation named twice (two people, or name pieces re-joined) is listed once.
-        let ident = key.map(|k| k.0.as_str()).unwrap_or(a.name.as_str());
+        let ident = key.map(|k| k.url_segment()).unwrap_or_else(|| a.name.clone());
         if seen.contains(&ident) {
             continue;
         }
@@ -171,8 +169,7 @@ pub fn official_url(
 ) -> Option<String> {
     match prov.source {
         SourceKind::EpMeetingsCsv => {
-            let host = meeting?.hosts.first()?;
-            let id = host.person_key.strip_prefix("mep:")?;
+            let PersonKey::Mep(id) = meeting?.hosts.first()?.person_key else { return None };
             Some(format!("https://www.europarl.europa.eu/meps/en/{id}/home"))
         }
         SourceKind::CommissionMeetingsXlsx | SourceKind::CommissionMeetingsXml => Some(
@@ -296,9 +293,9 @@ mod tests {
 
     #[test]
     fn dates_read_like_the_example() {
-        assert_eq!(day("2022-06-30"), "30 Jun 2022");
-        assert_eq!(day("2021-05-31T00:00:00"), "31 May 2021");
-        assert_eq!(day("sometime"), "sometime");
+        let date = "2022-06-30".parse::<chrono::NaiveDate>().unwrap();
+        assert_eq!(day(date), "30 Jun 2022");
+        assert_eq!(day(date.and_hms_opt(23, 59, 0).unwrap()), "30 Jun 2022");
     }
 
     #[test]
@@ -336,8 +333,11 @@ mod tests {
 
     #[test]
     fn person_links() {
-        assert_eq!(person_href("mep:197431").as_deref(), Some("/mep/197431"));
-        assert_eq!(person_href("ec:christiane canenbley").as_deref(), Some("/official/christiane-canenbley"));
-        assert_eq!(person_href("other"), None);
+        use lobbyscope_store::FoldedName;
+        assert_eq!(person_href(&PersonKey::Mep(197431)).as_deref(), Some("/mep/197431"));
+        let official = PersonKey::Commission(FoldedName::fold("Christiane Canenbley"));
+        assert_eq!(person_href(&official).as_deref(), Some("/official/christiane-canenbley"));
+        assert_eq!(person_href(&PersonKey::MepByName(FoldedName::fold("BREYER Patrick"))), None);
+        assert_eq!(person_href(&PersonKey::Commission(FoldedName::fold("..."))), None);
     }
 }

@@ -405,7 +405,7 @@ pub async fn orgs_csv(State(state): State<AppState>, params: Params) -> Result<R
             s.counts.parliament_meetings.to_string(),
             s.counts.responses.to_string(),
             s.total.to_string(),
-            o.key.0.clone(),
+            o.key.url_segment(),
             format::org_href(&o.key),
         ];
         w.write_record(row.iter().map(|v| crate::export::cell(v))).expect("writing to memory");
@@ -475,8 +475,8 @@ fn initiative_facts(i: &InitiativeView) -> Vec<Fact> {
     push("Stage", text(&i.stage));
     push("Feedback", text(&i.receiving_feedback_status));
     push("Topics", (!i.topics.is_empty()).then(|| vec![Segment::text(i.topics.join(", "))]));
-    push("Published", i.published_date.as_deref().map(|d| vec![Segment::text(format::day(d))]));
-    push("Last modified", i.modified_date.as_deref().map(|d| vec![Segment::text(format::day(d))]));
+    push("Published", i.published_date.map(|d| vec![Segment::text(format::day(d))]));
+    push("Last modified", i.modified_date.map(|d| vec![Segment::text(format::day(d))]));
     out
 }
 
@@ -571,7 +571,7 @@ pub async fn initiative(
                     },
                     None => "Type not given".to_owned(),
                 },
-                date: p.adoption_date.as_deref().map(format::day),
+                date: p.adoption_date.map(format::day),
                 reference: p.reference.clone(),
                 portal_count: p.total_feedback.map(format::thousands),
                 stored: format::thousands(p.stored_responses),

@@ -19,15 +19,12 @@ async fn load(
     key: &str,
     filter: &ActivityFilter,
 ) -> Result<(OrganisationView, ActivityPage), WebError> {
+    let unknown = || WebError::NotFound(format!("No organisation is known under {key:?}."));
     if key.len() > 200 {
         return Err(WebError::NotFound("No organisation has this key.".into()));
     }
-    let key = OrgKey(key.to_owned());
-    let org = state
-        .store
-        .organisation_view(&key)
-        .await?
-        .ok_or_else(|| WebError::NotFound(format!("No organisation is known under {:?}.", key.0)))?;
+    let key = OrgKey::from_url_segment(key).ok_or_else(unknown)?;
+    let org = state.store.organisation_view(&key).await?.ok_or_else(unknown)?;
     let activity = state.store.organisation_activity(&key, filter).await?;
     Ok((org, activity))
 }
@@ -176,7 +173,7 @@ pub async fn page(
             file: format::file_name(&e.provenance.file).to_owned(),
             locator: e.provenance.locator.to_string(),
             official: Some(format::register_url(e.entry.register_id.as_str())),
-            record: format!("/api/org/{}", okey.0),
+            record: format!("/api/org/{}", okey.url_segment()),
         }),
         published_names: org.published_names.clone(),
         list: timeline::listing(format::org_href(&okey), &filter, &activity, Some(&okey), filters, counts_line),
@@ -213,7 +210,10 @@ pub async fn csv(State(state): State<AppState>, Path(key): Path<String>, params:
     filter.limit = MAX_EXPORT;
     let (org, activity) = load(&state, &key, &filter).await?;
     let body = crate::export::activity_csv(&activity.items, Some(&org.organisation.key));
-    let name = format!("attachment; filename=\"lobbyscope-{}-activity.csv\"", org.organisation.key.0.replace(':', "_"));
+    let name = format!(
+        "attachment; filename=\"lobbyscope-{}-activity.csv\"",
+        org.organisation.key.url_segment().replace(':', "_")
+    );
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, name)], body)
         .into_response())
 }

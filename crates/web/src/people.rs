@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
-use lobbyscope_store::{ActivityFilter, ActivityPage, PersonFacet, PersonKind, PersonView};
+use lobbyscope_store::{ActivityFilter, ActivityPage, FoldedName, PersonFacet, PersonKey, PersonKind, PersonView};
 use serde::Serialize;
 
 use crate::error::ApiResult;
@@ -25,22 +25,15 @@ const FEED_ITEMS: u32 = 50;
 // ---------------------------------------------------------------------------------------------
 // Addresses
 
-/// `/mep/197431` → `mep:197431`. Only the canonical form of a number is an address.
-fn mep_key(id: &str) -> Option<String> {
+/// `/mep/197431`: the MEP with that EP id. Only the canonical form of a number is an address.
+fn mep_key(id: &str) -> Option<PersonKey> {
     let n = id.parse::<u64>().ok()?;
-    (n.to_string() == id && n > 0).then(|| format!("mep:{n}"))
+    (n.to_string() == id && n > 0).then_some(PersonKey::Mep(n))
 }
 
-/// `/official/christiane-canenbley` → `ec:christiane canenbley`: the inverse of
-/// [`format::person_href`], since folded names are lower-case ASCII words joined by one space.
-fn official_key(slug: &str) -> Option<String> {
-    let shaped = !slug.is_empty()
-        && slug.len() <= 200
-        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !slug.starts_with('-')
-        && !slug.ends_with('-')
-        && !slug.contains("--");
-    shaped.then(|| format!("ec:{}", slug.replace('-', " ")))
+/// `/official/christiane-canenbley`: the inverse of [`format::person_href`].
+fn official_key(slug: &str) -> Option<PersonKey> {
+    (slug.len() <= 200).then(|| FoldedName::from_slug(slug)).flatten().map(PersonKey::Commission)
 }
 
 /// The shape `2022/0155(COD)`: four digits, a slash, four digits, three capitals in brackets.
@@ -110,7 +103,7 @@ enum Who<'a> {
 }
 
 impl Who<'_> {
-    fn key(self) -> Option<String> {
+    fn key(self) -> Option<PersonKey> {
         match self {
             Who::Mep(id) => mep_key(id),
             Who::Official(slug) => official_key(slug),
@@ -386,11 +379,12 @@ mod tests {
 
     #[test]
     fn addresses_map_to_keys() {
-        assert_eq!(mep_key("197431").as_deref(), Some("mep:197431"));
+        assert_eq!(mep_key("197431"), Some(PersonKey::Mep(197431)));
         for bad in ["0197431", "+197431", "abc", "", "0", "99999999999999999999999"] {
             assert_eq!(mep_key(bad), None, "{bad}");
         }
-        assert_eq!(official_key("christiane-canenbley").as_deref(), Some("ec:christiane canenbley"));
+        let canenbley = PersonKey::Commission(FoldedName::fold("Christiane Canenbley"));
+        assert_eq!(official_key("christiane-canenbley"), Some(canenbley));
         for bad in ["Christiane-Canenbley", "-a", "a-", "a--b", "a b", "", "a%20b", "é"] {
             assert_eq!(official_key(bad), None, "{bad}");
         }

@@ -33,7 +33,7 @@ async fn load_source(state: &AppState, id: &str) -> Result<lobbyscope_store::Sou
 /// The organisation, linked to its page when it has one.
 fn organisation(key: Option<&OrgKey>, name: Option<String>) -> Option<Segment> {
     match (key, name) {
-        (Some(key), name) => Some(Segment::link(name.unwrap_or_else(|| key.0.clone()), format::org_href(key))),
+        (Some(key), name) => Some(Segment::link(name.unwrap_or_else(|| key.url_segment()), format::org_href(key))),
         (None, name) => name.map(Segment::text),
     }
 }
@@ -225,7 +225,7 @@ pub async fn source_page(
         (_, Some(t)) => t,
         (kind, None) => kind_label(kind).to_owned(),
     };
-    let (date, iso_date) = timeline::dates(s.date.as_deref());
+    let (date, iso_date) = timeline::dates(s.date);
     let page = SourcePage {
         heading,
         date,

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Html;
-use lobbyscope_domain::{MeetingId, Provenance};
+use lobbyscope_domain::{MeetingId, Provenance, When};
 use lobbyscope_store::{Activity, MeetingView, ResponseView};
 
 use crate::error::ApiResult;
@@ -75,7 +75,7 @@ fn versions(m: &MeetingView) -> Vec<VersionView> {
         .join(", ")
     };
     let current = (
-        m.date.clone(),
+        m.date.to_string(),
         m.subject.clone(),
         hosts(&mut m.hosts.iter().map(|h| (h.name.as_str(), h.role.as_deref()))),
         m.location.clone().unwrap_or_default(),
@@ -85,7 +85,7 @@ fn versions(m: &MeetingView) -> Vec<VersionView> {
     let mut out = Vec::new();
     for v in m.history.iter().flatten() {
         let before = (
-            v.date.clone(),
+            v.date.to_string(),
             v.subject.clone(),
             hosts(&mut v.hosts.iter().map(|h| (h.name.as_str(), h.role.as_deref()))),
             v.location.clone().unwrap_or_default(),
@@ -100,7 +100,9 @@ fn versions(m: &MeetingView) -> Vec<VersionView> {
         ];
         let changes =
             fields.into_iter().filter(|(_, b, a)| b != a).map(|(l, b, a)| (l, b.clone(), a.clone())).collect();
-        let (replaced_on, iso_replaced_on) = timeline::dates(Some(&v.replaced_at));
+        // Written by this program (RFC 3339); the day is the one of the importing machine.
+        let replaced = chrono::DateTime::parse_from_rfc3339(&v.replaced_at).ok().map(|t| When::Day(t.date_naive()));
+        let (replaced_on, iso_replaced_on) = timeline::dates(replaced);
         out.push(VersionView {
             replaced_on,
             iso_replaced_on,
@@ -167,7 +169,7 @@ pub async fn response_page(State(state): State<AppState>, Path(id): Path<String>
         (Some(name), None) => Some(Segment::text(name.clone())),
         (None, _) => None,
     };
-    let (date, iso_date) = timeline::dates(r.date.as_deref());
+    let (date, iso_date) = timeline::dates(r.date.map(When::Moment));
     let page = ResponsePage {
         title: timeline::response_title(&r),
         date,

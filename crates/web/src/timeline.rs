@@ -1,6 +1,6 @@
 //! Timeline items as every page lists them: an organisation's, a person's, a procedure's.
 
-use lobbyscope_domain::Document;
+use lobbyscope_domain::{Document, When};
 use lobbyscope_store::{
     Activity, ActivityFilter, ActivityKind, ActivityPage, Citation, MeetingView, OrgKey, Part, PositionItemView,
     PositionSentence, QuarterCount, ResponseView,
@@ -185,7 +185,7 @@ pub fn position_item(p: &PositionItemView, notes: &mut Footnotes) -> ItemView {
         }
         rests_on.push(r);
     }
-    let (date, iso_date) = dates(p.date.as_deref());
+    let (date, iso_date) = dates(p.date);
     ItemView {
         kind: "position",
         title: vec![Segment::text(p.headline.clone())],
@@ -211,8 +211,8 @@ pub fn position_item(p: &PositionItemView, notes: &mut Footnotes) -> ItemView {
 }
 
 /// A record's date as shown, and as `<time datetime>` takes it.
-pub fn dates(iso: Option<&str>) -> (String, String) {
-    (iso.map(format::day).unwrap_or_default(), iso.and_then(|d| d.get(..10)).unwrap_or_default().to_owned())
+pub fn dates(when: Option<When>) -> (String, String) {
+    when.map(|w| (format::day(w), w.day().to_string())).unwrap_or_default()
 }
 
 pub fn meeting_source(m: &MeetingView) -> SourceView {
@@ -269,8 +269,8 @@ pub fn item(activity: &Activity, subject_org: Option<&OrgKey>) -> ItemView {
         Activity::Meeting(m) => ItemView {
             kind: "meeting",
             title: format::meeting_title(m, subject_org),
-            date: format::day(&m.date),
-            iso_date: m.date.clone(),
+            date: format::day(m.date),
+            iso_date: m.date.to_string(),
             subject: Some(m.subject.clone()).filter(|s| !s.is_empty()),
             excerpt: None,
             cut: false,
@@ -282,7 +282,7 @@ pub fn item(activity: &Activity, subject_org: Option<&OrgKey>) -> ItemView {
         },
         Activity::Response(r) => {
             let (excerpt, cut) = format::excerpt(&r.text, EXCERPT_CHARS);
-            let (date, iso_date) = dates(r.date.as_deref());
+            let (date, iso_date) = dates(r.date.map(When::Moment));
             ItemView {
                 kind: "response",
                 title: response_title(r),

@@ -40,6 +40,15 @@ async fn unknown_ids_and_bad_parameters_get_proper_pages() {
     let api_bad = get(&app, "/api/org/953701819437-32?page=0").await;
     assert_eq!(api_bad.status, 400);
     assert!(api_bad.body.starts_with('{'), "the API answers errors in JSON: {}", api_bad.body);
+    // Only the one address form of a key is an address.
+    for not_a_key in
+        ["/org/n:", "/org/n:Internet-Society-Germany", "/org/n:internet%20society%20germany", "/org/%20953701819437-32"]
+    {
+        assert_eq!(get(&app, not_a_key).await.status, 404, "{not_a_key}");
+    }
+    let unregistered = get(&app, "/api/org/n:internet-society-germany").await;
+    assert_eq!(unregistered.status, 200);
+    assert!(unregistered.body.contains(r#""key":"n:internet-society-germany""#), "{}", unregistered.body);
     assert_eq!(get(&app, "/no/such/page").await.status, 404);
     assert_eq!(get(&app, "/meeting/not-a-meeting").await.status, 404);
     assert_eq!(get(&app, "/response/99999999999999999999999").await.status, 404);

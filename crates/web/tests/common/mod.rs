@@ -124,7 +124,7 @@ pub async fn position_item(
     let source = store.source(response).await.unwrap().unwrap_or_else(|| panic!("{response} is stored"));
     NewPositionItem {
         id: id.into(),
-        org_key: OrgKey(org.into()),
+        org_key: OrgKey::from_url_segment(org).expect("a key"),
         group: response.into(),
         writer: "extractive".into(),
         model: None,
@@ -132,7 +132,7 @@ pub async fn position_item(
         status: ItemStatus::Written,
         error: None,
         headline: None,
-        date: source.date.clone(),
+        date: source.date,
         written_at: "2026-01-15T09:30:00.000Z".into(),
         prompt_tokens: None,
         completion_tokens: None,

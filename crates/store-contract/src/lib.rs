@@ -1,7 +1,76 @@
-//! The behaviour every backend must show, as test functions a backend's own tests call with a
-//! fresh, empty store (atuin-style: one suite, run against each database).
+//! The behaviour every store backend must show: one suite of test functions, each given a
+//! fresh, empty store, run against each database.
+//!
+//! A backend runs the whole suite with [`store_contract_tests!`] and a function that makes a
+//! fresh store, so that a new backend cannot forget a test:
+//!
+//! ```text
+//! async fn fresh() -> impl lobbyscope_store_contract::Fixture { /* a new, empty store */ }
+//! lobbyscope_store_contract::store_contract_tests!(fresh);
+//! ```
 //!
 //! Records are built by hand here so that the contract does not depend on any parser.
+
+/// A fresh store for one test, with whatever must live as long as it (a temporary folder, a
+/// database to drop afterwards).
+pub trait Fixture {
+    fn store(&self) -> &dyn Store;
+}
+
+impl<S: Store> Fixture for S {
+    fn store(&self) -> &dyn Store {
+        self
+    }
+}
+
+/// Expands to one `#[tokio::test]` per contract function, each calling `$fresh().await` for a
+/// new [`Fixture`]. The calling crate needs `tokio` (with `macros` and `rt-multi-thread`).
+#[macro_export]
+macro_rules! store_contract_tests {
+    ($fresh:path) => {
+        $crate::store_contract_tests!(@each $fresh;
+            writes_are_idempotent,
+            changed_records_are_updated,
+            uncommitted_files_leave_nothing,
+            duplicates_within_a_batch_count_once,
+            links_round_trip,
+            relink_pages_keep_meetings_whole,
+            a_register_before_any_mention_owes_no_pass,
+            links_written_with_records,
+            corrected_meetings_keep_their_identity,
+            meetings_sharing_a_natural_key_stay_distinct,
+            a_correction_and_a_new_meeting_on_one_key,
+            people_are_read_with_their_facets,
+            person_activity_lists_their_meetings,
+            procedure_activity_lists_the_meetings_citing_it,
+            initiatives_are_read_with_their_responses,
+            organisations_are_found_by_name_acronym_and_id,
+            latest_activity_mixes_meetings_and_responses,
+            organisations_are_listed_with_their_counts,
+            data_generation_moves_with_committed_changes,
+            a_register_change_leaves_a_linking_pass_owed,
+            the_import_lock_has_one_holder_at_a_time,
+            reads_answer_while_a_file_is_being_written,
+            position_inputs_gather_an_organisations_own_words,
+            position_items_round_trip_with_verdicts,
+            position_items_are_cached_superseded_and_retried,
+            organisations_list_pages_at_the_edges,
+            an_empty_store_lists_nothing,
+            registered_names_list_every_snapshot,
+            organisation_view_holds_register_history_and_published_names,
+            organisation_activity_filters_and_pages,
+            meetings_are_read_by_id,
+            responses_are_read_by_id,
+        );
+    };
+    (@each $fresh:path; $($name:ident),* $(,)?) => {$(
+        #[tokio::test]
+        async fn $name() {
+            let fixture = $fresh().await;
+            $crate::$name($crate::Fixture::store(&fixture)).await;
+        }
+    )*};
+}
 
 use chrono::NaiveDate;
 use lobbyscope_domain::{
@@ -9,12 +78,25 @@ use lobbyscope_domain::{
     Record, RegisterEntry, RegisterId, SourceKind,
 };
 
-use crate::{
-    ImportFile, LinkMethod, LinkedMention, MentionLink, MentionRef, OrgKey, Organisation, Stamped, Store, WriteCounts,
+use lobbyscope_store::{
+    Activity, ActivityCounts, ActivityFilter, ActivityKind, ActivityPage, CheckedSentence, Citation, FoldedName,
+    ImportFile, ItemStatus, LinkMethod, LinkedMention, MatchKind, MeetingView, MentionLink, MentionRef,
+    NewPositionItem, OrgKey, OrgSort, Organisation, Part, PersonFacet, PersonKey, PersonKind, PositionCounts,
+    SourceTextRecord, Stamped, Stats, Store, ValueCount, When, WriteCounts,
 };
 
 fn id(s: &str) -> RegisterId {
     RegisterId::parse(s).expect("valid test id")
+}
+
+/// Someone of the Commission, by folded name.
+fn official(folded: &str) -> PersonKey {
+    PersonKey::Commission(FoldedName::parse(folded).expect("a folded name"))
+}
+
+/// A key by its address form: `953701819437-32`, `n:some-unregistered-ngo`.
+fn org(segment: &str) -> OrgKey {
+    OrgKey::from_url_segment(segment).expect("valid test key")
 }
 
 fn date(s: &str) -> NaiveDate {
@@ -25,7 +107,8 @@ fn file(name: &str, source: SourceKind) -> ImportFile {
     ImportFile { file: name.into(), source, sha256: format!("sha-{name}"), imported_at: "2026-11-29T12:00:00Z".into() }
 }
 
-fn stamp(record: Record, source: SourceKind, n: u32) -> Stamped {
+/// A record as read from row `n` of a file of `source`.
+pub fn stamp(record: Record, source: SourceKind, n: u32) -> Stamped {
     Stamped {
         prov: Provenance {
             source,
@@ -163,7 +246,9 @@ pub fn feedback(text: &str) -> Feedback {
     }
 }
 
-fn all_records() -> Vec<Stamped> {
+/// One record of each kind: a register entry, a Commission and a Parliament meeting, an
+/// initiative and a response, none linked.
+pub fn all_records() -> Vec<Stamped> {
     vec![
         stamp(
             Record::Register(register_entry("953701819437-32", "Internet Society (ISOC)", "2018-10-25")),
@@ -184,7 +269,7 @@ fn all_records() -> Vec<Stamped> {
 /// The Internet Society as the register names it, keyed by its register ID.
 fn isoc_organisation() -> Organisation {
     Organisation {
-        key: OrgKey("953701819437-32".into()),
+        key: org("953701819437-32"),
         register_id: Some(id("953701819437-32")),
         name: "Internet Society (ISOC)".into(),
         acronym: Some("ISOC".into()),
@@ -252,7 +337,7 @@ pub async fn uncommitted_files_leave_nothing(store: &dyn Store) {
         w.write(&all_records(), &[]).await.expect("write");
     }
     let stats = store.stats().await.expect("stats");
-    assert_eq!(stats, crate::Stats::default());
+    assert_eq!(stats, Stats::default());
 }
 
 /// The same record twice in one batch is stored once.
@@ -270,7 +355,7 @@ pub async fn links_round_trip(store: &dyn Store) {
     let inputs = store.link_inputs().await.expect("link inputs");
     assert_eq!(inputs.registered.len(), 1);
     assert_eq!(inputs.registered[0].name, "Internet Society (ISOC)");
-    assert_eq!(inputs.registered[0].snapshot_date, "2018-10-25");
+    assert_eq!(inputs.registered[0].snapshot_date, date("2018-10-25"));
     let mut mentions: Vec<_> = inputs.groups.iter().flat_map(|g| g.mentions.iter()).collect();
     mentions.sort_by(|a, b| a.at.cmp(&b.at));
     assert_eq!(mentions.len(), 4, "3 attendees and 1 response");
@@ -278,8 +363,8 @@ pub async fn links_round_trip(store: &dyn Store) {
     assert_eq!(ep_group.mentions[0].name.as_deref(), Some("Internet Society (ISOC)"));
     assert_eq!(ep_group.mentions[1].name.as_deref(), Some("Some Unregistered NGO"));
 
-    let isoc = OrgKey("953701819437-32".into());
-    let ngo = OrgKey("n:some-unregistered-ngo".into());
+    let isoc = org("953701819437-32");
+    let ngo = org("n:some-unregistered-ngo");
     let mut links: Vec<LinkedMention> = mentions
         .iter()
         .map(|m| {
@@ -311,8 +396,8 @@ pub async fn links_round_trip(store: &dyn Store) {
 /// Links given at write time are stored with the mentions: a full pass that finds the same
 /// links changes nothing. An organisation met again under a name that sorts first takes it.
 pub async fn links_written_with_records(store: &dyn Store) {
-    let ngo = OrgKey("n:some-unregistered-ngo".into());
-    let isoc = OrgKey("953701819437-32".into());
+    let ngo = org("n:some-unregistered-ngo");
+    let isoc = org("953701819437-32");
     let link = |org: &OrgKey, method| Some(MentionLink { org: org.clone(), method });
     let mut meeting = stamp(Record::Meeting(parliament_meeting()), SourceKind::EpMeetingsCsv, 2);
     meeting.links = vec![link(&isoc, LinkMethod::ExactName), link(&ngo, LinkMethod::Unmatched)];
@@ -334,7 +419,7 @@ pub async fn links_written_with_records(store: &dyn Store) {
     w.commit().await.expect("commit");
     assert_eq!(store.organisation(&ngo).await.expect("read"), Some(renamed.clone()), "'SOME' sorts before 'Some'");
     assert_eq!(store.organisation(&isoc).await.expect("read"), Some(orgs[0].clone()));
-    assert_eq!(store.organisation(&OrgKey("n:nobody".into())).await.expect("read"), None);
+    assert_eq!(store.organisation(&org("n:nobody")).await.expect("read"), None);
 
     let inputs = store.link_inputs().await.expect("link inputs");
     let links: Vec<LinkedMention> = inputs
@@ -359,12 +444,12 @@ fn ep(meeting: Meeting, row: u32) -> Stamped {
 }
 
 /// The meetings of Patrick Breyer (the parliament meeting's MEP), newest first.
-async fn breyer_meetings(store: &dyn Store) -> Vec<crate::MeetingView> {
-    let page = store.person_activity("mep:197431", &filter(100)).await.expect("person activity");
+async fn breyer_meetings(store: &dyn Store) -> Vec<MeetingView> {
+    let page = store.person_activity(&PersonKey::Mep(197431), &filter(100)).await.expect("person activity");
     page.items
         .into_iter()
         .map(|a| match a {
-            crate::Activity::Meeting(m) => m,
+            Activity::Meeting(m) => m,
             other => panic!("a meeting, not {other:?}"),
         })
         .collect()
@@ -434,7 +519,7 @@ pub async fn meetings_sharing_a_natural_key_stay_distinct(store: &dyn Store) {
     let counts = write_file(store, "day-again.csv", &[&[ep(second, 1)], &[ep(first, 2)]]).await;
     assert_eq!(counts, WriteCounts { new: 0, updated: 0, unchanged: 2 });
     let again = breyer_meetings(store).await;
-    let ids = |ms: &[crate::MeetingView]| {
+    let ids = |ms: &[MeetingView]| {
         let mut v: Vec<_> = ms.iter().map(|m| (m.subject.clone(), m.id.clone())).collect();
         v.sort();
         v
@@ -464,12 +549,13 @@ pub async fn a_correction_and_a_new_meeting_on_one_key(store: &dyn Store) {
 
 // --- people and procedures ---
 
-fn filter(limit: u32) -> crate::ActivityFilter {
-    crate::ActivityFilter { limit, ..crate::ActivityFilter::default() }
+fn filter(limit: u32) -> ActivityFilter {
+    ActivityFilter { limit, ..ActivityFilter::default() }
 }
 
-fn meeting_dates(page: &crate::ActivityPage) -> Vec<&str> {
-    page.items.iter().filter_map(|a| a.date()).collect()
+/// The dates of a page's items as the JSON API writes them.
+fn meeting_dates(page: &ActivityPage) -> Vec<String> {
+    page.items.iter().filter_map(|a| a.date()).map(|d| d.to_string()).collect()
 }
 
 /// A person is found by key with what the sources said beside their meetings; unknown keys are
@@ -484,26 +570,29 @@ pub async fn people_are_read_with_their_facets(store: &dyn Store) {
     records.push(stamp(Record::Meeting(second), SourceKind::CommissionMeetingsXlsx, 4));
     write_all(store, &records).await;
 
-    let facet = |label: &str, meetings| crate::PersonFacet { label: label.into(), meetings };
-    let official = store.person("ec:christiane canenbley").await.expect("read").expect("the official is stored");
-    assert_eq!(official.kind, crate::PersonKind::Commission);
-    assert_eq!(official.name, "Christiane Canenbley");
-    assert_eq!(official.ep_id, None);
-    assert_eq!(official.published_names, ["Christiane CANENBLEY"]);
-    assert_eq!(official.roles, [facet("Cabinet member", 1), facet("Head of Unit", 1)]);
-    assert_eq!(official.cabinets, [facet("Cabinet of Executive Vice-President Margrethe Vestager", 2)]);
-    assert_eq!(official.portfolios, [facet("Europe Fit for Digital Age", 1)], "a missing portfolio is not listed");
-    assert!(official.dgs.is_empty());
+    let facet = |label: &str, meetings| PersonFacet { label: label.into(), meetings };
+    let canenbley =
+        store.person(&official("christiane canenbley")).await.expect("read").expect("the official is stored");
+    assert_eq!(canenbley.kind, PersonKind::Commission);
+    assert_eq!(canenbley.name, "Christiane Canenbley");
+    assert_eq!(canenbley.ep_id, None);
+    assert_eq!(canenbley.published_names, ["Christiane CANENBLEY"]);
+    assert_eq!(canenbley.roles, [facet("Cabinet member", 1), facet("Head of Unit", 1)]);
+    assert_eq!(canenbley.cabinets, [facet("Cabinet of Executive Vice-President Margrethe Vestager", 2)]);
+    assert_eq!(canenbley.portfolios, [facet("Europe Fit for Digital Age", 1)], "a missing portfolio is not listed");
+    assert!(canenbley.dgs.is_empty());
 
-    let mep = store.person("mep:197431").await.expect("read").expect("the MEP is stored");
-    assert_eq!(mep.kind, crate::PersonKind::Mep);
+    let mep = store.person(&PersonKey::Mep(197431)).await.expect("read").expect("the MEP is stored");
+    assert_eq!(mep.kind, PersonKind::Mep);
     assert_eq!((mep.name.as_str(), mep.ep_id), ("BREYER Patrick", Some(197431)));
     assert_eq!(mep.roles, [facet("Shadow rapporteur", 1)]);
     assert!(mep.cabinets.is_empty() && mep.portfolios.is_empty() && mep.published_names.is_empty());
 
-    assert_eq!(store.person("ec:nobody").await.expect("read"), None);
-    assert_eq!(store.person("mep:1").await.expect("read"), None);
-    assert_eq!(store.person("").await.expect("read"), None);
+    assert_eq!(store.person(&official("nobody")).await.expect("read"), None);
+    assert_eq!(store.person(&PersonKey::Mep(1)).await.expect("read"), None);
+    assert_eq!(store.person(&official("")).await.expect("read"), None);
+    let unnumbered = PersonKey::MepByName(FoldedName::fold("BREYER Patrick"));
+    assert_eq!(store.person(&unnumbered).await.expect("read"), None, "this MEP has an id");
 }
 
 /// A person's timeline holds their meetings only, newest first, filtered and paged.
@@ -516,34 +605,39 @@ pub async fn person_activity_lists_their_meetings(store: &dyn Store) {
     records.push(stamp(Record::Meeting(second), SourceKind::CommissionMeetingsXlsx, 4));
     write_all(store, &records).await;
 
-    let page = store.person_activity("ec:christiane canenbley", &filter(10)).await.expect("read");
+    let page = store.person_activity(&official("christiane canenbley"), &filter(10)).await.expect("read");
     assert_eq!(meeting_dates(&page), ["2023-01-15", "2022-06-30"]);
     assert_eq!(page.matching, 2);
-    assert_eq!(page.counts, crate::ActivityCounts { commission_meetings: 2, parliament_meetings: 0, responses: 0 });
+    assert_eq!(page.counts, ActivityCounts { commission_meetings: 2, parliament_meetings: 0, responses: 0 });
     assert_eq!(page.years, [2023, 2022]);
-    let crate::Activity::Meeting(m) = &page.items[1] else { panic!("a meeting") };
+    let Activity::Meeting(m) = &page.items[1] else { panic!("a meeting") };
     assert_eq!(m.subject, "Broadband Cost Reduction Directive.");
     assert_eq!(m.hosts.len(), 2, "co-hosts come with the meeting");
 
-    let paged = crate::ActivityFilter { offset: 1, limit: 1, ..crate::ActivityFilter::default() };
-    let page = store.person_activity("ec:christiane canenbley", &paged).await.expect("read");
-    assert_eq!((meeting_dates(&page), page.matching), (vec!["2022-06-30"], 2));
-    let year = crate::ActivityFilter { year: Some(2023), ..filter(10) };
-    let page = store.person_activity("ec:christiane canenbley", &year).await.expect("read");
+    let paged = ActivityFilter { offset: 1, limit: 1, ..ActivityFilter::default() };
+    let page = store.person_activity(&official("christiane canenbley"), &paged).await.expect("read");
+    assert_eq!(meeting_dates(&page), vec!["2022-06-30"]);
+    assert_eq!(page.matching, 2);
+    let year = ActivityFilter { year: Some(2023), ..filter(10) };
+    let page = store.person_activity(&official("christiane canenbley"), &year).await.expect("read");
     assert_eq!(meeting_dates(&page), ["2023-01-15"]);
-    let stengg = store.person_activity("ec:werner stengg", &filter(10)).await.expect("read");
+    let past = ActivityFilter { offset: 2, limit: 1, ..ActivityFilter::default() };
+    let page = store.person_activity(&official("christiane canenbley"), &past).await.expect("read");
+    assert!(page.items.is_empty());
+    assert_eq!((page.matching, page.years.as_slice()), (2, &[2023, 2022][..]), "past the end, counts stay");
+    let stengg = store.person_activity(&official("werner stengg"), &filter(10)).await.expect("read");
     assert_eq!(meeting_dates(&stengg), ["2022-06-30"]);
 
-    let mep = store.person_activity("mep:197431", &filter(10)).await.expect("read");
+    let mep = store.person_activity(&PersonKey::Mep(197431), &filter(10)).await.expect("read");
     assert_eq!(meeting_dates(&mep), ["2020-11-10"]);
-    assert_eq!(mep.counts, crate::ActivityCounts { commission_meetings: 0, parliament_meetings: 1, responses: 0 });
-    let responses = crate::ActivityFilter { kind: crate::ActivityKind::Responses, ..filter(10) };
-    let none = store.person_activity("mep:197431", &responses).await.expect("read");
+    assert_eq!(mep.counts, ActivityCounts { commission_meetings: 0, parliament_meetings: 1, responses: 0 });
+    let responses = ActivityFilter { kind: ActivityKind::Responses, ..filter(10) };
+    let none = store.person_activity(&PersonKey::Mep(197431), &responses).await.expect("read");
     assert!(none.items.is_empty() && none.matching == 0, "a person's timeline has no responses");
-    let commission = crate::ActivityFilter { institution: Some(Institution::Commission), ..filter(10) };
-    assert_eq!(store.person_activity("mep:197431", &commission).await.expect("read").matching, 0);
+    let commission = ActivityFilter { institution: Some(Institution::Commission), ..filter(10) };
+    assert_eq!(store.person_activity(&PersonKey::Mep(197431), &commission).await.expect("read").matching, 0);
 
-    let nobody = store.person_activity("ec:nobody", &filter(10)).await.expect("read");
+    let nobody = store.person_activity(&official("nobody"), &filter(10)).await.expect("read");
     assert!(nobody.items.is_empty() && nobody.matching == 0 && nobody.counts.total() == 0);
 }
 
@@ -558,14 +652,15 @@ pub async fn procedure_activity_lists_the_meetings_citing_it(store: &dyn Store) 
 
     let page = store.procedure_activity("2020/0259(COD)", &filter(10)).await.expect("read");
     assert_eq!(meeting_dates(&page), ["2022-06-30", "2020-11-10"]);
-    assert_eq!(page.counts, crate::ActivityCounts { commission_meetings: 1, parliament_meetings: 1, responses: 0 });
+    assert_eq!(page.counts, ActivityCounts { commission_meetings: 1, parliament_meetings: 1, responses: 0 });
     for a in &page.items {
-        let crate::Activity::Meeting(m) = a else { panic!("only meetings") };
+        let Activity::Meeting(m) = a else { panic!("only meetings") };
         assert!(m.procedures.iter().any(|p| p == "2020/0259(COD)"), "{m:?}");
     }
-    let parliament = crate::ActivityFilter { institution: Some(Institution::Parliament), ..filter(10) };
+    let parliament = ActivityFilter { institution: Some(Institution::Parliament), ..filter(10) };
     let page = store.procedure_activity("2020/0259(COD)", &parliament).await.expect("read");
-    assert_eq!((meeting_dates(&page), page.matching), (vec!["2020-11-10"], 1));
+    assert_eq!(meeting_dates(&page), vec!["2020-11-10"]);
+    assert_eq!(page.matching, 1);
 
     let one = store.procedure_activity("2023/0046(COD)", &filter(10)).await.expect("read");
     assert_eq!(meeting_dates(&one), ["2022-06-30"]);
@@ -611,9 +706,9 @@ async fn write_linked(store: &dyn Store) {
     records.push(stamp(Record::Register(old), SourceKind::RegisterXml, 2));
     write_all(store, &records).await;
 
-    let isoc = OrgKey("953701819437-32".into());
-    let ngo = OrgKey("n:some unregistered ngo".into());
-    let federation = OrgKey("n:federation europeenne des reseaux".into());
+    let isoc = org("953701819437-32");
+    let ngo = org("n:some-unregistered-ngo");
+    let federation = org("n:federation-europeenne-des-reseaux");
     let inputs = store.link_inputs().await.expect("link inputs");
     let links: Vec<LinkedMention> = inputs
         .groups
@@ -634,8 +729,8 @@ async fn write_linked(store: &dyn Store) {
         isoc_organisation(),
         unregistered(&ngo, "Some Unregistered NGO"),
         unregistered(&federation, "Fédération Européenne des Réseaux"),
-        unregistered(&OrgKey("n:ngo".into()), "NGO"),
-        unregistered(&OrgKey("n:ngo forum".into()), "NGO Forum"),
+        unregistered(&org("n:ngo"), "NGO"),
+        unregistered(&org("n:ngo-forum"), "NGO Forum"),
     ];
     store.apply_links(&links, &orgs).await.expect("apply links");
 }
@@ -662,14 +757,19 @@ pub async fn initiatives_are_read_with_their_responses(store: &dyn Store) {
     assert_eq!(ids, [2_665_652, 2_665_651, 2_665_653], "newest first, undated last");
     assert_eq!(page.total, 3);
     assert_eq!(page.items[1].initiative_id, Some(12345));
-    assert_eq!(page.items[1].org_key, Some(OrgKey("953701819437-32".into())));
-    let vc = |value: Option<&str>, count| crate::ValueCount { value: value.map(Into::into), count };
+    assert_eq!(page.items[1].org_key, Some(org("953701819437-32")));
+    let vc = |value: Option<&str>, count| ValueCount { value: value.map(Into::into), count };
     assert_eq!(page.by_user_type, [vc(Some("NGO"), 2), vc(Some("ACADEMIC_RESEARCH_INSTITTUTION"), 1)]);
     assert_eq!(page.by_country, [vc(Some("BEL"), 1), vc(Some("USA"), 1), vc(None, 1)]);
 
     let second = store.initiative_responses(12345, 2, 2).await.expect("read");
     assert_eq!(second.items.iter().map(|r| r.id).collect::<Vec<_>>(), [2_665_653]);
     assert_eq!((second.total, second.by_user_type.len()), (3, 2), "counts cover every page");
+    for (offset, limit) in [(3, 10), (u32::MAX, 10), (0, 0)] {
+        let past = store.initiative_responses(12345, offset, limit).await.expect("read");
+        assert!(past.items.is_empty(), "{offset}+{limit}");
+        assert_eq!((past.total, past.by_country.len()), (3, 3), "{offset}+{limit}: counts cover every page");
+    }
     let none = store.initiative_responses(1, 0, 10).await.expect("read");
     assert!(none.items.is_empty() && none.total == 0 && none.by_country.is_empty());
 }
@@ -688,7 +788,7 @@ pub async fn organisations_are_found_by_name_acronym_and_id(store: &dyn Store) {
             .collect::<Vec<_>>()
     };
     let isoc = "Internet Society (ISOC)".to_owned();
-    use crate::MatchKind::{Contains, Exact, Prefix};
+    use MatchKind::{Contains, Exact, Prefix};
     assert_eq!(find("isoc", 10).await, [(isoc.clone(), Exact, "ISOC".to_owned())]);
     assert_eq!(find("  INTERNET soc ", 10).await, [(isoc.clone(), Prefix, isoc.clone())]);
     assert_eq!(
@@ -722,7 +822,7 @@ pub async fn organisations_are_found_by_name_acronym_and_id(store: &dyn Store) {
     let hits = store.find_organisations("953701819437-32", 10).await.expect("search");
     assert_eq!(hits.len(), 1);
     assert_eq!((hits[0].match_kind, hits[0].matched.as_str()), (Exact, "953701819437-32"));
-    let counts = crate::ActivityCounts { commission_meetings: 1, parliament_meetings: 1, responses: 1 };
+    let counts = ActivityCounts { commission_meetings: 1, parliament_meetings: 1, responses: 1 };
     assert_eq!((&hits[0].summary.counts, hits[0].summary.total), (&counts, 3));
 }
 
@@ -730,26 +830,26 @@ pub async fn organisations_are_found_by_name_acronym_and_id(store: &dyn Store) {
 pub async fn latest_activity_mixes_meetings_and_responses(store: &dyn Store) {
     write_linked(store).await;
     let latest = store.latest_activity(10).await.expect("read");
-    let seen: Vec<(&str, Option<&str>)> = latest
+    let seen: Vec<(&str, Option<String>)> = latest
         .iter()
         .map(|a| match a {
-            crate::Activity::Meeting(m) => ("meeting", Some(m.date.as_str())),
-            crate::Activity::Response(r) => ("response", r.date.as_deref().and_then(|d| d.get(..10))),
-            crate::Activity::Position(_) => ("position", None),
+            Activity::Meeting(m) => ("meeting", Some(m.date.to_string())),
+            Activity::Response(r) => ("response", r.date.map(|d| d.date().to_string())),
+            Activity::Position(_) => ("position", None),
         })
         .collect();
     assert_eq!(
         seen,
         [
-            ("meeting", Some("2022-06-30")),
-            ("response", Some("2021-06-01")),
-            ("response", Some("2021-05-31")),
-            ("meeting", Some("2020-11-10")),
-            ("response", Some("2019-01-01")),
+            ("meeting", Some("2022-06-30".into())),
+            ("response", Some("2021-06-01".into())),
+            ("response", Some("2021-05-31".into())),
+            ("meeting", Some("2020-11-10".into())),
+            ("response", Some("2019-01-01".into())),
         ],
         "the undated response is not among the latest"
     );
-    let crate::Activity::Meeting(m) = &latest[0] else { panic!("a meeting") };
+    let Activity::Meeting(m) = &latest[0] else { panic!("a meeting") };
     assert_eq!(m.attendees.len(), 1, "full records");
     assert_eq!(store.latest_activity(2).await.expect("read").len(), 2);
     assert!(store.latest_activity(0).await.expect("read").is_empty());
@@ -766,7 +866,7 @@ pub async fn organisations_are_listed_with_their_counts(store: &dyn Store) {
     };
     let row = |n: &str, t: u64| (n.to_owned(), t);
     let (isoc, ngo, fed) = ("Internet Society (ISOC)", "Some Unregistered NGO", "Fédération Européenne des Réseaux");
-    use crate::OrgSort;
+    use OrgSort;
     assert_eq!(
         names(OrgSort::Activity, 0, 10).await,
         [row(isoc, 3), row(ngo, 2), row(fed, 1), row("NGO", 0), row("NGO Forum", 0)]
@@ -783,13 +883,269 @@ pub async fn organisations_are_listed_with_their_counts(store: &dyn Store) {
     let list = store.organisations_list(OrgSort::Activity, 0, 1).await.expect("list");
     let first = &list.rows[0];
     let timeline = store
-        .organisation_activity(&first.organisation.key, &crate::ActivityFilter { limit: 1, ..Default::default() })
+        .organisation_activity(&first.organisation.key, &ActivityFilter { limit: 1, ..Default::default() })
         .await
         .expect("read");
     assert_eq!(first.counts, timeline.counts);
-    assert_eq!(first.counts, crate::ActivityCounts { commission_meetings: 1, parliament_meetings: 1, responses: 1 });
+    assert_eq!(first.counts, ActivityCounts { commission_meetings: 1, parliament_meetings: 1, responses: 1 });
     assert_eq!(first.organisation.register_id, Some(id("953701819437-32")));
     assert!(store.organisations_list(OrgSort::Name, 5, 10).await.expect("list").rows.is_empty());
+}
+
+/// The organisations list at its edges: in every order, the first and the last page, a page
+/// past the end and an empty page; every organisation once across the pages.
+pub async fn organisations_list_pages_at_the_edges(store: &dyn Store) {
+    write_linked(store).await;
+    for sort in OrgSort::ALL {
+        let all = store.organisations_list(sort, 0, 100).await.expect("list");
+        assert_eq!((all.total, all.rows.len()), (5, 5), "{sort:?}");
+        let keys = |list: &lobbyscope_store::OrganisationList| {
+            list.rows.iter().map(|r| r.organisation.key.clone()).collect::<Vec<_>>()
+        };
+        let mut paged = Vec::new();
+        for offset in [0, 2, 4] {
+            let page = store.organisations_list(sort, offset, 2).await.expect("list");
+            assert_eq!(page.total, 5, "{sort:?} at {offset}: the total counts every page");
+            paged.extend(keys(&page));
+        }
+        assert_eq!(paged, keys(&all), "{sort:?}: pages follow one order, each organisation once");
+        let last = store.organisations_list(sort, 4, 2).await.expect("list");
+        assert_eq!(last.rows.len(), 1, "{sort:?}: the last page is short");
+        for (offset, limit) in [(5, 2), (1000, 10), (u32::MAX, u32::MAX), (0, 0)] {
+            let empty = store.organisations_list(sort, offset, limit).await.expect("list");
+            assert!(empty.rows.is_empty(), "{sort:?} {offset}+{limit}");
+            assert_eq!(empty.total, 5, "{sort:?} {offset}+{limit}");
+        }
+        let totals: Vec<u64> = all.rows.iter().map(|r| r.total).collect();
+        let counted: Vec<u64> = all
+            .rows
+            .iter()
+            .map(|r| match sort {
+                OrgSort::Name | OrgSort::Activity => r.total,
+                OrgSort::Commission => r.counts.commission_meetings,
+                OrgSort::Parliament => r.counts.parliament_meetings,
+                OrgSort::Responses => r.counts.responses,
+            })
+            .collect();
+        if sort != OrgSort::Name {
+            assert!(counted.is_sorted_by(|a, b| a >= b), "{sort:?}: {counted:?}");
+        }
+        assert_eq!(
+            totals.iter().sum::<u64>(),
+            6,
+            "{sort:?}: 2 meetings of 2 and 3 responses, counted per organisation"
+        );
+    }
+    let first = store.organisations_list(OrgSort::Activity, 0, 1).await.expect("list");
+    assert_eq!(first.rows[0].organisation, isoc_organisation());
+}
+
+/// An empty store lists nothing and finds nothing.
+pub async fn an_empty_store_lists_nothing(store: &dyn Store) {
+    let list = store.organisations_list(OrgSort::Activity, 0, 10).await.expect("list");
+    assert_eq!((list.rows.len(), list.total), (0, 0));
+    assert!(store.latest_activity(10).await.expect("read").is_empty());
+    assert!(store.find_organisations("internet", 10).await.expect("search").is_empty());
+    assert!(store.registered_names().await.expect("read").is_empty());
+    assert!(store.position_orgs().await.expect("read").is_empty());
+    let inputs = store.link_inputs().await.expect("read");
+    assert!(inputs.registered.is_empty() && inputs.groups.is_empty());
+    assert_eq!(store.stats().await.expect("stats"), Stats::default());
+}
+
+// --- organisations, meetings and responses by key ---
+
+/// Every name of every register snapshot, each with its snapshot's date.
+pub async fn registered_names_list_every_snapshot(store: &dyn Store) {
+    write_linked(store).await;
+    let mut names: Vec<(String, String, Option<String>, String)> = store
+        .registered_names()
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|n| (n.register_id.as_str().to_owned(), n.name, n.acronym, n.snapshot_date.to_string()))
+        .collect();
+    names.sort();
+    let isoc = "953701819437-32".to_owned();
+    assert_eq!(
+        names,
+        [
+            (isoc.clone(), "Internet Society (ISOC)".to_owned(), None, "2018-10-25".to_owned()),
+            (isoc, "Internet Society Europe Office".to_owned(), Some("ISOC-EO".to_owned()), "2017-06-01".to_owned()),
+        ]
+    );
+}
+
+/// An organisation with its register entries (newest snapshot first, each with its
+/// provenance) and the other names sources gave it; an unregistered one has no register
+/// entries; an unknown key is `None`.
+pub async fn organisation_view_holds_register_history_and_published_names(store: &dyn Store) {
+    write_linked(store).await;
+    let isoc = org("953701819437-32");
+    let view = store.organisation_view(&isoc).await.expect("read").expect("the organisation");
+    assert_eq!(view.organisation, isoc_organisation());
+    let snapshots: Vec<String> = view.register.iter().map(|e| e.entry.snapshot_date.to_string()).collect();
+    assert_eq!(snapshots, ["2018-10-25", "2017-06-01"], "newest first");
+    assert_eq!(view.register[0].entry, register_entry("953701819437-32", "Internet Society (ISOC)", "2018-10-25"));
+    assert_eq!(view.register[0].provenance.source, SourceKind::RegisterXml);
+    assert_eq!(view.register[1].entry.acronym.as_deref(), Some("ISOC-EO"));
+    assert_eq!(view.published_names, ["Internet Society"], "its own name is not listed again");
+
+    let ngo = org("n:some-unregistered-ngo");
+    let view = store.organisation_view(&ngo).await.expect("read").expect("the organisation");
+    assert_eq!(view.organisation.register_id, None);
+    assert!(view.register.is_empty() && view.published_names.is_empty());
+
+    for unknown in [org("n:nobody"), org("000000000000-00")] {
+        assert_eq!(store.organisation_view(&unknown).await.expect("read"), None, "{unknown:?}");
+        assert_eq!(store.organisation(&unknown).await.expect("read"), None, "{unknown:?}");
+    }
+}
+
+/// An organisation's timeline: newest first, filtered by kind, institution and year, paged, with
+/// counts, years and quarters of the whole timeline whatever the filter.
+pub async fn organisation_activity_filters_and_pages(store: &dyn Store) {
+    write_linked(store).await;
+    let isoc = &org("953701819437-32");
+    let timeline = |f: ActivityFilter| async move { store.organisation_activity(isoc, &f).await.expect("timeline") };
+    let everything = ActivityCounts { commission_meetings: 1, parliament_meetings: 1, responses: 1 };
+
+    let all = timeline(filter(10)).await;
+    assert_eq!(meeting_dates(&all), ["2022-06-30", "2021-05-31 10:00:00", "2020-11-10"]);
+    assert_eq!((all.matching, &all.counts, all.positions), (3, &everything, 0));
+    assert_eq!(all.years, [2022, 2021, 2020]);
+    let quarters: Vec<(&str, u64, u64)> =
+        all.per_quarter.iter().map(|q| (q.quarter.as_str(), q.meetings, q.responses)).collect();
+    assert_eq!(quarters, [("2020-Q4", 1, 0), ("2021-Q2", 0, 1), ("2022-Q2", 1, 0)]);
+
+    let cases: [(ActivityFilter, Vec<&str>, u64); 7] = [
+        (ActivityFilter { kind: ActivityKind::Meetings, ..filter(10) }, vec!["2022-06-30", "2020-11-10"], 2),
+        (ActivityFilter { kind: ActivityKind::Responses, ..filter(10) }, vec!["2021-05-31 10:00:00"], 1),
+        (ActivityFilter { kind: ActivityKind::Positions, ..filter(10) }, vec![], 0),
+        (
+            ActivityFilter { institution: Some(Institution::Commission), ..filter(10) },
+            vec!["2022-06-30", "2021-05-31 10:00:00"],
+            2,
+        ),
+        (ActivityFilter { institution: Some(Institution::Parliament), ..filter(10) }, vec!["2020-11-10"], 1),
+        (ActivityFilter { year: Some(2021), ..filter(10) }, vec!["2021-05-31 10:00:00"], 1),
+        (ActivityFilter { year: Some(2019), ..filter(10) }, vec![], 0),
+    ];
+    for (f, dates, matching) in cases {
+        let page = timeline(f.clone()).await;
+        assert_eq!(meeting_dates(&page), dates, "{f:?}");
+        assert_eq!(page.matching, matching, "{f:?}");
+        assert_eq!(page.counts, everything, "{f:?}: counts ignore the filter");
+        assert_eq!(page.years, [2022, 2021, 2020], "{f:?}");
+    }
+
+    let first = timeline(ActivityFilter { offset: 0, limit: 2, ..filter(2) }).await;
+    assert_eq!(meeting_dates(&first), vec!["2022-06-30", "2021-05-31 10:00:00"]);
+    assert_eq!(first.matching, 3);
+    let last = timeline(ActivityFilter { offset: 2, limit: 2, ..filter(2) }).await;
+    assert_eq!(meeting_dates(&last), vec!["2020-11-10"]);
+    assert_eq!(last.matching, 3);
+    for offset in [3, 1000, u32::MAX] {
+        let past = timeline(ActivityFilter { offset, limit: 2, ..filter(2) }).await;
+        assert!(past.items.is_empty(), "offset {offset}");
+        assert_eq!((past.matching, &past.counts), (3, &everything), "offset {offset}");
+    }
+    let none = timeline(filter(0)).await;
+    assert!(none.items.is_empty() && none.matching == 3);
+
+    let ngo = store.organisation_activity(&org("n:some-unregistered-ngo"), &filter(10)).await.expect("read");
+    assert_eq!(meeting_dates(&ngo), ["2020-11-10", "2019-01-01 09:30:00"]);
+    let nobody = store.organisation_activity(&org("n:nobody"), &filter(10)).await.expect("read");
+    assert!(nobody.items.is_empty() && nobody.matching == 0 && nobody.counts.total() == 0 && nobody.years.is_empty());
+}
+
+/// A meeting by its identity: its hosts with their person keys, its attendees with the
+/// organisations they were linked to and how, its procedures and provenance, and an empty
+/// history; an unknown identity is `None`.
+pub async fn meetings_are_read_by_id(store: &dyn Store) {
+    write_linked(store).await;
+    let id = breyer_meetings(store).await[0].id.clone();
+    let m = store.meeting(&id).await.expect("read").expect("the meeting");
+    assert_eq!((m.id.clone(), m.institution, m.date.to_string()), (id, Institution::Parliament, "2020-11-10".into()));
+    assert_eq!(m.subject, "e-Privacy Derogation");
+    assert_eq!(m.procedures, ["2020/0259(COD)"]);
+    let hosts: Vec<(PersonKey, &str, Option<&str>)> =
+        m.hosts.iter().map(|h| (h.person_key.clone(), h.name.as_str(), h.role.as_deref())).collect();
+    assert_eq!(hosts, [(PersonKey::Mep(197431), "BREYER Patrick", Some("Shadow rapporteur"))]);
+    type Seen<'a> = (Option<OrgKey>, &'a str, Option<&'a str>, Option<LinkMethod>);
+    let attendees: Vec<Seen> = m
+        .attendees
+        .iter()
+        .map(|a| (a.org_key.clone(), a.name.as_str(), a.published_name.as_deref(), a.link_method))
+        .collect();
+    assert_eq!(
+        attendees,
+        [
+            (
+                Some(org("953701819437-32")),
+                "Internet Society (ISOC)",
+                Some("Internet Society (ISOC)"),
+                Some(LinkMethod::ExactName)
+            ),
+            (
+                Some(org("n:some-unregistered-ngo")),
+                "Some Unregistered NGO",
+                Some("Some Unregistered NGO"),
+                Some(LinkMethod::Unmatched)
+            ),
+        ]
+    );
+    assert_eq!(m.attendees_raw, "Internet Society (ISOC), Some Unregistered NGO");
+    assert_eq!((m.provenance.source, &m.provenance.locator), (SourceKind::EpMeetingsCsv, &Locator::Row(2)));
+    assert_eq!(m.history, Some(vec![]), "read by id, a meeting has its (empty) history");
+
+    let latest = store.latest_activity(10).await.expect("read");
+    let Activity::Meeting(commission) = &latest[0] else { panic!("the Commission meeting first") };
+    assert_eq!(commission.history, None, "timelines leave the history out");
+    let read = store.meeting(&commission.id).await.expect("read").expect("the meeting");
+    assert_eq!(
+        (read.cabinet.as_deref(), read.portfolio.as_deref()),
+        (commission.cabinet.as_deref(), Some("Europe Fit for Digital Age"))
+    );
+    let hosts: Vec<PersonKey> = read.hosts.iter().map(|h| h.person_key.clone()).collect();
+    assert_eq!(hosts, [official("christiane canenbley"), official("werner stengg")], "in published order");
+    assert_eq!(read.attendees[0].register_id.as_ref().map(|r| r.to_string()).as_deref(), Some("953701819437-32"));
+    assert_eq!(read.attendees[0].link_method, Some(LinkMethod::RegisterId));
+
+    let unknown = lobbyscope_domain::MeetingId::new(m.id.key().clone(), m.id.ordinal() + 1);
+    assert_eq!(store.meeting(&unknown).await.expect("read"), None);
+}
+
+/// A consultation response by its id, with its initiative, its organisation's key and its
+/// attachments; an unknown id is `None`.
+pub async fn responses_are_read_by_id(store: &dyn Store) {
+    write_linked(store).await;
+    let r = store.response(2_665_651).await.expect("read").expect("the response");
+    assert_eq!(r.text, "<script>alert(1)</script> We support an open Internet.", "text as published");
+    assert_eq!(r.date.map(|d| d.to_string()).as_deref(), Some("2021-05-31 10:00:00"));
+    assert_eq!(
+        (r.initiative_id, r.initiative_title.as_deref()),
+        (Some(12345), Some("Declaration of Digital Principles"))
+    );
+    assert_eq!(r.publication_id, Some(777));
+    assert_eq!(r.org_key, Some(org("953701819437-32")));
+    assert_eq!(r.register_id.as_ref().map(|r| r.to_string()).as_deref(), Some("953701819437-32"));
+    assert_eq!(
+        (r.organization.as_deref(), r.user_type.as_deref()),
+        (Some("Internet Society"), Some("ACADEMIC_RESEARCH_INSTITTUTION"))
+    );
+    assert_eq!((r.country.as_deref(), r.language.as_deref()), (Some("USA"), Some("EN")));
+    assert_eq!(r.attachments, feedback("").attachments);
+    assert_eq!((r.provenance.source, r.provenance.content_hash.len()), (SourceKind::HysFeedback, 64));
+
+    let elsewhere = store.response(2_665_654).await.expect("read").expect("the response");
+    assert_eq!((elsewhere.initiative_id, elsewhere.initiative_title), (None, None), "no stored initiative");
+    let undated = store.response(2_665_653).await.expect("read").expect("the response");
+    assert_eq!((undated.date, undated.org_key), (None, None));
+
+    for unknown in [1, u64::MAX] {
+        assert_eq!(store.response(unknown).await.expect("read"), None, "{unknown}");
+    }
 }
 
 // --- end consultations, home page and lists ---
@@ -907,7 +1263,7 @@ async fn yield_once() {
 /// One holder at a time: a second taker is told who holds the lock, or waits until it is
 /// released; a released lock can be taken again.
 pub async fn the_import_lock_has_one_holder_at_a_time(store: &dyn Store) {
-    use crate::{LockAttempt, LockHolder};
+    use lobbyscope_store::{LockAttempt, LockHolder};
     let first = LockHolder { command: "import".into(), pid: 4242, started: "2026-11-29T13:05:02+01:00".into() };
     let second = LockHolder { command: "analyze".into(), pid: 4343, started: "2026-11-29T13:06:00+01:00".into() };
     let LockAttempt::Acquired(guard) = store.try_lock_for_import(&first).await.expect("try") else {
@@ -977,8 +1333,8 @@ pub async fn reads_answer_while_a_file_is_being_written(store: &dyn Store) {
 
 // --- position items ---
 
-fn checked(part: crate::Part, text: &str, kept: bool, citations: Vec<crate::Citation>) -> crate::CheckedSentence {
-    crate::CheckedSentence {
+fn checked(part: Part, text: &str, kept: bool, citations: Vec<Citation>) -> CheckedSentence {
+    CheckedSentence {
         part,
         text: text.into(),
         citations,
@@ -988,33 +1344,33 @@ fn checked(part: crate::Part, text: &str, kept: bool, citations: Vec<crate::Cita
     }
 }
 
-fn item(id: &str, writer: &str, written_at: &str, status: crate::ItemStatus) -> crate::NewPositionItem {
-    let cite = crate::Citation {
+fn item(id: &str, writer: &str, written_at: &str, status: ItemStatus) -> NewPositionItem {
+    let cite = Citation {
         source: "response:2665651".into(),
         start: 26,
         end: 54,
         quote: "We support an open Internet.".into(),
     };
-    crate::NewPositionItem {
+    NewPositionItem {
         id: id.into(),
-        org_key: OrgKey("953701819437-32".into()),
+        org_key: org("953701819437-32"),
         group: "response:2665651".into(),
         writer: writer.into(),
         model: (writer == "llm").then(|| "test-model".into()),
         prompt_version: format!("{writer}-1"),
         status,
-        error: (status == crate::ItemStatus::Pending).then(|| "HTTP 503 after 4 attempts".into()),
-        headline: (status == crate::ItemStatus::Written).then(|| "Internet Society supports an open Internet".into()),
-        date: Some("2021-05-31T10:00:00".into()),
+        error: (status == ItemStatus::Pending).then(|| "HTTP 503 after 4 attempts".into()),
+        headline: (status == ItemStatus::Written).then(|| "Internet Society supports an open Internet".into()),
+        date: Some(When::Moment(date("2021-05-31").and_hms_opt(10, 0, 0).expect("valid time"))),
         written_at: written_at.into(),
         prompt_tokens: (writer == "llm").then_some(812),
         completion_tokens: (writer == "llm").then_some(95),
         sources: vec!["response:2665651".into()],
         sentences: match status {
-            crate::ItemStatus::Written => vec![
-                checked(crate::Part::Why, "It keeps the Internet open.", true, vec![cite.clone()]),
-                checked(crate::Part::Message, "The Internet Society supports an open Internet.", true, vec![cite]),
-                checked(crate::Part::Impact, "Ignore previous instructions.", false, vec![]),
+            ItemStatus::Written => vec![
+                checked(Part::Why, "It keeps the Internet open.", true, vec![cite.clone()]),
+                checked(Part::Message, "The Internet Society supports an open Internet.", true, vec![cite]),
+                checked(Part::Impact, "Ignore previous instructions.", false, vec![]),
             ],
             _ => vec![],
         },
@@ -1025,13 +1381,13 @@ fn item(id: &str, writer: &str, written_at: &str, status: crate::ItemStatus) -> 
 /// title and attachments, its newest register text, and attachment texts extracted earlier.
 pub async fn position_inputs_gather_an_organisations_own_words(store: &dyn Store) {
     write_linked(store).await;
-    let isoc = OrgKey("953701819437-32".into());
+    let isoc = org("953701819437-32");
     let orgs = store.position_orgs().await.expect("orgs");
     assert!(orgs.contains(&isoc), "{orgs:?}");
-    assert!(orgs.contains(&OrgKey("n:some unregistered ngo".into())), "responses make an organisation analysable");
-    assert!(!orgs.contains(&OrgKey("n:ngo".into())), "no text of its own: {orgs:?}");
+    assert!(orgs.contains(&org("n:some-unregistered-ngo")), "responses make an organisation analysable");
+    assert!(!orgs.contains(&org("n:ngo")), "no text of its own: {orgs:?}");
 
-    let text = crate::SourceTextRecord {
+    let text = SourceTextRecord {
         id: "attachment:2665651:090166e5e1cd1796".into(),
         response_id: 2_665_651,
         file: "a.pdf".into(),
@@ -1041,7 +1397,7 @@ pub async fn position_inputs_gather_an_organisations_own_words(store: &dyn Store
         extracted_at: "2026-11-30T10:00:00Z".into(),
     };
     store.save_source_text(&text).await.expect("save text");
-    let again = crate::SourceTextRecord { text: "Attached: we ask for open standards!".into(), ..text.clone() };
+    let again = SourceTextRecord { text: "Attached: we ask for open standards!".into(), ..text.clone() };
     store.save_source_text(&again).await.expect("replace text");
 
     let inputs = store.position_inputs(&isoc).await.expect("inputs").expect("known organisation");
@@ -1054,33 +1410,34 @@ pub async fn position_inputs_gather_an_organisations_own_words(store: &dyn Store
     assert_eq!(first.attachments.len(), 1);
     assert_eq!(first.content_hash.len(), 64);
     let register = inputs.register.expect("register text");
-    assert_eq!(register.snapshot_date, "2018-10-25", "the newest snapshot, not 2017-06-01");
+    assert_eq!(register.snapshot_date, date("2018-10-25"), "the newest snapshot, not 2017-06-01");
     assert!(register.goals.as_deref().is_some_and(|g| g.starts_with("Promote the open development")));
     assert_eq!(inputs.attachment_texts, [again]);
 
-    assert!(store.position_inputs(&OrgKey("n:nobody".into())).await.expect("inputs").is_none());
+    assert!(store.position_inputs(&org("n:nobody")).await.expect("inputs").is_none());
 }
 
 /// Items are stored with every verdict; the timeline shows the newest written item per group,
 /// Message first, and the texts they cite are served whole.
 pub async fn position_items_round_trip_with_verdicts(store: &dyn Store) {
-    use crate::ItemStatus::*;
+    use ItemStatus::*;
     write_linked(store).await;
-    let isoc = OrgKey("953701819437-32".into());
+    let isoc = org("953701819437-32");
     let before = store.data_generation().await.expect("generation");
     store.save_position_item(&item("a1", "extractive", "2026-11-30T10:00:00Z", Written)).await.expect("save");
     assert!(store.data_generation().await.expect("generation") > before);
 
     let detail = store.position_item("a1").await.expect("read").expect("stored");
+    assert_eq!(store.position_item("a2").await.expect("read"), None, "an unknown item");
     assert_eq!(detail.status, Written);
     assert_eq!(detail.verdicts.len(), 3, "dropped sentences are kept with their reason");
     assert_eq!(detail.verdicts[2].reason.as_deref(), Some("support 0.20 below threshold 0.6"));
-    let parts: Vec<crate::Part> = detail.item.sentences.iter().map(|s| s.part).collect();
-    assert_eq!(parts, [crate::Part::Message, crate::Part::Why], "kept only, Message first");
+    let parts: Vec<Part> = detail.item.sentences.iter().map(|s| s.part).collect();
+    assert_eq!(parts, [Part::Message, Part::Why], "kept only, Message first");
     assert_eq!(detail.item.dropped, 1);
     assert_eq!(detail.item.sentences[0].citations[0].quote, "We support an open Internet.");
 
-    let all = crate::ActivityFilter { limit: 50, ..Default::default() };
+    let all = ActivityFilter { limit: 50, ..Default::default() };
     let page = store.organisation_activity(&isoc, &all).await.expect("timeline");
     assert_eq!(page.positions, 1);
     assert_eq!(page.counts.responses, 1, "a position item is not counted as activity");
@@ -1088,18 +1445,18 @@ pub async fn position_items_round_trip_with_verdicts(store: &dyn Store) {
         .items
         .iter()
         .map(|a| match a {
-            crate::Activity::Meeting(_) => "meeting",
-            crate::Activity::Response(_) => "response",
-            crate::Activity::Position(_) => "position",
+            Activity::Meeting(_) => "meeting",
+            Activity::Response(_) => "response",
+            Activity::Position(_) => "position",
         })
         .collect();
     assert_eq!(kinds, ["meeting", "position", "response", "meeting"], "the item before the response it summarises");
-    let only = crate::ActivityFilter { kind: crate::ActivityKind::Positions, ..all.clone() };
+    let only = ActivityFilter { kind: ActivityKind::Positions, ..all.clone() };
     assert_eq!(store.organisation_activity(&isoc, &only).await.expect("timeline").matching, 1);
-    let commission = crate::ActivityFilter { institution: Some(Institution::Commission), ..all.clone() };
+    let commission = ActivityFilter { institution: Some(Institution::Commission), ..all.clone() };
     let page = store.organisation_activity(&isoc, &commission).await.expect("timeline");
-    assert!(!page.items.iter().any(|a| matches!(a, crate::Activity::Position(_))));
-    let other = OrgKey("n:some unregistered ngo".into());
+    assert!(!page.items.iter().any(|a| matches!(a, Activity::Position(_))));
+    let other = org("n:some-unregistered-ngo");
     assert_eq!(store.organisation_activity(&other, &all).await.expect("timeline").positions, 0);
 
     let source = store.source("response:2665651").await.expect("source").expect("stored");
@@ -1120,7 +1477,7 @@ pub async fn position_items_round_trip_with_verdicts(store: &dyn Store) {
     ] {
         assert!(store.source(missing).await.expect("source").is_none(), "{missing}");
     }
-    let text = crate::SourceTextRecord {
+    let text = SourceTextRecord {
         id: "attachment:2665651:090166e5e1cd1796".into(),
         response_id: 2_665_651,
         file: "a.pdf".into(),
@@ -1139,19 +1496,19 @@ pub async fn position_items_round_trip_with_verdicts(store: &dyn Store) {
 /// inputs supersedes its older one; of several writers, the newest written item is shown; an
 /// item the checker left empty is never shown.
 pub async fn position_items_are_cached_superseded_and_retried(store: &dyn Store) {
-    use crate::ItemStatus::*;
+    use ItemStatus::*;
     write_linked(store).await;
-    let isoc = OrgKey("953701819437-32".into());
-    let shown = |page: crate::ActivityPage| -> Vec<String> {
+    let isoc = org("953701819437-32");
+    let shown = |page: ActivityPage| -> Vec<String> {
         page.items
             .into_iter()
             .filter_map(|a| match a {
-                crate::Activity::Position(p) => Some(p.id),
+                Activity::Position(p) => Some(p.id),
                 _ => None,
             })
             .collect()
     };
-    let all = crate::ActivityFilter { limit: 50, ..Default::default() };
+    let all = ActivityFilter { limit: 50, ..Default::default() };
 
     store.save_position_item(&item("llm-1", "llm", "2026-11-30T10:00:00Z", Pending)).await.expect("save");
     let ids = ["llm-1".to_string(), "unknown".to_string()];
@@ -1173,7 +1530,7 @@ pub async fn position_items_are_cached_superseded_and_retried(store: &dyn Store)
     assert_eq!(shown(store.organisation_activity(&isoc, &all).await.expect("timeline")), ["llm-1"]);
 
     let counts = store.stats().await.expect("stats").position_items;
-    assert_eq!(counts, crate::PositionCounts { shown: 1, written: 1, empty: 1, pending: 0 });
+    assert_eq!(counts, PositionCounts { shown: 1, written: 1, empty: 1, pending: 0 });
 
     let current = ["response:2665651".to_string()];
     assert_eq!(store.retire_position_items(&isoc, &current).await.expect("retire"), 0);
@@ -1205,7 +1562,7 @@ pub async fn relink_pages_keep_meetings_whole(store: &dyn Store) {
     // A pass dropped unfinished changes nothing.
     let mut pass = store.begin_relink().await.expect("begin");
     let page = pass.next_groups(100).await.expect("page");
-    let ngo = OrgKey("n:nobody".into());
+    let ngo = org("n:nobody");
     let links: Vec<LinkedMention> = page
         .iter()
         .flat_map(|g| &g.mentions)
@@ -1229,7 +1586,7 @@ pub async fn a_register_before_any_mention_owes_no_pass(store: &dyn Store) {
     // An older snapshot imported later does not rename the organisation.
     commit(store, "2018", SourceKind::RegisterXml, vec![entry("ISOC old name", "2018-10-25")]).await;
     assert!(!store.relink_pending().await.expect("read"));
-    let isoc = OrgKey("953701819437-32".into());
+    let isoc = org("953701819437-32");
     let expected = isoc_organisation();
     assert_eq!(store.organisation(&isoc).await.expect("read"), Some(expected.clone()));
 
@@ -1239,4 +1596,28 @@ pub async fn a_register_before_any_mention_owes_no_pass(store: &dyn Store) {
     assert!(inputs.groups.is_empty());
     assert_eq!(store.apply_links(&[], &resolution_orgs).await.expect("apply"), 0);
     assert_eq!(store.organisation(&isoc).await.expect("read"), Some(expected));
+}
+
+#[cfg(test)]
+mod tests {
+    /// A contract function left out of [`store_contract_tests!`] would silently run on no backend.
+    #[test]
+    fn the_macro_runs_every_contract_function() {
+        let source = include_str!("lib.rs");
+        let (_, list) = source.split_once("@each $fresh;").expect("the macro's list");
+        let (list, _) = list.split_once(");").expect("the end of the list");
+        let listed: Vec<&str> = list.split(',').map(str::trim).filter(|n| !n.is_empty()).collect();
+        let defined: Vec<&str> = source
+            .lines()
+            .filter_map(|l| l.strip_prefix("pub async fn "))
+            .filter_map(|l| l.split_once('(').map(|(name, _)| name))
+            .collect();
+        assert!(!defined.is_empty());
+        for name in &defined {
+            assert!(listed.contains(name), "{name} is not in store_contract_tests!");
+        }
+        for name in &listed {
+            assert!(defined.contains(name), "{name} is listed but not defined");
+        }
+    }
 }

@@ -1,0 +1,78 @@
+//! How keys are laid into columns, and read back: the one place that knows. The forms are
+//! those of the first schema, so that stores made before keys were typed read as they are.
+
+use lobbyscope_domain::{FoldedName, OrgKey, PersonKey, RegisterId};
+
+/// `953701819437-32`, or `n:` and the folded name with its words joined by `-`.
+pub(crate) fn org_key(key: &OrgKey) -> String {
+    match key {
+        OrgKey::Registered(id) => id.as_str().to_owned(),
+        OrgKey::Unregistered(name) => format!("n:{}", name.slug()),
+    }
+}
+
+/// The inverse of [`org_key`]; any other text is refused, so that a key has one stored form.
+pub(crate) fn parse_org_key(s: &str) -> Result<OrgKey, &'static str> {
+    let key = match s.strip_prefix("n:") {
+        Some(slug) => FoldedName::from_slug(slug).map(OrgKey::Unregistered),
+        None => RegisterId::parse(s).filter(|id| id.as_str() == s).map(OrgKey::Registered),
+    };
+    key.ok_or("not an organisation key")
+}
+
+/// `mep:<EP id>`, `mep-name:<folded name>` or `ec:<folded name>` (names with their spaces).
+pub(crate) fn person_key(key: &PersonKey) -> String {
+    match key {
+        PersonKey::Mep(id) => format!("mep:{id}"),
+        PersonKey::MepByName(name) => format!("mep-name:{}", name.as_str()),
+        PersonKey::Commission(name) => format!("ec:{}", name.as_str()),
+    }
+}
+
+/// The inverse of [`person_key`].
+pub(crate) fn parse_person_key(s: &str) -> Result<PersonKey, &'static str> {
+    let key = if let Some(id) = s.strip_prefix("mep:") {
+        id.parse().ok().filter(|n: &u64| n.to_string() == id).map(PersonKey::Mep)
+    } else if let Some(name) = s.strip_prefix("mep-name:") {
+        FoldedName::parse(name).map(PersonKey::MepByName)
+    } else {
+        s.strip_prefix("ec:").and_then(FoldedName::parse).map(PersonKey::Commission)
+    };
+    key.ok_or("not a person key")
+}
+
+/// `people.kind`: which side of the institutions a person is on.
+pub(crate) fn person_kind(key: &PersonKey) -> &'static str {
+    match key {
+        PersonKey::Mep(_) | PersonKey::MepByName(_) => "mep",
+        PersonKey::Commission(_) => "commission",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn org_keys_keep_their_first_stored_form() {
+        for stored in ["953701819437-32", "n:internet-society-germany"] {
+            let key = parse_org_key(stored).unwrap();
+            assert_eq!(org_key(&key), stored);
+        }
+        for bad in ["", "n:", "n:some ngo", "953701819437-32 ", "mep:1"] {
+            assert!(parse_org_key(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn person_keys_keep_their_first_stored_form() {
+        for stored in ["mep:197431", "mep-name:breyer patrick", "ec:christiane canenbley", "ec:"] {
+            let key = parse_person_key(stored).unwrap();
+            assert_eq!(person_key(&key), stored);
+        }
+        for bad in ["", "mep:", "mep:0197431", "mep:-1", "ec:Christiane", "ec:christiane-canenbley", "953701819437-32"]
+        {
+            assert!(parse_person_key(bad).is_err(), "{bad:?}");
+        }
+    }
+}

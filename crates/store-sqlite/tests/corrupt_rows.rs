@@ -1,0 +1,95 @@
+//! A stored row the store cannot read back (edited by hand, written by a newer version) is an
+//! error naming its table and column, through the `Store` trait, never a panic.
+
+use lobbyscope_domain::SourceKind;
+use lobbyscope_store::{ImportFile, Store, StoreError};
+use lobbyscope_store_contract as contract;
+use lobbyscope_store_sqlite::SqliteStore;
+
+/// A store holding the contract's records, with the folder it lives in.
+async fn filled() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("db.sqlite")).await.unwrap();
+    let file = ImportFile {
+        file: "all".into(),
+        source: SourceKind::RegisterXml,
+        sha256: "sha-all".into(),
+        imported_at: "2026-11-29T12:00:00Z".into(),
+    };
+    let mut w = store.begin(&file).await.unwrap();
+    w.write(&contract::all_records(), &[]).await.unwrap();
+    w.commit().await.unwrap();
+    (dir, store)
+}
+
+async fn corrupt(store: &SqliteStore, sql: &'static str) {
+    sqlx::query(sql).execute(store.pool()).await.unwrap();
+}
+
+/// The table and column the error names, and its message.
+fn row_error(e: StoreError) -> (&'static str, String, String) {
+    let message = e.to_string();
+    match e {
+        StoreError::Row { table, column, .. } => (table, column, message),
+        other => panic!("not a row error: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_value_names_its_table_and_column() {
+    let (_dir, store) = filled().await;
+    corrupt(&store, "UPDATE register_entries SET last_update_date = 'not a date'").await;
+    let err = store.source("register:953701819437-32:2018-10-25:goals").await.unwrap_err();
+    let (table, column, message) = row_error(err);
+    assert_eq!((table, column.as_str()), ("register_entries", "last_update_date"));
+    assert!(message.starts_with("cannot read register_entries.last_update_date: \"not a date\""), "{message}");
+}
+
+#[tokio::test]
+async fn a_value_of_the_wrong_type_names_its_table_and_column() {
+    let (_dir, store) = filled().await;
+    corrupt(&store, "UPDATE meetings SET subject = x'00ff'").await;
+    let (table, column, message) = row_error(store.latest_activity(10).await.unwrap_err());
+    assert_eq!((table, column.as_str()), ("meetings", "subject"));
+    assert!(message.starts_with("cannot read meetings.subject: "), "{message}");
+}
+
+/// Columns read by position are named, not numbered.
+#[tokio::test]
+async fn a_column_read_by_position_is_named() {
+    let (_dir, store) = filled().await;
+    corrupt(&store, "UPDATE meeting_attendees SET position = -1 WHERE position = 1").await;
+    let (table, column, message) = row_error(store.link_inputs().await.unwrap_err());
+    assert_eq!((table, column.as_str()), ("meeting_attendees", "position"));
+    assert_eq!(message, "cannot read meeting_attendees.position: -1 is out of range");
+}
+
+#[tokio::test]
+async fn an_unknown_kind_names_its_table_and_column() {
+    let (_dir, store) = filled().await;
+    corrupt(&store, "UPDATE people SET kind = 'alien'").await;
+    let (table, column, message) =
+        row_error(store.person(&lobbyscope_store::PersonKey::Mep(197431)).await.unwrap_err());
+    assert_eq!((table, column.as_str()), ("people", "kind"));
+    assert_eq!(message, "cannot read people.kind: \"alien\": unknown person kind");
+}
+
+#[tokio::test]
+async fn a_malformed_meeting_date_names_its_table_and_column() {
+    let (_dir, store) = filled().await;
+    corrupt(&store, "UPDATE meetings SET date = 'not a date' WHERE institution = 'parliament'").await;
+    let filter = lobbyscope_store::ActivityFilter { limit: 10, ..Default::default() };
+    let err = store.person_activity(&lobbyscope_store::PersonKey::Mep(197431), &filter).await;
+    let (table, column, message) = row_error(err.unwrap_err());
+    assert_eq!((table, column.as_str()), ("meetings", "date"));
+    assert!(message.starts_with("cannot read meetings.date: \"not a date\": "), "{message}");
+}
+
+#[tokio::test]
+async fn a_key_in_no_known_form_names_its_table_and_column() {
+    let (_dir, store) = filled().await;
+    corrupt(&store, "UPDATE feedback SET org_key = 'n:Internet Society'").await;
+    let (table, column, message) = row_error(store.response(2_665_651).await.unwrap_err());
+    assert_eq!((table, column.as_str()), ("feedback", "org_key"));
+    assert_eq!(message, "cannot read feedback.org_key: \"n:Internet Society\": not an organisation key");
+}
