@@ -11,7 +11,7 @@ use lobbyscope_store::{FileWriter, ImportFile, MentionLink, OrgKey, Organisation
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
 use crate::cols::Cols;
-use crate::read::corrupt;
+use crate::read::{corrupt, push_in};
 use crate::rows::{date, int, json, locator_json};
 use crate::{MAX_BINDS, db_err, keys};
 
@@ -50,31 +50,19 @@ impl SqliteWriter {
                 ", m.date, m.subject, (SELECT json_group_array(json_object('name', h.name, 'role', h.role)) \
                  FROM (SELECT name, role FROM meeting_hosts WHERE meeting_id = m.id ORDER BY position) h), \
                  m.location, m.attendees_raw, m.source, m.file, m.locator, m.imported_at, m.content_hash \
-                 FROM meetings m WHERE m.id IN (",
+                 FROM meetings m WHERE m.id IN ",
             );
-            let mut list = q.separated(", ");
-            for id in chunk {
-                list.push_bind(id.clone());
-            }
-            q.push(")");
+            push_in(&mut q, chunk.iter().cloned());
             q.build().persistent(false).execute(&mut *self.tx).await.map_err(db_err)?;
             let mut q = QueryBuilder::<Sqlite>::new(
-                "SELECT DISTINCT org_key FROM meeting_attendees WHERE org_key IS NOT NULL AND meeting_id IN (",
+                "SELECT DISTINCT org_key FROM meeting_attendees WHERE org_key IS NOT NULL AND meeting_id IN ",
             );
-            let mut list = q.separated(", ");
-            for id in chunk {
-                list.push_bind(id.clone());
-            }
-            q.push(")");
+            push_in(&mut q, chunk.iter().cloned());
             for row in q.build().persistent(false).fetch_all(&mut *self.tx).await.map_err(db_err)? {
                 self.orphan_candidates.push(Cols::new(&row, "meeting_attendees").get(0)?);
             }
-            let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM meetings WHERE id IN (");
-            let mut list = q.separated(", ");
-            for id in chunk {
-                list.push_bind(id.clone());
-            }
-            q.push(")");
+            let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM meetings WHERE id IN ");
+            push_in(&mut q, chunk.iter().cloned());
             q.build().persistent(false).execute(&mut *self.tx).await.map_err(db_err)?;
         }
         Ok(())
@@ -275,13 +263,9 @@ impl SqliteWriter {
         };
         for chunk in missing.chunks(MAX_BINDS) {
             let mut q = QueryBuilder::<Sqlite>::new(
-                "SELECT natural_key, ordinal, content_hash, facets FROM meetings WHERE natural_key IN (",
+                "SELECT natural_key, ordinal, content_hash, facets FROM meetings WHERE natural_key IN ",
             );
-            let mut list = q.separated(", ");
-            for k in chunk {
-                list.push_bind(k.as_str().to_owned());
-            }
-            q.push(")");
+            push_in(&mut q, chunk.iter().map(|k| k.as_str().to_owned()));
             for k in chunk {
                 self.buckets.insert((*k).clone(), Vec::new());
             }
@@ -590,13 +574,9 @@ impl SqliteWriter {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "SELECT r.register_id, r.name, r.acronym FROM register_entries r WHERE r.snapshot_date = \
                  (SELECT max(n.snapshot_date) FROM register_entries n WHERE n.register_id = r.register_id) \
-                 AND r.register_id IN (",
+                 AND r.register_id IN ",
             );
-            let mut list = q.separated(", ");
-            for id in chunk {
-                list.push_bind(id.as_str().to_owned());
-            }
-            q.push(")");
+            push_in(&mut q, chunk.iter().map(|id| id.as_str().to_owned()));
             for row in q.build().persistent(false).fetch_all(&mut *self.tx).await.map_err(db_err)? {
                 let c = Cols::new(&row, "register_entries");
                 let register_id: RegisterId = c.parse(0, |s| RegisterId::parse(s).ok_or("not a register ID"))?;
@@ -701,13 +681,10 @@ impl FileWriter for SqliteWriter {
         self.orphan_candidates.sort();
         self.orphan_candidates.dedup();
         for chunk in self.orphan_candidates.chunks(MAX_BINDS) {
-            let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM organisations WHERE key IN (");
-            let mut list = q.separated(", ");
-            for key in chunk {
-                list.push_bind(key.clone());
-            }
+            let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM organisations WHERE key IN ");
+            push_in(&mut q, chunk.iter().cloned());
             q.push(
-                ") AND NOT EXISTS (SELECT 1 FROM register_entries r WHERE r.register_id = organisations.register_id) \
+                " AND NOT EXISTS (SELECT 1 FROM register_entries r WHERE r.register_id = organisations.register_id) \
                  AND NOT EXISTS (SELECT 1 FROM meeting_attendees a WHERE a.org_key = organisations.key) \
                  AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.org_key = organisations.key)",
             );
