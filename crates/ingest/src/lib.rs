@@ -18,6 +18,7 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{SecondsFormat, Utc};
 use std::collections::HashMap;
@@ -26,8 +27,8 @@ use lobbyscope_domain::{Provenance, Record, SourceKind, Sourced};
 use lobbyscope_resolve::Linker;
 use lobbyscope_sources::{Parsed, Rejection, SourceError};
 use lobbyscope_store::{
-    ImportFile, ImportGuard, LockAttempt, LockHolder, Mention, MentionGroup, MentionLink, MentionRef, Organisation,
-    RELINK_PAGE, Stamped, Store, StoreError, WriteCounts,
+    ImportFile, ImportGuard, ImportSession, LockAttempt, LockHolder, Mention, MentionGroup, MentionLink, MentionRef,
+    Organisation, RELINK_PAGE, Stamped, Store, StoreError, WriteCounts,
 };
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
@@ -35,6 +36,12 @@ use tokio::sync::mpsc;
 /// Records per store write: large enough for multi-row INSERTs to pay, small enough to keep
 /// memory flat on the 117 MB register export.
 pub const BATCH: usize = 2000;
+
+/// Records read before the files written so far are committed together. A transaction per
+/// file cost more than the records of a small file (a Have Your Say page holds tens); a
+/// transaction of this size commits every second or so, and an interrupted run redoes at most
+/// that much.
+pub const SESSION_RECORDS: u64 = 100_000;
 
 /// How many rejections a report keeps with their reasons; the rest are only counted.
 pub const REPORTED_REJECTIONS: usize = 20;
@@ -185,29 +192,63 @@ pub async fn import_paths(
     // The stored register, whole: an earlier run's register file is in it even if its pass is
     // still owed. Links made against it that a later file makes stale are remade by the pass
     // that file makes owed.
-    let mut linker = Linker::new(&store.registered_names().await?);
+    let mut linker = Arc::new(Linker::new(&store.registered_names().await?));
     // Register snapshots first, so that every mention this run writes is linked against the
     // register as this run leaves it, and no linking pass is owed for them.
     let (registers, others): (Vec<Job>, Vec<Job>) = expand(paths)?.into_iter().partition(
         |job| matches!(lobbyscope_sources::open_path(&job.path), Ok(opened) if opened.kind == SourceKind::RegisterXml),
     );
     let register_files = registers.len();
+    let mut session = Session::default();
     for (n, job) in registers.into_iter().chain(others).enumerate() {
         if n == register_files
             && report.files.iter().any(|f| f.failure.is_none() && f.counts.new + f.counts.updated > 0)
         {
-            linker = Linker::new(&store.registered_names().await?);
+            // The linker reads the register as committed.
+            session.commit().await?;
+            linker = Arc::new(Linker::new(&store.registered_names().await?));
         }
-        let file_report = import_file(store, &linker, &job.path, job.from_folder, progress).await?;
+        let file_report =
+            import_file_into(session.get(store).await?, &linker, &job.path, job.from_folder, progress).await?;
+        session.records += file_report.read;
+        if session.records >= SESSION_RECORDS {
+            session.commit().await?;
+        }
         progress.file_done(&file_report);
         report.files.push(file_report);
     }
+    session.commit().await?;
     report.full_relink = store.relink_pending().await?;
     if report.full_relink {
         progress.linking();
         report.relinked = link(store).await?;
     }
     Ok(report)
+}
+
+/// The import session files are written in, begun when the first file needs it.
+#[derive(Default)]
+struct Session {
+    open: Option<Box<dyn ImportSession>>,
+    /// Records read by the files written in the open session.
+    records: u64,
+}
+
+impl Session {
+    async fn get(&mut self, store: &dyn Store) -> Result<&mut dyn ImportSession, StoreError> {
+        if self.open.is_none() {
+            self.open = Some(store.begin_session().await?);
+        }
+        Ok(self.open.as_deref_mut().expect("opened above"))
+    }
+
+    async fn commit(&mut self) -> Result<(), StoreError> {
+        self.records = 0;
+        match self.open.take() {
+            Some(session) => session.commit().await,
+            None => Ok(()),
+        }
+    }
 }
 
 /// Links every organisation mention again (a full pass), page by page in one transaction so
@@ -289,17 +330,67 @@ fn link_batch(linker: &Linker, batch: &mut [Stamped]) -> Vec<Organisation> {
 
 /// What the parsing thread sends to the writer.
 enum Chunk {
-    Batch(Vec<Sourced<lobbyscope_domain::Record>>, Vec<Rejection>),
+    /// Records stamped and linked, the organisations their links point at, and rejections.
+    Batch {
+        records: Vec<Stamped>,
+        organisations: Vec<Organisation>,
+        rejected: Vec<Rejection>,
+    },
     Failed(SourceError),
 }
 
-/// Imports one file in one transaction (its `import_files` row included, so a file cut short
-/// is simply imported again next time). Errors of the file itself go into the report; only
-/// store failures are returned as errors. The caller holds the import lock ([`lock`]) and
-/// makes the linking pass the file may leave owed.
+/// What a file's records are stamped with, known before parsing starts.
+struct Stamp {
+    kind: SourceKind,
+    /// Records name their file, not the importing machine's folders: provenance is published.
+    file_name: String,
+    imported_at: String,
+}
+
+impl Stamp {
+    /// Stamps and links a parsed batch, on the parsing thread: hashing and linking cost about
+    /// as much as writing, and the writer should only write.
+    fn chunk(&self, linker: &Linker, records: Vec<Sourced<Record>>, rejected: Vec<Rejection>) -> Chunk {
+        let mut records: Vec<Stamped> = records
+            .into_iter()
+            .map(|s| Stamped {
+                prov: Provenance {
+                    source: self.kind,
+                    file: self.file_name.clone(),
+                    locator: s.locator,
+                    imported_at: self.imported_at.clone(),
+                    content_hash: s.record.content_hash(),
+                },
+                record: s.record,
+                links: Vec::new(),
+            })
+            .collect();
+        let organisations = link_batch(linker, &mut records);
+        Chunk::Batch { records, organisations, rejected }
+    }
+}
+
+/// Imports one file in a transaction of its own (its `import_files` row included, so a file
+/// cut short is simply imported again next time). Errors of the file itself go into the
+/// report; only store failures are returned as errors. The caller holds the import lock
+/// ([`lock`]) and makes the linking pass the file may leave owed.
 pub async fn import_file(
     store: &dyn Store,
-    linker: &Linker,
+    linker: &Arc<Linker>,
+    path: &Path,
+    from_folder: bool,
+    progress: &dyn Progress,
+) -> Result<FileReport, IngestError> {
+    let mut session = store.begin_session().await?;
+    let report = import_file_into(session.as_mut(), linker, path, from_folder, progress).await?;
+    session.commit().await?;
+    Ok(report)
+}
+
+/// Imports one file into `session`, all or nothing: a file that fails leaves nothing in it.
+async fn import_file_into(
+    session: &mut dyn ImportSession,
+    linker: &Arc<Linker>,
     path: &Path,
     from_folder: bool,
     progress: &dyn Progress,
@@ -332,12 +423,15 @@ pub async fn import_file(
         imported_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
     };
 
-    // Records name their file, not the importing machine's folders: provenance is published.
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| file.file.clone());
+    let stamp = Stamp {
+        kind: opened.kind,
+        file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| file.file.clone()),
+        imported_at: file.imported_at.clone(),
+    };
     let (tx, mut rx) = mpsc::channel::<Chunk>(2);
-    let kind = opened.kind;
+    let linker = Arc::clone(linker);
     let parser = tokio::task::spawn_blocking(move || {
-        let records = match lobbyscope_sources::parse(kind, opened.input) {
+        let records = match lobbyscope_sources::parse(stamp.kind, opened.input) {
             Ok(r) => r,
             Err(e) => {
                 let _ = tx.blocking_send(Chunk::Failed(e));
@@ -355,7 +449,8 @@ pub async fn import_file(
                 }
             }
             if batch.len() + rejected.len() >= BATCH {
-                let full = Chunk::Batch(
+                let full = stamp.chunk(
+                    &linker,
                     std::mem::replace(&mut batch, Vec::with_capacity(BATCH)),
                     std::mem::take(&mut rejected),
                 );
@@ -364,10 +459,10 @@ pub async fn import_file(
                 }
             }
         }
-        let _ = tx.blocking_send(Chunk::Batch(batch, rejected));
+        let _ = tx.blocking_send(stamp.chunk(&linker, batch, rejected));
     });
 
-    let mut writer = store.begin(&file).await?;
+    let mut writer = session.begin_file(&file).await?;
     while let Some(chunk) = rx.recv().await {
         match chunk {
             Chunk::Failed(e) => {
@@ -375,27 +470,12 @@ pub async fn import_file(
                 report.failure = Some(e.to_string());
                 break;
             }
-            Chunk::Batch(records, rejected) => {
+            Chunk::Batch { records, organisations, rejected } => {
                 report.read += (records.len() + rejected.len()) as u64;
                 report.rejected += rejected.len() as u64;
                 let room = REPORTED_REJECTIONS.saturating_sub(report.rejections.len());
                 report.rejections.extend(rejected.into_iter().take(room));
-                let mut stamped: Vec<Stamped> = records
-                    .into_iter()
-                    .map(|s| Stamped {
-                        prov: Provenance {
-                            source: kind,
-                            file: file_name.clone(),
-                            locator: s.locator,
-                            imported_at: file.imported_at.clone(),
-                            content_hash: s.record.content_hash(),
-                        },
-                        record: s.record,
-                        links: Vec::new(),
-                    })
-                    .collect();
-                let organisations = link_batch(linker, &mut stamped);
-                report.counts += writer.write(&stamped, &organisations).await?;
+                report.counts += writer.write(&records, &organisations).await?;
                 progress.records_read(report.read);
             }
         }

@@ -47,7 +47,7 @@ async fn links(store: &SqliteStore) -> Vec<String> {
 /// The pass is owed only when mentions were stored before it; returns whether it is.
 async fn commit_register_only(store: &SqliteStore) -> bool {
     let mentions_before = store.stats().await.unwrap().meetings + store.stats().await.unwrap().consultation_responses;
-    let linker = Linker::new(&store.registered_names().await.unwrap());
+    let linker = std::sync::Arc::new(Linker::new(&store.registered_names().await.unwrap()));
     let report = import_file(store, &linker, &repo(REGISTER_SUBSET), false, &Quiet).await.unwrap();
     assert!(report.failure.is_none() && report.counts.new > 0, "{report:?}");
     let owed = store.relink_pending().await.unwrap();

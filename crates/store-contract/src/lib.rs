@@ -32,6 +32,7 @@ macro_rules! store_contract_tests {
             writes_are_idempotent,
             changed_records_are_updated,
             uncommitted_files_leave_nothing,
+            a_session_keeps_its_committed_files_only,
             duplicates_within_a_batch_count_once,
             links_round_trip,
             relink_pages_keep_meetings_whole,
@@ -338,6 +339,39 @@ pub async fn uncommitted_files_leave_nothing(store: &dyn Store) {
     }
     let stats = store.stats().await.expect("stats");
     assert_eq!(stats, Stats::default());
+}
+
+/// In a session, a file dropped without commit leaves nothing while the files around it are
+/// kept, later files see the earlier ones, nothing is visible before the session commits, and
+/// a session dropped without commit leaves nothing at all.
+pub async fn a_session_keeps_its_committed_files_only(store: &dyn Store) {
+    let meeting = stamp(Record::Meeting(commission_meeting()), SourceKind::CommissionMeetingsXlsx, 1);
+    let response = stamp(Record::Feedback(feedback("A response.")), SourceKind::HysFeedback, 1);
+    {
+        let mut session = store.begin_session().await.expect("begin session");
+        let mut w = session.begin_file(&file("meetings", SourceKind::CommissionMeetingsXlsx)).await.expect("begin");
+        w.write(std::slice::from_ref(&meeting), &[]).await.expect("write");
+        w.commit().await.expect("commit file");
+    }
+    assert_eq!(store.stats().await.expect("stats"), Stats::default(), "a dropped session leaves nothing");
+
+    let mut session = store.begin_session().await.expect("begin session");
+    let mut w = session.begin_file(&file("meetings", SourceKind::CommissionMeetingsXlsx)).await.expect("begin");
+    w.write(std::slice::from_ref(&meeting), &[]).await.expect("write");
+    w.commit().await.expect("commit file");
+    {
+        let mut w = session.begin_file(&file("dropped", SourceKind::HysFeedback)).await.expect("begin");
+        w.write(std::slice::from_ref(&response), &[]).await.expect("write");
+    }
+    let mut w = session.begin_file(&file("again", SourceKind::CommissionMeetingsXlsx)).await.expect("begin");
+    let counts = w.write(std::slice::from_ref(&meeting), &[]).await.expect("write");
+    assert_eq!(counts, WriteCounts { new: 0, updated: 0, unchanged: 1 }, "a later file sees the earlier ones");
+    w.commit().await.expect("commit file");
+    assert_eq!(store.stats().await.expect("stats").meetings, 0, "nothing is visible before the session commits");
+    session.commit().await.expect("commit session");
+
+    let stats = store.stats().await.expect("stats");
+    assert_eq!((stats.meetings, stats.consultation_responses, stats.imported_files), (1, 0, 2));
 }
 
 /// The same record twice in one batch is stored once.

@@ -25,12 +25,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use lobbyscope_domain::MeetingId;
 use lobbyscope_store::{
-    ActivityFilter, ActivityPage, FileWriter, ImportFile, ImportGuard, LockAttempt, LockHolder, MeetingView, OrgKey,
-    Organisation, OrganisationView, PersonKey, RegisteredName, Relinker, ResponseView, Result, Stats, Store,
-    StoreError,
+    ActivityFilter, ActivityPage, FileWriter, ImportFile, ImportGuard, ImportSession, LockAttempt, LockHolder,
+    MeetingView, OrgKey, Organisation, OrganisationView, PersonKey, RegisteredName, Relinker, ResponseView, Result,
+    Stats, Store, StoreError,
 };
+use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool};
 
 use crate::cols::Cols;
 
@@ -156,6 +156,11 @@ impl Store for SqliteStore {
     async fn begin(&self, file: &ImportFile) -> Result<Box<dyn FileWriter>> {
         let tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
         Ok(Box::new(write::SqliteWriter::new(tx, file.clone())))
+    }
+
+    async fn begin_session(&self) -> Result<Box<dyn ImportSession>> {
+        let tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
+        Ok(Box::new(write::SqliteSession::new(tx)))
     }
 
     async fn registered_names(&self) -> Result<Vec<RegisteredName>> {
@@ -369,7 +374,7 @@ impl Store for SqliteStore {
 }
 
 /// Marks the data as changed, inside the transaction that changes it.
-pub(crate) async fn bump_generation(tx: &mut sqlx::Transaction<'static, Sqlite>) -> Result<()> {
-    sqlx::query("UPDATE data_generation SET generation = generation + 1").execute(&mut **tx).await.map_err(db_err)?;
+pub(crate) async fn bump_generation(conn: &mut sqlx::SqliteConnection) -> Result<()> {
+    sqlx::query("UPDATE data_generation SET generation = generation + 1").execute(conn).await.map_err(db_err)?;
     Ok(())
 }

@@ -7,16 +7,19 @@ use lobbyscope_domain::{
     Candidate, Costs, Facets, Feedback, Initiative, Meeting, MeetingId, MeetingKey, Pairing, PersonKey, Provenance,
     Record, RegisterEntry, RegisterId, pair, shown_acronym,
 };
-use lobbyscope_store::{FileWriter, ImportFile, MentionLink, OrgKey, Organisation, Result, Stamped, WriteCounts};
-use sqlx::{QueryBuilder, Sqlite, Transaction};
+use lobbyscope_store::{
+    FileWriter, ImportFile, ImportSession, MentionLink, OrgKey, Organisation, Result, Stamped, WriteCounts,
+};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, Transaction};
 
 use crate::cols::Cols;
 use crate::read::{corrupt, push_in};
 use crate::rows::{date, int, json, locator_json};
 use crate::{MAX_BINDS, db_err, keys};
 
-pub(crate) struct SqliteWriter {
-    tx: Transaction<'static, Sqlite>,
+pub(crate) struct SqliteWriter<'c> {
+    /// The file's transaction, or its savepoint inside an import session.
+    tx: Transaction<'c, Sqlite>,
     file: ImportFile,
     /// The stored meetings of each natural key this file's meetings have, with the ones the
     /// file added or matched so far: rows sharing a key in different batches see each other.
@@ -29,8 +32,8 @@ pub(crate) struct SqliteWriter {
     orphan_candidates: Vec<String>,
 }
 
-impl SqliteWriter {
-    pub(crate) fn new(tx: Transaction<'static, Sqlite>, file: ImportFile) -> Self {
+impl<'c> SqliteWriter<'c> {
+    pub(crate) fn new(tx: Transaction<'c, Sqlite>, file: ImportFile) -> Self {
         SqliteWriter { tx, file, buckets: HashMap::new(), register_changed: false, orphan_candidates: Vec::new() }
     }
 
@@ -69,6 +72,31 @@ impl SqliteWriter {
     }
 }
 
+/// Files written in one transaction, each inside a savepoint of its own.
+pub(crate) struct SqliteSession {
+    tx: Transaction<'static, Sqlite>,
+}
+
+impl SqliteSession {
+    pub(crate) fn new(tx: Transaction<'static, Sqlite>) -> Self {
+        SqliteSession { tx }
+    }
+}
+
+#[async_trait]
+impl ImportSession for SqliteSession {
+    async fn begin_file<'s>(&'s mut self, file: &ImportFile) -> Result<Box<dyn FileWriter + 's>> {
+        // A nested transaction is a savepoint: the writer's commit releases it, dropping the
+        // writer rolls back to it.
+        let savepoint = sqlx::Connection::begin(&mut *self.tx).await.map_err(db_err)?;
+        Ok(Box::new(SqliteWriter::new(savepoint, file.clone())))
+    }
+
+    async fn commit(self: Box<Self>) -> Result<()> {
+        self.tx.commit().await.map_err(db_err)
+    }
+}
+
 /// A record with the links of its organisation mentions.
 type WithLinks<'a, T> = (&'a T, &'a [Option<MentionLink>]);
 
@@ -92,7 +120,7 @@ struct Plan<'a, T> {
 /// Sorts `items` (key, lookup value, provenance, record) against what is stored. `select` is a
 /// query prefix on `table` returning (key, content_hash) and ending in `IN (`.
 async fn plan<'a, T: Copy>(
-    tx: &mut Transaction<'static, Sqlite>,
+    conn: &mut SqliteConnection,
     table: &'static str,
     select: &str,
     items: Vec<(String, Lookup, &'a Provenance, T)>,
@@ -108,7 +136,7 @@ async fn plan<'a, T: Copy>(
             };
         }
         q.push(")");
-        for row in q.build().persistent(false).fetch_all(&mut **tx).await.map_err(db_err)? {
+        for row in q.build().persistent(false).fetch_all(&mut *conn).await.map_err(db_err)? {
             let c = Cols::new(&row, table);
             stored.insert(c.get(0)?, c.get(1)?);
         }
@@ -148,7 +176,7 @@ async fn plan<'a, T: Copy>(
 /// Runs a multi-row INSERT for `rows`, `columns` binds per row, in as few statements as the
 /// parameter limit allows.
 async fn insert_rows<R>(
-    tx: &mut Transaction<'static, Sqlite>,
+    conn: &mut SqliteConnection,
     head: &str,
     columns: usize,
     rows: &[R],
@@ -159,7 +187,7 @@ async fn insert_rows<R>(
         let mut q = QueryBuilder::<Sqlite>::new(head);
         q.push_values(chunk, |mut b, r| bind(&mut b, r));
         q.push(tail);
-        q.build().persistent(false).execute(&mut **tx).await.map_err(db_err)?;
+        q.build().persistent(false).execute(&mut *conn).await.map_err(db_err)?;
     }
     Ok(())
 }
@@ -174,7 +202,7 @@ fn prov_cols(p: &Provenance) -> [String; 5] {
     ]
 }
 
-impl SqliteWriter {
+impl SqliteWriter<'_> {
     async fn write_register(&mut self, items: Vec<(&Provenance, &RegisterEntry)>) -> Result<WriteCounts> {
         let keyed = items
             .into_iter()
@@ -565,7 +593,7 @@ impl SqliteWriter {
     }
 }
 
-impl SqliteWriter {
+impl SqliteWriter<'_> {
     /// Gives each of `ids` its organisation under its newest register name, as a full linking
     /// pass would, so that a register imported before any mention needs no pass.
     async fn register_organisations(&mut self, ids: &[&RegisterId]) -> Result<()> {
@@ -628,7 +656,7 @@ impl SqliteWriter {
 }
 
 #[async_trait]
-impl FileWriter for SqliteWriter {
+impl FileWriter for SqliteWriter<'_> {
     async fn write(&mut self, batch: &[Stamped], organisations: &[Organisation]) -> Result<WriteCounts> {
         let (mut register, mut meetings, mut initiatives, mut feedback) = (vec![], vec![], vec![], vec![]);
         for s in batch {

@@ -125,6 +125,11 @@ pub trait Store: Send + Sync {
     /// at [`FileWriter::commit`] and not before; dropping the writer discards it all.
     async fn begin(&self, file: &ImportFile) -> Result<Box<dyn FileWriter>>;
 
+    /// Starts an import session: many files, each all or nothing ([`ImportSession::begin_file`]),
+    /// made visible together at [`ImportSession::commit`]. Small files (the Have Your Say pages
+    /// are tens of records each) would otherwise pay a transaction each.
+    async fn begin_session(&self) -> Result<Box<dyn ImportSession>>;
+
     /// Every name in the stored register snapshots.
     async fn registered_names(&self) -> Result<Vec<RegisteredName>>;
 
@@ -283,6 +288,18 @@ pub trait Relinker: Send {
     /// Makes `organisations` the complete organisation list (others are removed), clears
     /// [`Store::relink_pending`] and commits.
     async fn finish(self: Box<Self>, organisations: &[Organisation]) -> Result<()>;
+}
+
+/// Several files written in one transaction. Nothing is visible before [`ImportSession::commit`];
+/// dropping the session discards every file written through it, committed or not.
+#[async_trait]
+pub trait ImportSession: Send {
+    /// Starts one file inside the session: its [`FileWriter::commit`] keeps it in the session,
+    /// dropping its writer discards that file alone.
+    async fn begin_file<'s>(&'s mut self, file: &ImportFile) -> Result<Box<dyn FileWriter + 's>>;
+
+    /// Makes every file committed in the session visible at once.
+    async fn commit(self: Box<Self>) -> Result<()>;
 }
 
 /// Writes the records of one file inside one transaction. A file that adds or changes register
