@@ -1,9 +1,14 @@
-//! The import pipeline: files in, one transaction per file, then a linking pass.
+//! The import pipeline: files in, each written all or nothing, then a linking pass.
 //!
-//! Each file is recognised by its content, parsed on a blocking thread and written in batches
-//! by the async store writer as the parser goes, so parsing and writing overlap. A file that
-//! fails as a whole (unreadable, truncated, not well-formed, of no known source) commits
-//! nothing; a malformed record is reported and skipped.
+//! Each file is recognised by its content, parsed, stamped and linked on a blocking thread and
+//! written in batches by the async store writer as the parser goes, so parsing and writing
+//! overlap. A file that fails as a whole (unreadable, truncated, not well-formed, of no known
+//! source) commits nothing; a malformed record is reported and skipped.
+//!
+//! Files that fit in one batch (most Have Your Say pages) are known whole before they are
+//! written, and share one transaction, the import session, committed every
+//! [`SESSION_RECORDS`] records; a longer file gets a transaction of its own. A run killed
+//! part-way loses at most the uncommitted session, which the same command imports again.
 //!
 //! Organisation mentions are linked as they are written, against the register as stored when
 //! the run began. When a run changes the register itself, every mention is linked again at the
@@ -21,14 +26,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{SecondsFormat, Utc};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use lobbyscope_domain::{Provenance, Record, SourceKind, Sourced};
 use lobbyscope_resolve::Linker;
 use lobbyscope_sources::{Parsed, Rejection, SourceError};
 use lobbyscope_store::{
-    ImportFile, ImportGuard, ImportSession, LockAttempt, LockHolder, Mention, MentionGroup, MentionLink, MentionRef,
-    Organisation, RELINK_PAGE, Stamped, Store, StoreError, WriteCounts,
+    FileWriter, ImportFile, ImportGuard, ImportSession, LockAttempt, LockHolder, Mention, MentionGroup, MentionLink,
+    MentionRef, Organisation, RELINK_PAGE, Stamped, Store, StoreError, WriteCounts,
 };
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
@@ -208,9 +213,7 @@ pub async fn import_paths(
             session.commit().await?;
             linker = Arc::new(Linker::new(&store.registered_names().await?));
         }
-        let file_report =
-            import_file_into(session.get(store).await?, &linker, &job.path, job.from_folder, progress).await?;
-        session.records += file_report.read;
+        let file_report = import_file_into(store, &mut session, &linker, &job.path, job.from_folder, progress).await?;
         if session.records >= SESSION_RECORDS {
             session.commit().await?;
         }
@@ -381,15 +384,16 @@ pub async fn import_file(
     from_folder: bool,
     progress: &dyn Progress,
 ) -> Result<FileReport, IngestError> {
-    let mut session = store.begin_session().await?;
-    let report = import_file_into(session.as_mut(), linker, path, from_folder, progress).await?;
+    let mut session = Session::default();
+    let report = import_file_into(store, &mut session, linker, path, from_folder, progress).await?;
     session.commit().await?;
     Ok(report)
 }
 
-/// Imports one file into `session`, all or nothing: a file that fails leaves nothing in it.
+/// Imports one file, all or nothing, into `session` or a transaction of its own.
 async fn import_file_into(
-    session: &mut dyn ImportSession,
+    store: &dyn Store,
+    session: &mut Session,
     linker: &Arc<Linker>,
     path: &Path,
     from_folder: bool,
@@ -430,7 +434,7 @@ async fn import_file_into(
     };
     let (tx, mut rx) = mpsc::channel::<Chunk>(2);
     let linker = Arc::clone(linker);
-    let parser = tokio::task::spawn_blocking(move || {
+    let mut parser = Some(tokio::task::spawn_blocking(move || {
         let records = match lobbyscope_sources::parse(stamp.kind, opened.input) {
             Ok(r) => r,
             Err(e) => {
@@ -460,10 +464,31 @@ async fn import_file_into(
             }
         }
         let _ = tx.blocking_send(stamp.chunk(&linker, batch, rejected));
-    });
+    }));
 
-    let mut writer = session.begin_file(&file).await?;
-    while let Some(chunk) = rx.recv().await {
+    // A file that fits in one batch is known whole before anything of it is written, so it can
+    // share the session's transaction; a longer one gets a transaction of its own, which a
+    // failure part-way rolls back.
+    let first = rx.recv().await;
+    let second = match first {
+        Some(Chunk::Batch { .. }) => rx.recv().await,
+        _ => None,
+    };
+    let mut writer: Option<Box<dyn FileWriter>> = None;
+    let mut pending = VecDeque::from_iter(first.into_iter().chain(second));
+    let whole = pending.len() == 1;
+    if !whole {
+        // The file's transaction waits for the session's: earlier files go first.
+        session.commit().await?;
+    }
+    loop {
+        let chunk = match pending.pop_front() {
+            Some(chunk) => chunk,
+            None => match rx.recv().await {
+                Some(chunk) => chunk,
+                None => break,
+            },
+        };
         match chunk {
             Chunk::Failed(e) => {
                 // Dropping the writer rolls the file back.
@@ -475,20 +500,47 @@ async fn import_file_into(
                 report.rejected += rejected.len() as u64;
                 let room = REPORTED_REJECTIONS.saturating_sub(report.rejections.len());
                 report.rejections.extend(rejected.into_iter().take(room));
-                report.counts += writer.write(&records, &organisations).await?;
+                if whole {
+                    // Only after the parser is known to have finished cleanly.
+                    if parser_failed(&mut parser).await {
+                        report.failure = Some(PARSER_STOPPED.into());
+                        break;
+                    }
+                    report.counts += session.get(store).await?.write_file(&file, &records, &organisations).await?;
+                    session.records += report.read;
+                } else {
+                    let w = match &mut writer {
+                        Some(w) => w,
+                        None => writer.insert(store.begin(&file).await?),
+                    };
+                    report.counts += w.write(&records, &organisations).await?;
+                }
                 progress.records_read(report.read);
             }
         }
     }
     drop(rx);
     // A panic in the parser is a bug, but still must not commit a partial file.
-    if parser.await.is_err() && report.failure.is_none() {
-        report.failure = Some("the parser stopped unexpectedly".into());
+    if parser_failed(&mut parser).await && report.failure.is_none() {
+        report.failure = Some(PARSER_STOPPED.into());
     }
     if report.failure.is_some() {
         report.counts = WriteCounts::default();
         return Ok(report);
     }
-    writer.commit().await?;
+    if let Some(w) = writer {
+        w.commit().await?;
+    }
     Ok(report)
+}
+
+const PARSER_STOPPED: &str = "the parser stopped unexpectedly";
+
+/// Waits for the parsing thread to end; whether it panicked. Once it has ended, asking again
+/// says it did not.
+async fn parser_failed(parser: &mut Option<tokio::task::JoinHandle<()>>) -> bool {
+    match parser.take() {
+        Some(handle) => handle.await.is_err(),
+        None => false,
+    }
 }

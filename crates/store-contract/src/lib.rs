@@ -341,37 +341,32 @@ pub async fn uncommitted_files_leave_nothing(store: &dyn Store) {
     assert_eq!(stats, Stats::default());
 }
 
-/// In a session, a file dropped without commit leaves nothing while the files around it are
-/// kept, later files see the earlier ones, nothing is visible before the session commits, and
-/// a session dropped without commit leaves nothing at all.
+/// Files written in a session are visible together at its commit, later files see the
+/// earlier ones, and a session dropped without commit leaves nothing.
 pub async fn a_session_keeps_its_committed_files_only(store: &dyn Store) {
     let meeting = stamp(Record::Meeting(commission_meeting()), SourceKind::CommissionMeetingsXlsx, 1);
     let response = stamp(Record::Feedback(feedback("A response.")), SourceKind::HysFeedback, 1);
     {
         let mut session = store.begin_session().await.expect("begin session");
-        let mut w = session.begin_file(&file("meetings", SourceKind::CommissionMeetingsXlsx)).await.expect("begin");
-        w.write(std::slice::from_ref(&meeting), &[]).await.expect("write");
-        w.commit().await.expect("commit file");
+        let meetings = file("meetings", SourceKind::CommissionMeetingsXlsx);
+        session.write_file(&meetings, std::slice::from_ref(&meeting), &[]).await.expect("write");
     }
     assert_eq!(store.stats().await.expect("stats"), Stats::default(), "a dropped session leaves nothing");
 
     let mut session = store.begin_session().await.expect("begin session");
-    let mut w = session.begin_file(&file("meetings", SourceKind::CommissionMeetingsXlsx)).await.expect("begin");
-    w.write(std::slice::from_ref(&meeting), &[]).await.expect("write");
-    w.commit().await.expect("commit file");
-    {
-        let mut w = session.begin_file(&file("dropped", SourceKind::HysFeedback)).await.expect("begin");
-        w.write(std::slice::from_ref(&response), &[]).await.expect("write");
-    }
-    let mut w = session.begin_file(&file("again", SourceKind::CommissionMeetingsXlsx)).await.expect("begin");
-    let counts = w.write(std::slice::from_ref(&meeting), &[]).await.expect("write");
+    let meetings = file("meetings", SourceKind::CommissionMeetingsXlsx);
+    let counts = session.write_file(&meetings, std::slice::from_ref(&meeting), &[]).await.expect("write");
+    assert_eq!(counts, WriteCounts { new: 1, updated: 0, unchanged: 0 });
+    let responses = file("responses", SourceKind::HysFeedback);
+    session.write_file(&responses, std::slice::from_ref(&response), &[]).await.expect("write");
+    let again = file("again", SourceKind::CommissionMeetingsXlsx);
+    let counts = session.write_file(&again, std::slice::from_ref(&meeting), &[]).await.expect("write");
     assert_eq!(counts, WriteCounts { new: 0, updated: 0, unchanged: 1 }, "a later file sees the earlier ones");
-    w.commit().await.expect("commit file");
     assert_eq!(store.stats().await.expect("stats").meetings, 0, "nothing is visible before the session commits");
     session.commit().await.expect("commit session");
 
     let stats = store.stats().await.expect("stats");
-    assert_eq!((stats.meetings, stats.consultation_responses, stats.imported_files), (1, 0, 2));
+    assert_eq!((stats.meetings, stats.consultation_responses, stats.imported_files), (1, 1, 3));
 }
 
 /// The same record twice in one batch is stored once.

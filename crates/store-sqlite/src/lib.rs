@@ -96,7 +96,10 @@ impl SqliteStore {
             // Meeting ids are hashes, so index inserts land all over the b-trees; with the
             // default 2 MB page cache a file's transaction spills and re-reads pages.
             .pragma("cache_size", "-65536")
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // The writer's multi-row statements come in a few fixed sizes per table (write.rs),
+            // more than the default cache holds.
+            .statement_cache_capacity(256);
         // Two processes turning a new file into WAL at once: SQLite answers the loser BUSY
         // at once, without its busy handler, so the open is tried again within the timeout.
         let started = std::time::Instant::now();

@@ -1,6 +1,7 @@
 //! Writing one file's records inside its transaction.
 
 use std::collections::HashMap;
+use std::ops::DerefMut;
 
 use async_trait::async_trait;
 use lobbyscope_domain::{
@@ -17,9 +18,10 @@ use crate::read::{corrupt, push_in};
 use crate::rows::{date, int, json, locator_json};
 use crate::{MAX_BINDS, db_err, keys};
 
-pub(crate) struct SqliteWriter<'c> {
-    /// The file's transaction, or its savepoint inside an import session.
-    tx: Transaction<'c, Sqlite>,
+/// Writes one file on `C`: the file's own transaction, or the connection of an import session
+/// that is in a transaction already.
+pub(crate) struct SqliteWriter<C> {
+    conn: C,
     file: ImportFile,
     /// The stored meetings of each natural key this file's meetings have, with the ones the
     /// file added or matched so far: rows sharing a key in different batches see each other.
@@ -32,9 +34,9 @@ pub(crate) struct SqliteWriter<'c> {
     orphan_candidates: Vec<String>,
 }
 
-impl<'c> SqliteWriter<'c> {
-    pub(crate) fn new(tx: Transaction<'c, Sqlite>, file: ImportFile) -> Self {
-        SqliteWriter { tx, file, buckets: HashMap::new(), register_changed: false, orphan_candidates: Vec::new() }
+impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
+    pub(crate) fn new(conn: C, file: ImportFile) -> Self {
+        SqliteWriter { conn, file, buckets: HashMap::new(), register_changed: false, orphan_candidates: Vec::new() }
     }
 
     /// Keeps what the meetings `ids` said before this file corrected them, then removes them
@@ -56,23 +58,23 @@ impl<'c> SqliteWriter<'c> {
                  FROM meetings m WHERE m.id IN ",
             );
             push_in(&mut q, chunk.iter().cloned());
-            q.build().persistent(false).execute(&mut *self.tx).await.map_err(db_err)?;
+            q.build().persistent(false).execute(&mut *self.conn).await.map_err(db_err)?;
             let mut q = QueryBuilder::<Sqlite>::new(
                 "SELECT DISTINCT org_key FROM meeting_attendees WHERE org_key IS NOT NULL AND meeting_id IN ",
             );
             push_in(&mut q, chunk.iter().cloned());
-            for row in q.build().persistent(false).fetch_all(&mut *self.tx).await.map_err(db_err)? {
+            for row in q.build().persistent(false).fetch_all(&mut *self.conn).await.map_err(db_err)? {
                 self.orphan_candidates.push(Cols::new(&row, "meeting_attendees").get(0)?);
             }
             let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM meetings WHERE id IN ");
             push_in(&mut q, chunk.iter().cloned());
-            q.build().persistent(false).execute(&mut *self.tx).await.map_err(db_err)?;
+            q.build().persistent(false).execute(&mut *self.conn).await.map_err(db_err)?;
         }
         Ok(())
     }
 }
 
-/// Files written in one transaction, each inside a savepoint of its own.
+/// Whole files written in one transaction.
 pub(crate) struct SqliteSession {
     tx: Transaction<'static, Sqlite>,
 }
@@ -85,11 +87,16 @@ impl SqliteSession {
 
 #[async_trait]
 impl ImportSession for SqliteSession {
-    async fn begin_file<'s>(&'s mut self, file: &ImportFile) -> Result<Box<dyn FileWriter + 's>> {
-        // A nested transaction is a savepoint: the writer's commit releases it, dropping the
-        // writer rolls back to it.
-        let savepoint = sqlx::Connection::begin(&mut *self.tx).await.map_err(db_err)?;
-        Ok(Box::new(SqliteWriter::new(savepoint, file.clone())))
+    async fn write_file(
+        &mut self,
+        file: &ImportFile,
+        records: &[Stamped],
+        organisations: &[Organisation],
+    ) -> Result<WriteCounts> {
+        let mut writer = SqliteWriter::new(&mut *self.tx, file.clone());
+        let counts = writer.write_batch(records, organisations).await?;
+        writer.finish().await?;
+        Ok(counts)
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {
@@ -118,28 +125,27 @@ struct Plan<'a, T> {
 }
 
 /// Sorts `items` (key, lookup value, provenance, record) against what is stored. `select` is a
-/// query prefix on `table` returning (key, content_hash) and ending in `IN (`.
+/// query on `table` returning (key, content_hash) for the lookup values in the JSON array
+/// bound to its one parameter (`IN (SELECT value FROM json_each(?))`), so that it is one
+/// statement, prepared once, whatever the batch's length.
 async fn plan<'a, T: Copy>(
     conn: &mut SqliteConnection,
     table: &'static str,
-    select: &str,
+    select: &'static str,
     items: Vec<(String, Lookup, &'a Provenance, T)>,
 ) -> Result<Plan<'a, T>> {
+    let lookups: Vec<serde_json::Value> = items
+        .iter()
+        .map(|(_, lookup, _, _)| match lookup {
+            Lookup::Text(s) => serde_json::Value::from(s.as_str()),
+            Lookup::Int(n) => serde_json::Value::from(*n),
+        })
+        .collect();
+    let lookups = json(&lookups);
     let mut stored: HashMap<String, String> = HashMap::new();
-    for chunk in items.chunks(MAX_BINDS) {
-        let mut q = QueryBuilder::<Sqlite>::new(select);
-        let mut list = q.separated(", ");
-        for (_, lookup, _, _) in chunk {
-            match lookup {
-                Lookup::Text(s) => list.push_bind(s.clone()),
-                Lookup::Int(n) => list.push_bind(*n),
-            };
-        }
-        q.push(")");
-        for row in q.build().persistent(false).fetch_all(&mut *conn).await.map_err(db_err)? {
-            let c = Cols::new(&row, table);
-            stored.insert(c.get(0)?, c.get(1)?);
-        }
+    for row in sqlx::query(select).bind(lookups).fetch_all(&mut *conn).await.map_err(db_err)? {
+        let c = Cols::new(&row, table);
+        stored.insert(c.get(0)?, c.get(1)?);
     }
     let mut plan = Plan { insert: Vec::new(), replace: Vec::new(), counts: WriteCounts::default() };
     // Position in `insert` of each key seen in this batch: a record repeated within a file
@@ -173,8 +179,10 @@ async fn plan<'a, T: Copy>(
     Ok(plan)
 }
 
-/// Runs a multi-row INSERT for `rows`, `columns` binds per row, in as few statements as the
-/// parameter limit allows.
+/// Runs a multi-row INSERT for `rows`, `columns` binds per row, in statements of a few fixed
+/// sizes: the most rows the parameter limit allows, then powers of two for the rest. Each size
+/// is prepared once per connection and reused; preparing a statement of every length a file
+/// happened to have cost about a tenth of an import.
 async fn insert_rows<R>(
     conn: &mut SqliteConnection,
     head: &str,
@@ -183,13 +191,24 @@ async fn insert_rows<R>(
     tail: &str,
     mut bind: impl FnMut(&mut sqlx::query_builder::Separated<'_, Sqlite, &'static str>, &R),
 ) -> Result<()> {
-    for chunk in rows.chunks((MAX_BINDS / columns).max(1)) {
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let (chunk, more) = rest.split_at(statement_rows(rest.len(), columns));
+        rest = more;
         let mut q = QueryBuilder::<Sqlite>::new(head);
         q.push_values(chunk, |mut b, r| bind(&mut b, r));
         q.push(tail);
-        q.build().persistent(false).execute(&mut *conn).await.map_err(db_err)?;
+        q.build().execute(&mut *conn).await.map_err(db_err)?;
     }
     Ok(())
+}
+
+/// Rows in the next statement when `left` rows of `columns` binds remain to be written: the
+/// largest power of two that is at most `left` and fits [`MAX_BINDS`].
+fn statement_rows(left: usize, columns: usize) -> usize {
+    let most = (MAX_BINDS / columns.max(1)).max(1);
+    let fits = left.min(most);
+    1 << fits.ilog2()
 }
 
 fn prov_cols(p: &Provenance) -> [String; 5] {
@@ -202,7 +221,7 @@ fn prov_cols(p: &Provenance) -> [String; 5] {
     ]
 }
 
-impl SqliteWriter<'_> {
+impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
     async fn write_register(&mut self, items: Vec<(&Provenance, &RegisterEntry)>) -> Result<WriteCounts> {
         let keyed = items
             .into_iter()
@@ -216,9 +235,10 @@ impl SqliteWriter<'_> {
             })
             .collect();
         let plan = plan(
-            &mut self.tx,
+            &mut self.conn,
             "register_entries",
-            "SELECT register_id || '|' || snapshot_date, content_hash FROM register_entries WHERE register_id IN (",
+            "SELECT register_id || '|' || snapshot_date, content_hash FROM register_entries \
+             WHERE register_id IN (SELECT value FROM json_each(?))",
             keyed,
         )
         .await?;
@@ -228,12 +248,12 @@ impl SqliteWriter<'_> {
             sqlx::query("DELETE FROM register_entries WHERE register_id = ? AND snapshot_date = ?")
                 .bind(id)
                 .bind(snapshot)
-                .execute(&mut *self.tx)
+                .execute(&mut *self.conn)
                 .await
                 .map_err(db_err)?;
         }
         insert_rows(
-            &mut self.tx,
+            &mut self.conn,
             "INSERT INTO register_entries (register_id, snapshot_date, name, acronym, entity_form, category, \
              head_office_country, head_office_city, website, goals, levels_of_interest, fields_of_interest, \
              eu_legislative_proposals, members, fte, ep_accredited, costs_min, costs_max, costs_amount, \
@@ -289,25 +309,31 @@ impl SqliteWriter<'_> {
             m.dedup();
             m
         };
-        for chunk in missing.chunks(MAX_BINDS) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "SELECT natural_key, ordinal, content_hash, facets FROM meetings WHERE natural_key IN ",
-            );
-            push_in(&mut q, chunk.iter().map(|k| k.as_str().to_owned()));
-            for k in chunk {
-                self.buckets.insert((*k).clone(), Vec::new());
-            }
-            for row in q.build().persistent(false).fetch_all(&mut *self.tx).await.map_err(db_err)? {
-                let c = Cols::new(&row, "meetings");
-                let candidate = Candidate {
-                    ordinal: c.u32(1)?,
-                    content_hash: c.get(2)?,
-                    facets: c.parse(3, str::parse::<Facets>)?,
-                    claimed: false,
-                };
-                let key = c.parse(0, |k| MeetingKey::parse(k).ok_or("not a natural key"))?;
-                self.buckets.entry(key).or_default().push(candidate);
-            }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        for k in &missing {
+            self.buckets.insert((*k).clone(), Vec::new());
+        }
+        let keys = json(&missing.iter().map(|k| k.as_str()).collect::<Vec<_>>());
+        let rows = sqlx::query(
+            "SELECT natural_key, ordinal, content_hash, facets FROM meetings \
+             WHERE natural_key IN (SELECT value FROM json_each(?))",
+        )
+        .bind(keys)
+        .fetch_all(&mut *self.conn)
+        .await
+        .map_err(db_err)?;
+        for row in rows {
+            let c = Cols::new(&row, "meetings");
+            let candidate = Candidate {
+                ordinal: c.u32(1)?,
+                content_hash: c.get(2)?,
+                facets: c.parse(3, str::parse::<Facets>)?,
+                claimed: false,
+            };
+            let key = c.parse(0, |k| MeetingKey::parse(k).ok_or("not a natural key"))?;
+            self.buckets.entry(key).or_default().push(candidate);
         }
         Ok(())
     }
@@ -366,7 +392,7 @@ impl SqliteWriter<'_> {
         }
         self.keep_history(&replaced).await?;
         insert_rows(
-            &mut self.tx,
+            &mut self.conn,
             "INSERT INTO meetings (id, natural_key, ordinal, facets, institution, date, cabinet, dg, dg_acronym, \
              portfolio, location, subject, attendees_raw, source, file, locator, imported_at, content_hash) ",
             18,
@@ -422,7 +448,7 @@ impl SqliteWriter<'_> {
         people.sort_by(|a, b| a.0.cmp(&b.0));
         people.dedup_by(|a, b| a.0 == b.0);
         insert_rows(
-            &mut self.tx,
+            &mut self.conn,
             "INSERT INTO people (key, kind, name, ep_id) ",
             4,
             &people,
@@ -433,7 +459,7 @@ impl SqliteWriter<'_> {
         )
         .await?;
         insert_rows(
-            &mut self.tx,
+            &mut self.conn,
             "INSERT INTO meeting_hosts (meeting_id, position, person_key, name, role) ",
             5,
             &hosts,
@@ -448,7 +474,7 @@ impl SqliteWriter<'_> {
         )
         .await?;
         insert_rows(
-            &mut self.tx,
+            &mut self.conn,
             "INSERT INTO meeting_procedures (meeting_id, reference) ",
             2,
             &procedures,
@@ -459,7 +485,7 @@ impl SqliteWriter<'_> {
         )
         .await?;
         insert_rows(
-            &mut self.tx,
+            &mut self.conn,
             "INSERT INTO meeting_attendees (meeting_id, position, name, register_id, org_key, link_method) ",
             6,
             &attendees,
@@ -477,9 +503,9 @@ impl SqliteWriter<'_> {
     async fn write_initiatives(&mut self, items: Vec<(&Provenance, &Initiative)>) -> Result<WriteCounts> {
         let keyed = items.into_iter().map(|(p, i)| (i.id.to_string(), Lookup::Int(i.id as i64), p, i)).collect();
         let plan = plan(
-            &mut self.tx,
+            &mut self.conn,
             "initiatives",
-            "SELECT CAST(id AS TEXT), content_hash FROM initiatives WHERE id IN (",
+            "SELECT CAST(id AS TEXT), content_hash FROM initiatives WHERE id IN (SELECT value FROM json_each(?))",
             keyed,
         )
         .await?;
@@ -487,12 +513,12 @@ impl SqliteWriter<'_> {
             // Publications go with it (ON DELETE CASCADE).
             sqlx::query("DELETE FROM initiatives WHERE id = ?")
                 .bind(key.parse::<i64>().expect("initiative keys are ids"))
-                .execute(&mut *self.tx)
+                .execute(&mut *self.conn)
                 .await
                 .map_err(db_err)?;
         }
         insert_rows(
-            &mut self.tx,
+            &mut self.conn,
             "INSERT INTO initiatives (id, reference, short_title, dg, unit, status, foreseen_act_type, stage, \
              receiving_feedback_status, topics, published_date, modified_date, source, file, locator, imported_at, content_hash) ",
             17,
@@ -523,7 +549,7 @@ impl SqliteWriter<'_> {
             .flat_map(|(_, i)| i.publications.iter().enumerate().map(move |(n, p)| (i.id, n, p)))
             .collect();
         insert_rows(
-            &mut self.tx,
+            &mut self.conn,
             "INSERT INTO publications (id, initiative_id, position, kind, reference, total_feedback, adoption_date, attachments) ",
             8,
             &publications,
@@ -546,19 +572,23 @@ impl SqliteWriter<'_> {
 
     async fn write_feedback(&mut self, items: Vec<(&Provenance, WithLinks<'_, Feedback>)>) -> Result<WriteCounts> {
         let keyed = items.into_iter().map(|(p, f)| (f.0.id.to_string(), Lookup::Int(f.0.id as i64), p, f)).collect();
-        let plan =
-            plan(&mut self.tx, "feedback", "SELECT CAST(id AS TEXT), content_hash FROM feedback WHERE id IN (", keyed)
-                .await?;
+        let plan = plan(
+            &mut self.conn,
+            "feedback",
+            "SELECT CAST(id AS TEXT), content_hash FROM feedback WHERE id IN (SELECT value FROM json_each(?))",
+            keyed,
+        )
+        .await?;
         for key in &plan.replace {
             let old: Option<Option<String>> = sqlx::query_scalar("DELETE FROM feedback WHERE id = ? RETURNING org_key")
                 .bind(key.parse::<i64>().expect("feedback keys are ids"))
-                .fetch_optional(&mut *self.tx)
+                .fetch_optional(&mut *self.conn)
                 .await
                 .map_err(db_err)?;
             self.orphan_candidates.extend(old.flatten());
         }
         insert_rows(
-            &mut self.tx,
+            &mut self.conn,
             "INSERT INTO feedback (id, publication_id, reference_initiative, date, language, user_type, country, \
              company_size, organization, first_name, surname, register_id, text, attachments, org_key, link_method, \
              source, file, locator, imported_at, content_hash) ",
@@ -593,7 +623,7 @@ impl SqliteWriter<'_> {
     }
 }
 
-impl SqliteWriter<'_> {
+impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
     /// Gives each of `ids` its organisation under its newest register name, as a full linking
     /// pass would, so that a register imported before any mention needs no pass.
     async fn register_organisations(&mut self, ids: &[&RegisterId]) -> Result<()> {
@@ -605,7 +635,7 @@ impl SqliteWriter<'_> {
                  AND r.register_id IN ",
             );
             push_in(&mut q, chunk.iter().map(|id| id.as_str().to_owned()));
-            for row in q.build().persistent(false).fetch_all(&mut *self.tx).await.map_err(db_err)? {
+            for row in q.build().persistent(false).fetch_all(&mut *self.conn).await.map_err(db_err)? {
                 let c = Cols::new(&row, "register_entries");
                 let register_id: RegisterId = c.parse(0, |s| RegisterId::parse(s).ok_or("not a register ID"))?;
                 let name: String = c.get(1)?;
@@ -639,7 +669,7 @@ impl SqliteWriter<'_> {
 
     async fn upsert_organisations(&mut self, organisations: &[Organisation], on_conflict: &str) -> Result<()> {
         insert_rows(
-            &mut self.tx,
+            &mut self.conn,
             "INSERT INTO organisations (key, register_id, name, acronym) ",
             4,
             organisations,
@@ -655,9 +685,44 @@ impl SqliteWriter<'_> {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::statement_rows;
+
+    #[test]
+    fn statements_come_in_few_sizes() {
+        let mut sizes = std::collections::BTreeSet::new();
+        for rows in 1..5000 {
+            let (mut left, mut written) = (rows, 0);
+            while left > 0 {
+                let n = statement_rows(left, 21);
+                assert!(n <= left && n * 21 <= crate::MAX_BINDS, "{n} rows of 21 binds, {left} left");
+                sizes.insert(n);
+                (left, written) = (left - n, written + n);
+            }
+            assert_eq!(written, rows);
+        }
+        // 1, 2, 4, ... 1024: eleven statements to prepare per table, whatever the files.
+        assert_eq!(sizes.len(), 11);
+        assert_eq!(statement_rows(3000, 1), 2048);
+        assert_eq!(statement_rows(5, 40_000), 1, "a row wider than the limit still goes alone");
+    }
+}
+
 #[async_trait]
-impl FileWriter for SqliteWriter<'_> {
+impl FileWriter for SqliteWriter<Transaction<'static, Sqlite>> {
     async fn write(&mut self, batch: &[Stamped], organisations: &[Organisation]) -> Result<WriteCounts> {
+        self.write_batch(batch, organisations).await
+    }
+
+    async fn commit(mut self: Box<Self>) -> Result<()> {
+        self.finish().await?;
+        self.conn.commit().await.map_err(db_err)
+    }
+}
+
+impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
+    async fn write_batch(&mut self, batch: &[Stamped], organisations: &[Organisation]) -> Result<WriteCounts> {
         let (mut register, mut meetings, mut initiatives, mut feedback) = (vec![], vec![], vec![], vec![]);
         for s in batch {
             match &s.record {
@@ -684,13 +749,15 @@ impl FileWriter for SqliteWriter<'_> {
         Ok(counts)
     }
 
-    async fn commit(mut self: Box<Self>) -> Result<()> {
+    /// What the end of a file writes: its `import_files` row, the linking pass it leaves owed,
+    /// the removal of organisations it orphaned, a new data generation.
+    async fn finish(&mut self) -> Result<()> {
         sqlx::query("INSERT INTO import_files (sha256, file, source, imported_at) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING")
             .bind(&self.file.sha256)
             .bind(&self.file.file)
             .bind(self.file.source.as_str())
             .bind(&self.file.imported_at)
-            .execute(&mut *self.tx)
+            .execute(&mut *self.conn)
             .await
             .map_err(db_err)?;
         if self.register_changed {
@@ -701,7 +768,7 @@ impl FileWriter for SqliteWriter<'_> {
                 "UPDATE pending_work SET relink = 1 WHERE EXISTS (SELECT 1 FROM meeting_attendees) \
                  OR EXISTS (SELECT 1 FROM feedback WHERE organization IS NOT NULL OR register_id IS NOT NULL)",
             )
-            .execute(&mut *self.tx)
+            .execute(&mut *self.conn)
             .await
             .map_err(db_err)?;
         }
@@ -716,9 +783,8 @@ impl FileWriter for SqliteWriter<'_> {
                  AND NOT EXISTS (SELECT 1 FROM meeting_attendees a WHERE a.org_key = organisations.key) \
                  AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.org_key = organisations.key)",
             );
-            q.build().persistent(false).execute(&mut *self.tx).await.map_err(db_err)?;
+            q.build().persistent(false).execute(&mut *self.conn).await.map_err(db_err)?;
         }
-        crate::bump_generation(&mut self.tx).await?;
-        self.tx.commit().await.map_err(db_err)
+        crate::bump_generation(&mut self.conn).await
     }
 }

@@ -125,9 +125,10 @@ pub trait Store: Send + Sync {
     /// at [`FileWriter::commit`] and not before; dropping the writer discards it all.
     async fn begin(&self, file: &ImportFile) -> Result<Box<dyn FileWriter>>;
 
-    /// Starts an import session: many files, each all or nothing ([`ImportSession::begin_file`]),
-    /// made visible together at [`ImportSession::commit`]. Small files (the Have Your Say pages
-    /// are tens of records each) would otherwise pay a transaction each.
+    /// Starts an import session: whole files written one after the other
+    /// ([`ImportSession::write_file`]) and made visible together at [`ImportSession::commit`].
+    /// Small files (a Have Your Say page holds tens of records) would otherwise pay a
+    /// transaction each. While a session is open, [`Store::begin`] waits for it.
     async fn begin_session(&self) -> Result<Box<dyn ImportSession>>;
 
     /// Every name in the stored register snapshots.
@@ -290,15 +291,20 @@ pub trait Relinker: Send {
     async fn finish(self: Box<Self>, organisations: &[Organisation]) -> Result<()>;
 }
 
-/// Several files written in one transaction. Nothing is visible before [`ImportSession::commit`];
-/// dropping the session discards every file written through it, committed or not.
+/// Whole files written in one transaction. Nothing is visible before [`ImportSession::commit`];
+/// dropping the session discards every file written through it.
 #[async_trait]
 pub trait ImportSession: Send {
-    /// Starts one file inside the session: its [`FileWriter::commit`] keeps it in the session,
-    /// dropping its writer discards that file alone.
-    async fn begin_file<'s>(&'s mut self, file: &ImportFile) -> Result<Box<dyn FileWriter + 's>>;
+    /// Writes a whole file (all its records in one call, so that a file is never half
+    /// written), as [`FileWriter::write`] then [`FileWriter::commit`] would.
+    async fn write_file(
+        &mut self,
+        file: &ImportFile,
+        records: &[Stamped],
+        organisations: &[Organisation],
+    ) -> Result<WriteCounts>;
 
-    /// Makes every file committed in the session visible at once.
+    /// Makes every file written in the session visible at once.
     async fn commit(self: Box<Self>) -> Result<()>;
 }
 
