@@ -690,6 +690,7 @@ impl FileWriter for SqliteWriter {
             );
             q.build().persistent(false).execute(&mut *self.tx).await.map_err(db_err)?;
         }
+        crate::stats::settle(&mut self.tx).await?;
         crate::bump_generation(&mut self.tx).await?;
         self.tx.commit().await.map_err(db_err)
     }
