@@ -1,6 +1,6 @@
-//! The aggregates of migration 0007 (kept by triggers, and by `stats::settle` for the counts on
-//! `organisations`) equal a recount from the records, table by table, after every contract
-//! sequence that writes; and a store filled before the migration gets them filled by it.
+//! The aggregates of migration 0007 (noted by triggers, folded by `stats::settle`) equal a
+//! recount from the records, table by table, after every contract sequence that writes; and a
+//! store filled before the migration gets them filled by it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -11,7 +11,7 @@ use lobbyscope_store_sqlite::SqliteStore;
 use sqlx::SqlitePool;
 
 /// Each aggregate as kept, and as counted again from the records; each row as one text.
-const AGGREGATES: [(&str, &str, &str); 8] = [
+const AGGREGATES: [(&str, &str, &str); 9] = [
     (
         "org_meetings",
         "SELECT org_key || '|' || meeting_id || '|' || date || '|' || quarter || '|' || institution FROM org_meetings",
@@ -79,7 +79,8 @@ const AGGREGATES: [(&str, &str, &str); 8] = [
         "SELECT snapshot_date || '|' || entries FROM register_snapshots",
         "SELECT snapshot_date || '|' || count(*) FROM register_entries GROUP BY snapshot_date",
     ),
-    ("org_dirty", "SELECT org_key FROM org_dirty", "SELECT 'nothing is left marked' WHERE false"),
+    ("agg_log", "SELECT kind FROM agg_log", "SELECT 'nothing is left to fold' WHERE false"),
+    ("agg_meetings", "SELECT org_key FROM agg_meetings", "SELECT 'nothing is left to fold' WHERE false"),
 ];
 
 async fn rows(pool: &SqlitePool, sql: &'static str) -> Vec<String> {
@@ -139,7 +140,8 @@ const UNDO_0007: &[&str] = &[
     "DROP TABLE org_meetings",
     "DROP TABLE org_quarters",
     "DROP TABLE org_names",
-    "DROP TABLE org_dirty",
+    "DROP TABLE agg_log",
+    "DROP TABLE agg_meetings",
     "DROP TABLE publication_counts",
     "DROP TABLE record_counts",
     "DROP TABLE register_snapshots",
