@@ -1,7 +1,7 @@
 //! The read side of the consultation pages, the home page and the organisations list.
 //!
-//! Nothing here is precomputed at import: counts are aggregated when asked, and searching folds
-//! names (case and accents) as it reads them, so the import path stays as it is.
+//! Counts come from the aggregates kept at import (migration 0007, `stats`); searching still
+//! folds names (case and accents) as it reads them.
 
 use std::collections::HashMap;
 
