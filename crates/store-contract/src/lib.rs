@@ -62,6 +62,8 @@ macro_rules! store_contract_tests {
             organisation_activity_filters_and_pages,
             meetings_are_read_by_id,
             responses_are_read_by_id,
+            kept_counts_match_a_recount,
+            organisations_list_pages_by_keyset,
         );
     };
     (@each $fresh:path; $($name:ident),* $(,)?) => {$(
@@ -1625,6 +1627,207 @@ pub async fn a_register_before_any_mention_owes_no_pass(store: &dyn Store) {
     assert!(inputs.groups.is_empty());
     assert_eq!(store.apply_links(&[], &resolution_orgs).await.expect("apply"), 0);
     assert_eq!(store.organisation(&isoc).await.expect("read"), Some(expected));
+}
+
+// --- counts kept as the data changes ---
+
+/// What the records say about each organisation, counted from the records themselves.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Recount {
+    counts: ActivityCounts,
+    /// Meetings and responses per quarter (`2021-Q2`), dated ones only.
+    quarters: std::collections::BTreeMap<String, (u64, u64)>,
+    names: std::collections::BTreeSet<String>,
+}
+
+fn quarter(d: NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}-Q{}", d.year(), (d.month() - 1) / 3 + 1)
+}
+
+/// Every meeting (from the latest activity, which reads the records) and every response of
+/// `responses`, counted per organisation as pages count them: a meeting once however many of
+/// its attendees were the organisation.
+async fn recount(store: &dyn Store, responses: &[u64]) -> std::collections::BTreeMap<OrgKey, Recount> {
+    let mut out: std::collections::BTreeMap<OrgKey, Recount> = Default::default();
+    for a in store.latest_activity(10_000).await.expect("latest") {
+        let Activity::Meeting(m) = a else { continue };
+        let mut seen = std::collections::BTreeSet::new();
+        for at in &m.attendees {
+            let Some(key) = &at.org_key else { continue };
+            let r = out.entry(key.clone()).or_default();
+            r.names.extend(at.published_name.clone());
+            if seen.insert(key.clone()) {
+                match m.institution {
+                    Institution::Commission => r.counts.commission_meetings += 1,
+                    Institution::Parliament => r.counts.parliament_meetings += 1,
+                }
+                r.quarters.entry(quarter(m.date)).or_default().0 += 1;
+            }
+        }
+    }
+    for id in responses {
+        let Some(resp) = store.response(*id).await.expect("read") else { continue };
+        let Some(key) = &resp.org_key else { continue };
+        let r = out.entry(key.clone()).or_default();
+        r.counts.responses += 1;
+        r.names.extend(resp.organization.clone());
+        if let Some(d) = resp.date {
+            r.quarters.entry(quarter(d.date())).or_default().1 += 1;
+        }
+    }
+    out
+}
+
+/// The counts the list, the organisation pages, the home page and the initiative page show
+/// equal a recount of the records.
+async fn counts_match(store: &dyn Store, responses: &[u64], step: &str) {
+    let expected = recount(store, responses).await;
+    let list = store.organisations_list(OrgSort::Activity, 0, 1000).await.expect("list");
+    assert_eq!(list.total, list.rows.len() as u64, "{step}: the total counts the rows");
+    let stats = store.stats().await.expect("stats");
+    assert_eq!(stats.organisations as u64, list.total, "{step}");
+    for row in &list.rows {
+        let key = &row.organisation.key;
+        let none = Recount::default();
+        let want = expected.get(key).unwrap_or(&none);
+        assert_eq!(row.counts, want.counts, "{step}: {key:?} in the list");
+        assert_eq!(row.total, want.counts.total(), "{step}: {key:?}");
+        let page = store.organisation_activity(key, &filter(100)).await.expect("timeline");
+        assert_eq!(page.counts, want.counts, "{step}: {key:?} on its page");
+        assert_eq!(page.matching, want.counts.total() + page.positions, "{step}: {key:?}");
+        let quarters: std::collections::BTreeMap<String, (u64, u64)> =
+            page.per_quarter.iter().map(|q| (q.quarter.clone(), (q.meetings, q.responses))).collect();
+        assert_eq!(quarters, want.quarters, "{step}: {key:?}'s chart");
+        let view = store.organisation_view(key).await.expect("read").expect("listed, so known");
+        let names: Vec<String> = want.names.iter().filter(|n| **n != view.organisation.name).cloned().collect();
+        assert_eq!(view.published_names, names, "{step}: {key:?}'s published names");
+    }
+    for key in expected.keys() {
+        assert!(list.rows.iter().any(|r| &r.organisation.key == key), "{step}: {key:?} is pointed at but not listed");
+    }
+    let meetings: Vec<MeetingView> = store
+        .latest_activity(10_000)
+        .await
+        .expect("latest")
+        .into_iter()
+        .filter_map(|a| if let Activity::Meeting(m) = a { Some(m) } else { None })
+        .collect();
+    let of = |i: Institution| meetings.iter().filter(|m| m.institution == i).count() as i64;
+    assert_eq!(
+        (stats.commission_meetings, stats.parliament_meetings, stats.meetings),
+        (of(Institution::Commission), of(Institution::Parliament), meetings.len() as i64),
+        "{step}"
+    );
+    let mut stored = Vec::new();
+    for id in responses {
+        stored.extend(store.response(*id).await.expect("read"));
+    }
+    assert_eq!(stats.consultation_responses, stored.len() as i64, "{step}");
+    let to_initiative: Vec<_> = stored.iter().filter(|r| r.initiative_id == Some(12345)).collect();
+    let page = store.initiative_responses(12345, 0, 100).await.expect("read");
+    assert_eq!(page.total, to_initiative.len() as u64, "{step}");
+    let mut countries: Vec<(Option<String>, u64)> = Vec::new();
+    for r in &to_initiative {
+        match countries.iter_mut().find(|(c, _)| *c == r.country) {
+            Some((_, n)) => *n += 1,
+            None => countries.push((r.country.clone(), 1)),
+        }
+    }
+    countries.sort();
+    let mut shown: Vec<(Option<String>, u64)> = page.by_country.iter().map(|c| (c.value.clone(), c.count)).collect();
+    shown.sort();
+    assert_eq!(shown, countries, "{step}");
+}
+
+/// The counts pages show stay equal to a recount of the records through everything that
+/// changes them: files with linked mentions, a file that corrects a meeting and a response
+/// (moving them to other organisations, leaving one with nothing, which goes), and a full
+/// linking pass that moves mentions and drops an organisation.
+pub async fn kept_counts_match_a_recount(store: &dyn Store) {
+    let responses = [2_665_651, 2_665_652, 2_665_653, 2_665_654];
+    write_linked(store).await;
+    counts_match(store, &responses, "linked").await;
+
+    let isoc = org("953701819437-32");
+    let ngo = org("n:some-unregistered-ngo");
+    let federation = org("n:federation-europeenne-des-reseaux");
+    let link = |org: &OrgKey| Some(MentionLink { org: org.clone(), method: LinkMethod::ExactName });
+    // The parliament meeting corrected: its second attendee is now the Federation, named
+    // twice (one meeting for it all the same).
+    let mut meeting = parliament_meeting();
+    meeting.attendees[1].name = Some("Fédération Européenne des Réseaux".into());
+    meeting.attendees.push(Attendee { name: Some("FER".into()), register_id: None });
+    let mut meeting = stamp(Record::Meeting(meeting), SourceKind::EpMeetingsCsv, 2);
+    meeting.links = vec![link(&isoc), link(&federation), link(&federation)];
+    // The NGO's response corrected: it was the Internet Society's.
+    let mut answer = response(2_665_654, 999, Some("2019-01-01"), Some("NGO"), Some("FRA"));
+    answer.organization = Some("Internet Society".into());
+    answer.text = "Corrected.".into();
+    let mut answer = stamp(Record::Feedback(answer), SourceKind::HysFeedback, 4);
+    answer.links = vec![link(&isoc)];
+    let mut w = store.begin(&file("corrections", SourceKind::EpMeetingsCsv)).await.expect("begin");
+    let counts = w.write(&[meeting, answer], &[]).await.expect("write");
+    w.commit().await.expect("commit");
+    assert_eq!(counts.updated, 2, "both replace their stored versions");
+    assert_eq!(store.organisation(&ngo).await.expect("read"), None, "nothing points at the NGO any more");
+    counts_match(store, &responses, "corrected").await;
+
+    // A full pass: the Federation's mentions go to "NGO Forum", and the Federation with them.
+    let forum = org("n:ngo-forum");
+    let inputs = store.link_inputs().await.expect("inputs");
+    let links: Vec<LinkedMention> = inputs
+        .groups
+        .iter()
+        .flat_map(|g| &g.mentions)
+        .map(|m| {
+            let to_isoc = m.register_id.is_some() || m.name.as_deref().is_some_and(|n| n.starts_with("Internet"));
+            let org = if to_isoc { isoc.clone() } else { forum.clone() };
+            LinkedMention { at: m.at.clone(), org, method: LinkMethod::Unmatched }
+        })
+        .collect();
+    let orgs = [isoc_organisation(), unregistered(&forum, "NGO Forum"), unregistered(&org("n:ngo"), "NGO")];
+    assert!(store.apply_links(&links, &orgs).await.expect("apply") > 0);
+    assert_eq!(store.organisation(&federation).await.expect("read"), None);
+    counts_match(store, &responses, "relinked").await;
+    let forum_page = store.organisation_activity(&forum, &filter(10)).await.expect("read");
+    assert_eq!(
+        forum_page.counts,
+        ActivityCounts { commission_meetings: 0, parliament_meetings: 1, responses: 1 },
+        "the Federation's meeting and response"
+    );
+
+    // The same files again change nothing.
+    write_linked(store).await;
+    counts_match(store, &responses, "again").await;
+}
+
+/// Keyset pages of the organisations list follow the list's order in every sort, each
+/// organisation once; after the last one, or after an unknown one, there is nothing.
+pub async fn organisations_list_pages_by_keyset(store: &dyn Store) {
+    write_linked(store).await;
+    for sort in OrgSort::ALL {
+        let all = store.organisations_list(sort, 0, 100).await.expect("list");
+        let keys: Vec<OrgKey> = all.rows.iter().map(|r| r.organisation.key.clone()).collect();
+        for limit in [1, 2, 3, 100] {
+            let mut paged = vec![keys[0].clone()];
+            loop {
+                let last = paged.last().expect("one at least").clone();
+                let page = store.organisations_after(sort, &last, limit).await.expect("page");
+                assert_eq!(page.total, 5, "{sort:?}");
+                assert!(page.rows.len() <= limit as usize, "{sort:?}");
+                if page.rows.is_empty() {
+                    break;
+                }
+                paged.extend(page.rows.into_iter().map(|r| r.organisation.key));
+            }
+            assert_eq!(paged, keys, "{sort:?} by {limit}");
+        }
+        let past = store.organisations_after(sort, keys.last().expect("five"), 10).await.expect("page");
+        assert!(past.rows.is_empty(), "{sort:?}");
+        assert!(store.organisations_after(sort, &org("n:nobody"), 10).await.expect("page").rows.is_empty());
+        assert!(store.organisations_after(sort, &keys[0], 0).await.expect("page").rows.is_empty());
+    }
 }
 
 #[cfg(test)]

@@ -13,9 +13,11 @@ mod lock;
 mod positions;
 mod read;
 mod read_lists;
+mod read_org;
 mod read_people;
 mod relink;
 mod rows;
+mod stats;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -206,32 +208,12 @@ impl Store for SqliteStore {
                 register.push(read::register_entry(r)?);
             }
         }
-        let published_names = sqlx::query(
-            "SELECT name FROM (SELECT name FROM meeting_attendees WHERE org_key = ?1 AND name IS NOT NULL \
-             UNION SELECT organization FROM feedback WHERE org_key = ?1 AND organization IS NOT NULL) \
-             WHERE name <> ?2 ORDER BY name LIMIT 50",
-        )
-        .bind(keys::org_key(key))
-        .bind(&organisation.name)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?
-        .iter()
-        .map(|r| Cols::new(r, "meeting_attendees").get(0))
-        .collect::<Result<_>>()?;
+        let published_names = read_org::published_names(&self.pool, &keys::org_key(key), &organisation.name).await?;
         Ok(Some(OrganisationView { organisation, register, published_names }))
     }
 
     async fn organisation_activity(&self, key: &OrgKey, filter: &ActivityFilter) -> Result<ActivityPage> {
-        let key = keys::org_key(key);
-        let timeline = read::Timeline {
-            meeting_ids: "SELECT meeting_id FROM meeting_attendees WHERE org_key = ?",
-            meeting_binds: vec![key.clone()],
-            feedback_where: Some("org_key = ?"),
-            feedback_binds: vec![key.clone()],
-            positions_of: Some(key),
-        };
-        timeline.page(&self.pool, filter).await
+        read_org::activity(&self.pool, &keys::org_key(key), filter).await
     }
 
     async fn meeting(&self, id: &MeetingId) -> Result<Option<MeetingView>> {
@@ -288,6 +270,15 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<lobbyscope_store::OrganisationList> {
         read_lists::organisations_list(&self.pool, sort, offset, limit).await
+    }
+
+    async fn organisations_after(
+        &self,
+        sort: lobbyscope_store::OrgSort,
+        after: &OrgKey,
+        limit: u32,
+    ) -> Result<lobbyscope_store::OrganisationList> {
+        read_lists::organisations_after(&self.pool, sort, &keys::org_key(after), limit).await
     }
 
     // --- end consultations, home page and lists ---
@@ -351,27 +342,40 @@ impl Store for SqliteStore {
     }
 
     async fn stats(&self) -> Result<Stats> {
+        // Kept by the triggers of migration 0007: counting two million responses on every
+        // home page took tens of milliseconds, the meetings per institution a full scan.
+        let rows = sqlx::query("SELECT name, n FROM record_counts").fetch_all(&self.pool).await.map_err(db_err)?;
+        let mut counts: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+        for r in &rows {
+            let c = Cols::new(r, "record_counts");
+            counts.insert(c.get(0)?, c.get(1)?);
+        }
+        let n = |name: &str| counts.get(name).copied().unwrap_or(0);
         let last_import = sqlx::query_scalar::<_, Option<String>>("SELECT max(imported_at) FROM import_files")
             .fetch_one(&self.pool)
             .await
             .map_err(db_err)?;
+        let meetings = n("commission_meetings") + n("parliament_meetings");
         Ok(Stats {
-            organisations: self.count("SELECT count(*) FROM organisations").await?,
-            registered_organisations: self
-                .count("SELECT count(*) FROM organisations WHERE register_id IS NOT NULL")
-                .await?,
-            register_snapshots: self.count("SELECT count(DISTINCT snapshot_date) FROM register_entries").await?,
-            register_entries: self.count("SELECT count(*) FROM register_entries").await?,
-            meetings: self.count("SELECT count(*) FROM meetings").await?,
-            commission_meetings: self.count("SELECT count(*) FROM meetings WHERE institution = 'commission'").await?,
-            parliament_meetings: self.count("SELECT count(*) FROM meetings WHERE institution = 'parliament'").await?,
-            initiatives: self.count("SELECT count(*) FROM initiatives").await?,
-            publications: self.count("SELECT count(*) FROM publications").await?,
-            consultation_responses: self.count("SELECT count(*) FROM feedback").await?,
-            people: self.count("SELECT count(*) FROM people").await?,
-            imported_files: self.count("SELECT count(*) FROM import_files").await?,
+            organisations: n("organisations"),
+            registered_organisations: n("registered_organisations"),
+            register_snapshots: self.count("SELECT count(*) FROM register_snapshots").await?,
+            register_entries: n("register_entries"),
+            meetings,
+            commission_meetings: n("commission_meetings"),
+            parliament_meetings: n("parliament_meetings"),
+            initiatives: n("initiatives"),
+            publications: n("publications"),
+            consultation_responses: n("responses"),
+            people: n("people"),
+            imported_files: n("imported_files"),
             last_import,
-            position_items: positions::position_counts(&self.pool).await?,
+            position_items: lobbyscope_store::PositionCounts {
+                shown: n("positions_shown"),
+                written: n("positions_written"),
+                empty: n("positions_empty"),
+                pending: n("positions_pending"),
+            },
         })
     }
 }

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use lobbyscope_domain::{Citation, Part, RegisterText, SourceRef, When};
 use lobbyscope_store::{
-    CheckedSentence, ItemStatus, NewPositionItem, OrgKey, PositionCounts, PositionDetail, PositionInputs,
-    PositionItemView, PositionSentence, RegisterInput, ResponseInput, Result, SourceTextRecord, SourceView,
+    CheckedSentence, ItemStatus, NewPositionItem, OrgKey, PositionDetail, PositionInputs, PositionItemView,
+    PositionSentence, RegisterInput, ResponseInput, Result, SourceTextRecord, SourceView,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
@@ -380,20 +380,6 @@ pub(crate) async fn position_item(pool: &SqlitePool, id: &str) -> Result<Option<
         completion_tokens: row.completion_tokens,
         verdicts,
     }))
-}
-
-pub(crate) async fn position_counts(pool: &SqlitePool) -> Result<PositionCounts> {
-    let r = sqlx::query(
-        "SELECT coalesce(sum(shown), 0), \
-         coalesce(sum(CASE WHEN status = 'written' THEN 1 ELSE 0 END), 0), \
-         coalesce(sum(CASE WHEN status = 'empty' THEN 1 ELSE 0 END), 0), \
-         coalesce(sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0) FROM position_items",
-    )
-    .fetch_one(pool)
-    .await
-    .map_err(db_err)?;
-    let c = Cols::new(&r, "position_items");
-    Ok(PositionCounts { shown: c.get(0)?, written: c.get(1)?, empty: c.get(2)?, pending: c.get(3)? })
 }
 
 async fn org_name(pool: &SqlitePool, key: Option<&OrgKey>) -> Result<Option<String>> {

@@ -232,59 +232,97 @@ pub(crate) async fn responses_by_ids(pool: &SqlitePool, ids: &[i64]) -> Result<V
     Ok(ids.iter().filter_map(|id| responses.remove(id)).collect())
 }
 
-/// The SQL of a timeline's items as `(kind, id, date)`, for the filter. `meeting_ids` is a
-/// subquery selecting the ids of the meetings in the timeline; `feedback_where` a condition
-/// on `feedback`; both bind their own values through `bind_*`.
+/// A timeline of meetings only (a person's, a procedure's): `meeting_ids` is a subquery
+/// selecting the ids of its meetings, binding `meeting_binds` in order.
 pub(crate) struct Timeline<'a> {
     pub meeting_ids: &'a str,
     pub meeting_binds: Vec<String>,
-    /// `None` when the timeline has no consultation responses (e.g. an MEP's).
-    pub feedback_where: Option<&'a str>,
-    pub feedback_binds: Vec<String>,
-    /// The organisation whose shown position items the timeline holds, if any.
-    pub positions_of: Option<String>,
 }
 
 /// What a timeline entry is, in the order entries of the same date are listed: a position item
 /// before the response it summarises, responses (dated to the second) before meetings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum EntryKind {
+pub(crate) enum EntryKind {
     Position,
     Response,
     Meeting,
 }
 
+/// One item of a timeline before it is read in full.
+pub(crate) struct Entry {
+    pub kind: EntryKind,
+    pub id: String,
+    pub date: Option<String>,
+    pub institution: Option<String>,
+}
+
+impl Entry {
+    /// Response ids are numbers and sort as numbers, as their index holds them.
+    fn number(&self) -> i64 {
+        if self.kind == EntryKind::Response { self.id.parse().unwrap_or(0) } else { 0 }
+    }
+
+    /// Newest first; undated last; ties by kind, then id.
+    pub(crate) fn timeline_order(a: &Entry, b: &Entry) -> std::cmp::Ordering {
+        b.date
+            .cmp(&a.date)
+            .then(a.kind.cmp(&b.kind))
+            .then_with(|| a.number().cmp(&b.number()))
+            .then_with(|| a.id.cmp(&b.id))
+    }
+}
+
+/// Meetings and responses per quarter → the years with any (newest first) and the chart.
+pub(crate) fn chart(quarters: BTreeMap<String, (u64, u64)>) -> (Vec<i32>, Vec<QuarterCount>) {
+    let quarters: Vec<(String, (u64, u64))> = quarters.into_iter().filter(|(_, (m, r))| m + r > 0).collect();
+    let mut years: Vec<i32> = quarters.iter().filter_map(|(q, _)| q.get(..4)?.parse().ok()).collect();
+    years.dedup();
+    years.reverse();
+    let per_quarter = quarters
+        .into_iter()
+        .map(|(quarter, (meetings, responses))| QuarterCount { quarter, meetings, responses })
+        .collect();
+    (years, per_quarter)
+}
+
+/// The records of a page of entries, in its order.
+pub(crate) async fn load_entries(pool: &SqlitePool, page: &[&Entry]) -> Result<Vec<Activity>> {
+    let ids = |kind: EntryKind| page.iter().filter(move |e| e.kind == kind).map(|e| e.id.clone());
+    let meeting_ids: Vec<String> = ids(EntryKind::Meeting).collect();
+    let response_ids: Vec<i64> = ids(EntryKind::Response).filter_map(|id| id.parse().ok()).collect();
+    let position_ids: Vec<String> = ids(EntryKind::Position).collect();
+    let mut meetings: HashMap<String, MeetingView> =
+        meetings_by_ids(pool, &meeting_ids).await?.into_iter().map(|m| (m.id.to_string(), m)).collect();
+    let mut responses: HashMap<u64, ResponseView> =
+        responses_by_ids(pool, &response_ids).await?.into_iter().map(|r| (r.id, r)).collect();
+    let mut items_of_positions: HashMap<String, PositionItemView> =
+        positions_by_ids(pool, &position_ids).await?.into_iter().map(|p| (p.id.clone(), p)).collect();
+    Ok(page
+        .iter()
+        .filter_map(|e| match e.kind {
+            EntryKind::Meeting => meetings.remove(&e.id).map(Activity::Meeting),
+            EntryKind::Response => e.id.parse().ok().and_then(|id| responses.remove(&id)).map(Activity::Response),
+            EntryKind::Position => items_of_positions.remove(&e.id).map(Activity::Position),
+        })
+        .collect())
+}
+
 impl Timeline<'_> {
-    /// Every item of the timeline as `(kind, id, date)`: `m` meetings, `f` responses, `p`
-    /// position items.
+    /// Every meeting of the timeline as `(kind, id, date)`.
     fn push_union(&self, q: &mut QueryBuilder<Sqlite>) {
         q.push("SELECT 'm' AS kind, id, date FROM meetings WHERE id IN (");
         push_sql_with_binds(q, self.meeting_ids, &self.meeting_binds);
         q.push(")");
-        if let Some(cond) = self.feedback_where {
-            q.push(" UNION ALL SELECT 'f' AS kind, CAST(id AS TEXT), date FROM feedback WHERE ");
-            push_sql_with_binds(q, cond, &self.feedback_binds);
-        }
-        if let Some(org) = &self.positions_of {
-            q.push(" UNION ALL SELECT 'p' AS kind, id, date FROM position_items WHERE shown = 1 AND org_key = ");
-            q.push_bind(org.clone());
-        }
     }
 
     /// A page of the timeline with the counts of the whole of it. One statement reads every
-    /// item's kind, date and institution (hundreds of rows for the busiest organisations); the
+    /// item's kind, date and institution (a few thousand rows for the busiest people); the
     /// filter, the order, the page, the counts and the chart are worked out from those rows,
     /// and only the page's records are then read in full.
     pub(crate) async fn page(&self, pool: &SqlitePool, f: &ActivityFilter) -> Result<ActivityPage> {
         let mut q = QueryBuilder::<Sqlite>::new("SELECT u.kind, u.id, u.date, m.institution FROM (");
         self.push_union(&mut q);
         q.push(") u LEFT JOIN meetings m ON u.kind = 'm' AND m.id = u.id");
-        struct Entry {
-            kind: EntryKind,
-            id: String,
-            date: Option<String>,
-            institution: Option<String>,
-        }
         let mut all: Vec<Entry> = q
             .build()
             .fetch_all(pool)
@@ -302,8 +340,7 @@ impl Timeline<'_> {
                 Ok(Entry { kind, id: c.get(1)?, date: c.get(2)?, institution: c.get(3)? })
             })
             .collect::<Result<_>>()?;
-        // Newest first; undated last; ties in a stable order.
-        all.sort_by(|a, b| b.date.cmp(&a.date).then(a.kind.cmp(&b.kind)).then_with(|| a.id.cmp(&b.id)));
+        all.sort_by(Entry::timeline_order);
 
         // Counts and the chart cover the whole timeline, not the filtered view.
         let mut counts = ActivityCounts::default();
@@ -328,13 +365,7 @@ impl Timeline<'_> {
                 slot.0 += 1;
             }
         }
-        let mut years: Vec<i32> = quarters.keys().filter_map(|q| q[..4].parse().ok()).collect();
-        years.dedup();
-        years.reverse();
-        let per_quarter = quarters
-            .into_iter()
-            .map(|(quarter, (meetings, responses))| QuarterCount { quarter, meetings, responses })
-            .collect();
+        let (years, per_quarter) = chart(quarters);
 
         let year = f.year.map(|y| format!("{y:04}"));
         let wanted = |e: &&Entry| {
@@ -357,25 +388,7 @@ impl Timeline<'_> {
         };
         let matching: Vec<&Entry> = all.iter().filter(wanted).collect();
         let page: Vec<&Entry> = matching.iter().skip(f.offset as usize).take(f.limit as usize).copied().collect();
-
-        let ids = |kind: EntryKind| page.iter().filter(move |e| e.kind == kind).map(|e| e.id.clone());
-        let meeting_ids: Vec<String> = ids(EntryKind::Meeting).collect();
-        let response_ids: Vec<i64> = ids(EntryKind::Response).filter_map(|id| id.parse().ok()).collect();
-        let position_ids: Vec<String> = ids(EntryKind::Position).collect();
-        let mut meetings: HashMap<String, MeetingView> =
-            meetings_by_ids(pool, &meeting_ids).await?.into_iter().map(|m| (m.id.to_string(), m)).collect();
-        let mut responses: HashMap<u64, ResponseView> =
-            responses_by_ids(pool, &response_ids).await?.into_iter().map(|r| (r.id, r)).collect();
-        let mut items_of_positions: HashMap<String, PositionItemView> =
-            positions_by_ids(pool, &position_ids).await?.into_iter().map(|p| (p.id.clone(), p)).collect();
-        let items = page
-            .iter()
-            .filter_map(|e| match e.kind {
-                EntryKind::Meeting => meetings.remove(&e.id).map(Activity::Meeting),
-                EntryKind::Response => e.id.parse().ok().and_then(|id| responses.remove(&id)).map(Activity::Response),
-                EntryKind::Position => items_of_positions.remove(&e.id).map(Activity::Position),
-            })
-            .collect();
+        let items = load_entries(pool, &page).await?;
         Ok(ActivityPage { items, matching: matching.len() as u64, counts, positions, years, per_quarter })
     }
 }

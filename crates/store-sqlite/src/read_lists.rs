@@ -1,7 +1,7 @@
 //! The read side of the consultation pages, the home page and the organisations list.
 //!
-//! Nothing here is precomputed at import: counts are aggregated when asked, and searching folds
-//! names (case and accents) as it reads them, so the import path stays as it is.
+//! Counts come from the aggregates kept at import (migration 0007, `stats`); searching still
+//! folds names (case and accents) as it reads them.
 
 use std::collections::HashMap;
 
@@ -43,7 +43,7 @@ pub(crate) async fn initiative(pool: &SqlitePool, id: u64) -> Result<Option<Init
     };
     let rows = sqlx::query(
         "SELECT p.id, p.kind, p.reference, p.total_feedback, p.adoption_date, p.attachments, \
-         (SELECT count(*) FROM feedback f WHERE f.publication_id = p.id) AS stored \
+         (SELECT coalesce(sum(c.responses), 0) FROM publication_counts c WHERE c.publication_id = p.id) AS stored \
          FROM publications p WHERE p.initiative_id = ? ORDER BY p.position, p.id",
     )
     .bind(id)
@@ -65,50 +65,71 @@ pub(crate) async fn initiative(pool: &SqlitePool, id: u64) -> Result<Option<Init
     Ok(Some(view))
 }
 
-/// The responses to any publication of the initiative.
-const INITIATIVE_FEEDBACK: &str = "publication_id IN (SELECT id FROM publications WHERE initiative_id = ?)";
-
 pub(crate) async fn initiative_responses(pool: &SqlitePool, id: u64, offset: u32, limit: u32) -> Result<ResponsePage> {
     let Ok(id) = i64::try_from(id) else { return Ok(ResponsePage::default()) };
-    // Responses without a date sort last, on every database.
-    // Only constant SQL is formatted in, never a value.
-    let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT id FROM feedback WHERE {INITIATIVE_FEEDBACK} ORDER BY (date IS NULL), date DESC, id DESC LIMIT ? OFFSET ?"
-    )))
+    let publications: Vec<i64> = sqlx::query_scalar("SELECT id FROM publications WHERE initiative_id = ? ORDER BY id")
+        .bind(id)
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?;
+    let mut ids: Vec<i64> = Vec::new();
+    if limit > 0 && !publications.is_empty() {
+        // Each publication's newest responses by index, then the page of them all: an
+        // initiative has a handful of publications and tens of thousands of responses.
+        let first = i64::from(offset) + i64::from(limit);
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT id FROM (");
+        for (i, publication) in publications.iter().enumerate() {
+            if i > 0 {
+                q.push(" UNION ALL ");
+            }
+            // Responses without a date sort last, on every database.
+            q.push("SELECT * FROM (SELECT id, date FROM feedback WHERE publication_id = ")
+                .push_bind(*publication)
+                .push(" ORDER BY date DESC NULLS LAST, id DESC LIMIT ")
+                .push_bind(first)
+                .push(")");
+        }
+        q.push(") ORDER BY date DESC NULLS LAST, id DESC LIMIT ")
+            .push_bind(i64::from(limit))
+            .push(" OFFSET ")
+            .push_bind(i64::from(offset));
+        for r in q.build().fetch_all(pool).await.map_err(db_err)? {
+            ids.push(Cols::new(&r, "feedback").get(0)?);
+        }
+    }
+    let items = responses_by_ids(pool, &ids).await?;
+
+    // Counts by respondent type and country, kept per publication (migration 0007, where ''
+    // stands for a value the source did not give).
+    let rows = sqlx::query(
+        "SELECT user_type, country, sum(responses) FROM publication_counts \
+         WHERE publication_id IN (SELECT id FROM publications WHERE initiative_id = ?) AND responses > 0 \
+         GROUP BY user_type, country",
+    )
     .bind(id)
-    .bind(i64::from(limit))
-    .bind(i64::from(offset))
     .fetch_all(pool)
     .await
     .map_err(db_err)?;
-    let items = responses_by_ids(pool, &ids).await?;
-    let by_user_type = value_counts(pool, "user_type", id).await?;
-    let total = by_user_type.iter().map(|c| c.count).sum();
-    let by_country = value_counts(pool, "country", id).await?;
-    Ok(ResponsePage { items, total, by_user_type, by_country })
+    let mut by_user_type: HashMap<Option<String>, u64> = HashMap::new();
+    let mut by_country: HashMap<Option<String>, u64> = HashMap::new();
+    for r in &rows {
+        let c = Cols::new(r, "publication_counts");
+        let given = |v: String| Some(v).filter(|v| !v.is_empty());
+        let n = c.u64(2)?;
+        *by_user_type.entry(given(c.get(0)?)).or_default() += n;
+        *by_country.entry(given(c.get(1)?)).or_default() += n;
+    }
+    let total = by_user_type.values().sum();
+    Ok(ResponsePage { items, total, by_user_type: value_counts(by_user_type), by_country: value_counts(by_country) })
 }
 
-/// Counts of the initiative's responses per value of `column`: largest first, then by value,
-/// "not given" last among equals.
-async fn value_counts(pool: &SqlitePool, column: &'static str, id: i64) -> Result<Vec<ValueCount>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {column}, count(*) FROM feedback WHERE {INITIATIVE_FEEDBACK} GROUP BY {column}"
-    )))
-    .bind(id)
-    .fetch_all(pool)
-    .await
-    .map_err(db_err)?;
-    let mut out: Vec<ValueCount> = rows
-        .iter()
-        .map(|r| {
-            let c = Cols::new(r, "feedback");
-            Ok(ValueCount { value: c.get(0)?, count: c.u64(1)? })
-        })
-        .collect::<Result<_>>()?;
+/// Counts per value: largest first, then by value, "not given" last among equals.
+fn value_counts(counts: HashMap<Option<String>, u64>) -> Vec<ValueCount> {
+    let mut out: Vec<ValueCount> = counts.into_iter().map(|(value, count)| ValueCount { value, count }).collect();
     out.sort_by(|a, b| {
         b.count.cmp(&a.count).then(a.value.is_none().cmp(&b.value.is_none())).then(a.value.cmp(&b.value))
     });
-    Ok(out)
+    out
 }
 
 /// One name an organisation can be found by.
@@ -236,23 +257,11 @@ async fn with_counts(pool: &SqlitePool, hits: Vec<(Organisation, MatchKind, Stri
     }
     let keys: Vec<String> = hits.iter().map(|(o, _, _)| keys::org_key(&o.key)).collect();
     let mut counts: HashMap<String, ActivityCounts> = HashMap::new();
-    let mut q = QueryBuilder::<Sqlite>::new(MEETING_COUNTS);
-    q.push(" AND a.org_key IN ");
+    let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {SUMMARY_COLUMNS} FROM organisations WHERE key IN "));
     push_in(&mut q, &keys);
-    q.push(" GROUP BY a.org_key");
     for r in q.build().fetch_all(pool).await.map_err(db_err)? {
-        let c = Cols::new(&r, "meeting_attendees");
-        let slot = counts.entry(c.get(0)?).or_default();
-        slot.commission_meetings = c.u64(1)?;
-        slot.parliament_meetings = c.u64(2)?;
-    }
-    let mut q = QueryBuilder::<Sqlite>::new(RESPONSE_COUNTS);
-    q.push(" AND org_key IN ");
-    push_in(&mut q, &keys);
-    q.push(" GROUP BY org_key");
-    for r in q.build().fetch_all(pool).await.map_err(db_err)? {
-        let c = Cols::new(&r, "feedback");
-        counts.entry(c.get(0)?).or_default().responses = c.u64(1)?;
+        let s = summary(&r)?;
+        counts.insert(keys::org_key(&s.organisation.key), s.counts);
     }
     Ok(hits
         .into_iter()
@@ -267,14 +276,19 @@ async fn with_counts(pool: &SqlitePool, hits: Vec<(Organisation, MatchKind, Stri
         .collect())
 }
 
-/// Meetings per organisation and institution. A meeting counts once however many of its
-/// attendees are the organisation, as on the organisation page.
-const MEETING_COUNTS: &str = "SELECT a.org_key, \
-     count(DISTINCT CASE WHEN m.institution = 'commission' THEN a.meeting_id END) AS commission, \
-     count(DISTINCT CASE WHEN m.institution = 'parliament' THEN a.meeting_id END) AS parliament \
-     FROM meeting_attendees a JOIN meetings m ON m.id = a.meeting_id WHERE a.org_key IS NOT NULL";
+/// The columns [`summary`] reads.
+const SUMMARY_COLUMNS: &str = "key, register_id, name, acronym, commission, parliament, responses";
 
-const RESPONSE_COUNTS: &str = "SELECT org_key, count(*) AS responses FROM feedback WHERE org_key IS NOT NULL";
+/// An `organisations` row with its counts (kept by `stats`).
+fn summary(r: &SqliteRow) -> Result<OrganisationSummary> {
+    let c = Cols::new(r, "organisations");
+    let counts = ActivityCounts {
+        commission_meetings: c.u64("commission")?,
+        parliament_meetings: c.u64("parliament")?,
+        responses: c.u64("responses")?,
+    };
+    Ok(OrganisationSummary { organisation: organisation(r)?, total: counts.total(), counts })
+}
 
 pub(crate) async fn latest_activity(pool: &SqlitePool, limit: u32) -> Result<Vec<Activity>> {
     if limit == 0 {
@@ -315,46 +329,191 @@ pub(crate) async fn latest_activity(pool: &SqlitePool, limit: u32) -> Result<Vec
         .collect())
 }
 
+/// One ordered run of the organisations list: the organisations `filter` keeps, in `order`,
+/// which an index of migration 0007 holds.
+struct Run {
+    filter: &'static str,
+    /// Columns (SQL expressions) and whether each sorts descending.
+    order: &'static [(&'static str, bool)],
+}
+
+const BY_NAME: [(&str, bool); 2] = [("lower(name)", false), ("key", false)];
+const BY_ACTIVITY: [(&str, bool); 3] = [("total", true), ("lower(name)", false), ("key", false)];
+
+/// The runs of each order, one after the other. An order by one kind of activity lists the
+/// organisations with some of it, then the others by activity, as `organisations_by_*` hold them.
+fn runs(sort: OrgSort) -> Vec<Run> {
+    const fn by(column: &'static str) -> [(&'static str, bool); 4] {
+        [(column, true), ("total", true), ("lower(name)", false), ("key", false)]
+    }
+    const COMMISSION: [(&str, bool); 4] = by("commission");
+    const PARLIAMENT: [(&str, bool); 4] = by("parliament");
+    const RESPONSES: [(&str, bool); 4] = by("responses");
+    let rest = |filter| Run { filter, order: &BY_ACTIVITY };
+    match sort {
+        OrgSort::Name => vec![Run { filter: "true", order: &BY_NAME }],
+        OrgSort::Activity => vec![rest("true")],
+        OrgSort::Commission => vec![Run { filter: "commission > 0", order: &COMMISSION }, rest("commission = 0")],
+        OrgSort::Parliament => vec![Run { filter: "parliament > 0", order: &PARLIAMENT }, rest("parliament = 0")],
+        OrgSort::Responses => vec![Run { filter: "responses > 0", order: &RESPONSES }, rest("responses = 0")],
+    }
+}
+
+/// A value of a sort column.
+#[derive(Clone)]
+enum Value {
+    Int(i64),
+    Text(String),
+}
+
+/// Where a keyset page starts: the sort values of the organisation before it.
+struct After {
+    values: HashMap<&'static str, Value>,
+}
+
+impl After {
+    async fn of(pool: &SqlitePool, key: &str) -> Result<Option<After>> {
+        let Some(r) = sqlx::query(
+            "SELECT commission, parliament, responses, total, lower(name), key FROM organisations WHERE key = ?",
+        )
+        .bind(key)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)?
+        else {
+            return Ok(None);
+        };
+        let c = Cols::new(&r, "organisations");
+        let mut values = HashMap::new();
+        for (i, column) in ["commission", "parliament", "responses", "total"].into_iter().enumerate() {
+            values.insert(column, Value::Int(c.get(i)?));
+        }
+        values.insert("lower(name)", Value::Text(c.get(4)?));
+        values.insert("key", Value::Text(c.get(5)?));
+        Ok(Some(After { values }))
+    }
+
+    /// Whether the organisation is in `run` (its filter is `column > 0`, `column = 0` or `true`).
+    fn within(&self, run: &Run) -> bool {
+        let Some((column, test)) = run.filter.split_once(' ') else { return true };
+        let n = match self.values.get(column) {
+            Some(Value::Int(n)) => *n,
+            _ => return true,
+        };
+        if test.starts_with('>') { n > 0 } else { n == 0 }
+    }
+}
+
+impl Run {
+    /// Up to `limit` rows of this run: from `offset`, or after `after` (on the level'th column:
+    /// equal on the columns before it, past it on that one).
+    async fn rows(
+        &self,
+        pool: &SqlitePool,
+        after: Option<(&After, usize)>,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<OrganisationSummary>> {
+        let mut q =
+            QueryBuilder::<Sqlite>::new(format!("SELECT {SUMMARY_COLUMNS} FROM organisations WHERE {}", self.filter));
+        let mut order = &self.order[..];
+        if let Some((after, level)) = after {
+            for (i, (column, descending)) in self.order[..=level].iter().enumerate() {
+                let op = match (i == level, descending) {
+                    (false, _) => " = ",
+                    (true, true) => " < ",
+                    (true, false) => " > ",
+                };
+                q.push(format!(" AND {column}{op}"));
+                match after.values.get(column) {
+                    Some(Value::Int(n)) => q.push_bind(*n),
+                    Some(Value::Text(t)) => q.push_bind(t.clone()),
+                    None => return Err(crate::read::corrupt(format!("no sort value for {column}"))),
+                };
+            }
+            order = &self.order[level..];
+        }
+        let order: Vec<String> =
+            order.iter().map(|(c, desc)| format!("{c}{}", if *desc { " DESC" } else { "" })).collect();
+        q.push(format!(" ORDER BY {} LIMIT ", order.join(", ")));
+        q.push_bind(i64::from(limit)).push(" OFFSET ").push_bind(i64::from(offset));
+        q.build().fetch_all(pool).await.map_err(db_err)?.iter().map(summary).collect()
+    }
+
+    async fn count(&self, pool: &SqlitePool) -> Result<u32> {
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM organisations WHERE {}",
+            self.filter
+        )))
+        .fetch_one(pool)
+        .await
+        .map_err(db_err)?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+}
+
+/// How many organisations the list holds, kept by the triggers of migration 0007.
+async fn organisations_count(pool: &SqlitePool) -> Result<u64> {
+    let n: i64 = sqlx::query_scalar("SELECT n FROM record_counts WHERE name = 'organisations'")
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)?
+        .unwrap_or(0);
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
 pub(crate) async fn organisations_list(
     pool: &SqlitePool,
     sort: OrgSort,
     offset: u32,
     limit: u32,
 ) -> Result<OrganisationList> {
-    let order = match sort {
-        OrgSort::Activity => "total DESC, lower(o.name), o.key",
-        OrgSort::Name => "lower(o.name), o.key",
-        OrgSort::Commission => "commission DESC, total DESC, lower(o.name), o.key",
-        OrgSort::Parliament => "parliament DESC, total DESC, lower(o.name), o.key",
-        OrgSort::Responses => "responses DESC, total DESC, lower(o.name), o.key",
-    };
-    let sql = format!(
-        "SELECT o.key, o.register_id, o.name, o.acronym, \
-           COALESCE(mc.commission, 0) AS commission, COALESCE(mc.parliament, 0) AS parliament, \
-           COALESCE(fc.responses, 0) AS responses, \
-           COALESCE(mc.commission, 0) + COALESCE(mc.parliament, 0) + COALESCE(fc.responses, 0) AS total \
-         FROM organisations o \
-         LEFT JOIN ({MEETING_COUNTS} GROUP BY a.org_key) AS mc ON mc.org_key = o.key \
-         LEFT JOIN ({RESPONSE_COUNTS} GROUP BY org_key) AS fc ON fc.org_key = o.key \
-         ORDER BY {order} LIMIT ? OFFSET ?"
-    );
-    // `order` is one of the constants above.
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(i64::from(limit))
-        .bind(i64::from(offset))
-        .fetch_all(pool)
-        .await
-        .map_err(db_err)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let c = Cols::new(r, "organisations");
-        let counts = ActivityCounts {
-            commission_meetings: c.u64("commission")?,
-            parliament_meetings: c.u64("parliament")?,
-            responses: c.u64("responses")?,
-        };
-        out.push(OrganisationSummary { organisation: organisation(r)?, total: counts.total(), counts });
+    let total = organisations_count(pool).await?;
+    let mut rows = Vec::new();
+    let mut offset = offset;
+    for run in runs(sort) {
+        let want = limit - rows.len() as u32;
+        if want == 0 {
+            break;
+        }
+        let got = run.rows(pool, None, offset, want).await?;
+        if got.is_empty() && offset > 0 {
+            // Past this run: the offset goes on into the next one.
+            offset = offset.saturating_sub(run.count(pool).await?);
+        } else {
+            offset = 0;
+        }
+        rows.extend(got);
     }
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM organisations").fetch_one(pool).await.map_err(db_err)?;
-    Ok(OrganisationList { rows: out, total: u64::try_from(total).unwrap_or(0) })
+    Ok(OrganisationList { rows, total })
+}
+
+pub(crate) async fn organisations_after(
+    pool: &SqlitePool,
+    sort: OrgSort,
+    after: &str,
+    limit: u32,
+) -> Result<OrganisationList> {
+    let total = organisations_count(pool).await?;
+    let Some(after) = After::of(pool, after).await? else { return Ok(OrganisationList { rows: Vec::new(), total }) };
+    let mut rows = Vec::new();
+    let mut started = false;
+    for run in runs(sort) {
+        if !started && !after.within(&run) {
+            continue;
+        }
+        // The cursor's own run continues level by level (the last column first); the runs
+        // after it start from their beginning.
+        let levels: Vec<Option<usize>> =
+            if started { vec![None] } else { (0..run.order.len()).rev().map(Some).collect() };
+        started = true;
+        for level in levels {
+            let want = limit - rows.len() as u32;
+            if want == 0 {
+                break;
+            }
+            rows.extend(run.rows(pool, level.map(|l| (&after, l)), 0, want).await?);
+        }
+    }
+    Ok(OrganisationList { rows, total })
 }

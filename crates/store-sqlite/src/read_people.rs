@@ -84,9 +84,6 @@ pub(crate) async fn person_activity(pool: &SqlitePool, key: &str, filter: &Activ
     Timeline {
         meeting_ids: "SELECT meeting_id FROM meeting_hosts WHERE person_key = ?",
         meeting_binds: vec![key.to_owned()],
-        feedback_where: None,
-        feedback_binds: Vec::new(),
-        positions_of: None,
     }
     .page(pool, filter)
     .await
@@ -101,9 +98,6 @@ pub(crate) async fn procedure_activity(
     Timeline {
         meeting_ids: "SELECT meeting_id FROM meeting_procedures WHERE reference = ?",
         meeting_binds: vec![reference.to_owned()],
-        feedback_where: None,
-        feedback_binds: Vec::new(),
-        positions_of: None,
     }
     .page(pool, filter)
     .await

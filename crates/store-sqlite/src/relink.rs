@@ -214,6 +214,7 @@ impl Relinker for SqliteRelinker {
         ] {
             sqlx::query(sql).execute(&mut *self.tx).await.map_err(db_err)?;
         }
+        crate::stats::settle(&mut self.tx).await?;
         bump_generation(&mut self.tx).await?;
         self.tx.commit().await.map_err(db_err)
     }

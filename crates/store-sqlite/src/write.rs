@@ -99,7 +99,10 @@ impl ImportSession for SqliteSession {
         Ok(counts)
     }
 
-    async fn commit(self: Box<Self>) -> Result<()> {
+    async fn commit(mut self: Box<Self>) -> Result<()> {
+        // Once per session: folding per file moved every organisation a file mentions in the
+        // list's indexes once per file, which doubled the import.
+        crate::stats::settle(&mut self.tx).await?;
         self.tx.commit().await.map_err(db_err)
     }
 }
@@ -717,6 +720,7 @@ impl FileWriter for SqliteWriter<Transaction<'static, Sqlite>> {
 
     async fn commit(mut self: Box<Self>) -> Result<()> {
         self.finish().await?;
+        crate::stats::settle(&mut self.conn).await?;
         self.conn.commit().await.map_err(db_err)
     }
 }

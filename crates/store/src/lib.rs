@@ -229,6 +229,11 @@ pub trait Store: Send + Sync {
     /// `offset`.
     async fn organisations_list(&self, sort: OrgSort, offset: u32, limit: u32) -> Result<OrganisationList>;
 
+    /// The next `limit` organisations of the list in `sort` order after the organisation
+    /// `after` (keyset paging: deep pages and whole-list exports cost what the first page
+    /// does). No rows when `after` is not listed.
+    async fn organisations_after(&self, sort: OrgSort, after: &OrgKey, limit: u32) -> Result<OrganisationList>;
+
     // --- end consultations, home page and lists ---
 
     // --- position items ---
