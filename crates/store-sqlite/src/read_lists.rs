@@ -416,7 +416,7 @@ impl Run {
     ) -> Result<Vec<OrganisationSummary>> {
         let mut q =
             QueryBuilder::<Sqlite>::new(format!("SELECT {SUMMARY_COLUMNS} FROM organisations WHERE {}", self.filter));
-        let mut order = &self.order[..];
+        let mut order = self.order;
         if let Some((after, level)) = after {
             for (i, (column, descending)) in self.order[..=level].iter().enumerate() {
                 let op = match (i == level, descending) {

@@ -688,30 +688,6 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::statement_rows;
-
-    #[test]
-    fn statements_come_in_few_sizes() {
-        let mut sizes = std::collections::BTreeSet::new();
-        for rows in 1..5000 {
-            let (mut left, mut written) = (rows, 0);
-            while left > 0 {
-                let n = statement_rows(left, 21);
-                assert!(n <= left && n * 21 <= crate::MAX_BINDS, "{n} rows of 21 binds, {left} left");
-                sizes.insert(n);
-                (left, written) = (left - n, written + n);
-            }
-            assert_eq!(written, rows);
-        }
-        // 1, 2, 4, ... 1024: eleven statements to prepare per table, whatever the files.
-        assert_eq!(sizes.len(), 11);
-        assert_eq!(statement_rows(3000, 1), 2048);
-        assert_eq!(statement_rows(5, 40_000), 1, "a row wider than the limit still goes alone");
-    }
-}
-
 #[async_trait]
 impl FileWriter for SqliteWriter<Transaction<'static, Sqlite>> {
     async fn write(&mut self, batch: &[Stamped], organisations: &[Organisation]) -> Result<WriteCounts> {
@@ -790,5 +766,29 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
             q.build().persistent(false).execute(&mut *self.conn).await.map_err(db_err)?;
         }
         crate::bump_generation(&mut self.conn).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::statement_rows;
+
+    #[test]
+    fn statements_come_in_few_sizes() {
+        let mut sizes = std::collections::BTreeSet::new();
+        for rows in 1..5000 {
+            let (mut left, mut written) = (rows, 0);
+            while left > 0 {
+                let n = statement_rows(left, 21);
+                assert!(n <= left && n * 21 <= crate::MAX_BINDS, "{n} rows of 21 binds, {left} left");
+                sizes.insert(n);
+                (left, written) = (left - n, written + n);
+            }
+            assert_eq!(written, rows);
+        }
+        // 1, 2, 4, ... 1024: eleven statements to prepare per table, whatever the files.
+        assert_eq!(sizes.len(), 11);
+        assert_eq!(statement_rows(3000, 1), 2048);
+        assert_eq!(statement_rows(5, 40_000), 1, "a row wider than the limit still goes alone");
     }
 }
