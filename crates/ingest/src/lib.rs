@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{SecondsFormat, Utc};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 
 use lobbyscope_domain::{Provenance, Record, SourceKind, Sourced};
 use lobbyscope_resolve::Linker;
@@ -167,15 +167,17 @@ pub async fn lock(store: &dyn Store, command: &str, progress: &dyn Progress) -> 
     }
 }
 
-/// Makes the full linking pass an interrupted import left owed, if any, under the import lock
-/// (taken for `command`): what reads links (`analyze`) calls this first. Returns how many links
-/// that pass changed.
+/// Finishes what an interrupted import left owed, under the import lock (taken for `command`):
+/// the indexes of a bulk load, then the full linking pass, if any. What reads links
+/// (`analyze`) calls this first. Returns how many links that pass changed.
 pub async fn finish_linking(
     store: &dyn Store,
     command: &str,
     progress: &dyn Progress,
 ) -> Result<Option<u64>, StoreError> {
     let _guard = lock(store, command, progress).await?;
+    // The pages and position items read by the indexes an interrupted bulk load left unbuilt.
+    store.end_bulk_load().await?;
     if !store.relink_pending().await? {
         return Ok(None);
     }
@@ -194,6 +196,8 @@ pub async fn import_paths(
 ) -> Result<ImportReport, IngestError> {
     let _guard = lock(store, "import", progress).await?;
     let mut report = ImportReport { owed_by_an_earlier_run: store.relink_pending().await?, ..Default::default() };
+    // Into tables that start empty, records go faster with their indexes built at the end.
+    store.begin_bulk_load().await?;
     // The stored register, whole: an earlier run's register file is in it even if its pass is
     // still owed. Links made against it that a later file makes stale are remade by the pass
     // that file makes owed.
@@ -203,29 +207,22 @@ pub async fn import_paths(
     let (registers, others): (Vec<Job>, Vec<Job>) = expand(paths)?.into_iter().partition(
         |job| matches!(lobbyscope_sources::open_path(&job.path), Ok(opened) if opened.kind == SourceKind::RegisterXml),
     );
-    let register_files = registers.len();
     let mut session = Session::default();
-    for (n, job) in registers.into_iter().chain(others).enumerate() {
-        if n == register_files
-            && report.files.iter().any(|f| f.failure.is_none() && f.counts.new + f.counts.updated > 0)
-        {
-            // The linker reads the register as committed.
-            session.commit().await?;
-            linker = Arc::new(Linker::new(&store.registered_names().await?));
-        }
-        let file_report = import_file_into(store, &mut session, &linker, &job.path, job.from_folder, progress).await?;
-        if session.records >= SESSION_RECORDS {
-            session.commit().await?;
-        }
-        progress.file_done(&file_report);
-        report.files.push(file_report);
+    write_files(store, &mut session, read_ahead(registers, Arc::clone(&linker)), progress, &mut report.files).await?;
+    if !others.is_empty() && report.files.iter().any(|f| f.failure.is_none() && f.counts.new + f.counts.updated > 0) {
+        // The linker reads the register as committed.
+        session.commit().await?;
+        linker = Arc::new(Linker::new(&store.registered_names().await?));
     }
+    write_files(store, &mut session, read_ahead(others, linker), progress, &mut report.files).await?;
     session.commit().await?;
     report.full_relink = store.relink_pending().await?;
     if report.full_relink {
         progress.linking();
         report.relinked = link(store).await?;
     }
+    // Also what an interrupted run left unbuilt.
+    store.end_bulk_load().await?;
     Ok(report)
 }
 
@@ -331,16 +328,27 @@ fn link_batch(linker: &Linker, batch: &mut [Stamped]) -> Vec<Organisation> {
     resolution.organisations
 }
 
-/// What the parsing thread sends to the writer.
-enum Chunk {
+/// What the reading thread sends the writer, file after file in the run's order: for each
+/// file a [`Event::Begin`], then, for a file that is read, its batches, the last one marked,
+/// or [`Event::Failed`] where it stops being usable.
+enum Event {
+    /// The next file: its report so far, and the file to write, or `None` when it is not to be
+    /// read (skipped, or unusable as a whole: the report says why).
+    Begin(FileReport, Option<ImportFile>),
     /// Records stamped and linked, the organisations their links point at, and rejections.
-    Batch {
-        records: Vec<Stamped>,
-        organisations: Vec<Organisation>,
-        rejected: Vec<Rejection>,
-    },
-    Failed(SourceError),
+    /// `last`: the file's parser has finished cleanly and no batch of it follows.
+    Batch { records: Vec<Stamped>, organisations: Vec<Organisation>, rejected: Vec<Rejection>, last: bool },
+    /// The file cannot be used as a whole (truncated, not well-formed, …): nothing of it is
+    /// kept.
+    Failed(String),
 }
+
+/// Events read ahead of the writer: a few batches, or a few dozen small files, so that
+/// parsing the next files overlaps writing this one without holding much in memory.
+const READ_AHEAD: usize = 16;
+
+/// The writer went away (it failed); the reading thread stops.
+struct WriterGone;
 
 /// What a file's records are stamped with, known before parsing starts.
 struct Stamp {
@@ -351,9 +359,9 @@ struct Stamp {
 }
 
 impl Stamp {
-    /// Stamps and links a parsed batch, on the parsing thread: hashing and linking cost about
+    /// Stamps and links a parsed batch, on the reading thread: hashing and linking cost about
     /// as much as writing, and the writer should only write.
-    fn chunk(&self, linker: &Linker, records: Vec<Sourced<Record>>, rejected: Vec<Rejection>) -> Chunk {
+    fn batch(&self, linker: &Linker, records: Vec<Sourced<Record>>, rejected: Vec<Rejection>, last: bool) -> Event {
         let mut records: Vec<Stamped> = records
             .into_iter()
             .map(|s| Stamped {
@@ -369,8 +377,188 @@ impl Stamp {
             })
             .collect();
         let organisations = link_batch(linker, &mut records);
-        Chunk::Batch { records, organisations, rejected }
+        Event::Batch { records, organisations, rejected, last }
     }
+}
+
+/// Starts reading `jobs` on a thread of their own, in order: each file recognised, hashed,
+/// parsed, stamped and linked against `linker`, its events sent as the parser goes.
+fn read_ahead(jobs: Vec<Job>, linker: Arc<Linker>) -> mpsc::Receiver<Event> {
+    let (tx, rx) = mpsc::channel(READ_AHEAD);
+    tokio::task::spawn_blocking(move || {
+        for job in jobs {
+            // A panic in a parser is a bug, but must not commit a partial file nor stop the
+            // files after it.
+            let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_file(&job, &linker, &tx)));
+            match read {
+                Ok(Ok(())) => {}
+                Ok(Err(WriterGone)) => return,
+                Err(_) => {
+                    if tx.blocking_send(Event::Failed(PARSER_STOPPED.into())).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// Reads one file, sending its events.
+fn read_file(job: &Job, linker: &Linker, tx: &mpsc::Sender<Event>) -> Result<(), WriterGone> {
+    let send = |event| tx.blocking_send(event).map_err(|_| WriterGone);
+    let mut report = FileReport::new(&job.path);
+    let opened = match lobbyscope_sources::open_path(&job.path) {
+        Ok(o) => o,
+        Err(SourceError::UnknownFormat(_)) if job.from_folder => {
+            report.skipped = true;
+            return send(Event::Begin(report, None));
+        }
+        Err(e) => {
+            report.failure = Some(e.to_string());
+            return send(Event::Begin(report, None));
+        }
+    };
+    report.source = Some(opened.kind);
+    let sha256 = match sha256_file(&job.path) {
+        Ok(h) => h,
+        Err(e) => {
+            report.failure = Some(format!("cannot read: {e}"));
+            return send(Event::Begin(report, None));
+        }
+    };
+    let file = ImportFile {
+        file: job.path.display().to_string(),
+        source: opened.kind,
+        sha256,
+        imported_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+    };
+    let stamp = Stamp {
+        kind: opened.kind,
+        file_name: job.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| file.file.clone()),
+        imported_at: file.imported_at.clone(),
+    };
+    send(Event::Begin(report, Some(file)))?;
+    let records = match lobbyscope_sources::parse(stamp.kind, opened.input) {
+        Ok(r) => r,
+        Err(e) => return send(Event::Failed(e.to_string())),
+    };
+    // A full batch is held back until the next one is known, so that the last one can say so:
+    // a file that fits in one batch is then known whole before anything of it is written.
+    let (mut held, mut batch, mut rejected): (Option<Event>, Vec<_>, Vec<_>) =
+        (None, Vec::with_capacity(BATCH), Vec::new());
+    for item in records {
+        match item {
+            Ok(Parsed::Record(r)) => batch.push(r),
+            Ok(Parsed::Rejected(r)) => rejected.push(r),
+            Err(e) => return send(Event::Failed(e.to_string())),
+        }
+        if batch.len() + rejected.len() >= BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            if let Some(earlier) = held.replace(stamp.batch(linker, full, std::mem::take(&mut rejected), false)) {
+                send(earlier)?;
+            }
+        }
+    }
+    if let Some(earlier) = held {
+        send(earlier)?;
+    }
+    send(stamp.batch(linker, batch, rejected, true))
+}
+
+/// The file being written, between its [`Event::Begin`] and its end.
+struct Writing {
+    report: FileReport,
+    file: ImportFile,
+    /// The file's own transaction, once it is known not to fit in one batch.
+    writer: Option<Box<dyn FileWriter>>,
+    batches: u64,
+}
+
+/// Writes the files `events` describe, in order: a file known whole (one batch) into the
+/// session, a longer one in a transaction of its own; reports in `reports`.
+async fn write_files(
+    store: &dyn Store,
+    session: &mut Session,
+    mut events: mpsc::Receiver<Event>,
+    progress: &dyn Progress,
+    reports: &mut Vec<FileReport>,
+) -> Result<(), IngestError> {
+    let mut writing: Option<Writing> = None;
+    while let Some(event) = events.recv().await {
+        match (event, writing.as_mut()) {
+            (Event::Begin(report, file), None) => match file {
+                Some(file) => {
+                    progress.file_started(&report.path, file.source);
+                    writing = Some(Writing { report, file, writer: None, batches: 0 });
+                }
+                None => done(session, progress, reports, report).await?,
+            },
+            (Event::Batch { records, organisations, rejected, last }, Some(w)) => {
+                let report = &mut w.report;
+                report.read += (records.len() + rejected.len()) as u64;
+                report.rejected += rejected.len() as u64;
+                let room = REPORTED_REJECTIONS.saturating_sub(report.rejections.len());
+                report.rejections.extend(rejected.into_iter().take(room));
+                w.batches += 1;
+                if last && w.batches == 1 {
+                    report.counts += session.get(store).await?.write_file(&w.file, &records, &organisations).await?;
+                    session.records += report.read;
+                } else {
+                    let writer = match &mut w.writer {
+                        Some(writer) => writer,
+                        None => {
+                            // The file's transaction waits for the session's: earlier files go first.
+                            session.commit().await?;
+                            w.writer.insert(store.begin(&w.file).await?)
+                        }
+                    };
+                    report.counts += writer.write(&records, &organisations).await?;
+                }
+                progress.records_read(report.read);
+                if last {
+                    let Writing { report, writer, .. } = writing.take().expect("matched as Some");
+                    if let Some(writer) = writer {
+                        writer.commit().await?;
+                    }
+                    done(session, progress, reports, report).await?;
+                }
+            }
+            (Event::Failed(reason), Some(_)) => {
+                // Dropping the file's writer rolls it back; what it wrote into the session was
+                // written only once the file was known whole.
+                let Writing { mut report, .. } = writing.take().expect("matched as Some");
+                report.failure = Some(reason);
+                report.counts = WriteCounts::default();
+                done(session, progress, reports, report).await?;
+            }
+            (Event::Begin(..), Some(_)) | (Event::Batch { .. } | Event::Failed(_), None) => {
+                return Err(IngestError::Store(StoreError::Corrupt("import events out of order".into())));
+            }
+        }
+    }
+    if let Some(Writing { mut report, .. }) = writing {
+        // The reading thread ended in the middle of a file.
+        report.failure = Some(PARSER_STOPPED.into());
+        report.counts = WriteCounts::default();
+        done(session, progress, reports, report).await?;
+    }
+    Ok(())
+}
+
+/// A file's end: reported, and the session committed when it has grown large enough.
+async fn done(
+    session: &mut Session,
+    progress: &dyn Progress,
+    reports: &mut Vec<FileReport>,
+    report: FileReport,
+) -> Result<(), StoreError> {
+    if session.records >= SESSION_RECORDS {
+        session.commit().await?;
+    }
+    progress.file_done(&report);
+    reports.push(report);
+    Ok(())
 }
 
 /// Imports one file in a transaction of its own (its `import_files` row included, so a file
@@ -385,162 +573,11 @@ pub async fn import_file(
     progress: &dyn Progress,
 ) -> Result<FileReport, IngestError> {
     let mut session = Session::default();
-    let report = import_file_into(store, &mut session, linker, path, from_folder, progress).await?;
+    let mut reports = Vec::new();
+    let job = Job { path: path.to_owned(), from_folder };
+    write_files(store, &mut session, read_ahead(vec![job], Arc::clone(linker)), progress, &mut reports).await?;
     session.commit().await?;
-    Ok(report)
-}
-
-/// Imports one file, all or nothing, into `session` or a transaction of its own.
-async fn import_file_into(
-    store: &dyn Store,
-    session: &mut Session,
-    linker: &Arc<Linker>,
-    path: &Path,
-    from_folder: bool,
-    progress: &dyn Progress,
-) -> Result<FileReport, IngestError> {
-    let mut report = FileReport::new(path);
-    let opened = match lobbyscope_sources::open_path(path) {
-        Ok(o) => o,
-        Err(SourceError::UnknownFormat(_)) if from_folder => {
-            report.skipped = true;
-            return Ok(report);
-        }
-        Err(e) => {
-            report.failure = Some(e.to_string());
-            return Ok(report);
-        }
-    };
-    report.source = Some(opened.kind);
-    progress.file_started(path, opened.kind);
-    let sha256 = match sha256_file(path) {
-        Ok(h) => h,
-        Err(e) => {
-            report.failure = Some(format!("cannot read: {e}"));
-            return Ok(report);
-        }
-    };
-    let file = ImportFile {
-        file: path.display().to_string(),
-        source: opened.kind,
-        sha256,
-        imported_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
-    };
-
-    let stamp = Stamp {
-        kind: opened.kind,
-        file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| file.file.clone()),
-        imported_at: file.imported_at.clone(),
-    };
-    let (tx, mut rx) = mpsc::channel::<Chunk>(2);
-    let linker = Arc::clone(linker);
-    let mut parser = Some(tokio::task::spawn_blocking(move || {
-        let records = match lobbyscope_sources::parse(stamp.kind, opened.input) {
-            Ok(r) => r,
-            Err(e) => {
-                let _ = tx.blocking_send(Chunk::Failed(e));
-                return;
-            }
-        };
-        let (mut batch, mut rejected) = (Vec::with_capacity(BATCH), Vec::new());
-        for item in records {
-            match item {
-                Ok(Parsed::Record(r)) => batch.push(r),
-                Ok(Parsed::Rejected(r)) => rejected.push(r),
-                Err(e) => {
-                    let _ = tx.blocking_send(Chunk::Failed(e));
-                    return;
-                }
-            }
-            if batch.len() + rejected.len() >= BATCH {
-                let full = stamp.chunk(
-                    &linker,
-                    std::mem::replace(&mut batch, Vec::with_capacity(BATCH)),
-                    std::mem::take(&mut rejected),
-                );
-                if tx.blocking_send(full).is_err() {
-                    return; // the writer gave up
-                }
-            }
-        }
-        let _ = tx.blocking_send(stamp.chunk(&linker, batch, rejected));
-    }));
-
-    // A file that fits in one batch is known whole before anything of it is written, so it can
-    // share the session's transaction; a longer one gets a transaction of its own, which a
-    // failure part-way rolls back.
-    let first = rx.recv().await;
-    let second = match first {
-        Some(Chunk::Batch { .. }) => rx.recv().await,
-        _ => None,
-    };
-    let mut writer: Option<Box<dyn FileWriter>> = None;
-    let mut pending = VecDeque::from_iter(first.into_iter().chain(second));
-    let whole = pending.len() == 1;
-    if !whole {
-        // The file's transaction waits for the session's: earlier files go first.
-        session.commit().await?;
-    }
-    loop {
-        let chunk = match pending.pop_front() {
-            Some(chunk) => chunk,
-            None => match rx.recv().await {
-                Some(chunk) => chunk,
-                None => break,
-            },
-        };
-        match chunk {
-            Chunk::Failed(e) => {
-                // Dropping the writer rolls the file back.
-                report.failure = Some(e.to_string());
-                break;
-            }
-            Chunk::Batch { records, organisations, rejected } => {
-                report.read += (records.len() + rejected.len()) as u64;
-                report.rejected += rejected.len() as u64;
-                let room = REPORTED_REJECTIONS.saturating_sub(report.rejections.len());
-                report.rejections.extend(rejected.into_iter().take(room));
-                if whole {
-                    // Only after the parser is known to have finished cleanly.
-                    if parser_failed(&mut parser).await {
-                        report.failure = Some(PARSER_STOPPED.into());
-                        break;
-                    }
-                    report.counts += session.get(store).await?.write_file(&file, &records, &organisations).await?;
-                    session.records += report.read;
-                } else {
-                    let w = match &mut writer {
-                        Some(w) => w,
-                        None => writer.insert(store.begin(&file).await?),
-                    };
-                    report.counts += w.write(&records, &organisations).await?;
-                }
-                progress.records_read(report.read);
-            }
-        }
-    }
-    drop(rx);
-    // A panic in the parser is a bug, but still must not commit a partial file.
-    if parser_failed(&mut parser).await && report.failure.is_none() {
-        report.failure = Some(PARSER_STOPPED.into());
-    }
-    if report.failure.is_some() {
-        report.counts = WriteCounts::default();
-        return Ok(report);
-    }
-    if let Some(w) = writer {
-        w.commit().await?;
-    }
-    Ok(report)
+    reports.pop().ok_or_else(|| IngestError::Store(StoreError::Corrupt("no report for the file".into())))
 }
 
 const PARSER_STOPPED: &str = "the parser stopped unexpectedly";
-
-/// Waits for the parsing thread to end; whether it panicked. Once it has ended, asking again
-/// says it did not.
-async fn parser_failed(parser: &mut Option<tokio::task::JoinHandle<()>>) -> bool {
-    match parser.take() {
-        Some(handle) => handle.await.is_err(),
-        None => false,
-    }
-}

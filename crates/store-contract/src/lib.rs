@@ -64,6 +64,7 @@ macro_rules! store_contract_tests {
             responses_are_read_by_id,
             kept_counts_match_a_recount,
             organisations_list_pages_by_keyset,
+            a_bulk_load_reads_right_and_ends_as_a_plain_load,
         );
     };
     (@each $fresh:path; $($name:ident),* $(,)?) => {$(
@@ -1800,6 +1801,18 @@ pub async fn kept_counts_match_a_recount(store: &dyn Store) {
     // The same files again change nothing.
     write_linked(store).await;
     counts_match(store, &responses, "again").await;
+}
+
+/// A bulk load into an empty store reads right while it runs, through files, corrections that
+/// orphan an organisation and a full linking pass, and ends as a plain load ends; once the
+/// store holds records, nothing is deferred.
+pub async fn a_bulk_load_reads_right_and_ends_as_a_plain_load(store: &dyn Store) {
+    assert!(store.begin_bulk_load().await.expect("begin"), "an empty store defers what it can");
+    kept_counts_match_a_recount(store).await;
+    assert!(store.end_bulk_load().await.expect("end"), "what was deferred is built");
+    counts_match(store, &[2_665_651, 2_665_652, 2_665_653, 2_665_654], "built").await;
+    assert!(!store.end_bulk_load().await.expect("end"), "nothing is left to build");
+    assert!(!store.begin_bulk_load().await.expect("begin"), "a store with records keeps its indexes");
 }
 
 /// Keyset pages of the organisations list follow the list's order in every sort, each

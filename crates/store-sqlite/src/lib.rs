@@ -7,6 +7,7 @@
 //! last commit), write transactions start with `BEGIN IMMEDIATE` and wait for each other up to
 //! [`BUSY_TIMEOUT`], and imports take the import lock (`lock`) so that they run one at a time.
 
+mod bulk;
 mod cols;
 mod keys;
 mod lock;
@@ -331,6 +332,14 @@ impl Store for SqliteStore {
 
     async fn relink_pending(&self) -> Result<bool> {
         sqlx::query_scalar("SELECT relink <> 0 FROM pending_work").fetch_one(&self.pool).await.map_err(db_err)
+    }
+
+    async fn begin_bulk_load(&self) -> Result<bool> {
+        Ok(bulk::begin(&self.pool).await? > 0)
+    }
+
+    async fn end_bulk_load(&self) -> Result<bool> {
+        Ok(bulk::end(&self.pool).await? > 0)
     }
 
     async fn try_lock_for_import(&self, me: &LockHolder) -> Result<LockAttempt> {

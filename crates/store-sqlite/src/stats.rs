@@ -14,9 +14,10 @@ use crate::db_err;
 
 /// The fold, in order: records counted, responses per publication, published names, responses
 /// per quarter, the organisations' meetings and the quarters they change, then the counts of
-/// every organisation noted, recounted from its quarters. Statements that start from the log
+/// every organisation noted, recounted from its quarters, and the organisations left with
+/// nothing removed. Statements that start from the log
 /// join it first (`CROSS JOIN` keeps SQLite from scanning the big table instead).
-const FOLD: [&str; 13] = [
+const FOLD: [&str; 14] = [
     "UPDATE record_counts SET n = n + c.delta \
      FROM (SELECT CASE kind WHEN 'r' THEN 'responses' ELSE institution || '_meetings' END AS name, \
              sum(delta) AS delta \
@@ -66,6 +67,11 @@ const FOLD: [&str; 13] = [
            LEFT JOIN org_quarters q ON q.org_key = d.org_key GROUP BY d.org_key) AS s \
      WHERE organisations.key = s.org_key AND (organisations.commission <> s.commission \
        OR organisations.parliament <> s.parliament OR organisations.responses <> s.responses)",
+    // Organisations that records replaced in this transaction pointed at ('c'), left with no
+    // meeting, response or register entry: what a full linking pass would drop.
+    "DELETE FROM organisations WHERE key IN (SELECT org_key FROM agg_log WHERE kind = 'c') \
+     AND commission = 0 AND parliament = 0 AND responses = 0 \
+     AND NOT EXISTS (SELECT 1 FROM register_entries r WHERE r.register_id = organisations.register_id)",
     "DELETE FROM agg_log",
     "DELETE FROM agg_meetings",
 ];

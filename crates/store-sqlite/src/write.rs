@@ -186,6 +186,10 @@ async fn plan<'a, T: Copy>(
 /// sizes: the most rows the parameter limit allows, then powers of two for the rest. Each size
 /// is prepared once per connection and reused; preparing a statement of every length a file
 /// happened to have cost about a tenth of an import.
+///
+/// Heads say `INSERT OR FAIL`: a failed statement abandons the whole file's or session's
+/// transaction anyway, so SQLite need not keep a statement journal to undo it alone (6 % of
+/// an import's time in SQLite went to that journal).
 async fn insert_rows<R>(
     conn: &mut SqliteConnection,
     head: &str,
@@ -257,7 +261,7 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
         }
         insert_rows(
             &mut self.conn,
-            "INSERT INTO register_entries (register_id, snapshot_date, name, acronym, entity_form, category, \
+            "INSERT OR FAIL INTO register_entries (register_id, snapshot_date, name, acronym, entity_form, category, \
              head_office_country, head_office_city, website, goals, levels_of_interest, fields_of_interest, \
              eu_legislative_proposals, members, fte, ep_accredited, costs_min, costs_max, costs_amount, \
              financial_year_start, financial_year_end, registration_date, last_update_date, \
@@ -396,7 +400,7 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
         self.keep_history(&replaced).await?;
         insert_rows(
             &mut self.conn,
-            "INSERT INTO meetings (id, natural_key, ordinal, facets, institution, date, cabinet, dg, dg_acronym, \
+            "INSERT OR FAIL INTO meetings (id, natural_key, ordinal, facets, institution, date, cabinet, dg, dg_acronym, \
              portfolio, location, subject, attendees_raw, source, file, locator, imported_at, content_hash) ",
             18,
             &rows,
@@ -452,7 +456,7 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
         people.dedup_by(|a, b| a.0 == b.0);
         insert_rows(
             &mut self.conn,
-            "INSERT INTO people (key, kind, name, ep_id) ",
+            "INSERT OR FAIL INTO people (key, kind, name, ep_id) ",
             4,
             &people,
             " ON CONFLICT (key) DO NOTHING",
@@ -463,7 +467,7 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
         .await?;
         insert_rows(
             &mut self.conn,
-            "INSERT INTO meeting_hosts (meeting_id, position, person_key, name, role) ",
+            "INSERT OR FAIL INTO meeting_hosts (meeting_id, position, person_key, name, role) ",
             5,
             &hosts,
             "",
@@ -478,7 +482,7 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
         .await?;
         insert_rows(
             &mut self.conn,
-            "INSERT INTO meeting_procedures (meeting_id, reference) ",
+            "INSERT OR FAIL INTO meeting_procedures (meeting_id, reference) ",
             2,
             &procedures,
             "",
@@ -489,7 +493,7 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
         .await?;
         insert_rows(
             &mut self.conn,
-            "INSERT INTO meeting_attendees (meeting_id, position, name, register_id, org_key, link_method) ",
+            "INSERT OR FAIL INTO meeting_attendees (meeting_id, position, name, register_id, org_key, link_method) ",
             6,
             &attendees,
             "",
@@ -522,7 +526,7 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
         }
         insert_rows(
             &mut self.conn,
-            "INSERT INTO initiatives (id, reference, short_title, dg, unit, status, foreseen_act_type, stage, \
+            "INSERT OR FAIL INTO initiatives (id, reference, short_title, dg, unit, status, foreseen_act_type, stage, \
              receiving_feedback_status, topics, published_date, modified_date, source, file, locator, imported_at, content_hash) ",
             17,
             &plan.insert,
@@ -553,7 +557,7 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
             .collect();
         insert_rows(
             &mut self.conn,
-            "INSERT INTO publications (id, initiative_id, position, kind, reference, total_feedback, adoption_date, attachments) ",
+            "INSERT OR FAIL INTO publications (id, initiative_id, position, kind, reference, total_feedback, adoption_date, attachments) ",
             8,
             &publications,
             // A publication listed under two initiatives keeps its first one.
@@ -592,7 +596,7 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
         }
         insert_rows(
             &mut self.conn,
-            "INSERT INTO feedback (id, publication_id, reference_initiative, date, language, user_type, country, \
+            "INSERT OR FAIL INTO feedback (id, publication_id, reference_initiative, date, language, user_type, country, \
              company_size, organization, first_name, surname, register_id, text, attachments, org_key, link_method, \
              source, file, locator, imported_at, content_hash) ",
             21,
@@ -673,7 +677,7 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
     async fn upsert_organisations(&mut self, organisations: &[Organisation], on_conflict: &str) -> Result<()> {
         insert_rows(
             &mut self.conn,
-            "INSERT INTO organisations (key, register_id, name, acronym) ",
+            "INSERT OR FAIL INTO organisations (key, register_id, name, acronym) ",
             4,
             organisations,
             on_conflict,
@@ -752,18 +756,18 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
             .await
             .map_err(db_err)?;
         }
-        // What a full pass would drop: organisations only the replaced records pointed at.
+        // What a full pass would drop: organisations only the replaced records pointed at. The
+        // fold removes those left with nothing (stats::settle), reading the counts it keeps
+        // rather than the records, whose indexes a bulk load may have deferred.
         self.orphan_candidates.sort();
         self.orphan_candidates.dedup();
-        for chunk in self.orphan_candidates.chunks(MAX_BINDS) {
-            let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM organisations WHERE key IN ");
-            push_in(&mut q, chunk.iter().cloned());
-            q.push(
-                " AND NOT EXISTS (SELECT 1 FROM register_entries r WHERE r.register_id = organisations.register_id) \
-                 AND NOT EXISTS (SELECT 1 FROM meeting_attendees a WHERE a.org_key = organisations.key) \
-                 AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.org_key = organisations.key)",
-            );
-            q.build().persistent(false).execute(&mut *self.conn).await.map_err(db_err)?;
+        if !self.orphan_candidates.is_empty() {
+            sqlx::query("INSERT INTO agg_log (kind, delta, org_key) SELECT 'c', 0, value FROM json_each(?)")
+                .bind(json(&self.orphan_candidates))
+                .execute(&mut *self.conn)
+                .await
+                .map_err(db_err)?;
+            self.orphan_candidates.clear();
         }
         crate::bump_generation(&mut self.conn).await
     }

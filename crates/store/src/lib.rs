@@ -171,6 +171,18 @@ pub trait Store: Send + Sync {
     /// before its linking pass leaves the pass to the next one instead of losing it.
     async fn relink_pending(&self) -> Result<bool>;
 
+    /// Says that a run is about to write many records. Tables that hold none yet may stop
+    /// maintaining their secondary indexes until [`Store::end_bulk_load`] builds each once:
+    /// at the EU's size that is much cheaper than keeping them up to date row by row. Reads stay
+    /// right meanwhile, only slower. What is deferred is recorded in the store, so that a
+    /// process killed before the end leaves it to the next `end_bulk_load`. Returns whether
+    /// anything was deferred. Run it under the import lock.
+    async fn begin_bulk_load(&self) -> Result<bool>;
+
+    /// Builds whatever a bulk load deferred, this run's or one an interrupted run left; returns
+    /// whether there was anything to build. Run it under the import lock.
+    async fn end_bulk_load(&self) -> Result<bool>;
+
     /// Takes the import lock when no one holds it; otherwise says who does. Imports and
     /// linking passes run under it, so that two never interleave. The holder is recorded for
     /// the message of whoever waits; a process that dies holding the lock releases it.
