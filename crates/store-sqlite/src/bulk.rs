@@ -10,7 +10,7 @@
 //! from the kept counts, not the records (`stats::settle`).
 
 use lobbyscope_store::Result;
-use sqlx::{AssertSqlSafe, SqlitePool};
+use sqlx::{AssertSqlSafe, Connection, SqlitePool};
 
 use crate::cols::Cols;
 use crate::{BEGIN_WRITE, db_err};
@@ -66,11 +66,18 @@ pub(crate) async fn begin(pool: &SqlitePool) -> Result<usize> {
 pub(crate) async fn end(pool: &SqlitePool) -> Result<usize> {
     let deferred =
         sqlx::query("SELECT name, sql FROM deferred_indexes ORDER BY name").fetch_all(pool).await.map_err(db_err)?;
+    if deferred.is_empty() {
+        return Ok(0);
+    }
+    let mut conn = pool.acquire().await.map_err(db_err)?;
+    // An index's sort spills to temporary files: in memory (the connections' setting, for the
+    // fold's small sorts) two million keys held hundreds of megabytes.
+    sqlx::query("PRAGMA temp_store = FILE").execute(&mut *conn).await.map_err(db_err)?;
     for row in &deferred {
         let c = Cols::new(row, "deferred_indexes");
         let (name, sql): (String, String) = (c.get(0)?, c.get(1)?);
         let started = std::time::Instant::now();
-        let mut tx = pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
+        let mut tx = conn.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
         // The statement SQLite itself kept for the index it dropped.
         sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await.map_err(db_err)?;
         sqlx::query("DELETE FROM deferred_indexes WHERE name = ?")
@@ -81,5 +88,6 @@ pub(crate) async fn end(pool: &SqlitePool) -> Result<usize> {
         tx.commit().await.map_err(db_err)?;
         tracing::debug!(index = name, took = ?started.elapsed(), "deferred index built");
     }
+    sqlx::query("PRAGMA temp_store = MEMORY").execute(&mut *conn).await.map_err(db_err)?;
     Ok(deferred.len())
 }
