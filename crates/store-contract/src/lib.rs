@@ -86,7 +86,7 @@ use lobbyscope_store::{
     Activity, ActivityCounts, ActivityFilter, ActivityKind, ActivityPage, CheckedSentence, Citation, FoldedName,
     ImportFile, ItemStatus, LinkMethod, LinkedMention, MatchKind, MeetingView, MentionLink, MentionRef,
     NewPositionItem, OrgKey, OrgSort, Organisation, Part, PersonFacet, PersonKey, PersonKind, PositionCounts,
-    SourceTextRecord, Stamped, Stats, Store, ValueCount, When, WriteCounts,
+    SourceTextKind, SourceTextRecord, Stamped, Stats, Store, ValueCount, When, WriteCounts,
 };
 
 fn id(s: &str) -> RegisterId {
@@ -1492,13 +1492,13 @@ pub async fn position_items_round_trip_with_verdicts(store: &dyn Store) {
     assert_eq!(store.organisation_activity(&other, &all).await.expect("timeline").positions, 0);
 
     let source = store.source("response:2665651").await.expect("source").expect("stored");
-    assert_eq!(source.kind, "response");
-    assert_eq!(source.record, "/response/2665651");
+    assert_eq!(source.kind, SourceTextKind::Response);
     assert_eq!(source.organisation.as_deref(), Some("Internet Society (ISOC)"));
     let quote: String = source.text.chars().skip(26).take(54 - 26).collect();
     assert_eq!(quote, "We support an open Internet.");
     let goals = store.source("register:953701819437-32:2018-10-25:goals").await.expect("source").expect("stored");
-    assert_eq!((goals.kind.as_str(), goals.record.as_str()), ("register_goals", "/org/953701819437-32"));
+    assert_eq!(goals.kind, SourceTextKind::RegisterGoals);
+    assert_eq!(goals.org_key, Some(isoc.clone()));
     assert!(goals.text.starts_with("Promote the open development"));
     for missing in [
         "register:953701819437-32:2018-10-25:proposals",
@@ -1520,7 +1520,7 @@ pub async fn position_items_round_trip_with_verdicts(store: &dyn Store) {
     };
     store.save_source_text(&text).await.expect("save text");
     let attachment = store.source(&text.id).await.expect("source").expect("stored");
-    assert_eq!((attachment.kind.as_str(), attachment.text.as_str()), ("attachment", "Page one."));
+    assert_eq!((attachment.kind, attachment.text.as_str()), (SourceTextKind::Attachment, "Page one."));
     assert_eq!(attachment.extracted.as_ref().map(|e| e.extractor.as_str()), Some("pdftotext"));
 }
 

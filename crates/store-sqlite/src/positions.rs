@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use lobbyscope_domain::{Citation, Part, RegisterText, SourceRef, When};
 use lobbyscope_store::{
     CheckedSentence, ItemStatus, NewPositionItem, OrgKey, PositionDetail, PositionInputs, PositionItemView,
-    PositionSentence, RegisterInput, ResponseInput, Result, SourceTextRecord, SourceView,
+    PositionSentence, RegisterInput, ResponseInput, Result, SourceTextKind, SourceTextRecord, SourceView,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
@@ -401,12 +401,11 @@ pub(crate) async fn source(pool: &SqlitePool, id: &str) -> Result<Option<SourceV
             let organisation = org_name(pool, r.org_key.as_ref()).await?.or(r.organization);
             Ok(Some(SourceView {
                 id: id.to_owned(),
-                kind: "response".into(),
+                kind: SourceTextKind::Response,
                 org_key: r.org_key,
                 organisation,
                 date: r.date.map(When::Moment),
                 title: r.initiative_title,
-                record: format!("/response/{}", r.id),
                 text: r.text,
                 provenance: r.provenance,
                 extracted: None,
@@ -427,12 +426,11 @@ pub(crate) async fn source(pool: &SqlitePool, id: &str) -> Result<Option<SourceV
             let organisation = org_name(pool, r.org_key.as_ref()).await?.or(r.organization);
             Ok(Some(SourceView {
                 id: id.to_owned(),
-                kind: "attachment".into(),
+                kind: SourceTextKind::Attachment,
                 org_key: r.org_key,
                 organisation,
                 date: r.date.map(When::Moment),
                 title: Some(text.file.clone()),
-                record: format!("/response/{}", r.id),
                 text: text.text.clone(),
                 provenance: r.provenance,
                 extracted: Some(text),
@@ -450,8 +448,10 @@ pub(crate) async fn source(pool: &SqlitePool, id: &str) -> Result<Option<SourceV
             };
             let stored = register_entry(&row)?;
             let (kind, text) = match field {
-                RegisterText::Goals => ("register_goals", stored.entry.goals.clone()),
-                RegisterText::Proposals => ("register_proposals", stored.entry.eu_legislative_proposals.clone()),
+                RegisterText::Goals => (SourceTextKind::RegisterGoals, stored.entry.goals.clone()),
+                RegisterText::Proposals => {
+                    (SourceTextKind::RegisterProposals, stored.entry.eu_legislative_proposals.clone())
+                }
             };
             let Some(text) = text else { return Ok(None) };
             let org_key = sqlx::query("SELECT key FROM organisations WHERE register_id = ?")
@@ -463,15 +463,11 @@ pub(crate) async fn source(pool: &SqlitePool, id: &str) -> Result<Option<SourceV
                 .transpose()?;
             Ok(Some(SourceView {
                 id: id.to_owned(),
-                kind: kind.into(),
+                kind,
                 organisation: org_name(pool, org_key.as_ref()).await?.or(Some(stored.entry.name.clone())),
-                record: format!("/org/{}", register_id.as_str()),
                 org_key,
                 date: Some(When::Day(stored.entry.last_update_date.unwrap_or(stored.entry.snapshot_date))),
-                title: Some(match field {
-                    RegisterText::Goals => "Goals and remit, as registered".into(),
-                    RegisterText::Proposals => "EU legislative proposals followed, as registered".into(),
-                }),
+                title: None,
                 text,
                 provenance: stored.provenance,
                 extracted: None,

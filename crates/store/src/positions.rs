@@ -180,22 +180,32 @@ pub struct PositionDetail {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SourceView {
     pub id: String,
-    /// `response`, `attachment`, `register_goals` or `register_proposals`.
-    pub kind: String,
+    pub kind: SourceTextKind,
     pub org_key: Option<OrgKey>,
     /// The organisation's name, or the name the source gave.
     pub organisation: Option<String>,
     /// When the text was published.
     pub date: Option<When>,
-    /// What the text answers or is: the initiative's title, or the attachment's file name.
+    /// What the text answers or is: the initiative's title, or the attachment's file name;
+    /// none for a register entry's texts.
     pub title: Option<String>,
-    /// This site's page of the record the text belongs to, e.g. `/response/2665651`.
-    pub record: String,
     pub text: String,
     /// The record the text was read from; for an attachment, the response that lists it.
     pub provenance: Provenance,
     /// For an attachment: how its text was extracted and from which file.
     pub extracted: Option<SourceTextRecord>,
+}
+
+/// What a text that position items may cite is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceTextKind {
+    Response,
+    Attachment,
+    /// A register entry's goals and remit.
+    RegisterGoals,
+    /// The EU legislative proposals a register entry follows.
+    RegisterProposals,
 }
 
 /// Position items in the store, by status, for `lobbyscope stats`.

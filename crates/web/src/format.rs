@@ -220,7 +220,7 @@ pub fn source_record(id: &str) -> Option<Segment> {
         }
         SourceRef::Register { id, snapshot, .. } => Segment::link(
             format!("the register entry of {}", snapshot.format("%-d %b %Y")),
-            format!("/org/{}", id.as_str()),
+            org_href(&OrgKey::Registered(id)),
         ),
     })
 }

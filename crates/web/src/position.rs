@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Html;
 use lobbyscope_domain::SourceRef;
-use lobbyscope_store::{ItemStatus, OrgKey, PositionDetail, SourceTextRecord};
+use lobbyscope_store::{ItemStatus, OrgKey, PositionDetail, SourceTextKind, SourceTextRecord, SourceView};
 
 use crate::error::ApiResult;
 use crate::format::{self, Segment};
@@ -25,7 +25,7 @@ async fn load_position(state: &AppState, id: &str) -> Result<PositionDetail, Web
     item.ok_or_else(|| WebError::NotFound("No position item has this identifier.".into()))
 }
 
-async fn load_source(state: &AppState, id: &str) -> Result<lobbyscope_store::SourceView, WebError> {
+async fn load_source(state: &AppState, id: &str) -> Result<SourceView, WebError> {
     let source = if id.len() <= 300 { state.store.source(id).await? } else { None };
     source.ok_or_else(|| WebError::NotFound("No source text has this identifier.".into()))
 }
@@ -174,19 +174,33 @@ struct SourcePage {
     provenance: ProvenanceView,
 }
 
-fn kind_label(kind: &str) -> &'static str {
+fn kind_label(kind: SourceTextKind) -> &'static str {
     match kind {
-        "response" => "Consultation response",
-        "attachment" => "Attachment of a consultation response",
-        "register_goals" => "Transparency Register entry: goals and remit",
-        "register_proposals" => "Transparency Register entry: EU legislative proposals followed",
-        _ => "Source text",
+        SourceTextKind::Response => "Consultation response",
+        SourceTextKind::Attachment => "Attachment of a consultation response",
+        SourceTextKind::RegisterGoals => "Transparency Register entry: goals and remit",
+        SourceTextKind::RegisterProposals => "Transparency Register entry: EU legislative proposals followed",
     }
+}
+
+/// What a source text is called on its page and in the API: the initiative it answers, the
+/// attachment's file name, or the register text it is.
+fn title(s: &SourceView) -> Option<String> {
+    match s.kind {
+        SourceTextKind::RegisterGoals => Some("Goals and remit, as registered".into()),
+        SourceTextKind::RegisterProposals => Some("EU legislative proposals followed, as registered".into()),
+        SourceTextKind::Response | SourceTextKind::Attachment => s.title.clone().filter(|t| !t.trim().is_empty()),
+    }
+}
+
+/// This site's page of the record a source text belongs to.
+fn record_href(s: &SourceView) -> String {
+    format::source_record(&s.id).and_then(|segment| segment.href).unwrap_or_else(|| format::source_href(&s.id, None))
 }
 
 /// The official page the text can be checked against: the consultation's on Have Your Say,
 /// the register's entry.
-async fn official(state: &AppState, s: &lobbyscope_store::SourceView) -> Result<Option<String>, WebError> {
+async fn official(state: &AppState, s: &SourceView) -> Result<Option<String>, WebError> {
     let response = match SourceRef::parse(&s.id) {
         Some(SourceRef::Register { id, .. }) => return Ok(Some(format::register_url(id.as_str()))),
         Some(SourceRef::Response(r) | SourceRef::Attachment { response: r, .. }) => state.store.response(r).await?,
@@ -216,12 +230,11 @@ pub async fn source_page(
         file: format::file_name(&s.provenance.file).to_owned(),
         locator: s.provenance.locator.to_string(),
         official: official(&state, &s).await?,
-        record: s.record.clone(),
+        record: record_href(&s),
     };
-    let title = s.title.clone().filter(|t| !t.trim().is_empty());
-    let heading = match (s.kind.as_str(), title) {
-        ("response", Some(t)) => format!("Response to {t}"),
-        ("attachment", Some(t)) => format!("Attachment: {t}"),
+    let heading = match (s.kind, title(&s)) {
+        (SourceTextKind::Response, Some(t)) => format!("Response to {t}"),
+        (SourceTextKind::Attachment, Some(t)) => format!("Attachment: {t}"),
         (_, Some(t)) => t,
         (kind, None) => kind_label(kind).to_owned(),
     };
@@ -230,13 +243,13 @@ pub async fn source_page(
         heading,
         date,
         iso_date,
-        kind: kind_label(&s.kind),
+        kind: kind_label(s.kind),
         organisation: organisation(s.org_key.as_ref(), s.organisation.clone()).into_iter().collect(),
         span_note: span
             .map(|(start, end)| format!("The cited passage, characters {start} to {end} of the text, is highlighted.")),
         plain_href: format::source_href(&s.id, None),
         id: s.id.clone(),
-        record: s.record.clone(),
+        record: record_href(&s),
         before,
         passage,
         after,
@@ -246,11 +259,20 @@ pub async fn source_page(
     Ok(Html(page.render()?))
 }
 
-pub async fn source_api(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> ApiResult<lobbyscope_store::SourceView> {
-    ApiResult(load_source(&state, &id).await)
+/// A source text as `/api/source/{id}` gives it: the store's view, named as its page names it,
+/// with this site's page of its record.
+#[derive(serde::Serialize)]
+pub struct SourceApi {
+    #[serde(flatten)]
+    source: SourceView,
+    record: String,
+}
+
+pub async fn source_api(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<SourceApi> {
+    ApiResult(load_source(&state, &id).await.map(|mut source| {
+        source.title = title(&source);
+        SourceApi { record: record_href(&source), source }
+    }))
 }
 
 // ---------------------------------------------------------------------------------------------
