@@ -1831,30 +1831,6 @@ pub async fn organisations_list_pages_by_keyset(store: &dyn Store) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    /// A contract function left out of [`store_contract_tests!`] would silently run on no backend.
-    #[test]
-    fn the_macro_runs_every_contract_function() {
-        let source = include_str!("lib.rs");
-        let (_, list) = source.split_once("@each $fresh;").expect("the macro's list");
-        let (list, _) = list.split_once(");").expect("the end of the list");
-        let listed: Vec<&str> = list.split(',').map(str::trim).filter(|n| !n.is_empty()).collect();
-        let defined: Vec<&str> = source
-            .lines()
-            .filter_map(|l| l.strip_prefix("pub async fn "))
-            .filter_map(|l| l.split_once('(').map(|(name, _)| name))
-            .collect();
-        assert!(!defined.is_empty());
-        for name in &defined {
-            assert!(listed.contains(name), "{name} is not in store_contract_tests!");
-        }
-        for name in &listed {
-            assert!(defined.contains(name), "{name} is listed but not defined");
-        }
-    }
-}
-
 // --- deep pages ---
 
 /// What an item of a timeline is, to compare pages: its kind and id.
@@ -1985,5 +1961,29 @@ pub async fn deep_timeline_pages_join_up(store: &dyn Store) {
             joined.extend(page.items.iter().map(|r| r.id));
         }
         assert_eq!(joined, ids, "pages of {limit}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A contract function left out of [`store_contract_tests!`] would silently run on no backend.
+    #[test]
+    fn the_macro_runs_every_contract_function() {
+        let source = include_str!("lib.rs");
+        let (_, list) = source.split_once("@each $fresh;").expect("the macro's list");
+        let (list, _) = list.split_once(");").expect("the end of the list");
+        let listed: Vec<&str> = list.split(',').map(str::trim).filter(|n| !n.is_empty()).collect();
+        let defined: Vec<&str> = source
+            .lines()
+            .filter_map(|l| l.strip_prefix("pub async fn "))
+            .filter_map(|l| l.split_once('(').map(|(name, _)| name))
+            .collect();
+        assert!(!defined.is_empty());
+        for name in &defined {
+            assert!(listed.contains(name), "{name} is not in store_contract_tests!");
+        }
+        for name in &listed {
+            assert!(defined.contains(name), "{name} is listed but not defined");
+        }
     }
 }

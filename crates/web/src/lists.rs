@@ -14,9 +14,9 @@ use lobbyscope_store::{
 use serde::Serialize;
 
 use crate::error::ApiResult;
+use crate::export::EXPORT_PAGE;
 use crate::format::{self, Segment};
 use crate::org::Fact;
-use crate::export::EXPORT_PAGE;
 use crate::query::{PAGE_SIZE, Params};
 use crate::timeline::{self, AttachmentView, ItemView, SourceView};
 use crate::{AppState, WebError};
@@ -407,24 +407,30 @@ pub async fn orgs_csv(State(state): State<AppState>, params: Params) -> Result<R
     let sort = sort(&params)?;
     let store = state.store.clone();
     // The state: the rank of the next row and the organisation before it; `None` when done.
-    let body = crate::export::csv_body(&ORGS_CSV_HEADER, Some((0u32, None)), move |at: Option<(u32, Option<OrgKey>)>| {
-        let store = store.clone();
-        async move {
-            let Some((done, after)) = at else { return Ok(None) };
-            let want = EXPORT_PAGE.min(MAX_LIST_EXPORT.saturating_sub(done));
-            if want == 0 {
-                return Ok(None);
+    let body =
+        crate::export::csv_body(&ORGS_CSV_HEADER, Some((0u32, None)), move |at: Option<(u32, Option<OrgKey>)>| {
+            let store = store.clone();
+            async move {
+                let Some((done, after)) = at else { return Ok(None) };
+                let want = EXPORT_PAGE.min(MAX_LIST_EXPORT.saturating_sub(done));
+                if want == 0 {
+                    return Ok(None);
+                }
+                let page = match &after {
+                    None => store.organisations_list(sort, 0, want).await?,
+                    Some(key) => store.organisations_after(sort, key, want).await?,
+                };
+                let Some(last) = page.rows.last() else { return Ok(None) };
+                let next = (page.rows.len() as u32 == want).then(|| (done + want, Some(last.organisation.key.clone())));
+                let rows = page
+                    .rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| orgs_csv_row(u64::from(done) + i as u64 + 1, s))
+                    .collect();
+                Ok(Some((rows, next)))
             }
-            let page = match &after {
-                None => store.organisations_list(sort, 0, want).await?,
-                Some(key) => store.organisations_after(sort, key, want).await?,
-            };
-            let Some(last) = page.rows.last() else { return Ok(None) };
-            let next = (page.rows.len() as u32 == want).then(|| (done + want, Some(last.organisation.key.clone())));
-            let rows = page.rows.iter().enumerate().map(|(i, s)| orgs_csv_row(u64::from(done) + i as u64 + 1, s)).collect();
-            Ok(Some((rows, next)))
-        }
-    });
+        });
     Ok(crate::export::csv_attachment(body, &format!("lobbyscope-organisations-by-{}.csv", sort.as_str())))
 }
 

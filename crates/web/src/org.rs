@@ -34,8 +34,7 @@ fn org_key(key: &str) -> Result<OrgKey, WebError> {
     if key.len() > 200 {
         return Err(WebError::NotFound("No organisation has this key.".into()));
     }
-    OrgKey::from_url_segment(key)
-        .ok_or_else(|| WebError::NotFound(format!("No organisation is known under {key:?}.")))
+    OrgKey::from_url_segment(key).ok_or_else(|| WebError::NotFound(format!("No organisation is known under {key:?}.")))
 }
 
 /// A register fact as the header lists it.
