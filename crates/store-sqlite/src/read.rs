@@ -319,6 +319,26 @@ impl Summary {
         let (years, per_quarter) = chart(per_quarter);
         Summary { counts, years, per_quarter, meetings, responses }
     }
+
+    /// The page of a timeline: the records of `entries` (the page, in order) with these counts.
+    pub(crate) async fn page(
+        self,
+        pool: &SqlitePool,
+        entries: &[Entry],
+        matching: u64,
+        positions: u64,
+    ) -> Result<ActivityPage> {
+        let page: Vec<&Entry> = entries.iter().collect();
+        let items = load_entries(pool, &page).await?;
+        Ok(ActivityPage {
+            items,
+            matching,
+            counts: self.counts,
+            positions,
+            years: self.years,
+            per_quarter: self.per_quarter,
+        })
+    }
 }
 
 /// A filter's year as a range of dates, which both forms of date ('2021-05-31',

@@ -10,7 +10,7 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use crate::cols::Cols;
 use crate::db_err;
-use crate::read::{Entry, EntryKind, Quarter, Summary, load_entries, push_range, year_range};
+use crate::read::{Entry, EntryKind, Quarter, Summary, push_range, year_range};
 
 /// The names sources published for the organisation other than `name`, in order, at most 50.
 pub(crate) async fn published_names(pool: &SqlitePool, key: &str, name: &str) -> Result<Vec<String>> {
@@ -116,16 +116,7 @@ pub(crate) async fn activity(pool: &SqlitePool, key: &str, f: &ActivityFilter) -
             entries.push(Entry { kind, id, date: c.get(1)?, institution: c.get(4)? });
         }
     }
-    let page: Vec<&Entry> = entries.iter().collect();
-    let items = load_entries(pool, &page).await?;
-    Ok(ActivityPage {
-        items,
-        matching,
-        counts: summary.counts,
-        positions,
-        years: summary.years,
-        per_quarter: summary.per_quarter,
-    })
+    summary.page(pool, &entries, matching, positions).await
 }
 
 /// The organisation's shown position items, in a year if given.

@@ -6,7 +6,7 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use crate::cols::Cols;
 use crate::db_err;
-use crate::read::{Entry, EntryKind, Quarter, Summary, Timeline, load_entries, push_range, year_range};
+use crate::read::{Entry, EntryKind, Quarter, Summary, Timeline, push_range, year_range};
 
 /// One person by stored key (`keys::person_key`), or `None`.
 pub(crate) async fn person(pool: &SqlitePool, key: &str) -> Result<Option<PersonView>> {
@@ -122,16 +122,7 @@ pub(crate) async fn person_activity(pool: &SqlitePool, key: &str, f: &ActivityFi
             entries.push(Entry { kind: EntryKind::Meeting, id: c.get(1)?, date: c.get(0)?, institution: c.get(2)? });
         }
     }
-    let page: Vec<&Entry> = entries.iter().collect();
-    let items = load_entries(pool, &page).await?;
-    Ok(ActivityPage {
-        items,
-        matching,
-        counts: summary.counts,
-        positions: 0,
-        years: summary.years,
-        per_quarter: summary.per_quarter,
-    })
+    summary.page(pool, &entries, matching, 0).await
 }
 
 /// The meetings citing a procedure reference, as a timeline.
