@@ -232,11 +232,11 @@ pub(crate) async fn responses_by_ids(pool: &SqlitePool, ids: &[i64]) -> Result<V
     Ok(ids.iter().filter_map(|id| responses.remove(id)).collect())
 }
 
-/// A timeline of meetings only (a person's, a procedure's): `meeting_ids` is a subquery
-/// selecting the ids of its meetings, binding `meeting_binds` in order.
+/// A timeline of meetings only (a procedure's): `entries` selects each of its meetings as
+/// `(kind, id, date, institution)`, binding `binds` in order.
 pub(crate) struct Timeline<'a> {
-    pub meeting_ids: &'a str,
-    pub meeting_binds: Vec<String>,
+    pub entries: &'a str,
+    pub binds: Vec<String>,
 }
 
 /// What a timeline entry is, in the order entries of the same date are listed: a position item
@@ -390,21 +390,13 @@ pub(crate) async fn load_entries(pool: &SqlitePool, page: &[&Entry]) -> Result<V
 }
 
 impl Timeline<'_> {
-    /// Every meeting of the timeline as `(kind, id, date)`.
-    fn push_union(&self, q: &mut QueryBuilder<Sqlite>) {
-        q.push("SELECT 'm' AS kind, id, date FROM meetings WHERE id IN (");
-        push_sql_with_binds(q, self.meeting_ids, &self.meeting_binds);
-        q.push(")");
-    }
-
     /// A page of the timeline with the counts of the whole of it. One statement reads every
     /// item's kind, date and institution (a few thousand rows for the busiest people); the
     /// filter, the order, the page, the counts and the chart are worked out from those rows,
     /// and only the page's records are then read in full.
     pub(crate) async fn page(&self, pool: &SqlitePool, f: &ActivityFilter) -> Result<ActivityPage> {
-        let mut q = QueryBuilder::<Sqlite>::new("SELECT u.kind, u.id, u.date, m.institution FROM (");
-        self.push_union(&mut q);
-        q.push(") u LEFT JOIN meetings m ON u.kind = 'm' AND m.id = u.id");
+        let mut q = QueryBuilder::<Sqlite>::new("");
+        push_sql_with_binds(&mut q, self.entries, &self.binds);
         let mut all: Vec<Entry> = q
             .build()
             .fetch_all(pool)

@@ -26,24 +26,31 @@ pub(crate) async fn published_names(pool: &SqlitePool, key: &str, name: &str) ->
 }
 
 pub(crate) async fn activity(pool: &SqlitePool, key: &str, f: &ActivityFilter) -> Result<ActivityPage> {
-    let quarters: Vec<Quarter> = sqlx::query(
-        "SELECT quarter, commission, parliament, responses FROM org_quarters WHERE org_key = ? \
-         AND (commission <> 0 OR parliament <> 0 OR responses <> 0)",
+    // The quarters, and the count of shown position items as a row without a quarter: one
+    // statement fewer on every organisation page.
+    let mut quarters: Vec<Quarter> = Vec::new();
+    let mut positions = 0;
+    let rows = sqlx::query(
+        "SELECT quarter, commission, parliament, responses FROM org_quarters WHERE org_key = ?1 \
+         AND (commission <> 0 OR parliament <> 0 OR responses <> 0) \
+         UNION ALL SELECT NULL, count(*), 0, 0 FROM position_items WHERE shown = 1 AND org_key = ?1",
     )
     .bind(key)
     .fetch_all(pool)
     .await
-    .map_err(db_err)?
-    .iter()
-    .map(|r| {
+    .map_err(db_err)?;
+    for r in &rows {
         let c = Cols::new(r, "org_quarters");
-        Ok(Quarter { quarter: c.get(0)?, commission: c.u64(1)?, parliament: c.u64(2)?, responses: c.u64(3)? })
-    })
-    .collect::<Result<_>>()?;
+        match c.get::<Option<String>>(0)? {
+            Some(quarter) => {
+                quarters.push(Quarter { quarter, commission: c.u64(1)?, parliament: c.u64(2)?, responses: c.u64(3)? })
+            }
+            None => positions = c.u64(1)?,
+        }
+    }
     let summary = Summary::of(&quarters, f);
 
     let range = year_range(f);
-    let positions = position_count(pool, key, None).await?;
 
     // What the filter keeps of each kind of item.
     let meetings_wanted = matches!(f.kind, ActivityKind::All | ActivityKind::Meetings);
@@ -61,7 +68,7 @@ pub(crate) async fn activity(pool: &SqlitePool, key: &str, f: &ActivityFilter) -
     if positions_wanted {
         matching += match &range {
             None => positions,
-            Some(range) => position_count(pool, key, Some(range)).await?,
+            Some(range) => position_count(pool, key, range).await?,
         };
     }
 
@@ -119,11 +126,11 @@ pub(crate) async fn activity(pool: &SqlitePool, key: &str, f: &ActivityFilter) -
     summary.page(pool, &entries, matching, positions).await
 }
 
-/// The organisation's shown position items, in a year if given.
-async fn position_count(pool: &SqlitePool, key: &str, range: Option<&(String, String)>) -> Result<u64> {
+/// The organisation's shown position items in a year.
+async fn position_count(pool: &SqlitePool, key: &str, range: &(String, String)) -> Result<u64> {
     let mut q = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM position_items WHERE shown = 1 AND org_key = ");
     q.push_bind(key.to_owned());
-    push_range(&mut q, range);
+    push_range(&mut q, Some(range));
     let r = q.build().fetch_one(pool).await.map_err(db_err)?;
     Cols::new(&r, "position_items").u64(0)
 }

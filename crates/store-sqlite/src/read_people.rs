@@ -132,8 +132,9 @@ pub(crate) async fn procedure_activity(
     filter: &ActivityFilter,
 ) -> Result<ActivityPage> {
     Timeline {
-        meeting_ids: "SELECT meeting_id FROM meeting_procedures WHERE reference = ?",
-        meeting_binds: vec![reference.to_owned()],
+        entries: "SELECT 'm', m.id, m.date, m.institution FROM meeting_procedures p \
+                  JOIN meetings m ON m.id = p.meeting_id WHERE p.reference = ?",
+        binds: vec![reference.to_owned()],
     }
     .page(pool, filter)
     .await
