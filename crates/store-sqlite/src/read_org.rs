@@ -87,18 +87,15 @@ pub(crate) async fn activity(pool: &SqlitePool, key: &str, f: &ActivityFilter) -
             q.push(sql).push_bind(key.to_owned());
         };
         if positions_wanted {
-            arm(
-                &mut q,
-                "SELECT 0 AS kind, date, 0 AS number, id, NULL AS institution FROM position_items WHERE shown = 1 AND org_key = ",
-            );
+            arm(&mut q, "SELECT 0 AS kind, date, 0 AS number, id FROM position_items WHERE shown = 1 AND org_key = ");
             push_range(&mut q, range.as_ref());
         }
         if responses_wanted {
-            arm(&mut q, "SELECT 1, date, id, '', NULL FROM feedback WHERE org_key = ");
+            arm(&mut q, "SELECT 1, date, id, '' FROM feedback WHERE org_key = ");
             push_range(&mut q, range.as_ref());
         }
         if meetings_wanted {
-            arm(&mut q, "SELECT 2, date, 0, meeting_id, institution FROM org_meetings WHERE org_key = ");
+            arm(&mut q, "SELECT 2, date, 0, meeting_id FROM org_meetings WHERE org_key = ");
             if let Some(i) = f.institution {
                 q.push(" AND institution = ").push_bind(i.as_str());
             }
@@ -120,7 +117,7 @@ pub(crate) async fn activity(pool: &SqlitePool, key: &str, f: &ActivityFilter) -
                 EntryKind::Response => c.get::<i64>(2)?.to_string(),
                 _ => c.get(3)?,
             };
-            entries.push(Entry { kind, id, date: c.get(1)?, institution: c.get(4)? });
+            entries.push(Entry { kind, id });
         }
     }
     summary.page(pool, &entries, matching, positions).await

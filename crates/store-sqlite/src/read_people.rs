@@ -6,7 +6,7 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use crate::cols::Cols;
 use crate::db_err;
-use crate::read::{Entry, EntryKind, Quarter, Summary, Timeline, push_range, year_range};
+use crate::read::{Entry, EntryKind, Quarter, Summary, push_range, year_range};
 
 /// One person by stored key (`keys::person_key`), or `None`.
 pub(crate) async fn person(pool: &SqlitePool, key: &str) -> Result<Option<PersonView>> {
@@ -79,36 +79,55 @@ pub(crate) async fn person(pool: &SqlitePool, key: &str) -> Result<Option<Person
     Ok(Some(view))
 }
 
-/// The meetings a person hosted, as a timeline (no consultation responses): the counts and
-/// chart from one grouped read of the person's range of `person_meetings`, the page by its
-/// date index.
+/// The meetings a person hosted, as a timeline (no consultation responses), from the person's
+/// range of `person_meetings`.
 pub(crate) async fn person_activity(pool: &SqlitePool, key: &str, f: &ActivityFilter) -> Result<ActivityPage> {
-    let quarters: Vec<Quarter> = sqlx::query(
+    meetings_timeline(pool, "person_meetings", "person_meetings WHERE person_key = ", key, f).await
+}
+
+/// The meetings citing a procedure reference, as a timeline.
+pub(crate) async fn procedure_activity(pool: &SqlitePool, reference: &str, f: &ActivityFilter) -> Result<ActivityPage> {
+    let from = "meeting_procedures p JOIN meetings m ON m.id = p.meeting_id WHERE p.reference = ";
+    meetings_timeline(pool, "meetings", from, reference, f).await
+}
+
+/// A timeline of meetings only, read from `from` (a table or join whose rows hold `date`,
+/// `meeting_id` and `institution`, and a condition the key is bound after): the counts and
+/// chart from one grouped statement, the page from one ordered one, so that only a page's rows
+/// leave the database however many meetings the timeline holds.
+async fn meetings_timeline(
+    pool: &SqlitePool,
+    table: &'static str,
+    from: &str,
+    key: &str,
+    f: &ActivityFilter,
+) -> Result<ActivityPage> {
+    // A meeting counts once, however many times the person is listed in it.
+    let mut q = QueryBuilder::<Sqlite>::new(
         "SELECT substr(date, 1, 4) || '-Q' || ((CAST(substr(date, 6, 2) AS INTEGER) + 2) / 3), \
            count(DISTINCT CASE WHEN institution = 'commission' THEN meeting_id END), \
-           count(DISTINCT CASE WHEN institution = 'parliament' THEN meeting_id END) \
-         FROM person_meetings WHERE person_key = ? GROUP BY 1",
-    )
-    .bind(key)
-    .fetch_all(pool)
-    .await
-    .map_err(db_err)?
-    .iter()
-    .map(|r| {
-        let c = Cols::new(r, "person_meetings");
-        Ok(Quarter { quarter: c.get(0)?, commission: c.u64(1)?, parliament: c.u64(2)?, responses: 0 })
-    })
-    .collect::<Result<_>>()?;
+           count(DISTINCT CASE WHEN institution = 'parliament' THEN meeting_id END) FROM ",
+    );
+    q.push(from).push_bind(key.to_owned()).push(" GROUP BY 1");
+    let quarters: Vec<Quarter> = q
+        .build()
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            let c = Cols::new(r, table);
+            Ok(Quarter { quarter: c.get(0)?, commission: c.u64(1)?, parliament: c.u64(2)?, responses: 0 })
+        })
+        .collect::<Result<_>>()?;
     let summary = Summary::of(&quarters, f);
     let meetings_wanted = matches!(f.kind, ActivityKind::All | ActivityKind::Meetings);
     let matching = if meetings_wanted { summary.meetings } else { 0 };
 
     let mut entries = Vec::new();
     if f.limit > 0 && u64::from(f.offset) < matching {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "SELECT DISTINCT date, meeting_id, institution FROM person_meetings WHERE person_key = ",
-        );
-        q.push_bind(key.to_owned());
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT DISTINCT date, meeting_id FROM ");
+        q.push(from).push_bind(key.to_owned());
         if let Some(i) = f.institution {
             q.push(" AND institution = ").push_bind(i.as_str());
         }
@@ -118,24 +137,9 @@ pub(crate) async fn person_activity(pool: &SqlitePool, key: &str, f: &ActivityFi
             .push(" OFFSET ")
             .push_bind(i64::from(f.offset));
         for r in q.build().fetch_all(pool).await.map_err(db_err)? {
-            let c = Cols::new(&r, "person_meetings");
-            entries.push(Entry { kind: EntryKind::Meeting, id: c.get(1)?, date: c.get(0)?, institution: c.get(2)? });
+            let c = Cols::new(&r, table);
+            entries.push(Entry { kind: EntryKind::Meeting, id: c.get(1)? });
         }
     }
     summary.page(pool, &entries, matching, 0).await
-}
-
-/// The meetings citing a procedure reference, as a timeline.
-pub(crate) async fn procedure_activity(
-    pool: &SqlitePool,
-    reference: &str,
-    filter: &ActivityFilter,
-) -> Result<ActivityPage> {
-    Timeline {
-        entries: "SELECT 'm', m.id, m.date, m.institution FROM meeting_procedures p \
-                  JOIN meetings m ON m.id = p.meeting_id WHERE p.reference = ?",
-        binds: vec![reference.to_owned()],
-    }
-    .page(pool, filter)
-    .await
 }
