@@ -85,14 +85,14 @@ pub(crate) async fn person_activity(pool: &SqlitePool, key: &str, f: &ActivityFi
     meetings_timeline(pool, "person_meetings", "person_meetings WHERE person_key = ", key, f).await
 }
 
-/// The meetings citing a procedure reference, as a timeline.
+/// The meetings citing a procedure reference, as a timeline, from the procedure's range of
+/// `procedure_meetings` (migration 0010).
 pub(crate) async fn procedure_activity(pool: &SqlitePool, reference: &str, f: &ActivityFilter) -> Result<ActivityPage> {
-    let from = "meeting_procedures p JOIN meetings m ON m.id = p.meeting_id WHERE p.reference = ";
-    meetings_timeline(pool, "meetings", from, reference, f).await
+    meetings_timeline(pool, "procedure_meetings", "procedure_meetings WHERE reference = ", reference, f).await
 }
 
-/// A timeline of meetings only, read from `from` (a table or join whose rows hold `date`,
-/// `meeting_id` and `institution`, and a condition the key is bound after): the counts and
+/// A timeline of meetings only, read from `from` (a table whose rows hold `date`, `meeting_id`
+/// and `institution`, and a condition the key is bound after): the counts and
 /// chart from one grouped statement, the page from one ordered one, so that only a page's rows
 /// leave the database however many meetings the timeline holds.
 async fn meetings_timeline(

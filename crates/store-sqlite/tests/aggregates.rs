@@ -1,5 +1,5 @@
-//! The aggregates of migrations 0007 (noted by triggers, folded by `stats::settle`) and 0008
-//! (kept by triggers) equal a recount from the records, table by table, after every contract
+//! The aggregates of migrations 0007 (noted by triggers, folded by `stats::settle`), 0008 and
+//! 0010 (kept by triggers) equal a recount from the records, table by table, after every contract
 //! sequence that writes; and a store filled before the migrations gets them filled by them.
 
 use std::future::Future;
@@ -11,7 +11,7 @@ use lobbyscope_store_sqlite::SqliteStore;
 use sqlx::SqlitePool;
 
 /// Each aggregate as kept, and as counted again from the records; each row as one text.
-const AGGREGATES: [(&str, &str, &str); 10] = [
+const AGGREGATES: [(&str, &str, &str); 11] = [
     (
         "org_meetings",
         "SELECT org_key || '|' || meeting_id || '|' || date || '|' || quarter || '|' || institution FROM org_meetings",
@@ -89,6 +89,12 @@ const AGGREGATES: [(&str, &str, &str); 10] = [
          FROM meeting_hosts h JOIN meetings m ON m.id = h.meeting_id",
     ),
     (
+        "procedure_meetings",
+        "SELECT reference || '|' || meeting_id || '|' || date || '|' || institution FROM procedure_meetings",
+        "SELECT p.reference || '|' || p.meeting_id || '|' || m.date || '|' || m.institution \
+         FROM meeting_procedures p JOIN meetings m ON m.id = p.meeting_id",
+    ),
+    (
         "register_snapshots",
         "SELECT snapshot_date || '|' || entries FROM register_snapshots",
         "SELECT snapshot_date || '|' || count(*) FROM register_entries GROUP BY snapshot_date",
@@ -149,10 +155,11 @@ async fn aggregates_equal_a_recount_after_every_writing_sequence() {
     }
 }
 
-/// What migrations 0007 and 0008 added, taken away again, as in a store made before them.
+/// What migrations 0007, 0008 and 0010 added, taken away again, as in a store made before them.
 const UNDO_0007: &[&str] = &[
-    "DELETE FROM _sqlx_migrations WHERE version IN (7, 8)",
+    "DELETE FROM _sqlx_migrations WHERE version IN (7, 8, 10)",
     "DROP TABLE person_meetings",
+    "DROP TABLE procedure_meetings",
     "DROP TABLE org_meetings",
     "DROP TABLE org_quarters",
     "DROP TABLE org_names",
@@ -181,7 +188,7 @@ const UNDO_0007: &[&str] = &[
     "ALTER TABLE feedback DROP COLUMN quarter",
 ];
 
-/// A store filled before migrations 0007 and 0008 gets its aggregates from them, as exact as
+/// A store filled before migrations 0007, 0008 and 0010 gets its aggregates from them, as exact as
 /// those kept since.
 #[tokio::test]
 async fn the_migration_fills_the_aggregates_of_a_filled_store() {
