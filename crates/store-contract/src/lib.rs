@@ -1842,26 +1842,42 @@ fn item_key(a: &Activity) -> String {
     }
 }
 
-/// Reads a whole timeline page by page of `limit` and checks that the pages join up into the
-/// one long page, each page's `matching` being the same.
-async fn pages_join_up<F, Fut>(read: F, whole: &[String], matching: u64, limit: u32, what: &str)
+/// Reads a whole timeline in one long page, checks its order (newest first, undated last),
+/// then reads it page by page at each of `limits` and checks that the pages join up into the
+/// long one, each page's `matching` being the same. Returns the long page.
+async fn pages_join_up<F, Fut>(read: F, limits: &[u32], what: &str) -> ActivityPage
 where
     F: Fn(u32, u32) -> Fut,
     Fut: Future<Output = ActivityPage>,
 {
-    let mut joined = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = read(offset, limit).await;
-        assert_eq!(page.matching, matching, "{what}: page at {offset}");
-        if page.items.is_empty() {
-            break;
+    let whole = read(0, 1000).await;
+    let keys: Vec<String> = whole.items.iter().map(item_key).collect();
+    assert_eq!(whole.matching, keys.len() as u64, "{what}");
+    let dates: Vec<Option<When>> = whole.items.iter().map(Activity::date).collect();
+    let mut sorted = dates.clone();
+    sorted.sort_by(|a, b| match (a, b) {
+        (None, None) => std::cmp::Ordering::Equal,
+        (None, _) => std::cmp::Ordering::Greater,
+        (_, None) => std::cmp::Ordering::Less,
+        (Some(a), Some(b)) => b.moment().cmp(&a.moment()),
+    });
+    assert_eq!(dates, sorted, "{what}: in the timeline's order");
+    for &limit in limits {
+        let mut joined = Vec::new();
+        let mut offset = 0;
+        loop {
+            let page = read(offset, limit).await;
+            assert_eq!(page.matching, whole.matching, "{what}: page at {offset}");
+            if page.items.is_empty() {
+                break;
+            }
+            assert!(page.items.len() <= limit as usize, "{what}: page at {offset}");
+            joined.extend(page.items.iter().map(item_key));
+            offset += limit;
         }
-        assert!(page.items.len() <= limit as usize, "{what}: page at {offset}");
-        joined.extend(page.items.iter().map(item_key));
-        offset += limit;
+        assert_eq!(joined, keys, "{what}: pages of {limit}");
     }
-    assert_eq!(joined, whole, "{what}: pages of {limit}");
+    whole
 }
 
 /// A busy organisation, person and initiative, with many items on the same days (ties within a
@@ -1914,23 +1930,8 @@ pub async fn deep_timeline_pages_join_up(store: &dyn Store) {
             let isoc = isoc.clone();
             async move { store.organisation_activity(&isoc, &f).await.expect("timeline") }
         };
-        let whole = org_page(0, 1000).await;
-        let keys: Vec<String> = whole.items.iter().map(item_key).collect();
-        assert_eq!(whole.matching, keys.len() as u64, "{f:?}");
-        assert!(keys.len() > 5, "{f:?}: a timeline long enough to page");
-        let dates: Vec<Option<When>> = whole.items.iter().map(Activity::date).collect();
-        let mut sorted = dates.clone();
-        // Newest first, undated last.
-        sorted.sort_by(|a, b| match (a, b) {
-            (None, None) => std::cmp::Ordering::Equal,
-            (None, _) => std::cmp::Ordering::Greater,
-            (_, None) => std::cmp::Ordering::Less,
-            (Some(a), Some(b)) => b.moment().cmp(&a.moment()),
-        });
-        assert_eq!(dates, sorted, "{f:?}: in the timeline's order");
-        for limit in [1, 4, 7] {
-            pages_join_up(org_page, &keys, whole.matching, limit, &format!("organisation {f:?}")).await;
-        }
+        let whole = pages_join_up(org_page, &[1, 4, 7], &format!("organisation {f:?}")).await;
+        assert!(whole.items.len() > 5, "{f:?}: a timeline long enough to page");
 
         let mep = PersonKey::Mep(197431);
         let person_page = |offset, limit| {
@@ -1938,12 +1939,7 @@ pub async fn deep_timeline_pages_join_up(store: &dyn Store) {
             let mep = mep.clone();
             async move { store.person_activity(&mep, &f).await.expect("timeline") }
         };
-        let whole = person_page(0, 1000).await;
-        let keys: Vec<String> = whole.items.iter().map(item_key).collect();
-        assert_eq!(whole.matching, keys.len() as u64, "{f:?}");
-        for limit in [1, 3] {
-            pages_join_up(person_page, &keys, whole.matching, limit, &format!("person {f:?}")).await;
-        }
+        pages_join_up(person_page, &[1, 3], &format!("person {f:?}")).await;
     }
     let mep = store.person_activity(&PersonKey::Mep(197431), &filter(1000)).await.expect("timeline");
     assert_eq!(mep.matching, 11, "the Parliament's meetings, each once");
