@@ -101,7 +101,7 @@ pub(crate) async fn activity(pool: &SqlitePool, key: &str, f: &ActivityFilter) -
             }
             push_range(&mut q, range.as_ref());
         }
-        q.push(" ORDER BY 2 DESC, 1, 3, 4 LIMIT ")
+        q.push(" ORDER BY 2 DESC NULLS LAST, 1, 3, 4 LIMIT ")
             .push_bind(i64::from(f.limit))
             .push(" OFFSET ")
             .push_bind(i64::from(f.offset));
