@@ -65,6 +65,7 @@ macro_rules! store_contract_tests {
             kept_counts_match_a_recount,
             organisations_list_pages_by_keyset,
             a_bulk_load_reads_right_and_ends_as_a_plain_load,
+            deep_timeline_pages_join_up,
         );
     };
     (@each $fresh:path; $($name:ident),* $(,)?) => {$(
@@ -1840,6 +1841,135 @@ pub async fn organisations_list_pages_by_keyset(store: &dyn Store) {
         assert!(past.rows.is_empty(), "{sort:?}");
         assert!(store.organisations_after(sort, &org("n:nobody"), 10).await.expect("page").rows.is_empty());
         assert!(store.organisations_after(sort, &keys[0], 0).await.expect("page").rows.is_empty());
+    }
+}
+
+// --- deep pages ---
+
+/// What an item of a timeline is, to compare pages: its kind and id.
+fn item_key(a: &Activity) -> String {
+    match a {
+        Activity::Meeting(m) => format!("meeting {} {}", m.date, m.id),
+        Activity::Response(r) => format!("response {:?} {}", r.date, r.id),
+        Activity::Position(p) => format!("position {}", p.id),
+    }
+}
+
+/// Reads a whole timeline in one long page, checks its order (newest first, undated last),
+/// then reads it page by page at each of `limits` and checks that the pages join up into the
+/// long one, each page's `matching` being the same. Returns the long page.
+async fn pages_join_up<F, Fut>(read: F, limits: &[u32], what: &str) -> ActivityPage
+where
+    F: Fn(u32, u32) -> Fut,
+    Fut: Future<Output = ActivityPage>,
+{
+    let whole = read(0, 1000).await;
+    let keys: Vec<String> = whole.items.iter().map(item_key).collect();
+    assert_eq!(whole.matching, keys.len() as u64, "{what}");
+    let dates: Vec<Option<When>> = whole.items.iter().map(Activity::date).collect();
+    let mut sorted = dates.clone();
+    sorted.sort_by(|a, b| match (a, b) {
+        (None, None) => std::cmp::Ordering::Equal,
+        (None, _) => std::cmp::Ordering::Greater,
+        (_, None) => std::cmp::Ordering::Less,
+        (Some(a), Some(b)) => b.moment().cmp(&a.moment()),
+    });
+    assert_eq!(dates, sorted, "{what}: in the timeline's order");
+    for &limit in limits {
+        let mut joined = Vec::new();
+        let mut offset = 0;
+        loop {
+            let page = read(offset, limit).await;
+            assert_eq!(page.matching, whole.matching, "{what}: page at {offset}");
+            if page.items.is_empty() {
+                break;
+            }
+            assert!(page.items.len() <= limit as usize, "{what}: page at {offset}");
+            joined.extend(page.items.iter().map(item_key));
+            offset += limit;
+        }
+        assert_eq!(joined, keys, "{what}: pages of {limit}");
+    }
+    whole
+}
+
+/// A busy organisation, person and initiative, with many items on the same days (ties within a
+/// kind, meetings and responses on one day, responses without a date): every page of their
+/// timelines, read one after the other at any page size, joins up into the whole timeline in
+/// its order (newest first, undated last), filtered or not.
+pub async fn deep_timeline_pages_join_up(store: &dyn Store) {
+    let isoc = org("953701819437-32");
+    let link = Some(MentionLink { org: isoc.clone(), method: LinkMethod::RegisterId });
+    let days = ["2021-05-31", "2021-06-01", "2022-01-15", "2022-01-16"];
+    let mut initiative = initiative();
+    initiative.publications.push(Publication {
+        id: 778,
+        kind: Some("OPC_LAUNCHED".into()),
+        ..initiative.publications[0].clone()
+    });
+    let mut records = vec![stamp(Record::Initiative(initiative), SourceKind::HysInitiative, 1)];
+    for i in 0..23u32 {
+        let when = (i % 6 != 5).then(|| days[i as usize % days.len()]);
+        let mut r = response(3_000_000 + u64::from(i * 7 % 23), 777 + u64::from(i % 2), when, Some("NGO"), None);
+        r.register_id = Some(id("953701819437-32"));
+        r.organization = Some("Internet Society".into());
+        let mut stamped = stamp(Record::Feedback(r), SourceKind::HysFeedback, i);
+        stamped.links = vec![link.clone()];
+        records.push(stamped);
+    }
+    for i in 0..17u32 {
+        let mut m = if i % 3 == 0 { commission_meeting() } else { parliament_meeting() };
+        m.date = date(days[i as usize % days.len()]);
+        m.subject = format!("Meeting number {i}");
+        m.attendees.truncate(1);
+        let mut stamped = stamp(Record::Meeting(m), SourceKind::EpMeetingsCsv, 100 + i);
+        stamped.links = vec![link.clone()];
+        records.push(stamped);
+    }
+    let mut w = store.begin(&file("busy", SourceKind::HysFeedback)).await.expect("begin");
+    w.write(&records, &[isoc_organisation()]).await.expect("write");
+    w.commit().await.expect("commit");
+
+    let filters = [
+        ActivityFilter::default(),
+        ActivityFilter { institution: Some(Institution::Parliament), ..ActivityFilter::default() },
+        ActivityFilter { institution: Some(Institution::Commission), ..ActivityFilter::default() },
+        ActivityFilter { kind: ActivityKind::Responses, ..ActivityFilter::default() },
+        ActivityFilter { year: Some(2022), ..ActivityFilter::default() },
+    ];
+    for f in filters {
+        let org_page = |offset, limit| {
+            let f = ActivityFilter { offset, limit, ..f.clone() };
+            let isoc = isoc.clone();
+            async move { store.organisation_activity(&isoc, &f).await.expect("timeline") }
+        };
+        let whole = pages_join_up(org_page, &[1, 4, 7], &format!("organisation {f:?}")).await;
+        assert!(whole.items.len() > 5, "{f:?}: a timeline long enough to page");
+
+        let mep = PersonKey::Mep(197431);
+        let person_page = |offset, limit| {
+            let f = ActivityFilter { offset, limit, ..f.clone() };
+            let mep = mep.clone();
+            async move { store.person_activity(&mep, &f).await.expect("timeline") }
+        };
+        pages_join_up(person_page, &[1, 3], &format!("person {f:?}")).await;
+    }
+    let mep = store.person_activity(&PersonKey::Mep(197431), &filter(1000)).await.expect("timeline");
+    assert_eq!(mep.matching, 11, "the Parliament's meetings, each once");
+
+    let whole = store.initiative_responses(12345, 0, 1000).await.expect("responses");
+    let ids: Vec<u64> = whole.items.iter().map(|r| r.id).collect();
+    assert_eq!((ids.len(), whole.total), (23, 23), "both publications' responses");
+    let undated = whole.items.iter().skip_while(|r| r.date.is_some()).count();
+    assert_eq!(undated, 3, "undated last");
+    for limit in [1, 5] {
+        let mut joined = Vec::new();
+        for offset in (0..25).step_by(limit) {
+            let page = store.initiative_responses(12345, offset as u32, limit as u32).await.expect("responses");
+            assert_eq!(page.total, 23);
+            joined.extend(page.items.iter().map(|r| r.id));
+        }
+        assert_eq!(joined, ids, "pages of {limit}");
     }
 }
 

@@ -47,6 +47,9 @@ pub(crate) const MAX_BINDS: usize = 30_000;
 /// `analyze` writing an item while an import writes a file (seconds for the largest file).
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// The page cache of each connection that reads for pages, in KiB (the writer's is 64 MiB).
+const READ_CACHE_KIB: u32 = 8192;
+
 /// How write transactions begin: taking the write lock at once, so that the busy timeout
 /// applies. A deferred transaction that reads first and then writes gets `SQLITE_BUSY` at
 /// once when another connection wrote in between, and no waiting helps it.
@@ -71,7 +74,10 @@ fn is_busy(code: Option<&str>) -> bool {
 
 #[derive(Clone)]
 pub struct SqliteStore {
+    /// Writes, and reads made for them (imports, linking passes, `analyze`).
     pool: SqlitePool,
+    /// The pages' reads: connections with a smaller page cache (`READ_CACHE_KIB`).
+    read: SqlitePool,
     /// The database file, beside which the import lock lives.
     path: PathBuf,
 }
@@ -115,11 +121,20 @@ impl SqliteStore {
             }
         };
         migrate(&pool).await.map_err(|e| open_err(format!("migrating the schema: {e}")))?;
-        Ok(SqliteStore { pool, path: path.to_owned() })
+        // Opened after the migration, so that no reader ever sees an older schema. A page
+        // reads a few hundred pages of the file, which the OS keeps cached anyway; four
+        // connections with the writer's 64 MB each made `serve` hold a quarter of a gigabyte.
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.pragma("cache_size", format!("-{READ_CACHE_KIB}")))
+            .await
+            .map_err(|e| open_err(e.to_string()))?;
+        Ok(SqliteStore { pool, read, path: path.to_owned() })
     }
 
     /// Waits for every connection to finish and close (checkpointing the WAL).
     pub async fn close(&self) {
+        self.read.close().await;
         self.pool.close().await;
     }
 
@@ -129,7 +144,7 @@ impl SqliteStore {
     }
 
     async fn count(&self, sql: &'static str) -> Result<i64> {
-        sqlx::query_scalar::<_, i64>(sql).fetch_one(&self.pool).await.map_err(db_err)
+        sqlx::query_scalar::<_, i64>(sql).fetch_one(&self.read).await.map_err(db_err)
     }
 }
 
@@ -190,7 +205,7 @@ impl Store for SqliteStore {
     async fn organisation(&self, key: &OrgKey) -> Result<Option<Organisation>> {
         let row = sqlx::query("SELECT key, register_id, name, acronym FROM organisations WHERE key = ?")
             .bind(keys::org_key(key))
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.read)
             .await
             .map_err(db_err)?;
         row.as_ref().map(read_lists::organisation).transpose()
@@ -202,46 +217,46 @@ impl Store for SqliteStore {
         if let Some(id) = &organisation.register_id {
             let rows = sqlx::query("SELECT * FROM register_entries WHERE register_id = ? ORDER BY snapshot_date DESC")
                 .bind(id.as_str())
-                .fetch_all(&self.pool)
+                .fetch_all(&self.read)
                 .await
                 .map_err(db_err)?;
             for r in &rows {
                 register.push(read::register_entry(r)?);
             }
         }
-        let published_names = read_org::published_names(&self.pool, &keys::org_key(key), &organisation.name).await?;
+        let published_names = read_org::published_names(&self.read, &keys::org_key(key), &organisation.name).await?;
         Ok(Some(OrganisationView { organisation, register, published_names }))
     }
 
     async fn organisation_activity(&self, key: &OrgKey, filter: &ActivityFilter) -> Result<ActivityPage> {
-        read_org::activity(&self.pool, &keys::org_key(key), filter).await
+        read_org::activity(&self.read, &keys::org_key(key), filter).await
     }
 
     async fn meeting(&self, id: &MeetingId) -> Result<Option<MeetingView>> {
-        let Some(mut meeting) = read::meetings_by_ids(&self.pool, &[id.to_string()]).await?.pop() else {
+        let Some(mut meeting) = read::meetings_by_ids(&self.read, &[id.to_string()]).await?.pop() else {
             return Ok(None);
         };
-        meeting.history = Some(read::meeting_history(&self.pool, id).await?);
+        meeting.history = Some(read::meeting_history(&self.read, id).await?);
         Ok(Some(meeting))
     }
 
     async fn response(&self, id: u64) -> Result<Option<ResponseView>> {
         let Ok(id) = i64::try_from(id) else { return Ok(None) };
-        Ok(read::responses_by_ids(&self.pool, &[id]).await?.pop())
+        Ok(read::responses_by_ids(&self.read, &[id]).await?.pop())
     }
 
     // --- people and procedures (MEP, Commission official, procedure pages) ---
 
     async fn person(&self, key: &PersonKey) -> Result<Option<lobbyscope_store::PersonView>> {
-        read_people::person(&self.pool, &keys::person_key(key)).await
+        read_people::person(&self.read, &keys::person_key(key)).await
     }
 
     async fn person_activity(&self, key: &PersonKey, filter: &ActivityFilter) -> Result<ActivityPage> {
-        read_people::person_activity(&self.pool, &keys::person_key(key), filter).await
+        read_people::person_activity(&self.read, &keys::person_key(key), filter).await
     }
 
     async fn procedure_activity(&self, reference: &str, filter: &ActivityFilter) -> Result<ActivityPage> {
-        read_people::procedure_activity(&self.pool, reference, filter).await
+        read_people::procedure_activity(&self.read, reference, filter).await
     }
 
     // --- end people and procedures ---
@@ -249,19 +264,19 @@ impl Store for SqliteStore {
     // --- consultations, home page and lists ---
 
     async fn initiative(&self, id: u64) -> Result<Option<lobbyscope_store::InitiativeView>> {
-        read_lists::initiative(&self.pool, id).await
+        read_lists::initiative(&self.read, id).await
     }
 
     async fn initiative_responses(&self, id: u64, offset: u32, limit: u32) -> Result<lobbyscope_store::ResponsePage> {
-        read_lists::initiative_responses(&self.pool, id, offset, limit).await
+        read_lists::initiative_responses(&self.read, id, offset, limit).await
     }
 
     async fn find_organisations(&self, query: &str, limit: u32) -> Result<Vec<lobbyscope_store::OrganisationHit>> {
-        read_lists::find_organisations(&self.pool, query, limit).await
+        read_lists::find_organisations(&self.read, query, limit).await
     }
 
     async fn latest_activity(&self, limit: u32) -> Result<Vec<lobbyscope_store::Activity>> {
-        read_lists::latest_activity(&self.pool, limit).await
+        read_lists::latest_activity(&self.read, limit).await
     }
 
     async fn organisations_list(
@@ -270,7 +285,7 @@ impl Store for SqliteStore {
         offset: u32,
         limit: u32,
     ) -> Result<lobbyscope_store::OrganisationList> {
-        read_lists::organisations_list(&self.pool, sort, offset, limit).await
+        read_lists::organisations_list(&self.read, sort, offset, limit).await
     }
 
     async fn organisations_after(
@@ -279,7 +294,7 @@ impl Store for SqliteStore {
         after: &OrgKey,
         limit: u32,
     ) -> Result<lobbyscope_store::OrganisationList> {
-        read_lists::organisations_after(&self.pool, sort, &keys::org_key(after), limit).await
+        read_lists::organisations_after(&self.read, sort, &keys::org_key(after), limit).await
     }
 
     // --- end consultations, home page and lists ---
@@ -312,17 +327,17 @@ impl Store for SqliteStore {
     }
 
     async fn position_item(&self, id: &str) -> Result<Option<lobbyscope_store::PositionDetail>> {
-        positions::position_item(&self.pool, id).await
+        positions::position_item(&self.read, id).await
     }
 
     async fn source(&self, id: &str) -> Result<Option<lobbyscope_store::SourceView>> {
-        positions::source(&self.pool, id).await
+        positions::source(&self.read, id).await
     }
 
     // --- end position items ---
 
     async fn data_generation(&self) -> Result<i64> {
-        sqlx::query_scalar("SELECT generation FROM data_generation").fetch_one(&self.pool).await.map_err(db_err)
+        sqlx::query_scalar("SELECT generation FROM data_generation").fetch_one(&self.read).await.map_err(db_err)
     }
 
     async fn begin_relink(&self) -> Result<Box<dyn Relinker>> {
@@ -353,7 +368,7 @@ impl Store for SqliteStore {
     async fn stats(&self) -> Result<Stats> {
         // Kept by the triggers of migration 0007: counting two million responses on every
         // home page took tens of milliseconds, the meetings per institution a full scan.
-        let rows = sqlx::query("SELECT name, n FROM record_counts").fetch_all(&self.pool).await.map_err(db_err)?;
+        let rows = sqlx::query("SELECT name, n FROM record_counts").fetch_all(&self.read).await.map_err(db_err)?;
         let mut counts: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
         for r in &rows {
             let c = Cols::new(r, "record_counts");
@@ -361,7 +376,7 @@ impl Store for SqliteStore {
         }
         let n = |name: &str| counts.get(name).copied().unwrap_or(0);
         let last_import = sqlx::query_scalar::<_, Option<String>>("SELECT max(imported_at) FROM import_files")
-            .fetch_one(&self.pool)
+            .fetch_one(&self.read)
             .await
             .map_err(db_err)?;
         let meetings = n("commission_meetings") + n("parliament_meetings");

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use lobbyscope_domain::{Costs, Institution, Locator, MeetingId, Provenance, RegisterEntry, SourceKind};
 use lobbyscope_store::{
-    Activity, ActivityCounts, ActivityFilter, ActivityKind, ActivityPage, AttendeeView, HostView, LinkMethod,
-    MeetingVersion, MeetingView, PositionItemView, QuarterCount, ResponseView, Result, StoreError, StoredRegisterEntry,
+    Activity, ActivityCounts, ActivityFilter, ActivityPage, AttendeeView, HostView, LinkMethod, MeetingVersion,
+    MeetingView, PositionItemView, QuarterCount, ResponseView, Result, StoreError, StoredRegisterEntry,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
@@ -232,48 +232,106 @@ pub(crate) async fn responses_by_ids(pool: &SqlitePool, ids: &[i64]) -> Result<V
     Ok(ids.iter().filter_map(|id| responses.remove(id)).collect())
 }
 
-/// A timeline of meetings only (a person's, a procedure's): `meeting_ids` is a subquery
-/// selecting the ids of its meetings, binding `meeting_binds` in order.
-pub(crate) struct Timeline<'a> {
-    pub meeting_ids: &'a str,
-    pub meeting_binds: Vec<String>,
-}
-
-/// What a timeline entry is, in the order entries of the same date are listed: a position item
-/// before the response it summarises, responses (dated to the second) before meetings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// What a timeline entry is. Entries of the same date are listed a position item before the
+/// response it summarises, responses (dated to the second) before meetings: the timelines'
+/// statements order by kind as 0, 1, 2 (`read_org`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum EntryKind {
     Position,
     Response,
     Meeting,
 }
 
-/// One item of a timeline before it is read in full.
+/// One item of a timeline's page before it is read in full.
 pub(crate) struct Entry {
     pub kind: EntryKind,
     pub id: String,
-    pub date: Option<String>,
-    pub institution: Option<String>,
 }
 
-impl Entry {
-    /// Response ids are numbers and sort as numbers, as their index holds them.
-    fn number(&self) -> i64 {
-        if self.kind == EntryKind::Response { self.id.parse().unwrap_or(0) } else { 0 }
+/// Activity in one quarter, as `org_quarters` keeps it for an organisation and
+/// `person_meetings` gives it for a person.
+pub(crate) struct Quarter {
+    /// `2022-Q2`, or empty for responses without a date.
+    pub quarter: String,
+    pub commission: u64,
+    pub parliament: u64,
+    pub responses: u64,
+}
+
+/// What a timeline's quarters say: its counts and chart (over the whole timeline), and how
+/// many of its meetings and responses a filter's institution and year keep.
+pub(crate) struct Summary {
+    pub counts: ActivityCounts,
+    pub years: Vec<i32>,
+    pub per_quarter: Vec<QuarterCount>,
+    pub meetings: u64,
+    pub responses: u64,
+}
+
+impl Summary {
+    pub(crate) fn of(quarters: &[Quarter], f: &ActivityFilter) -> Summary {
+        let year = f.year.map(|y| format!("{y:04}"));
+        let mut counts = ActivityCounts::default();
+        let mut per_quarter: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        let (mut meetings, mut responses) = (0, 0);
+        for q in quarters {
+            counts.commission_meetings += q.commission;
+            counts.parliament_meetings += q.parliament;
+            counts.responses += q.responses;
+            if !q.quarter.is_empty() {
+                let slot = per_quarter.entry(q.quarter.clone()).or_default();
+                slot.0 += q.commission + q.parliament;
+                slot.1 += q.responses;
+            }
+            if year.as_deref().is_none_or(|y| q.quarter.starts_with(y)) {
+                meetings += match f.institution {
+                    None => q.commission + q.parliament,
+                    Some(Institution::Commission) => q.commission,
+                    Some(Institution::Parliament) => q.parliament,
+                };
+                responses += q.responses;
+            }
+        }
+        let (years, per_quarter) = chart(per_quarter);
+        Summary { counts, years, per_quarter, meetings, responses }
     }
 
-    /// Newest first; undated last; ties by kind, then id.
-    pub(crate) fn timeline_order(a: &Entry, b: &Entry) -> std::cmp::Ordering {
-        b.date
-            .cmp(&a.date)
-            .then(a.kind.cmp(&b.kind))
-            .then_with(|| a.number().cmp(&b.number()))
-            .then_with(|| a.id.cmp(&b.id))
+    /// The page of a timeline: the records of `entries` (the page, in order) with these counts.
+    pub(crate) async fn page(
+        self,
+        pool: &SqlitePool,
+        entries: &[Entry],
+        matching: u64,
+        positions: u64,
+    ) -> Result<ActivityPage> {
+        let page: Vec<&Entry> = entries.iter().collect();
+        let items = load_entries(pool, &page).await?;
+        Ok(ActivityPage {
+            items,
+            matching,
+            counts: self.counts,
+            positions,
+            years: self.years,
+            per_quarter: self.per_quarter,
+        })
+    }
+}
+
+/// A filter's year as a range of dates, which both forms of date ('2021-05-31',
+/// '2021-05-31 10:00:00') fall in.
+pub(crate) fn year_range(f: &ActivityFilter) -> Option<(String, String)> {
+    f.year.map(|y| (format!("{y:04}"), format!("{:04}", y + 1)))
+}
+
+/// Restricts a query on a table with a `date` column to a range of [`year_range`].
+pub(crate) fn push_range(q: &mut QueryBuilder<Sqlite>, range: Option<&(String, String)>) {
+    if let Some((from, to)) = range {
+        q.push(" AND date >= ").push_bind(from.clone()).push(" AND date < ").push_bind(to.clone());
     }
 }
 
 /// Meetings and responses per quarter → the years with any (newest first) and the chart.
-pub(crate) fn chart(quarters: BTreeMap<String, (u64, u64)>) -> (Vec<i32>, Vec<QuarterCount>) {
+fn chart(quarters: BTreeMap<String, (u64, u64)>) -> (Vec<i32>, Vec<QuarterCount>) {
     let quarters: Vec<(String, (u64, u64))> = quarters.into_iter().filter(|(_, (m, r))| m + r > 0).collect();
     let mut years: Vec<i32> = quarters.iter().filter_map(|(q, _)| q.get(..4)?.parse().ok()).collect();
     years.dedup();
@@ -305,117 +363,4 @@ pub(crate) async fn load_entries(pool: &SqlitePool, page: &[&Entry]) -> Result<V
             EntryKind::Position => items_of_positions.remove(&e.id).map(Activity::Position),
         })
         .collect())
-}
-
-impl Timeline<'_> {
-    /// Every meeting of the timeline as `(kind, id, date)`.
-    fn push_union(&self, q: &mut QueryBuilder<Sqlite>) {
-        q.push("SELECT 'm' AS kind, id, date FROM meetings WHERE id IN (");
-        push_sql_with_binds(q, self.meeting_ids, &self.meeting_binds);
-        q.push(")");
-    }
-
-    /// A page of the timeline with the counts of the whole of it. One statement reads every
-    /// item's kind, date and institution (a few thousand rows for the busiest people); the
-    /// filter, the order, the page, the counts and the chart are worked out from those rows,
-    /// and only the page's records are then read in full.
-    pub(crate) async fn page(&self, pool: &SqlitePool, f: &ActivityFilter) -> Result<ActivityPage> {
-        let mut q = QueryBuilder::<Sqlite>::new("SELECT u.kind, u.id, u.date, m.institution FROM (");
-        self.push_union(&mut q);
-        q.push(") u LEFT JOIN meetings m ON u.kind = 'm' AND m.id = u.id");
-        let mut all: Vec<Entry> = q
-            .build()
-            .fetch_all(pool)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|r| {
-                // The kind says which table the id and date come from.
-                let (kind, table) = match Cols::new(r, "meetings").get::<&str>(0)? {
-                    "f" => (EntryKind::Response, "feedback"),
-                    "p" => (EntryKind::Position, "position_items"),
-                    _ => (EntryKind::Meeting, "meetings"),
-                };
-                let c = Cols::new(r, table);
-                Ok(Entry { kind, id: c.get(1)?, date: c.get(2)?, institution: c.get(3)? })
-            })
-            .collect::<Result<_>>()?;
-        all.sort_by(Entry::timeline_order);
-
-        // Counts and the chart cover the whole timeline, not the filtered view.
-        let mut counts = ActivityCounts::default();
-        let mut positions = 0;
-        let mut quarters: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-        for e in &all {
-            match (e.kind, e.institution.as_deref()) {
-                // Not activity of its own: it summarises what is counted.
-                (EntryKind::Position, _) => {
-                    positions += 1;
-                    continue;
-                }
-                (EntryKind::Response, _) => counts.responses += 1,
-                (EntryKind::Meeting, Some("parliament")) => counts.parliament_meetings += 1,
-                (EntryKind::Meeting, _) => counts.commission_meetings += 1,
-            }
-            let Some(quarter) = e.date.as_deref().and_then(|d| d.get(..7)).and_then(quarter_of) else { continue };
-            let slot = quarters.entry(quarter).or_default();
-            if e.kind == EntryKind::Response {
-                slot.1 += 1;
-            } else {
-                slot.0 += 1;
-            }
-        }
-        let (years, per_quarter) = chart(quarters);
-
-        let year = f.year.map(|y| format!("{y:04}"));
-        let wanted = |e: &&Entry| {
-            let kind_ok = match f.kind {
-                ActivityKind::All => true,
-                ActivityKind::Meetings => e.kind == EntryKind::Meeting,
-                ActivityKind::Responses => e.kind == EntryKind::Response,
-                ActivityKind::Positions => e.kind == EntryKind::Position,
-            };
-            // Consultations are the Commission's: responses stay under "commission". A position
-            // item may rest on register text, which is no institution's.
-            let institution_ok = match (f.institution, e.kind) {
-                (None, _) => true,
-                (Some(_), EntryKind::Position) => false,
-                (Some(i), EntryKind::Response) => i == Institution::Commission,
-                (Some(i), EntryKind::Meeting) => e.institution.as_deref() == Some(i.as_str()),
-            };
-            let year_ok = year.as_deref().is_none_or(|y| e.date.as_deref().is_some_and(|d| d.starts_with(y)));
-            kind_ok && institution_ok && year_ok
-        };
-        let matching: Vec<&Entry> = all.iter().filter(wanted).collect();
-        let page: Vec<&Entry> = matching.iter().skip(f.offset as usize).take(f.limit as usize).copied().collect();
-        let items = load_entries(pool, &page).await?;
-        Ok(ActivityPage { items, matching: matching.len() as u64, counts, positions, years, per_quarter })
-    }
-}
-
-/// `2022-06` → `2022-Q2`.
-fn quarter_of(month: &str) -> Option<String> {
-    let (year, m) = month.split_once('-')?;
-    let m: u32 = m.parse().ok()?;
-    (year.len() == 4 && (1..=12).contains(&m)).then(|| format!("{year}-Q{}", (m - 1) / 3 + 1))
-}
-
-/// Pushes SQL holding `?` placeholders, binding `binds` in order.
-fn push_sql_with_binds(q: &mut QueryBuilder<Sqlite>, sql: &str, binds: &[String]) {
-    let mut parts = sql.split('?');
-    q.push(parts.next().unwrap_or_default());
-    for (part, value) in parts.zip(binds) {
-        q.push_bind(value.clone());
-        q.push(part);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn quarters() {
-        assert_eq!(super::quarter_of("2022-06").as_deref(), Some("2022-Q2"));
-        assert_eq!(super::quarter_of("2022-12").as_deref(), Some("2022-Q4"));
-        assert_eq!(super::quarter_of("2022-13"), None);
-    }
 }

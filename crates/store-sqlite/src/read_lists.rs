@@ -74,22 +74,17 @@ pub(crate) async fn initiative_responses(pool: &SqlitePool, id: u64, offset: u32
         .map_err(db_err)?;
     let mut ids: Vec<i64> = Vec::new();
     if limit > 0 && !publications.is_empty() {
-        // Each publication's newest responses by index, then the page of them all: an
-        // initiative has a handful of publications and tens of thousands of responses.
-        let first = i64::from(offset) + i64::from(limit);
-        let mut q = QueryBuilder::<Sqlite>::new("SELECT id FROM (");
+        // Each publication's responses newest first by index, merged by one compound
+        // statement: a deep page steps through index entries, and only the page comes back.
+        let mut q = QueryBuilder::<Sqlite>::new("");
         for (i, publication) in publications.iter().enumerate() {
             if i > 0 {
                 q.push(" UNION ALL ");
             }
-            // Responses without a date sort last, on every database.
-            q.push("SELECT * FROM (SELECT id, date FROM feedback WHERE publication_id = ")
-                .push_bind(*publication)
-                .push(" ORDER BY date DESC NULLS LAST, id DESC LIMIT ")
-                .push_bind(first)
-                .push(")");
+            q.push("SELECT id, date FROM feedback WHERE publication_id = ").push_bind(*publication);
         }
-        q.push(") ORDER BY date DESC NULLS LAST, id DESC LIMIT ")
+        // Responses without a date sort last, on every database.
+        q.push(" ORDER BY date DESC NULLS LAST, id DESC LIMIT ")
             .push_bind(i64::from(limit))
             .push(" OFFSET ")
             .push_bind(i64::from(offset));
@@ -329,33 +324,56 @@ pub(crate) async fn latest_activity(pool: &SqlitePool, limit: u32) -> Result<Vec
         .collect())
 }
 
+/// Which organisations a run of the list holds.
+#[derive(Clone, Copy)]
+enum Filter {
+    All,
+    /// Those with some activity of this kind (`column > 0`).
+    With(&'static str),
+    /// Those with none (`column = 0`).
+    Without(&'static str),
+}
+
+impl Filter {
+    fn sql(self) -> String {
+        match self {
+            Filter::All => "true".to_owned(),
+            Filter::With(column) => format!("{column} > 0"),
+            Filter::Without(column) => format!("{column} = 0"),
+        }
+    }
+}
+
 /// One ordered run of the organisations list: the organisations `filter` keeps, in `order`,
-/// which an index of migration 0007 holds.
+/// which an index of migration 0008 holds with the key, so that reading a page's keys (even
+/// from a deep offset) reads the index alone.
 struct Run {
-    filter: &'static str,
-    /// Columns (SQL expressions) and whether each sorts descending.
+    filter: Filter,
+    /// Columns and whether each sorts descending.
     order: &'static [(&'static str, bool)],
 }
 
-const BY_NAME: [(&str, bool); 2] = [("lower(name)", false), ("key", false)];
-const BY_ACTIVITY: [(&str, bool); 3] = [("total", true), ("lower(name)", false), ("key", false)];
+const BY_NAME: [(&str, bool); 2] = [("sort_name", false), ("key", false)];
+const BY_ACTIVITY: [(&str, bool); 3] = [("total", true), ("sort_name", false), ("key", false)];
 
 /// The runs of each order, one after the other. An order by one kind of activity lists the
 /// organisations with some of it, then the others by activity, as `organisations_by_*` hold them.
 fn runs(sort: OrgSort) -> Vec<Run> {
     const fn by(column: &'static str) -> [(&'static str, bool); 4] {
-        [(column, true), ("total", true), ("lower(name)", false), ("key", false)]
+        [(column, true), ("total", true), ("sort_name", false), ("key", false)]
     }
     const COMMISSION: [(&str, bool); 4] = by("commission");
     const PARLIAMENT: [(&str, bool); 4] = by("parliament");
     const RESPONSES: [(&str, bool); 4] = by("responses");
-    let rest = |filter| Run { filter, order: &BY_ACTIVITY };
+    let split = |column, order| {
+        vec![Run { filter: Filter::With(column), order }, Run { filter: Filter::Without(column), order: &BY_ACTIVITY }]
+    };
     match sort {
-        OrgSort::Name => vec![Run { filter: "true", order: &BY_NAME }],
-        OrgSort::Activity => vec![rest("true")],
-        OrgSort::Commission => vec![Run { filter: "commission > 0", order: &COMMISSION }, rest("commission = 0")],
-        OrgSort::Parliament => vec![Run { filter: "parliament > 0", order: &PARLIAMENT }, rest("parliament = 0")],
-        OrgSort::Responses => vec![Run { filter: "responses > 0", order: &RESPONSES }, rest("responses = 0")],
+        OrgSort::Name => vec![Run { filter: Filter::All, order: &BY_NAME }],
+        OrgSort::Activity => vec![Run { filter: Filter::All, order: &BY_ACTIVITY }],
+        OrgSort::Commission => split("commission", &COMMISSION),
+        OrgSort::Parliament => split("parliament", &PARLIAMENT),
+        OrgSort::Responses => split("responses", &RESPONSES),
     }
 }
 
@@ -374,7 +392,7 @@ struct After {
 impl After {
     async fn of(pool: &SqlitePool, key: &str) -> Result<Option<After>> {
         let Some(r) = sqlx::query(
-            "SELECT commission, parliament, responses, total, lower(name), key FROM organisations WHERE key = ?",
+            "SELECT commission, parliament, responses, total, sort_name, key FROM organisations WHERE key = ?",
         )
         .bind(key)
         .fetch_optional(pool)
@@ -388,34 +406,36 @@ impl After {
         for (i, column) in ["commission", "parliament", "responses", "total"].into_iter().enumerate() {
             values.insert(column, Value::Int(c.get(i)?));
         }
-        values.insert("lower(name)", Value::Text(c.get(4)?));
+        values.insert("sort_name", Value::Text(c.get(4)?));
         values.insert("key", Value::Text(c.get(5)?));
         Ok(Some(After { values }))
     }
 
-    /// Whether the organisation is in `run` (its filter is `column > 0`, `column = 0` or `true`).
+    /// Whether the organisation is in `run`.
     fn within(&self, run: &Run) -> bool {
-        let Some((column, test)) = run.filter.split_once(' ') else { return true };
-        let n = match self.values.get(column) {
-            Some(Value::Int(n)) => *n,
-            _ => return true,
+        let (column, with) = match run.filter {
+            Filter::All => return true,
+            Filter::With(column) => (column, true),
+            Filter::Without(column) => (column, false),
         };
-        if test.starts_with('>') { n > 0 } else { n == 0 }
+        match self.values.get(column) {
+            Some(Value::Int(n)) => (*n > 0) == with,
+            _ => true,
+        }
     }
 }
 
 impl Run {
-    /// Up to `limit` rows of this run: from `offset`, or after `after` (on the level'th column:
+    /// Up to `limit` keys of this run: from `offset`, or after `after` (on the level'th column:
     /// equal on the columns before it, past it on that one).
-    async fn rows(
+    async fn keys(
         &self,
         pool: &SqlitePool,
         after: Option<(&After, usize)>,
-        offset: u32,
+        offset: u64,
         limit: u32,
-    ) -> Result<Vec<OrganisationSummary>> {
-        let mut q =
-            QueryBuilder::<Sqlite>::new(format!("SELECT {SUMMARY_COLUMNS} FROM organisations WHERE {}", self.filter));
+    ) -> Result<Vec<String>> {
+        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT key FROM organisations WHERE {}", self.filter.sql()));
         let mut order = self.order;
         if let Some((after, level)) = after {
             for (i, (column, descending)) in self.order[..=level].iter().enumerate() {
@@ -436,30 +456,45 @@ impl Run {
         let order: Vec<String> =
             order.iter().map(|(c, desc)| format!("{c}{}", if *desc { " DESC" } else { "" })).collect();
         q.push(format!(" ORDER BY {} LIMIT ", order.join(", ")));
-        q.push_bind(i64::from(limit)).push(" OFFSET ").push_bind(i64::from(offset));
-        q.build().fetch_all(pool).await.map_err(db_err)?.iter().map(summary).collect()
+        q.push_bind(i64::from(limit)).push(" OFFSET ").push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
+        q.build().fetch_all(pool).await.map_err(db_err)?.iter().map(|r| Cols::new(r, "organisations").get(0)).collect()
     }
 
-    async fn count(&self, pool: &SqlitePool) -> Result<u32> {
-        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT count(*) FROM organisations WHERE {}",
-            self.filter
-        )))
-        .fetch_one(pool)
-        .await
-        .map_err(db_err)?;
-        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    /// How many organisations the run holds, from the counts of migration 0008.
+    async fn size(&self, pool: &SqlitePool, total: u64) -> Result<u64> {
+        let with = |column| async move { record_count(pool, &format!("organisations_{column}")).await };
+        Ok(match self.filter {
+            Filter::All => total,
+            Filter::With(column) => with(column).await?,
+            Filter::Without(column) => total.saturating_sub(with(column).await?),
+        })
     }
 }
 
-/// How many organisations the list holds, kept by the triggers of migration 0007.
-async fn organisations_count(pool: &SqlitePool) -> Result<u64> {
-    let n: i64 = sqlx::query_scalar("SELECT n FROM record_counts WHERE name = 'organisations'")
+/// A count kept in `record_counts` (migrations 0007 and 0008); 0 when not kept.
+async fn record_count(pool: &SqlitePool, name: &str) -> Result<u64> {
+    let n: i64 = sqlx::query_scalar("SELECT n FROM record_counts WHERE name = ?")
+        .bind(name)
         .fetch_optional(pool)
         .await
         .map_err(db_err)?
         .unwrap_or(0);
     Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// The organisations of `keys` with their counts, in that order.
+async fn summaries(pool: &SqlitePool, keys: &[String]) -> Result<Vec<OrganisationSummary>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {SUMMARY_COLUMNS} FROM organisations WHERE key IN "));
+    push_in(&mut q, keys);
+    let mut by_key: HashMap<String, OrganisationSummary> = HashMap::new();
+    for r in q.build().fetch_all(pool).await.map_err(db_err)? {
+        let s = summary(&r)?;
+        by_key.insert(keys::org_key(&s.organisation.key), s);
+    }
+    Ok(keys.iter().filter_map(|k| by_key.remove(k)).collect())
 }
 
 pub(crate) async fn organisations_list(
@@ -468,24 +503,24 @@ pub(crate) async fn organisations_list(
     offset: u32,
     limit: u32,
 ) -> Result<OrganisationList> {
-    let total = organisations_count(pool).await?;
-    let mut rows = Vec::new();
-    let mut offset = offset;
+    let total = record_count(pool, "organisations").await?;
+    let mut keys = Vec::new();
+    let mut offset = u64::from(offset);
     for run in runs(sort) {
-        let want = limit - rows.len() as u32;
+        let want = limit - keys.len() as u32;
         if want == 0 {
             break;
         }
-        let got = run.rows(pool, None, offset, want).await?;
-        if got.is_empty() && offset > 0 {
-            // Past this run: the offset goes on into the next one.
-            offset = offset.saturating_sub(run.count(pool).await?);
-        } else {
-            offset = 0;
+        // A page past this run starts in the next one, without stepping through this one.
+        let size = run.size(pool, total).await?;
+        if offset >= size {
+            offset -= size;
+            continue;
         }
-        rows.extend(got);
+        keys.extend(run.keys(pool, None, offset, want).await?);
+        offset = 0;
     }
-    Ok(OrganisationList { rows, total })
+    Ok(OrganisationList { rows: summaries(pool, &keys).await?, total })
 }
 
 pub(crate) async fn organisations_after(
@@ -494,9 +529,9 @@ pub(crate) async fn organisations_after(
     after: &str,
     limit: u32,
 ) -> Result<OrganisationList> {
-    let total = organisations_count(pool).await?;
+    let total = record_count(pool, "organisations").await?;
     let Some(after) = After::of(pool, after).await? else { return Ok(OrganisationList { rows: Vec::new(), total }) };
-    let mut rows = Vec::new();
+    let mut keys = Vec::new();
     let mut started = false;
     for run in runs(sort) {
         if !started && !after.within(&run) {
@@ -508,12 +543,12 @@ pub(crate) async fn organisations_after(
             if started { vec![None] } else { (0..run.order.len()).rev().map(Some).collect() };
         started = true;
         for level in levels {
-            let want = limit - rows.len() as u32;
+            let want = limit - keys.len() as u32;
             if want == 0 {
                 break;
             }
-            rows.extend(run.rows(pool, level.map(|l| (&after, l)), 0, want).await?);
+            keys.extend(run.keys(pool, level.map(|l| (&after, l)), 0, want).await?);
         }
     }
-    Ok(OrganisationList { rows, total })
+    Ok(OrganisationList { rows: summaries(pool, &keys).await?, total })
 }

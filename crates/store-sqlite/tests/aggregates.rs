@@ -1,6 +1,6 @@
-//! The aggregates of migration 0007 (noted by triggers, folded by `stats::settle`) equal a
-//! recount from the records, table by table, after every contract sequence that writes; and a
-//! store filled before the migration gets them filled by it.
+//! The aggregates of migrations 0007 (noted by triggers, folded by `stats::settle`), 0008 and
+//! 0010 (kept by triggers) equal a recount from the records, table by table, after every contract
+//! sequence that writes; and a store filled before the migrations gets them filled by them.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -11,7 +11,7 @@ use lobbyscope_store_sqlite::SqliteStore;
 use sqlx::SqlitePool;
 
 /// Each aggregate as kept, and as counted again from the records; each row as one text.
-const AGGREGATES: [(&str, &str, &str); 9] = [
+const AGGREGATES: [(&str, &str, &str); 11] = [
     (
         "org_meetings",
         "SELECT org_key || '|' || meeting_id || '|' || date || '|' || quarter || '|' || institution FROM org_meetings",
@@ -46,9 +46,10 @@ const AGGREGATES: [(&str, &str, &str); 9] = [
     ),
     (
         "organisations",
-        "SELECT key || '|' || commission || '|' || parliament || '|' || responses || '|' || total FROM organisations",
-        "SELECT key || '|' || c || '|' || p || '|' || r || '|' || (c + p + r) FROM ( \
-           SELECT o.key, \
+        "SELECT key || '|' || commission || '|' || parliament || '|' || responses || '|' || total || '|' || sort_name \
+         FROM organisations",
+        "SELECT key || '|' || c || '|' || p || '|' || r || '|' || (c + p + r) || '|' || lower(name) FROM ( \
+           SELECT o.key, o.name, \
              (SELECT count(DISTINCT a.meeting_id) FROM meeting_attendees a JOIN meetings m ON m.id = a.meeting_id \
                WHERE a.org_key = o.key AND m.institution = 'commission') AS c, \
              (SELECT count(DISTINCT a.meeting_id) FROM meeting_attendees a JOIN meetings m ON m.id = a.meeting_id \
@@ -72,7 +73,26 @@ const AGGREGATES: [(&str, &str, &str); 9] = [
          UNION ALL SELECT 'positions_shown|' || count(*) FROM position_items WHERE shown = 1 \
          UNION ALL SELECT 'positions_written|' || count(*) FROM position_items WHERE status = 'written' \
          UNION ALL SELECT 'positions_empty|' || count(*) FROM position_items WHERE status = 'empty' \
-         UNION ALL SELECT 'positions_pending|' || count(*) FROM position_items WHERE status = 'pending'",
+         UNION ALL SELECT 'positions_pending|' || count(*) FROM position_items WHERE status = 'pending' \
+         UNION ALL SELECT 'organisations_commission|' || count(*) FROM organisations WHERE commission > 0 \
+         UNION ALL SELECT 'organisations_parliament|' || count(*) FROM organisations WHERE parliament > 0 \
+         UNION ALL SELECT 'organisations_responses|' || count(*) FROM organisations WHERE responses > 0",
+    ),
+    (
+        "person_meetings",
+        "SELECT person_key || '|' || meeting_id || '|' || position || '|' || name || '|' || coalesce(role, '') \
+           || '|' || date || '|' || institution || '|' || coalesce(cabinet, '') || '|' || coalesce(dg, '') \
+           || '|' || coalesce(portfolio, '') FROM person_meetings",
+        "SELECT h.person_key || '|' || h.meeting_id || '|' || h.position || '|' || h.name || '|' || coalesce(h.role, '') \
+           || '|' || m.date || '|' || m.institution || '|' || coalesce(m.cabinet, '') \
+           || '|' || coalesce(m.dg, m.dg_acronym, '') || '|' || coalesce(m.portfolio, '') \
+         FROM meeting_hosts h JOIN meetings m ON m.id = h.meeting_id",
+    ),
+    (
+        "procedure_meetings",
+        "SELECT reference || '|' || meeting_id || '|' || date || '|' || institution FROM procedure_meetings",
+        "SELECT p.reference || '|' || p.meeting_id || '|' || m.date || '|' || m.institution \
+         FROM meeting_procedures p JOIN meetings m ON m.id = p.meeting_id",
     ),
     (
         "register_snapshots",
@@ -135,9 +155,11 @@ async fn aggregates_equal_a_recount_after_every_writing_sequence() {
     }
 }
 
-/// What migration 0007 added, taken away again, as in a store made before it.
+/// What migrations 0007, 0008 and 0010 added, taken away again, as in a store made before them.
 const UNDO_0007: &[&str] = &[
-    "DELETE FROM _sqlx_migrations WHERE version = 7",
+    "DELETE FROM _sqlx_migrations WHERE version IN (7, 8, 10)",
+    "DROP TABLE person_meetings",
+    "DROP TABLE procedure_meetings",
     "DROP TABLE org_meetings",
     "DROP TABLE org_quarters",
     "DROP TABLE org_names",
@@ -155,6 +177,7 @@ const UNDO_0007: &[&str] = &[
     "DROP INDEX feedback_by_publication_date",
     "DROP INDEX position_items_shown",
     "DROP INDEX import_files_by_time",
+    "ALTER TABLE organisations DROP COLUMN sort_name",
     "CREATE INDEX feedback_by_org ON feedback (org_key)",
     "CREATE INDEX feedback_by_publication ON feedback (publication_id)",
     "ALTER TABLE organisations DROP COLUMN total",
@@ -165,7 +188,7 @@ const UNDO_0007: &[&str] = &[
     "ALTER TABLE feedback DROP COLUMN quarter",
 ];
 
-/// A store filled before migration 0007 gets its aggregates from the migration, as exact as
+/// A store filled before migrations 0007, 0008 and 0010 gets its aggregates from them, as exact as
 /// those kept since.
 #[tokio::test]
 async fn the_migration_fills_the_aggregates_of_a_filled_store() {

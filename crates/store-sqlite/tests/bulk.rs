@@ -21,7 +21,7 @@ async fn deferred_indexes_come_back_as_they_were_after_a_kill() {
 
     assert!(store.begin_bulk_load().await.unwrap());
     let during = indexes(&store).await;
-    for gone in ["feedback_by_org_date", "feedback_by_date", "meeting_attendees_by_org", "org_meetings_by_date"] {
+    for gone in ["feedback_by_org_date", "feedback_by_date", "meeting_attendees_by_org", "person_meetings_by_date"] {
         assert!(!during.iter().any(|(name, _)| name == gone), "{gone} is kept during the load");
     }
     assert!(

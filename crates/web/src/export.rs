@@ -1,8 +1,15 @@
-//! Data out: timelines as CSV and as Atom feeds.
+//! Data out: timelines as CSV (streamed page by page) and as Atom feeds.
 
-use lobbyscope_store::{Activity, OrgKey, When};
+use std::future::Future;
+
+use axum::body::{Body, Bytes};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use futures_util::stream;
+use lobbyscope_store::{Activity, OrgKey, StoreError, When};
 
 use crate::format::{self, Segment};
+use crate::query::MAX_EXPORT;
 use crate::timeline::{self, SourceView};
 
 fn plain(segments: &[Segment]) -> String {
@@ -30,71 +37,135 @@ const CSV_HEADER: [&str; 12] = [
     "record_url",
 ];
 
-/// A timeline as CSV, one row per item, every field as published. A position item's row holds
-/// its headline as the title, its kept sentences as the text, and the ids of the sources it
-/// cites, which `/api/source/{id}` returns.
-pub fn activity_csv(items: &[Activity], subject_org: Option<&OrgKey>) -> String {
-    let mut w = csv_writer();
-    w.write_record(CSV_HEADER).expect("writing to memory");
-    for a in items {
-        let view = timeline::item(a, subject_org);
-        let row: Vec<String> = match a {
-            Activity::Meeting(m) => vec![
-                m.date.to_string(),
-                "meeting".into(),
-                m.institution.as_str().into(),
-                plain(&view.title),
-                m.subject.clone(),
-                m.hosts
-                    .iter()
-                    .map(|h| format!("{} ({})", h.name, h.role.clone().unwrap_or_default()))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                m.attendees.iter().map(|o| o.name.clone()).collect::<Vec<_>>().join("; "),
-                m.procedures.join("; "),
-            ]
-            .into_iter()
-            .chain(source_cells(timeline::meeting_source(m)))
-            .collect(),
-            Activity::Response(r) => vec![
-                r.date.map(|d| d.to_string()).unwrap_or_default(),
-                "response".into(),
-                "commission".into(),
-                plain(&view.title),
-                r.text.clone(),
-                String::new(),
-                r.organization.clone().unwrap_or_default(),
-                String::new(),
-            ]
-            .into_iter()
-            .chain(source_cells(timeline::response_source(r)))
-            .collect(),
-            Activity::Position(p) => vec![
-                p.date.map(|d| d.to_string()).unwrap_or_default(),
-                "position".into(),
-                String::new(),
-                plain(&view.title),
-                view.position.as_ref().map(timeline::PositionView::text).unwrap_or_default(),
-                String::new(),
-                String::new(),
-                String::new(),
-                p.sources.join("; "),
-                String::new(),
-                String::new(),
-                format::position_href(&p.id),
-            ],
-        };
-        w.write_record(row.iter().map(|v| cell(v))).expect("writing to memory");
+/// Rows per page of a streamed export: a page of timeline items is a megabyte or so.
+pub(crate) const EXPORT_PAGE: u32 = 500;
+
+/// A timeline item as a CSV row, every field as published. A position item's row holds its
+/// headline as the title, its kept sentences as the text, and the ids of the sources it cites,
+/// which `/api/source/{id}` returns.
+fn activity_row(a: &Activity, subject_org: Option<&OrgKey>) -> Vec<String> {
+    let view = timeline::item(a, subject_org);
+    match a {
+        Activity::Meeting(m) => vec![
+            m.date.to_string(),
+            "meeting".into(),
+            m.institution.as_str().into(),
+            plain(&view.title),
+            m.subject.clone(),
+            m.hosts
+                .iter()
+                .map(|h| format!("{} ({})", h.name, h.role.clone().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join("; "),
+            m.attendees.iter().map(|o| o.name.clone()).collect::<Vec<_>>().join("; "),
+            m.procedures.join("; "),
+        ]
+        .into_iter()
+        .chain(source_cells(timeline::meeting_source(m)))
+        .collect(),
+        Activity::Response(r) => vec![
+            r.date.map(|d| d.to_string()).unwrap_or_default(),
+            "response".into(),
+            "commission".into(),
+            plain(&view.title),
+            r.text.clone(),
+            String::new(),
+            r.organization.clone().unwrap_or_default(),
+            String::new(),
+        ]
+        .into_iter()
+        .chain(source_cells(timeline::response_source(r)))
+        .collect(),
+        Activity::Position(p) => vec![
+            p.date.map(|d| d.to_string()).unwrap_or_default(),
+            "position".into(),
+            String::new(),
+            plain(&view.title),
+            view.position.as_ref().map(timeline::PositionView::text).unwrap_or_default(),
+            String::new(),
+            String::new(),
+            String::new(),
+            p.sources.join("; "),
+            String::new(),
+            String::new(),
+            format::position_href(&p.id),
+        ],
     }
-    String::from_utf8(w.into_inner().expect("writing to memory")).expect("CSV of UTF-8 strings")
+}
+
+/// Rows as CSV, cells a spreadsheet would run defused.
+pub(crate) fn encode<R, S>(rows: impl IntoIterator<Item = R>) -> Bytes
+where
+    R: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    for row in rows {
+        // Writing to memory cannot fail.
+        let _ = w.write_record(row.into_iter().map(|v| cell(v.as_ref())));
+    }
+    Bytes::from(w.into_inner().unwrap_or_default())
+}
+
+/// A CSV download that is written as it is read: the header, then each page `next` reads
+/// from its state (`None` at the end), so that memory holds one page whatever the size of the
+/// download, and the first bytes leave before the last page is read. A store error after the
+/// first bytes cuts the download short (the status is sent by then).
+pub(crate) fn csv_body<S, F, Fut>(header: &'static [&'static str], start: S, next: F) -> Body
+where
+    S: Send + 'static,
+    F: FnMut(S) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Option<(Vec<Vec<String>>, S)>, StoreError>> + Send,
+{
+    let head = Some(encode([header]));
+    let pages = stream::unfold((next, Some(start), head), |(mut next, state, head)| async move {
+        if let Some(head) = head {
+            return Some((Ok(head), (next, state, None)));
+        }
+        match next(state?).await {
+            Ok(Some((rows, state))) => Some((Ok(encode(rows)), (next, Some(state), None))),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!("an export stopped: {e}");
+                Some((Err(std::io::Error::other(e.to_string())), (next, None, None)))
+            }
+        }
+    });
+    Body::from_stream(pages)
+}
+
+/// A timeline as a CSV download, one row per item, up to [`MAX_EXPORT`] of them, read
+/// [`EXPORT_PAGE`] at a time by `read(offset, limit)`.
+pub(crate) fn activity_csv<F, Fut>(subject_org: Option<OrgKey>, file_name: &str, mut read: F) -> Response
+where
+    F: FnMut(u32, u32) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Vec<Activity>, StoreError>> + Send + 'static,
+{
+    let body = csv_body(&CSV_HEADER, 0, move |offset: u32| {
+        let page = (offset < MAX_EXPORT).then(|| read(offset, EXPORT_PAGE.min(MAX_EXPORT - offset)));
+        let subject_org = subject_org.clone();
+        async move {
+            let Some(page) = page else { return Ok(None) };
+            let items = page.await?;
+            if items.is_empty() {
+                return Ok(None);
+            }
+            let next = offset + items.len() as u32;
+            Ok(Some((items.iter().map(|a| activity_row(a, subject_org.as_ref())).collect(), next)))
+        }
+    });
+    csv_attachment(body, file_name)
+}
+
+/// A CSV body as a download named `file_name`.
+pub(crate) fn csv_attachment(body: Body, file_name: &str) -> Response {
+    let disposition = format!("attachment; filename=\"{file_name}\"");
+    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], body)
+        .into_response()
 }
 
 fn source_cells(s: SourceView) -> [String; 4] {
     [s.label.into(), s.file, s.locator, s.record]
-}
-
-pub(crate) fn csv_writer() -> csv::Writer<Vec<u8>> {
-    csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new())
 }
 
 fn xml(text: &str) -> String {
@@ -193,9 +264,8 @@ mod tests {
             ],
             dropped: 2,
         });
-        let csv = activity_csv(std::slice::from_ref(&item), None);
-        let rows: Vec<csv::StringRecord> =
-            csv::Reader::from_reader(csv.as_bytes()).records().map(Result::unwrap).collect();
+        let csv = encode([CSV_HEADER.map(String::from).to_vec(), activity_row(&item, None)]);
+        let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(&csv[..]).records().map(Result::unwrap).collect();
         let row: Vec<&str> = rows[0].iter().collect();
         assert_eq!(row.len(), CSV_HEADER.len());
         assert_eq!(

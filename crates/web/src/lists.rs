@@ -8,15 +8,16 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use lobbyscope_domain::{RegisterId, fold_words};
 use lobbyscope_store::{
-    Activity, InitiativeView, OrgSort, OrganisationHit, OrganisationList, OrganisationSummary, ResponsePage,
+    Activity, InitiativeView, OrgKey, OrgSort, OrganisationHit, OrganisationList, OrganisationSummary, ResponsePage,
     ResponseView, Stats, ValueCount,
 };
 use serde::Serialize;
 
 use crate::error::ApiResult;
+use crate::export::EXPORT_PAGE;
 use crate::format::{self, Segment};
 use crate::org::Fact;
-use crate::query::{MAX_EXPORT, PAGE_SIZE, Params};
+use crate::query::{PAGE_SIZE, Params};
 use crate::timeline::{self, AttachmentView, ItemView, SourceView};
 use crate::{AppState, WebError};
 
@@ -128,12 +129,6 @@ fn org_row(rank: u64, s: &OrganisationSummary, matched: Option<&str>) -> OrgRow 
         total: format::thousands(s.total),
         matched: matched.filter(|m| !fold_words(&o.name).contains(&fold_words(m))).map(str::to_owned),
     }
-}
-
-fn csv_attachment(body: String, file_name: &str) -> Response {
-    let disposition = format!("attachment; filename=\"{file_name}\"");
-    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], body)
-        .into_response()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -388,30 +383,55 @@ const ORGS_CSV_HEADER: [&str; 10] = [
     "page_url",
 ];
 
-/// The whole list in the chosen order, one row per organisation.
+/// One row of the organisations CSV.
+fn orgs_csv_row(rank: u64, s: &OrganisationSummary) -> Vec<String> {
+    let o = &s.organisation;
+    vec![
+        rank.to_string(),
+        o.name.clone(),
+        o.acronym.clone().unwrap_or_default(),
+        o.register_id.as_ref().map(|id| id.to_string()).unwrap_or_default(),
+        s.counts.commission_meetings.to_string(),
+        s.counts.parliament_meetings.to_string(),
+        s.counts.responses.to_string(),
+        s.total.to_string(),
+        o.key.url_segment(),
+        format::org_href(&o.key),
+    ]
+}
+
+/// The whole list in the chosen order, one row per organisation, streamed page by page: each
+/// page after the first starts after the last organisation of the one before (keyset), so
+/// that every page costs what the first does.
 pub async fn orgs_csv(State(state): State<AppState>, params: Params) -> Result<Response, WebError> {
     let sort = sort(&params)?;
-    let list = state.store.organisations_list(sort, 0, MAX_LIST_EXPORT).await?;
-    let mut w = crate::export::csv_writer();
-    w.write_record(ORGS_CSV_HEADER).expect("writing to memory");
-    for (i, s) in list.rows.iter().enumerate() {
-        let o = &s.organisation;
-        let row = [
-            (i + 1).to_string(),
-            o.name.clone(),
-            o.acronym.clone().unwrap_or_default(),
-            o.register_id.as_ref().map(|id| id.to_string()).unwrap_or_default(),
-            s.counts.commission_meetings.to_string(),
-            s.counts.parliament_meetings.to_string(),
-            s.counts.responses.to_string(),
-            s.total.to_string(),
-            o.key.url_segment(),
-            format::org_href(&o.key),
-        ];
-        w.write_record(row.iter().map(|v| crate::export::cell(v))).expect("writing to memory");
-    }
-    let body = String::from_utf8(w.into_inner().expect("writing to memory")).expect("CSV of UTF-8 strings");
-    Ok(csv_attachment(body, &format!("lobbyscope-organisations-by-{}.csv", sort.as_str())))
+    let store = state.store.clone();
+    // The state: the rank of the next row and the organisation before it; `None` when done.
+    let body =
+        crate::export::csv_body(&ORGS_CSV_HEADER, Some((0u32, None)), move |at: Option<(u32, Option<OrgKey>)>| {
+            let store = store.clone();
+            async move {
+                let Some((done, after)) = at else { return Ok(None) };
+                let want = EXPORT_PAGE.min(MAX_LIST_EXPORT.saturating_sub(done));
+                if want == 0 {
+                    return Ok(None);
+                }
+                let page = match &after {
+                    None => store.organisations_list(sort, 0, want).await?,
+                    Some(key) => store.organisations_after(sort, key, want).await?,
+                };
+                let Some(last) = page.rows.last() else { return Ok(None) };
+                let next = (page.rows.len() as u32 == want).then(|| (done + want, Some(last.organisation.key.clone())));
+                let rows = page
+                    .rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| orgs_csv_row(u64::from(done) + i as u64 + 1, s))
+                    .collect();
+                Ok(Some((rows, next)))
+            }
+        });
+    Ok(crate::export::csv_attachment(body, &format!("lobbyscope-organisations-by-{}.csv", sort.as_str())))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -624,11 +644,16 @@ pub async fn initiative_api(
     )
 }
 
-/// Every response (up to [`MAX_EXPORT`]) as CSV, in the timelines' columns.
+/// Every response (up to [`crate::query::MAX_EXPORT`]) as CSV, in the timelines' columns,
+/// streamed.
 pub async fn initiative_csv(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, WebError> {
-    let (i, responses) = load_initiative(&state, &id, 0, MAX_EXPORT).await?;
-    let body = crate::export::activity_csv(&responses_as_activity(responses), None);
-    Ok(csv_attachment(body, &format!("lobbyscope-initiative-{}-responses.csv", i.id)))
+    let (i, _) = load_initiative(&state, &id, 0, 0).await?;
+    let store = state.store.clone();
+    let name = format!("lobbyscope-initiative-{}-responses.csv", i.id);
+    Ok(crate::export::activity_csv(None, &name, move |offset, limit| {
+        let store = store.clone();
+        async move { Ok(responses_as_activity(store.initiative_responses(i.id, offset, limit).await?)) }
+    }))
 }
 
 /// The newest responses as an Atom feed.

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::error::ApiResult;
 use crate::format::{self, Segment};
-use crate::query::{MAX_EXPORT, Params};
+use crate::query::Params;
 use crate::timeline;
 use crate::{AppState, WebError};
 
@@ -19,14 +19,22 @@ async fn load(
     key: &str,
     filter: &ActivityFilter,
 ) -> Result<(OrganisationView, ActivityPage), WebError> {
-    let unknown = || WebError::NotFound(format!("No organisation is known under {key:?}."));
+    let key = org_key(key)?;
+    let org = state.store.organisation_view(&key).await?.ok_or_else(|| unknown(&key))?;
+    let activity = state.store.organisation_activity(&key, filter).await?;
+    Ok((org, activity))
+}
+
+fn unknown(key: &OrgKey) -> WebError {
+    WebError::NotFound(format!("No organisation is known under {:?}.", key.url_segment()))
+}
+
+/// The organisation an address names, if the address is well formed.
+fn org_key(key: &str) -> Result<OrgKey, WebError> {
     if key.len() > 200 {
         return Err(WebError::NotFound("No organisation has this key.".into()));
     }
-    let key = OrgKey::from_url_segment(key).ok_or_else(unknown)?;
-    let org = state.store.organisation_view(&key).await?.ok_or_else(unknown)?;
-    let activity = state.store.organisation_activity(&key, filter).await?;
-    Ok((org, activity))
+    OrgKey::from_url_segment(key).ok_or_else(|| WebError::NotFound(format!("No organisation is known under {key:?}.")))
 }
 
 /// A register fact as the header lists it.
@@ -203,19 +211,20 @@ pub async fn api(
     )
 }
 
-/// The whole filtered timeline (up to [`MAX_EXPORT`] rows) as CSV.
+/// The whole filtered timeline (up to [`crate::query::MAX_EXPORT`] rows) as CSV, streamed.
 pub async fn csv(State(state): State<AppState>, Path(key): Path<String>, params: Params) -> Result<Response, WebError> {
-    let mut filter = params.activity_filter()?;
-    filter.offset = 0;
-    filter.limit = MAX_EXPORT;
-    let (org, activity) = load(&state, &key, &filter).await?;
-    let body = crate::export::activity_csv(&activity.items, Some(&org.organisation.key));
-    let name = format!(
-        "attachment; filename=\"lobbyscope-{}-activity.csv\"",
-        org.organisation.key.url_segment().replace(':', "_")
-    );
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, name)], body)
-        .into_response())
+    let filter = params.activity_filter()?;
+    let key = org_key(&key)?;
+    if state.store.organisation(&key).await?.is_none() {
+        return Err(unknown(&key));
+    }
+    let name = format!("lobbyscope-{}-activity.csv", key.url_segment().replace(':', "_"));
+    let store = state.store.clone();
+    Ok(crate::export::activity_csv(Some(key.clone()), &name, move |offset, limit| {
+        let (store, key) = (store.clone(), key.clone());
+        let f = ActivityFilter { offset, limit, ..filter.clone() };
+        async move { Ok(store.organisation_activity(&key, &f).await?.items) }
+    }))
 }
 
 /// The newest activity as an Atom feed.

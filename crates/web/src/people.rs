@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::error::ApiResult;
 use crate::format;
-use crate::query::{MAX_EXPORT, Params};
+use crate::query::Params;
 use crate::timeline::{self, Filters, Listing};
 use crate::{AppState, WebError};
 
@@ -71,21 +71,23 @@ fn procedure_url(reference: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // The timeline part both templates share
 
-fn csv_response(activity: &ActivityPage, file_stem: &str) -> Response {
-    let body = crate::export::activity_csv(&activity.items, None);
-    let name = format!("attachment; filename=\"lobbyscope-{file_stem}-activity.csv\"");
-    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, name)], body)
-        .into_response()
+/// A timeline as a CSV download, read page by page with the filter the address gives.
+fn csv_response<F, Fut>(params: &Params, file_stem: &str, read: F) -> Result<Response, WebError>
+where
+    F: Fn(ActivityFilter) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<ActivityPage, lobbyscope_store::StoreError>> + Send + 'static,
+{
+    let filter = params.activity_filter()?;
+    let name = format!("lobbyscope-{file_stem}-activity.csv");
+    Ok(crate::export::activity_csv(None, &name, move |offset, limit| {
+        let page = read(ActivityFilter { offset, limit, ..filter.clone() });
+        async move { Ok(page.await?.items) }
+    }))
 }
 
 fn atom_response(title: &str, base: &str, activity: &ActivityPage) -> Response {
     let body = crate::export::atom(title, base, &activity.items);
     ([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], body).into_response()
-}
-
-/// The whole filtered timeline, for a CSV download.
-fn export_filter(params: &Params) -> Result<ActivityFilter, WebError> {
-    Ok(ActivityFilter { offset: 0, limit: MAX_EXPORT, ..params.activity_filter()? })
 }
 
 fn feed_filter() -> ActivityFilter {
@@ -231,9 +233,14 @@ async fn person_api(state: &AppState, who: Who<'_>, params: Result<Params, WebEr
 }
 
 async fn person_csv(state: &AppState, who: Who<'_>, params: Params) -> Result<Response, WebError> {
-    let (person, activity) = load_person(state, who, &export_filter(&params)?).await?;
+    let key = who.key().ok_or_else(|| who.missing())?;
+    let person = state.store.person(&key).await?.ok_or_else(|| who.missing())?;
     let stem = base_href(&person).trim_start_matches('/').replace('/', "-");
-    Ok(csv_response(&activity, &stem))
+    let store = state.store.clone();
+    csv_response(&params, &stem, move |f| {
+        let (store, key) = (store.clone(), key.clone());
+        async move { store.person_activity(&key, &f).await }
+    })
 }
 
 async fn person_atom(state: &AppState, who: Who<'_>) -> Result<Response, WebError> {
@@ -321,10 +328,13 @@ pub async fn procedure(
     params: Params,
 ) -> Result<Response, WebError> {
     if let Some(reference) = rest.strip_suffix("/activity.csv") {
-        let reference = procedure_reference(reference)?;
-        let activity = state.store.procedure_activity(reference, &export_filter(&params)?).await?;
+        let reference = procedure_reference(reference)?.to_owned();
         let stem = format!("procedure-{}", reference.replace('/', "-").replace(['(', ')'], ""));
-        return Ok(csv_response(&activity, &stem));
+        let store = state.store.clone();
+        return csv_response(&params, &stem, move |f| {
+            let (store, reference) = (store.clone(), reference.clone());
+            async move { store.procedure_activity(&reference, &f).await }
+        });
     }
     if let Some(reference) = rest.strip_suffix("/feed.atom") {
         let reference = procedure_reference(reference)?;
