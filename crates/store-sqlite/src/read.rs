@@ -1,11 +1,11 @@
 //! The read side: records as pages show them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use lobbyscope_domain::{Costs, Institution, Locator, MeetingId, Provenance, RegisterEntry, SourceKind};
 use lobbyscope_store::{
-    Activity, ActivityCounts, ActivityFilter, ActivityPage, AttendeeView, HostView, LinkMethod, MeetingVersion,
-    MeetingView, PositionItemView, QuarterCount, ResponseView, Result, StoreError, StoredRegisterEntry,
+    Activity, ActivityFilter, ActivityPage, AttendeeView, HostView, LinkMethod, MeetingVersion, MeetingView,
+    PositionItemView, ResponseView, Result, StoreError, StoredRegisterEntry, TimelineSummary,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
@@ -248,73 +248,25 @@ pub(crate) struct Entry {
     pub id: String,
 }
 
-/// Activity in one quarter, as `org_quarters` keeps it for an organisation and
-/// `person_meetings` gives it for a person.
-pub(crate) struct Quarter {
-    /// `2022-Q2`, or empty for responses without a date.
-    pub quarter: String,
-    pub commission: u64,
-    pub parliament: u64,
-    pub responses: u64,
-}
-
-/// What a timeline's quarters say: its counts and chart (over the whole timeline), and how
-/// many of its meetings and responses a filter's institution and year keep.
-pub(crate) struct Summary {
-    pub counts: ActivityCounts,
-    pub years: Vec<i32>,
-    pub per_quarter: Vec<QuarterCount>,
-    pub meetings: u64,
-    pub responses: u64,
-}
-
-impl Summary {
-    pub(crate) fn of(quarters: &[Quarter], f: &ActivityFilter) -> Summary {
-        let year = f.year.map(|y| format!("{y:04}"));
-        let mut counts = ActivityCounts::default();
-        let mut per_quarter: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-        let (mut meetings, mut responses) = (0, 0);
-        for q in quarters {
-            counts.commission_meetings += q.commission;
-            counts.parliament_meetings += q.parliament;
-            counts.responses += q.responses;
-            if !q.quarter.is_empty() {
-                let slot = per_quarter.entry(q.quarter.clone()).or_default();
-                slot.0 += q.commission + q.parliament;
-                slot.1 += q.responses;
-            }
-            if year.as_deref().is_none_or(|y| q.quarter.starts_with(y)) {
-                meetings += match f.institution {
-                    None => q.commission + q.parliament,
-                    Some(Institution::Commission) => q.commission,
-                    Some(Institution::Parliament) => q.parliament,
-                };
-                responses += q.responses;
-            }
-        }
-        let (years, per_quarter) = chart(per_quarter);
-        Summary { counts, years, per_quarter, meetings, responses }
-    }
-
-    /// The page of a timeline: the records of `entries` (the page, in order) with these counts.
-    pub(crate) async fn page(
-        self,
-        pool: &SqlitePool,
-        entries: &[Entry],
-        matching: u64,
-        positions: u64,
-    ) -> Result<ActivityPage> {
-        let page: Vec<&Entry> = entries.iter().collect();
-        let items = load_entries(pool, &page).await?;
-        Ok(ActivityPage {
-            items,
-            matching,
-            counts: self.counts,
-            positions,
-            years: self.years,
-            per_quarter: self.per_quarter,
-        })
-    }
+/// A timeline's page: the records of `entries` (the page, in order), with the counts its
+/// quarters give.
+pub(crate) async fn timeline_page(
+    pool: &SqlitePool,
+    summary: TimelineSummary,
+    entries: &[Entry],
+    matching: u64,
+    positions: u64,
+) -> Result<ActivityPage> {
+    let page: Vec<&Entry> = entries.iter().collect();
+    let items = load_entries(pool, &page).await?;
+    Ok(ActivityPage {
+        items,
+        matching,
+        counts: summary.counts,
+        positions,
+        years: summary.years,
+        per_quarter: summary.per_quarter,
+    })
 }
 
 /// A filter's year as a range of dates, which both forms of date ('2021-05-31',
@@ -328,19 +280,6 @@ pub(crate) fn push_range(q: &mut QueryBuilder<Sqlite>, range: Option<&(String, S
     if let Some((from, to)) = range {
         q.push(" AND date >= ").push_bind(from.clone()).push(" AND date < ").push_bind(to.clone());
     }
-}
-
-/// Meetings and responses per quarter → the years with any (newest first) and the chart.
-fn chart(quarters: BTreeMap<String, (u64, u64)>) -> (Vec<i32>, Vec<QuarterCount>) {
-    let quarters: Vec<(String, (u64, u64))> = quarters.into_iter().filter(|(_, (m, r))| m + r > 0).collect();
-    let mut years: Vec<i32> = quarters.iter().filter_map(|(q, _)| q.get(..4)?.parse().ok()).collect();
-    years.dedup();
-    years.reverse();
-    let per_quarter = quarters
-        .into_iter()
-        .map(|(quarter, (meetings, responses))| QuarterCount { quarter, meetings, responses })
-        .collect();
-    (years, per_quarter)
 }
 
 /// The records of a page of entries, in its order.

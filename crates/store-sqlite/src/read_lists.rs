@@ -14,7 +14,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use crate::cols::Cols;
-use crate::read::{meetings_by_ids, provenance, responses_by_ids};
+use crate::read::{meetings_by_ids, provenance, push_in, responses_by_ids};
 use crate::{db_err, keys};
 
 pub(crate) async fn initiative(pool: &SqlitePool, id: u64) -> Result<Option<InitiativeView>> {
@@ -218,7 +218,7 @@ pub(crate) async fn find_organisations(pool: &SqlitePool, query: &str, limit: u3
     for chunk in keys.chunks(crate::MAX_BINDS) {
         let mut q =
             QueryBuilder::<Sqlite>::new("SELECT key, register_id, name, acronym FROM organisations WHERE key IN ");
-        push_in(&mut q, chunk);
+        push_in(&mut q, chunk.iter().cloned());
         for r in q.build().fetch_all(pool).await.map_err(db_err)? {
             orgs.push(organisation(&r)?);
         }
@@ -235,16 +235,6 @@ pub(crate) async fn find_organisations(pool: &SqlitePool, query: &str, limit: u3
     with_counts(pool, ranked.into_iter().map(|(kind, _, o, matched)| (o, kind, matched)).collect()).await
 }
 
-/// Appends `(?, ?, …)` binding each key.
-fn push_in(q: &mut QueryBuilder<Sqlite>, keys: &[String]) {
-    q.push("(");
-    let mut list = q.separated(", ");
-    for k in keys {
-        list.push_bind(k.clone());
-    }
-    q.push(")");
-}
-
 /// Search hits with each organisation's activity counts, in the given order.
 async fn with_counts(pool: &SqlitePool, hits: Vec<(Organisation, MatchKind, String)>) -> Result<Vec<OrganisationHit>> {
     if hits.is_empty() {
@@ -253,7 +243,7 @@ async fn with_counts(pool: &SqlitePool, hits: Vec<(Organisation, MatchKind, Stri
     let keys: Vec<String> = hits.iter().map(|(o, _, _)| keys::org_key(&o.key)).collect();
     let mut counts: HashMap<String, ActivityCounts> = HashMap::new();
     let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {SUMMARY_COLUMNS} FROM organisations WHERE key IN "));
-    push_in(&mut q, &keys);
+    push_in(&mut q, keys.iter().cloned());
     for r in q.build().fetch_all(pool).await.map_err(db_err)? {
         let s = summary(&r)?;
         counts.insert(keys::org_key(&s.organisation.key), s.counts);
@@ -488,7 +478,7 @@ async fn summaries(pool: &SqlitePool, keys: &[String]) -> Result<Vec<Organisatio
         return Ok(Vec::new());
     }
     let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {SUMMARY_COLUMNS} FROM organisations WHERE key IN "));
-    push_in(&mut q, keys);
+    push_in(&mut q, keys.iter().cloned());
     let mut by_key: HashMap<String, OrganisationSummary> = HashMap::new();
     for r in q.build().fetch_all(pool).await.map_err(db_err)? {
         let s = summary(&r)?;

@@ -5,12 +5,12 @@
 //! steps through index entries only.
 
 use lobbyscope_domain::Institution;
-use lobbyscope_store::{ActivityFilter, ActivityKind, ActivityPage, Result};
+use lobbyscope_store::{ActivityFilter, ActivityKind, ActivityPage, QuarterActivity, Result, TimelineSummary};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use crate::cols::Cols;
 use crate::db_err;
-use crate::read::{Entry, EntryKind, Quarter, Summary, push_range, year_range};
+use crate::read::{Entry, EntryKind, push_range, timeline_page, year_range};
 
 /// The names sources published for the organisation other than `name`, in order, at most 50.
 pub(crate) async fn published_names(pool: &SqlitePool, key: &str, name: &str) -> Result<Vec<String>> {
@@ -28,7 +28,7 @@ pub(crate) async fn published_names(pool: &SqlitePool, key: &str, name: &str) ->
 pub(crate) async fn activity(pool: &SqlitePool, key: &str, f: &ActivityFilter) -> Result<ActivityPage> {
     // The quarters, and the count of shown position items as a row without a quarter: one
     // statement fewer on every organisation page.
-    let mut quarters: Vec<Quarter> = Vec::new();
+    let mut quarters: Vec<QuarterActivity> = Vec::new();
     let mut positions = 0;
     let rows = sqlx::query(
         "SELECT quarter, commission, parliament, responses FROM org_quarters WHERE org_key = ?1 \
@@ -42,13 +42,16 @@ pub(crate) async fn activity(pool: &SqlitePool, key: &str, f: &ActivityFilter) -
     for r in &rows {
         let c = Cols::new(r, "org_quarters");
         match c.get::<Option<String>>(0)? {
-            Some(quarter) => {
-                quarters.push(Quarter { quarter, commission: c.u64(1)?, parliament: c.u64(2)?, responses: c.u64(3)? })
-            }
+            Some(quarter) => quarters.push(QuarterActivity {
+                quarter,
+                commission: c.u64(1)?,
+                parliament: c.u64(2)?,
+                responses: c.u64(3)?,
+            }),
             None => positions = c.u64(1)?,
         }
     }
-    let summary = Summary::of(&quarters, f);
+    let summary = TimelineSummary::of(&quarters, f);
 
     let range = year_range(f);
 
@@ -120,7 +123,7 @@ pub(crate) async fn activity(pool: &SqlitePool, key: &str, f: &ActivityFilter) -
             entries.push(Entry { kind, id });
         }
     }
-    summary.page(pool, &entries, matching, positions).await
+    timeline_page(pool, summary, &entries, matching, positions).await
 }
 
 /// The organisation's shown position items in a year.

@@ -1,12 +1,15 @@
 //! The read side of people and procedures: a person with what the sources said about them, a
 //! person's meetings, the meetings citing a procedure.
 
-use lobbyscope_store::{ActivityFilter, ActivityKind, ActivityPage, PersonFacet, PersonKind, PersonView, Result};
+use lobbyscope_store::{
+    ActivityFilter, ActivityKind, ActivityPage, PersonFacet, PersonKind, PersonView, QuarterActivity, Result,
+    TimelineSummary,
+};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use crate::cols::Cols;
 use crate::db_err;
-use crate::read::{Entry, EntryKind, Quarter, Summary, push_range, year_range};
+use crate::read::{Entry, EntryKind, push_range, timeline_page, year_range};
 
 /// One person by stored key (`keys::person_key`), or `None`.
 pub(crate) async fn person(pool: &SqlitePool, key: &str) -> Result<Option<PersonView>> {
@@ -109,7 +112,7 @@ async fn meetings_timeline(
            count(DISTINCT CASE WHEN institution = 'parliament' THEN meeting_id END) FROM ",
     );
     q.push(from).push_bind(key.to_owned()).push(" GROUP BY 1");
-    let quarters: Vec<Quarter> = q
+    let quarters: Vec<QuarterActivity> = q
         .build()
         .fetch_all(pool)
         .await
@@ -117,10 +120,10 @@ async fn meetings_timeline(
         .iter()
         .map(|r| {
             let c = Cols::new(r, table);
-            Ok(Quarter { quarter: c.get(0)?, commission: c.u64(1)?, parliament: c.u64(2)?, responses: 0 })
+            Ok(QuarterActivity { quarter: c.get(0)?, commission: c.u64(1)?, parliament: c.u64(2)?, responses: 0 })
         })
         .collect::<Result<_>>()?;
-    let summary = Summary::of(&quarters, f);
+    let summary = TimelineSummary::of(&quarters, f);
     let meetings_wanted = matches!(f.kind, ActivityKind::All | ActivityKind::Meetings);
     let matching = if meetings_wanted { summary.meetings } else { 0 };
 
@@ -141,5 +144,5 @@ async fn meetings_timeline(
             entries.push(Entry { kind: EntryKind::Meeting, id: c.get(1)? });
         }
     }
-    summary.page(pool, &entries, matching, 0).await
+    timeline_page(pool, summary, &entries, matching, 0).await
 }

@@ -12,6 +12,7 @@ use serde::Serialize;
 mod links;
 mod lock;
 mod positions;
+mod timeline;
 mod views;
 
 pub use links::{
@@ -19,6 +20,7 @@ pub use links::{
 };
 pub use lock::{ImportGuard, LockAttempt, LockHolder};
 pub use positions::*;
+pub use timeline::{QuarterActivity, TimelineSummary};
 pub use views::*;
 
 // The keys and the position items' shared vocabulary, so that backends and pages need not name
