@@ -134,6 +134,13 @@ async fn rows(store: &SqliteStore) -> Vec<String> {
         rows.sort();
         out.extend(rows);
     }
+    // A bulk load drops indexes and builds them at the end: a rerun must leave every one.
+    let indexes: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    out.extend(indexes.into_iter().map(|(name, sql)| format!("index {name}: {sql:?}")));
     out
 }
 
