@@ -25,6 +25,9 @@ impl Progress for Bar {
     fn linking(&self) {
         self.0.set_message("linking organisations");
     }
+    fn building_indexes(&self) {
+        self.0.set_message("building indexes");
+    }
     fn waiting(&self, holder: Option<&LockHolder>) {
         self.0.suspend(|| print_waiting(holder));
     }

@@ -107,6 +107,8 @@ pub trait Progress: Send + Sync {
     fn records_read(&self, _n: u64) {}
     fn file_done(&self, _report: &FileReport) {}
     fn linking(&self) {}
+    /// The indexes a bulk load deferred are being built (seconds at the EU's size).
+    fn building_indexes(&self) {}
     /// Another process holds the import lock (`None`: it has not said who it is); this one
     /// waits for it.
     fn waiting(&self, _holder: Option<&LockHolder>) {}
@@ -222,6 +224,7 @@ pub async fn import_paths(
         report.relinked = link(store).await?;
     }
     // Also what an interrupted run left unbuilt.
+    progress.building_indexes();
     store.end_bulk_load().await?;
     Ok(report)
 }
