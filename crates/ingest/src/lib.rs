@@ -392,23 +392,33 @@ fn read_ahead(jobs: Vec<Job>, linker: Arc<Linker>) -> mpsc::Receiver<Event> {
         for job in jobs {
             // A panic in a parser is a bug, but must not commit a partial file nor stop the
             // files after it.
-            let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_file(&job, &linker, &tx)));
-            match read {
-                Ok(Ok(())) => {}
+            let begun = std::cell::Cell::new(false);
+            let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_file(&job, &linker, &tx, &begun)));
+            let stopped = match read {
+                Ok(Ok(())) => continue,
                 Ok(Err(WriterGone)) => return,
-                Err(_) => {
-                    if tx.blocking_send(Event::Failed(PARSER_STOPPED.into())).is_err() {
-                        return;
-                    }
-                }
+                // The writer is reading the file's batches, or has not heard of it yet.
+                Err(_) if begun.get() => Event::Failed(PARSER_STOPPED.into()),
+                Err(_) => Event::Begin(
+                    FileReport { failure: Some(PARSER_STOPPED.into()), ..FileReport::new(&job.path) },
+                    None,
+                ),
+            };
+            if tx.blocking_send(stopped).is_err() {
+                return;
             }
         }
     });
     rx
 }
 
-/// Reads one file, sending its events.
-fn read_file(job: &Job, linker: &Linker, tx: &mpsc::Sender<Event>) -> Result<(), WriterGone> {
+/// Reads one file, sending its events; `begun` says once the writer has been told to write it.
+fn read_file(
+    job: &Job,
+    linker: &Linker,
+    tx: &mpsc::Sender<Event>,
+    begun: &std::cell::Cell<bool>,
+) -> Result<(), WriterGone> {
     let send = |event| tx.blocking_send(event).map_err(|_| WriterGone);
     let mut report = FileReport::new(&job.path);
     let opened = match lobbyscope_sources::open_path(&job.path) {
@@ -442,6 +452,7 @@ fn read_file(job: &Job, linker: &Linker, tx: &mpsc::Sender<Event>) -> Result<(),
         imported_at: file.imported_at.clone(),
     };
     send(Event::Begin(report, Some(file)))?;
+    begun.set(true);
     let records = match lobbyscope_sources::parse(stamp.kind, opened.input) {
         Ok(r) => r,
         Err(e) => return send(Event::Failed(e.to_string())),
