@@ -5,10 +5,11 @@
 
 use std::collections::HashMap;
 
-use lobbyscope_domain::{RegisterId, fold_name, fold_words, parenthetical_acronym};
+use lobbyscope_domain::RegisterId;
 use lobbyscope_store::{
-    Activity, ActivityCounts, InitiativeView, MatchKind, MeetingView, OrgSort, Organisation, OrganisationHit,
-    OrganisationList, OrganisationSummary, PublicationView, ResponsePage, ResponseView, Result, ValueCount,
+    Activity, ActivityCounts, InitiativeView, MatchKind, MeetingView, NameQuery, OrgSort, Organisation,
+    OrganisationHit, OrganisationList, OrganisationSummary, PublicationView, ResponsePage, ResponseView, Result,
+    ValueCount, rank_hits,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
@@ -127,12 +128,6 @@ fn value_counts(counts: HashMap<Option<String>, u64>) -> Vec<ValueCount> {
     out
 }
 
-/// One name an organisation can be found by.
-struct Candidate {
-    key: String,
-    text: String,
-}
-
 /// An `organisations` row (columns `key, register_id, name, acronym`, by name).
 pub(crate) fn organisation(r: &SqliteRow) -> Result<Organisation> {
     let c = Cols::new(r, "organisations");
@@ -160,15 +155,10 @@ pub(crate) async fn find_organisations(pool: &SqlitePool, query: &str, limit: u3
         let hits = orgs.into_iter().map(|o| (o, MatchKind::Exact, id.as_str().to_owned())).collect();
         return with_counts(pool, hits).await;
     }
-    let words = fold_words(query);
-    if words.is_empty() {
-        return Ok(Vec::new());
-    }
-    let folded = fold_name(query);
+    let Some(name_query) = NameQuery::new(query) else { return Ok(Vec::new()) };
 
     // Every name and acronym of every organisation, and every name and acronym the register
     // ever listed it under.
-    let mut candidates: Vec<Candidate> = Vec::new();
     let rows = sqlx::query(
         "SELECT key, name AS text FROM organisations \
          UNION SELECT key, acronym FROM organisations WHERE acronym IS NOT NULL \
@@ -179,36 +169,12 @@ pub(crate) async fn find_organisations(pool: &SqlitePool, query: &str, limit: u3
     .fetch_all(pool)
     .await
     .map_err(db_err)?;
+    let mut names: Vec<(String, String)> = Vec::with_capacity(rows.len());
     for r in &rows {
         let c = Cols::new(r, "organisations");
-        candidates.push(Candidate { key: c.get(0)?, text: c.get(1)? });
+        names.push((c.get(0)?, c.get(1)?));
     }
-
-    let mut best: HashMap<String, (MatchKind, String)> = HashMap::new();
-    let match_kind = |text: &str| {
-        let text_words = fold_words(text);
-        if text_words == words || fold_name(text) == folded {
-            Some(MatchKind::Exact)
-        } else if text_words.starts_with(&words) {
-            Some(MatchKind::Prefix)
-        } else if text_words.contains(&words) {
-            Some(MatchKind::Contains)
-        } else {
-            None
-        }
-    };
-    for c in candidates {
-        // "Internet Society (ISOC)" is also exactly "Internet Society", and "ISOC".
-        let parts = parenthetical_acronym(&c.text).map(|(base, acronym)| [base, acronym]);
-        let kind = std::iter::once(c.text.as_str()).chain(parts.into_iter().flatten()).filter_map(match_kind).min();
-        let Some(kind) = kind else { continue };
-        match best.get(&c.key) {
-            Some((k, t)) if (*k, t) <= (kind, &c.text) => {}
-            _ => {
-                best.insert(c.key, (kind, c.text));
-            }
-        }
-    }
+    let mut best = name_query.best(names);
     if best.is_empty() {
         return Ok(Vec::new());
     }
@@ -223,16 +189,11 @@ pub(crate) async fn find_organisations(pool: &SqlitePool, query: &str, limit: u3
             orgs.push(organisation(&r)?);
         }
     }
-    let mut ranked: Vec<(MatchKind, String, Organisation, String)> = orgs
-        .into_iter()
-        .filter_map(|o| {
-            let (kind, matched) = best.remove(&keys::org_key(&o.key))?;
-            Some((kind, fold_words(&o.name), o, matched))
-        })
-        .collect();
-    ranked.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)).then_with(|| a.2.key.cmp(&b.2.key)));
-    ranked.truncate(limit);
-    with_counts(pool, ranked.into_iter().map(|(kind, _, o, matched)| (o, kind, matched)).collect()).await
+    let hits = orgs.into_iter().filter_map(|o| {
+        let (kind, matched) = best.remove(&keys::org_key(&o.key))?;
+        Some((o, kind, matched))
+    });
+    with_counts(pool, rank_hits(hits, limit)).await
 }
 
 /// Search hits with each organisation's activity counts, in the given order.

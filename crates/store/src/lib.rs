@@ -12,6 +12,7 @@ use serde::Serialize;
 mod links;
 mod lock;
 mod positions;
+mod search;
 mod timeline;
 mod views;
 
@@ -20,6 +21,7 @@ pub use links::{
 };
 pub use lock::{ImportGuard, LockAttempt, LockHolder};
 pub use positions::*;
+pub use search::{NameQuery, rank_hits};
 pub use timeline::{QuarterActivity, TimelineSummary};
 pub use views::*;
 
