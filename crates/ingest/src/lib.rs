@@ -484,9 +484,9 @@ fn read_file(
 struct Writing {
     report: FileReport,
     file: ImportFile,
-    /// The file's own transaction, once it is known not to fit in one batch.
+    /// The file's own transaction, once it is known not to fit in one batch: none while its
+    /// first batch is awaited.
     writer: Option<Box<dyn FileWriter>>,
-    batches: u64,
 }
 
 /// Writes the files `events` describe, in order: a file known whole (one batch) into the
@@ -504,7 +504,7 @@ async fn write_files(
             (Event::Begin(report, file), None) => match file {
                 Some(file) => {
                     progress.file_started(&report.path, file.source);
-                    writing = Some(Writing { report, file, writer: None, batches: 0 });
+                    writing = Some(Writing { report, file, writer: None });
                 }
                 None => done(session, progress, reports, report).await?,
             },
@@ -514,8 +514,8 @@ async fn write_files(
                 report.rejected += rejected.len() as u64;
                 let room = REPORTED_REJECTIONS.saturating_sub(report.rejections.len());
                 report.rejections.extend(rejected.into_iter().take(room));
-                w.batches += 1;
-                if last && w.batches == 1 {
+                // The first batch is the last: the file is known whole.
+                if last && w.writer.is_none() {
                     report.counts += session.get(store).await?.write_file(&w.file, &records, &organisations).await?;
                     session.records += report.read;
                 } else {

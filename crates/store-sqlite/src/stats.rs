@@ -15,8 +15,8 @@ use crate::db_err;
 /// The fold, in order: records counted, responses per publication, published names, responses
 /// per quarter, the organisations' meetings and the quarters they change, then the counts of
 /// every organisation noted, recounted from its quarters, and the organisations left with
-/// nothing removed. Statements that start from the log
-/// join it first (`CROSS JOIN` keeps SQLite from scanning the big table instead).
+/// nothing removed. Statements that start from the log join it first (`CROSS JOIN` keeps
+/// SQLite from scanning the big table instead).
 const FOLD: [&str; 14] = [
     "UPDATE record_counts SET n = n + c.delta \
      FROM (SELECT CASE kind WHEN 'r' THEN 'responses' ELSE institution || '_meetings' END AS name, \

@@ -767,7 +767,6 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
                 .execute(&mut *self.conn)
                 .await
                 .map_err(db_err)?;
-            self.orphan_candidates.clear();
         }
         crate::bump_generation(&mut self.conn).await
     }
