@@ -8,8 +8,6 @@
 //! [`BUSY_TIMEOUT`], and imports take the import lock (`lock`) so that they run one at a time.
 
 mod bulk;
-mod cols;
-mod keys;
 mod lock;
 mod positions;
 mod read;
@@ -17,7 +15,6 @@ mod read_lists;
 mod read_org;
 mod read_people;
 mod relink;
-mod rows;
 mod stats;
 mod write;
 
@@ -36,6 +33,9 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::cols::Cols;
+
+// Shared with the other SQL backend: the column forms of keys and values, and the row reader.
+pub(crate) use lobbyscope_store_sql::{cols, keys, rows};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -221,7 +221,7 @@ impl Store for SqliteStore {
                 .await
                 .map_err(db_err)?;
             for r in &rows {
-                register.push(read::register_entry(r)?);
+                register.push(lobbyscope_store_sql::map::register_entry(&Cols::new(r, "register_entries"))?);
             }
         }
         let published_names = read_org::published_names(&self.read, &keys::org_key(key), &organisation.name).await?;

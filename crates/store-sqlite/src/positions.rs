@@ -5,13 +5,14 @@ use std::collections::HashMap;
 use lobbyscope_domain::{Citation, Part, RegisterText, SourceRef, When};
 use lobbyscope_store::{
     CheckedSentence, ItemStatus, NewPositionItem, OrgKey, PositionDetail, PositionInputs, PositionItemView,
-    PositionSentence, RegisterInput, ResponseInput, Result, SourceTextKind, SourceTextRecord, SourceView,
+    RegisterInput, ResponseInput, Result, SourceTextKind, SourceTextRecord, SourceView,
 };
+use lobbyscope_store_sql::map::{self, ItemRow, item_status, shown_sentences};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use crate::cols::Cols;
-use crate::read::{corrupt, push_in, register_entry, responses_by_ids};
+use crate::read::{corrupt, push_in, responses_by_ids};
 use crate::{bump_generation, db_err, keys};
 
 pub(crate) async fn position_orgs(pool: &SqlitePool) -> Result<Vec<OrgKey>> {
@@ -94,16 +95,7 @@ pub(crate) async fn position_inputs(
 }
 
 fn source_text(r: &SqliteRow) -> Result<SourceTextRecord> {
-    let c = Cols::new(r, "source_texts");
-    Ok(SourceTextRecord {
-        id: c.get("id")?,
-        response_id: c.u64("response_id")?,
-        file: c.get("file")?,
-        file_sha256: c.get("file_sha256")?,
-        extractor: c.get("extractor")?,
-        text: c.get("text")?,
-        extracted_at: c.get("extracted_at")?,
-    })
+    map::source_text(&Cols::new(r, "source_texts"))
 }
 
 pub(crate) async fn save_source_text(pool: &SqlitePool, t: &SourceTextRecord) -> Result<()> {
@@ -292,52 +284,8 @@ async fn sentences_of(pool: &SqlitePool, ids: &[String]) -> Result<HashMap<Strin
     Ok(out)
 }
 
-struct ItemRow {
-    view: PositionItemView,
-    status: ItemStatus,
-    error: Option<String>,
-    prompt_tokens: Option<u64>,
-    completion_tokens: Option<u64>,
-}
-
-fn item_status(s: &str) -> Result<ItemStatus, &'static str> {
-    ItemStatus::parse(s).ok_or("unknown status")
-}
-
 fn item_row(r: &SqliteRow) -> Result<ItemRow> {
-    let c = Cols::new(r, "position_items");
-    Ok(ItemRow {
-        view: PositionItemView {
-            id: c.get("id")?,
-            org_key: c.org_key("org_key")?,
-            group: c.get("grp")?,
-            headline: c.get::<Option<String>>("headline")?.unwrap_or_default(),
-            date: c.when_opt("date")?,
-            writer: c.get("writer")?,
-            model: c.get("model")?,
-            prompt_version: c.get("prompt_version")?,
-            written_at: c.get("written_at")?,
-            sources: c.json("sources")?,
-            sentences: Vec::new(),
-            dropped: 0,
-        },
-        status: c.parse("status", item_status)?,
-        error: c.get("error")?,
-        prompt_tokens: c.u64_opt("prompt_tokens")?,
-        completion_tokens: c.u64_opt("completion_tokens")?,
-    })
-}
-
-/// Pages show the kept sentences Message first, then Why, then Impact.
-fn shown_sentences(all: &[CheckedSentence]) -> (Vec<PositionSentence>, u32) {
-    let mut kept: Vec<PositionSentence> = all
-        .iter()
-        .filter(|s| s.kept)
-        .map(|s| PositionSentence { part: s.part, text: s.text.clone(), citations: s.citations.clone() })
-        .collect();
-    kept.sort_by_key(|s| s.part);
-    let dropped = all.iter().filter(|s| !s.kept).count() as u32;
-    (kept, dropped)
+    map::item_row(&Cols::new(r, "position_items"))
 }
 
 /// Items as timelines show them, in the order of `ids`.
@@ -446,7 +394,7 @@ pub(crate) async fn source(pool: &SqlitePool, id: &str) -> Result<Option<SourceV
             else {
                 return Ok(None);
             };
-            let stored = register_entry(&row)?;
+            let stored = map::register_entry(&Cols::new(&row, "register_entries"))?;
             let (kind, text) = match field {
                 RegisterText::Goals => (SourceTextKind::RegisterGoals, stored.entry.goals.clone()),
                 RegisterText::Proposals => {

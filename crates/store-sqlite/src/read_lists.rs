@@ -5,17 +5,19 @@
 
 use std::collections::HashMap;
 
+use async_trait::async_trait;
 use lobbyscope_domain::RegisterId;
 use lobbyscope_store::{
     Activity, ActivityCounts, InitiativeView, MatchKind, MeetingView, NameQuery, OrgSort, Organisation,
-    OrganisationHit, OrganisationList, OrganisationSummary, PublicationView, ResponsePage, ResponseView, Result,
-    ValueCount, rank_hits,
+    OrganisationHit, OrganisationList, OrganisationSummary, ResponsePage, ResponseView, Result, rank_hits,
 };
+use lobbyscope_store_sql::lists::{self, AFTER_COLUMNS, After, ListSource, Run};
+use lobbyscope_store_sql::map::{self, SUMMARY_COLUMNS, value_counts};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqlitePool};
 
 use crate::cols::Cols;
-use crate::read::{meetings_by_ids, provenance, push_in, responses_by_ids};
+use crate::read::{meetings_by_ids, push_in, responses_by_ids};
 use crate::{db_err, keys};
 
 pub(crate) async fn initiative(pool: &SqlitePool, id: u64) -> Result<Option<InitiativeView>> {
@@ -25,23 +27,7 @@ pub(crate) async fn initiative(pool: &SqlitePool, id: u64) -> Result<Option<Init
     else {
         return Ok(None);
     };
-    let c = Cols::new(&r, "initiatives");
-    let mut view = InitiativeView {
-        id: c.u64("id")?,
-        reference: c.get("reference")?,
-        short_title: c.get("short_title")?,
-        dg: c.get("dg")?,
-        unit: c.get("unit")?,
-        status: c.get("status")?,
-        foreseen_act_type: c.get("foreseen_act_type")?,
-        stage: c.get("stage")?,
-        receiving_feedback_status: c.get("receiving_feedback_status")?,
-        topics: c.json("topics")?,
-        published_date: c.moment_opt("published_date")?,
-        modified_date: c.moment_opt("modified_date")?,
-        publications: Vec::new(),
-        provenance: provenance(&c)?,
-    };
+    let mut view = map::initiative(&Cols::new(&r, "initiatives"))?;
     let rows = sqlx::query(
         "SELECT p.id, p.kind, p.reference, p.total_feedback, p.adoption_date, p.attachments, \
          (SELECT coalesce(sum(c.responses), 0) FROM publication_counts c WHERE c.publication_id = p.id) AS stored \
@@ -52,16 +38,7 @@ pub(crate) async fn initiative(pool: &SqlitePool, id: u64) -> Result<Option<Init
     .await
     .map_err(db_err)?;
     for p in &rows {
-        let c = Cols::new(p, "publications");
-        view.publications.push(PublicationView {
-            id: c.u64("id")?,
-            kind: c.get("kind")?,
-            reference: c.get("reference")?,
-            total_feedback: c.u64_opt("total_feedback")?,
-            adoption_date: c.moment_opt("adoption_date")?,
-            attachments: c.json("attachments")?,
-            stored_responses: c.u64("stored")?,
-        });
+        view.publications.push(map::publication(&Cols::new(p, "publications"))?);
     }
     Ok(Some(view))
 }
@@ -119,24 +96,9 @@ pub(crate) async fn initiative_responses(pool: &SqlitePool, id: u64, offset: u32
     Ok(ResponsePage { items, total, by_user_type: value_counts(by_user_type), by_country: value_counts(by_country) })
 }
 
-/// Counts per value: largest first, then by value, "not given" last among equals.
-fn value_counts(counts: HashMap<Option<String>, u64>) -> Vec<ValueCount> {
-    let mut out: Vec<ValueCount> = counts.into_iter().map(|(value, count)| ValueCount { value, count }).collect();
-    out.sort_by(|a, b| {
-        b.count.cmp(&a.count).then(a.value.is_none().cmp(&b.value.is_none())).then(a.value.cmp(&b.value))
-    });
-    out
-}
-
 /// An `organisations` row (columns `key, register_id, name, acronym`, by name).
 pub(crate) fn organisation(r: &SqliteRow) -> Result<Organisation> {
-    let c = Cols::new(r, "organisations");
-    Ok(Organisation {
-        key: c.org_key("key")?,
-        register_id: c.register_id_opt("register_id")?,
-        name: c.get("name")?,
-        acronym: c.get("acronym")?,
-    })
+    map::organisation(&Cols::new(r, "organisations"))
 }
 
 pub(crate) async fn find_organisations(pool: &SqlitePool, query: &str, limit: u32) -> Result<Vec<OrganisationHit>> {
@@ -222,18 +184,8 @@ async fn with_counts(pool: &SqlitePool, hits: Vec<(Organisation, MatchKind, Stri
         .collect())
 }
 
-/// The columns [`summary`] reads.
-const SUMMARY_COLUMNS: &str = "key, register_id, name, acronym, commission, parliament, responses";
-
-/// An `organisations` row with its counts (kept by `stats`).
 fn summary(r: &SqliteRow) -> Result<OrganisationSummary> {
-    let c = Cols::new(r, "organisations");
-    let counts = ActivityCounts {
-        commission_meetings: c.u64("commission")?,
-        parliament_meetings: c.u64("parliament")?,
-        responses: c.u64("responses")?,
-    };
-    Ok(OrganisationSummary { organisation: organisation(r)?, total: counts.total(), counts })
+    map::summary(&Cols::new(r, "organisations"))
 }
 
 pub(crate) async fn latest_activity(pool: &SqlitePool, limit: u32) -> Result<Vec<Activity>> {
@@ -275,177 +227,62 @@ pub(crate) async fn latest_activity(pool: &SqlitePool, limit: u32) -> Result<Vec
         .collect())
 }
 
-/// Which organisations a run of the list holds.
-#[derive(Clone, Copy)]
-enum Filter {
-    All,
-    /// Those with some activity of this kind (`column > 0`).
-    With(&'static str),
-    /// Those with none (`column = 0`).
-    Without(&'static str),
-}
+/// The list's questions, answered from the read pool.
+struct Lists<'p>(&'p SqlitePool);
 
-impl Filter {
-    fn sql(self) -> String {
-        match self {
-            Filter::All => "true".to_owned(),
-            Filter::With(column) => format!("{column} > 0"),
-            Filter::Without(column) => format!("{column} = 0"),
-        }
-    }
-}
-
-/// One ordered run of the organisations list: the organisations `filter` keeps, in `order`,
-/// which an index of migration 0008 holds with the key, so that reading a page's keys (even
-/// from a deep offset) reads the index alone.
-struct Run {
-    filter: Filter,
-    /// Columns and whether each sorts descending.
-    order: &'static [(&'static str, bool)],
-}
-
-const BY_NAME: [(&str, bool); 2] = [("sort_name", false), ("key", false)];
-const BY_ACTIVITY: [(&str, bool); 3] = [("total", true), ("sort_name", false), ("key", false)];
-
-/// The runs of each order, one after the other. An order by one kind of activity lists the
-/// organisations with some of it, then the others by activity, as `organisations_by_*` hold them.
-fn runs(sort: OrgSort) -> Vec<Run> {
-    const fn by(column: &'static str) -> [(&'static str, bool); 4] {
-        [(column, true), ("total", true), ("sort_name", false), ("key", false)]
-    }
-    const COMMISSION: [(&str, bool); 4] = by("commission");
-    const PARLIAMENT: [(&str, bool); 4] = by("parliament");
-    const RESPONSES: [(&str, bool); 4] = by("responses");
-    let split = |column, order| {
-        vec![Run { filter: Filter::With(column), order }, Run { filter: Filter::Without(column), order: &BY_ACTIVITY }]
-    };
-    match sort {
-        OrgSort::Name => vec![Run { filter: Filter::All, order: &BY_NAME }],
-        OrgSort::Activity => vec![Run { filter: Filter::All, order: &BY_ACTIVITY }],
-        OrgSort::Commission => split("commission", &COMMISSION),
-        OrgSort::Parliament => split("parliament", &PARLIAMENT),
-        OrgSort::Responses => split("responses", &RESPONSES),
-    }
-}
-
-/// A value of a sort column.
-#[derive(Clone)]
-enum Value {
-    Int(i64),
-    Text(String),
-}
-
-/// Where a keyset page starts: the sort values of the organisation before it.
-struct After {
-    values: HashMap<&'static str, Value>,
-}
-
-impl After {
-    async fn of(pool: &SqlitePool, key: &str) -> Result<Option<After>> {
-        let Some(r) = sqlx::query(
-            "SELECT commission, parliament, responses, total, sort_name, key FROM organisations WHERE key = ?",
-        )
-        .bind(key)
-        .fetch_optional(pool)
-        .await
-        .map_err(db_err)?
-        else {
-            return Ok(None);
-        };
-        let c = Cols::new(&r, "organisations");
-        let mut values = HashMap::new();
-        for (i, column) in ["commission", "parliament", "responses", "total"].into_iter().enumerate() {
-            values.insert(column, Value::Int(c.get(i)?));
-        }
-        values.insert("sort_name", Value::Text(c.get(4)?));
-        values.insert("key", Value::Text(c.get(5)?));
-        Ok(Some(After { values }))
+#[async_trait]
+impl ListSource for Lists<'_> {
+    /// From the counts of migrations 0007 and 0008.
+    async fn record_count(&self, name: &str) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT n FROM record_counts WHERE name = ?")
+            .bind(name)
+            .fetch_optional(self.0)
+            .await
+            .map_err(db_err)?
+            .unwrap_or(0);
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    /// Whether the organisation is in `run`.
-    fn within(&self, run: &Run) -> bool {
-        let (column, with) = match run.filter {
-            Filter::All => return true,
-            Filter::With(column) => (column, true),
-            Filter::Without(column) => (column, false),
-        };
-        match self.values.get(column) {
-            Some(Value::Int(n)) => (*n > 0) == with,
-            _ => true,
-        }
-    }
-}
-
-impl Run {
-    /// Up to `limit` keys of this run: from `offset`, or after `after` (on the level'th column:
-    /// equal on the columns before it, past it on that one).
-    async fn keys(
+    async fn run_keys(
         &self,
-        pool: &SqlitePool,
+        run: &Run,
         after: Option<(&After, usize)>,
         offset: u64,
         limit: u32,
     ) -> Result<Vec<String>> {
-        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT key FROM organisations WHERE {}", self.filter.sql()));
-        let mut order = self.order;
-        if let Some((after, level)) = after {
-            for (i, (column, descending)) in self.order[..=level].iter().enumerate() {
-                let op = match (i == level, descending) {
-                    (false, _) => " = ",
-                    (true, true) => " < ",
-                    (true, false) => " > ",
-                };
-                q.push(format!(" AND {column}{op}"));
-                match after.values.get(column) {
-                    Some(Value::Int(n)) => q.push_bind(*n),
-                    Some(Value::Text(t)) => q.push_bind(t.clone()),
-                    None => return Err(crate::read::corrupt(format!("no sort value for {column}"))),
-                };
-            }
-            order = &self.order[level..];
+        let mut q = run.keys_query::<Sqlite>(after, offset, limit)?;
+        q.build()
+            .fetch_all(self.0)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| Cols::new(r, "organisations").get(0))
+            .collect()
+    }
+
+    async fn after(&self, key: &str) -> Result<Option<After>> {
+        sqlx::query(AssertSqlSafe(format!("SELECT {AFTER_COLUMNS} FROM organisations WHERE key = ?")))
+            .bind(key)
+            .fetch_optional(self.0)
+            .await
+            .map_err(db_err)?
+            .map(|r| After::read(&Cols::new(&r, "organisations")))
+            .transpose()
+    }
+
+    async fn summaries(&self, keys: &[String]) -> Result<Vec<OrganisationSummary>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
         }
-        let order: Vec<String> =
-            order.iter().map(|(c, desc)| format!("{c}{}", if *desc { " DESC" } else { "" })).collect();
-        q.push(format!(" ORDER BY {} LIMIT ", order.join(", ")));
-        q.push_bind(i64::from(limit)).push(" OFFSET ").push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
-        q.build().fetch_all(pool).await.map_err(db_err)?.iter().map(|r| Cols::new(r, "organisations").get(0)).collect()
+        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {SUMMARY_COLUMNS} FROM organisations WHERE key IN "));
+        push_in(&mut q, keys.iter().cloned());
+        let mut by_key: HashMap<String, OrganisationSummary> = HashMap::new();
+        for r in q.build().fetch_all(self.0).await.map_err(db_err)? {
+            let s = summary(&r)?;
+            by_key.insert(keys::org_key(&s.organisation.key), s);
+        }
+        Ok(keys.iter().filter_map(|k| by_key.remove(k)).collect())
     }
-
-    /// How many organisations the run holds, from the counts of migration 0008.
-    async fn size(&self, pool: &SqlitePool, total: u64) -> Result<u64> {
-        let with = |column| async move { record_count(pool, &format!("organisations_{column}")).await };
-        Ok(match self.filter {
-            Filter::All => total,
-            Filter::With(column) => with(column).await?,
-            Filter::Without(column) => total.saturating_sub(with(column).await?),
-        })
-    }
-}
-
-/// A count kept in `record_counts` (migrations 0007 and 0008); 0 when not kept.
-async fn record_count(pool: &SqlitePool, name: &str) -> Result<u64> {
-    let n: i64 = sqlx::query_scalar("SELECT n FROM record_counts WHERE name = ?")
-        .bind(name)
-        .fetch_optional(pool)
-        .await
-        .map_err(db_err)?
-        .unwrap_or(0);
-    Ok(u64::try_from(n).unwrap_or(0))
-}
-
-/// The organisations of `keys` with their counts, in that order.
-async fn summaries(pool: &SqlitePool, keys: &[String]) -> Result<Vec<OrganisationSummary>> {
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {SUMMARY_COLUMNS} FROM organisations WHERE key IN "));
-    push_in(&mut q, keys.iter().cloned());
-    let mut by_key: HashMap<String, OrganisationSummary> = HashMap::new();
-    for r in q.build().fetch_all(pool).await.map_err(db_err)? {
-        let s = summary(&r)?;
-        by_key.insert(keys::org_key(&s.organisation.key), s);
-    }
-    Ok(keys.iter().filter_map(|k| by_key.remove(k)).collect())
 }
 
 pub(crate) async fn organisations_list(
@@ -454,24 +291,7 @@ pub(crate) async fn organisations_list(
     offset: u32,
     limit: u32,
 ) -> Result<OrganisationList> {
-    let total = record_count(pool, "organisations").await?;
-    let mut keys = Vec::new();
-    let mut offset = u64::from(offset);
-    for run in runs(sort) {
-        let want = limit - keys.len() as u32;
-        if want == 0 {
-            break;
-        }
-        // A page past this run starts in the next one, without stepping through this one.
-        let size = run.size(pool, total).await?;
-        if offset >= size {
-            offset -= size;
-            continue;
-        }
-        keys.extend(run.keys(pool, None, offset, want).await?);
-        offset = 0;
-    }
-    Ok(OrganisationList { rows: summaries(pool, &keys).await?, total })
+    lists::organisations_list(&Lists(pool), sort, offset, limit).await
 }
 
 pub(crate) async fn organisations_after(
@@ -480,26 +300,5 @@ pub(crate) async fn organisations_after(
     after: &str,
     limit: u32,
 ) -> Result<OrganisationList> {
-    let total = record_count(pool, "organisations").await?;
-    let Some(after) = After::of(pool, after).await? else { return Ok(OrganisationList { rows: Vec::new(), total }) };
-    let mut keys = Vec::new();
-    let mut started = false;
-    for run in runs(sort) {
-        if !started && !after.within(&run) {
-            continue;
-        }
-        // The cursor's own run continues level by level (the last column first); the runs
-        // after it start from their beginning.
-        let levels: Vec<Option<usize>> =
-            if started { vec![None] } else { (0..run.order.len()).rev().map(Some).collect() };
-        started = true;
-        for level in levels {
-            let want = limit - keys.len() as u32;
-            if want == 0 {
-                break;
-            }
-            keys.extend(run.keys(pool, level.map(|l| (&after, l)), 0, want).await?);
-        }
-    }
-    Ok(OrganisationList { rows: summaries(pool, &keys).await?, total })
+    lists::organisations_after(&Lists(pool), sort, after, limit).await
 }

@@ -110,10 +110,11 @@ pub(crate) async fn activity(pool: &SqlitePool, key: &str, f: &ActivityFilter) -
             .push_bind(i64::from(f.offset));
         for r in q.build().fetch_all(pool).await.map_err(db_err)? {
             // The kind says which table the other columns come from.
-            let (kind, table) = match Cols::new(&r, "org_meetings").get::<i64>(0)? {
-                0 => (EntryKind::Position, "position_items"),
-                1 => (EntryKind::Response, "feedback"),
-                _ => (EntryKind::Meeting, "org_meetings"),
+            let kind = EntryKind::of(Cols::new(&r, "org_meetings").get::<i64>(0)?);
+            let table = match kind {
+                EntryKind::Position => "position_items",
+                EntryKind::Response => "feedback",
+                EntryKind::Meeting => "org_meetings",
             };
             let c = Cols::new(&r, table);
             let id = match kind {

@@ -2,9 +2,9 @@
 //! person's meetings, the meetings citing a procedure.
 
 use lobbyscope_store::{
-    ActivityFilter, ActivityKind, ActivityPage, PersonFacet, PersonKind, PersonView, QuarterActivity, Result,
-    TimelineSummary,
+    ActivityFilter, ActivityKind, ActivityPage, PersonFacet, PersonView, QuarterActivity, Result, TimelineSummary,
 };
+use lobbyscope_store_sql::map;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use crate::cols::Cols;
@@ -21,24 +21,7 @@ pub(crate) async fn person(pool: &SqlitePool, key: &str) -> Result<Option<Person
     else {
         return Ok(None);
     };
-    let c = Cols::new(&row, "people");
-    let kind = c.parse(1, |kind| match kind {
-        "mep" => Ok(PersonKind::Mep),
-        "commission" => Ok(PersonKind::Commission),
-        _ => Err("unknown person kind"),
-    })?;
-    let name: String = c.get(2)?;
-    let mut view = PersonView {
-        key: c.person_key(0)?,
-        kind,
-        ep_id: c.u64_opt(3)?,
-        published_names: Vec::new(),
-        roles: Vec::new(),
-        cabinets: Vec::new(),
-        dgs: Vec::new(),
-        portfolios: Vec::new(),
-        name,
-    };
+    let mut view = map::person(&Cols::new(&row, "people"))?;
 
     // Each facet counts distinct meetings: a person listed twice in one meeting counts once.
     // `person_meetings` (migration 0008) holds the person's meetings in one range.

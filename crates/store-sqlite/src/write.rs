@@ -5,16 +5,17 @@ use std::ops::DerefMut;
 
 use async_trait::async_trait;
 use lobbyscope_domain::{
-    Candidate, Costs, Facets, Feedback, Initiative, Meeting, MeetingId, MeetingKey, Pairing, PersonKey, Provenance,
-    Record, RegisterEntry, RegisterId, pair, shown_acronym,
+    Candidate, Costs, Facets, Feedback, Initiative, Meeting, MeetingId, MeetingKey, PersonKey, Provenance, Record,
+    RegisterEntry, RegisterId, shown_acronym,
 };
 use lobbyscope_store::{
     FileWriter, ImportFile, ImportSession, MentionLink, OrgKey, Organisation, Result, Stamped, WriteCounts,
 };
+use lobbyscope_store_sql::plan::{Buckets, MeetingPlan, Plan, sort_batch};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, Transaction};
 
 use crate::cols::Cols;
-use crate::read::{corrupt, push_in};
+use crate::read::push_in;
 use crate::rows::{date, int, json, locator_json};
 use crate::{MAX_BINDS, db_err, keys};
 
@@ -24,8 +25,8 @@ pub(crate) struct SqliteWriter<C> {
     conn: C,
     file: ImportFile,
     /// The stored meetings of each natural key this file's meetings have, with the ones the
-    /// file added or matched so far: rows sharing a key in different batches see each other.
-    buckets: HashMap<MeetingKey, Vec<Candidate>>,
+    /// file added or matched so far.
+    buckets: Buckets,
     /// Whether this file added or changed register entries, so that the commit leaves a full
     /// linking pass owed.
     register_changed: bool,
@@ -36,7 +37,7 @@ pub(crate) struct SqliteWriter<C> {
 
 impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
     pub(crate) fn new(conn: C, file: ImportFile) -> Self {
-        SqliteWriter { conn, file, buckets: HashMap::new(), register_changed: false, orphan_candidates: Vec::new() }
+        SqliteWriter { conn, file, buckets: Buckets::default(), register_changed: false, orphan_candidates: Vec::new() }
     }
 
     /// Keeps what the meetings `ids` said before this file corrected them, then removes them
@@ -119,14 +120,6 @@ enum Lookup {
     Int(i64),
 }
 
-/// Which records of a batch are new, which replace a stored version, which are already there.
-struct Plan<'a, T> {
-    insert: Vec<(&'a Provenance, T)>,
-    /// Keys of stored versions to delete before inserting their replacement.
-    replace: Vec<String>,
-    counts: WriteCounts,
-}
-
 /// Sorts `items` (key, lookup value, provenance, record) against what is stored. `select` is a
 /// query on `table` returning (key, content_hash) for the lookup values in the JSON array
 /// bound to its one parameter (`IN (SELECT value FROM json_each(?))`), so that it is one
@@ -150,36 +143,7 @@ async fn plan<'a, T: Copy>(
         let c = Cols::new(&row, table);
         stored.insert(c.get(0)?, c.get(1)?);
     }
-    let mut plan = Plan { insert: Vec::new(), replace: Vec::new(), counts: WriteCounts::default() };
-    // Position in `insert` of each key seen in this batch: a record repeated within a file
-    // counts once, and its last version wins.
-    let mut pending: HashMap<String, usize> = HashMap::new();
-    for (key, _, prov, record) in items {
-        if let Some(&at) = pending.get(&key) {
-            if plan.insert[at].0.content_hash == prov.content_hash {
-                plan.counts.unchanged += 1;
-            } else {
-                plan.insert[at] = (prov, record);
-                plan.counts.updated += 1;
-            }
-            continue;
-        }
-        match stored.get(&key) {
-            Some(hash) if *hash == prov.content_hash => plan.counts.unchanged += 1,
-            Some(_) => {
-                plan.counts.updated += 1;
-                plan.replace.push(key.clone());
-                pending.insert(key, plan.insert.len());
-                plan.insert.push((prov, record));
-            }
-            None => {
-                plan.counts.new += 1;
-                pending.insert(key, plan.insert.len());
-                plan.insert.push((prov, record));
-            }
-        }
-    }
-    Ok(plan)
+    Ok(sort_batch(items.into_iter().map(|(key, _, prov, record)| (key, prov, record)).collect(), &stored))
 }
 
 /// Runs a multi-row INSERT for `rows`, `columns` binds per row, in statements of a few fixed
@@ -310,17 +274,9 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
 
     /// Stored meetings sharing a natural key with any of `keys`, loaded once per file.
     async fn load_buckets(&mut self, keys: &[&MeetingKey]) -> Result<()> {
-        let missing: Vec<&MeetingKey> = {
-            let mut m: Vec<&MeetingKey> = keys.iter().copied().filter(|k| !self.buckets.contains_key(*k)).collect();
-            m.sort();
-            m.dedup();
-            m
-        };
+        let missing = self.buckets.to_load(keys);
         if missing.is_empty() {
             return Ok(());
-        }
-        for k in &missing {
-            self.buckets.insert((*k).clone(), Vec::new());
         }
         let keys = json(&missing.iter().map(|k| k.as_str()).collect::<Vec<_>>());
         let rows = sqlx::query(
@@ -340,7 +296,7 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
                 claimed: false,
             };
             let key = c.parse(0, |k| MeetingKey::parse(k).ok_or("not a natural key"))?;
-            self.buckets.entry(key).or_default().push(candidate);
+            self.buckets.add_stored(key, candidate);
         }
         Ok(())
     }
@@ -351,52 +307,16 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
         // in the same batch cannot take an identity an exact copy would have kept.
         let keyed: Vec<(MeetingKey, Facets)> = items.iter().map(|(_, (m, _))| (m.natural_key(), m.facets())).collect();
         self.load_buckets(&keyed.iter().map(|(k, _)| k).collect::<Vec<_>>()).await?;
-        let mut counts = WriteCounts::default();
-        let mut decided: Vec<Option<Pairing>> = vec![None; items.len()];
-        for (i, ((p, _), (key, _))) in items.iter().zip(&keyed).enumerate() {
-            let bucket = self.buckets.get_mut(key).ok_or_else(|| corrupt("meetings: natural key not loaded"))?;
-            if let Some(c) = bucket.iter_mut().find(|c| c.content_hash == p.content_hash) {
-                c.claimed = true;
-                counts.unchanged += 1;
-                decided[i] = Some(Pairing::Same(c.ordinal));
-            }
-        }
-        let mut rows: Vec<MeetingRow> = Vec::new();
-        let mut replaced: Vec<String> = Vec::new();
-        for (i, ((p, (m, links)), (key, facets))) in items.iter().zip(&keyed).enumerate() {
-            if decided[i].is_some() {
-                continue;
-            }
-            let bucket = self.buckets.get_mut(key).ok_or_else(|| corrupt("meetings: natural key not loaded"))?;
-            let ordinal = match pair(&p.content_hash, facets, bucket) {
-                Pairing::Same(_) => {
-                    counts.unchanged += 1;
-                    continue;
-                }
-                Pairing::Corrects(ordinal) => {
-                    let c = bucket
-                        .iter_mut()
-                        .find(|c| c.ordinal == ordinal)
-                        .ok_or_else(|| corrupt("meetings: paired with an unknown ordinal"))?;
-                    (c.claimed, c.content_hash, c.facets) = (true, p.content_hash.clone(), *facets);
-                    counts.updated += 1;
-                    replaced.push(MeetingId::new(key.clone(), ordinal).to_string());
-                    ordinal
-                }
-                Pairing::New => {
-                    let ordinal = bucket.iter().map(|c| c.ordinal).max().unwrap_or(0) + 1;
-                    bucket.push(Candidate {
-                        ordinal,
-                        content_hash: p.content_hash.clone(),
-                        facets: *facets,
-                        claimed: true,
-                    });
-                    counts.new += 1;
-                    ordinal
-                }
-            };
-            rows.push((MeetingId::new(key.clone(), ordinal), facets, p, m, links));
-        }
+        let assigned: Vec<(&Provenance, &MeetingKey, &Facets)> =
+            items.iter().zip(&keyed).map(|((p, _), (key, facets))| (*p, key, facets)).collect();
+        let MeetingPlan { insert, replaced, counts } = self.buckets.assign(&assigned)?;
+        let rows: Vec<MeetingRow> = insert
+            .into_iter()
+            .map(|(i, id)| {
+                let (p, (m, links)) = items[i];
+                (id, &keyed[i].1, p, m, links)
+            })
+            .collect();
         self.keep_history(&replaced).await?;
         insert_rows(
             &mut self.conn,

@@ -4,7 +4,7 @@
 use lobbyscope_domain::{FoldedName, OrgKey, PersonKey, RegisterId};
 
 /// `953701819437-32`, or `n:` and the folded name with its words joined by `-`.
-pub(crate) fn org_key(key: &OrgKey) -> String {
+pub fn org_key(key: &OrgKey) -> String {
     match key {
         OrgKey::Registered(id) => id.as_str().to_owned(),
         OrgKey::Unregistered(name) => format!("n:{}", name.slug()),
@@ -12,7 +12,7 @@ pub(crate) fn org_key(key: &OrgKey) -> String {
 }
 
 /// The inverse of [`org_key`]; any other text is refused, so that a key has one stored form.
-pub(crate) fn parse_org_key(s: &str) -> Result<OrgKey, &'static str> {
+pub fn parse_org_key(s: &str) -> Result<OrgKey, &'static str> {
     let key = match s.strip_prefix("n:") {
         Some(slug) => FoldedName::from_slug(slug).map(OrgKey::Unregistered),
         None => RegisterId::parse(s).filter(|id| id.as_str() == s).map(OrgKey::Registered),
@@ -21,7 +21,7 @@ pub(crate) fn parse_org_key(s: &str) -> Result<OrgKey, &'static str> {
 }
 
 /// `mep:<EP id>`, `mep-name:<folded name>` or `ec:<folded name>` (names with their spaces).
-pub(crate) fn person_key(key: &PersonKey) -> String {
+pub fn person_key(key: &PersonKey) -> String {
     match key {
         PersonKey::Mep(id) => format!("mep:{id}"),
         PersonKey::MepByName(name) => format!("mep-name:{}", name.as_str()),
@@ -30,7 +30,7 @@ pub(crate) fn person_key(key: &PersonKey) -> String {
 }
 
 /// The inverse of [`person_key`].
-pub(crate) fn parse_person_key(s: &str) -> Result<PersonKey, &'static str> {
+pub fn parse_person_key(s: &str) -> Result<PersonKey, &'static str> {
     let key = if let Some(id) = s.strip_prefix("mep:") {
         id.parse().ok().filter(|n: &u64| n.to_string() == id).map(PersonKey::Mep)
     } else if let Some(name) = s.strip_prefix("mep-name:") {
@@ -42,7 +42,7 @@ pub(crate) fn parse_person_key(s: &str) -> Result<PersonKey, &'static str> {
 }
 
 /// `people.kind`: which side of the institutions a person is on.
-pub(crate) fn person_kind(key: &PersonKey) -> &'static str {
+pub fn person_kind(key: &PersonKey) -> &'static str {
     match key {
         PersonKey::Mep(_) | PersonKey::MepByName(_) => "mep",
         PersonKey::Commission(_) => "commission",

@@ -1,39 +1,77 @@
 //! Reading rows back: every value is read with `try_get` through [`Cols`], so that a row the code
 //! cannot read is a [`StoreError::Row`] naming its table and column, never a panic.
+//!
+//! One reader for both backends: a value is read as a type both SQLite and PostgreSQL decode
+//! (text, `i64`, `f64`, `bool` and their `Option`s), so that what a row means is written once.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use lobbyscope_domain::{OrgKey, PersonKey, RegisterId, When};
 use lobbyscope_store::{Result, StoreError};
+use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Column, Row, Sqlite};
+use sqlx::{Column, Postgres, Row, Sqlite};
+
+/// A row of either backend.
+#[derive(Clone, Copy)]
+pub enum RowRef<'r> {
+    Sqlite(&'r SqliteRow),
+    Postgres(&'r PgRow),
+}
+
+impl<'r> From<&'r SqliteRow> for RowRef<'r> {
+    fn from(r: &'r SqliteRow) -> Self {
+        RowRef::Sqlite(r)
+    }
+}
+
+impl<'r> From<&'r PgRow> for RowRef<'r> {
+    fn from(r: &'r PgRow) -> Self {
+        RowRef::Postgres(r)
+    }
+}
 
 /// A column of a row, by name or by position.
-pub(crate) trait Col: sqlx::ColumnIndex<SqliteRow> + Copy {
+pub trait Col: sqlx::ColumnIndex<SqliteRow> + sqlx::ColumnIndex<PgRow> + Copy {
     /// The column's name, for the error message: positions are resolved through the row.
-    fn name(self, row: &SqliteRow) -> String;
+    fn name(self, row: RowRef) -> String;
 }
 
 impl Col for &str {
-    fn name(self, _: &SqliteRow) -> String {
+    fn name(self, _: RowRef) -> String {
         self.to_owned()
     }
 }
 
 impl Col for usize {
-    fn name(self, row: &SqliteRow) -> String {
-        row.columns().get(self).map_or_else(|| format!("#{self}"), |c| c.name().to_owned())
+    fn name(self, row: RowRef) -> String {
+        let name = match row {
+            RowRef::Sqlite(r) => r.columns().get(self).map(|c| c.name().to_owned()),
+            RowRef::Postgres(r) => r.columns().get(self).map(|c| c.name().to_owned()),
+        };
+        name.unwrap_or_else(|| format!("#{self}"))
     }
 }
 
+/// A value both backends decode.
+pub trait Value<'r>:
+    sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>
+{
+}
+
+impl<'r, T> Value<'r> for T where
+    T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>
+{
+}
+
 /// One row of `table` (for a join, the table the row is mostly about).
-pub(crate) struct Cols<'r> {
-    row: &'r SqliteRow,
+pub struct Cols<'r> {
+    row: RowRef<'r>,
     table: &'static str,
 }
 
 impl<'r> Cols<'r> {
-    pub(crate) fn new(row: &'r SqliteRow, table: &'static str) -> Cols<'r> {
-        Cols { row, table }
+    pub fn new(row: impl Into<RowRef<'r>>, table: &'static str) -> Cols<'r> {
+        Cols { row: row.into(), table }
     }
 
     /// The error for a value of `column` that was read but cannot be used.
@@ -41,11 +79,12 @@ impl<'r> Cols<'r> {
         StoreError::Row { table: self.table, column: column.name(self.row), reason: reason.to_string() }
     }
 
-    pub(crate) fn get<T>(&self, column: impl Col) -> Result<T>
-    where
-        T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>,
-    {
-        self.row.try_get(column).map_err(|e| {
+    pub fn get<T: Value<'r>>(&self, column: impl Col) -> Result<T> {
+        let read = match self.row {
+            RowRef::Sqlite(r) => r.try_get(column),
+            RowRef::Postgres(r) => r.try_get(column),
+        };
+        read.map_err(|e| {
             let reason = match e {
                 // sqlx names the column by its position; the error names it by name, so only the
                 // cause is kept.
@@ -57,7 +96,7 @@ impl<'r> Cols<'r> {
     }
 
     /// A value made from the column's text by `parse`, which says why it cannot.
-    pub(crate) fn parse<T, E: std::fmt::Display>(
+    pub fn parse<T, E: std::fmt::Display>(
         &self,
         column: impl Col,
         parse: impl FnOnce(&str) -> Result<T, E>,
@@ -67,7 +106,7 @@ impl<'r> Cols<'r> {
     }
 
     /// [`Cols::parse`] of a column that may be NULL.
-    pub(crate) fn parse_opt<T, E: std::fmt::Display>(
+    pub fn parse_opt<T, E: std::fmt::Display>(
         &self,
         column: impl Col,
         parse: impl FnOnce(&str) -> Result<T, E>,
@@ -77,76 +116,76 @@ impl<'r> Cols<'r> {
     }
 
     /// A count, an id or an amount: never negative.
-    pub(crate) fn u64(&self, column: impl Col) -> Result<u64> {
+    pub fn u64(&self, column: impl Col) -> Result<u64> {
         let n: i64 = self.get(column)?;
         u64::try_from(n).map_err(|_| self.bad(column, format!("{n} is negative")))
     }
 
-    pub(crate) fn u64_opt(&self, column: impl Col) -> Result<Option<u64>> {
+    pub fn u64_opt(&self, column: impl Col) -> Result<Option<u64>> {
         let n: Option<i64> = self.get(column)?;
         n.map(|n| u64::try_from(n).map_err(|_| self.bad(column, format!("{n} is negative")))).transpose()
     }
 
-    pub(crate) fn u32(&self, column: impl Col) -> Result<u32> {
+    pub fn u32(&self, column: impl Col) -> Result<u32> {
         let n: i64 = self.get(column)?;
         u32::try_from(n).map_err(|_| self.bad(column, format!("{n} is out of range")))
     }
 
-    pub(crate) fn u32_opt(&self, column: impl Col) -> Result<Option<u32>> {
+    pub fn u32_opt(&self, column: impl Col) -> Result<Option<u32>> {
         let n: Option<i64> = self.get(column)?;
         n.map(|n| u32::try_from(n).map_err(|_| self.bad(column, format!("{n} is out of range")))).transpose()
     }
 
     /// A position in a list (a sentence, a citation).
-    pub(crate) fn index(&self, column: impl Col) -> Result<usize> {
+    pub fn index(&self, column: impl Col) -> Result<usize> {
         let n: i64 = self.get(column)?;
         usize::try_from(n).map_err(|_| self.bad(column, format!("{n} is out of range")))
     }
 
     /// Dates are stored as ISO 8601 text (`2022-06-30`).
-    pub(crate) fn date(&self, column: impl Col) -> Result<NaiveDate> {
+    pub fn date(&self, column: impl Col) -> Result<NaiveDate> {
         self.parse(column, str::parse::<NaiveDate>)
     }
 
-    pub(crate) fn date_opt(&self, column: impl Col) -> Result<Option<NaiveDate>> {
+    pub fn date_opt(&self, column: impl Col) -> Result<Option<NaiveDate>> {
         self.parse_opt(column, str::parse::<NaiveDate>)
     }
 
     /// Moments are stored `2021-05-31 10:00:00` (chrono's `Display`, as `rows::date` writes them).
-    pub(crate) fn moment_opt(&self, column: impl Col) -> Result<Option<NaiveDateTime>> {
+    pub fn moment_opt(&self, column: impl Col) -> Result<Option<NaiveDateTime>> {
         self.parse_opt(column, parse_moment)
     }
 
     /// A day or a moment, by its stored form.
-    pub(crate) fn when_opt(&self, column: impl Col) -> Result<Option<When>> {
+    pub fn when_opt(&self, column: impl Col) -> Result<Option<When>> {
         self.parse_opt(column, |s| match s.len() {
             10 => s.parse::<NaiveDate>().map(When::Day),
             _ => parse_moment(s).map(When::Moment),
         })
     }
 
-    pub(crate) fn register_id(&self, column: impl Col) -> Result<RegisterId> {
+    pub fn register_id(&self, column: impl Col) -> Result<RegisterId> {
         self.parse(column, parse_register_id)
     }
 
-    pub(crate) fn register_id_opt(&self, column: impl Col) -> Result<Option<RegisterId>> {
+    pub fn register_id_opt(&self, column: impl Col) -> Result<Option<RegisterId>> {
         self.parse_opt(column, parse_register_id)
     }
 
-    pub(crate) fn org_key(&self, column: impl Col) -> Result<OrgKey> {
+    pub fn org_key(&self, column: impl Col) -> Result<OrgKey> {
         self.parse(column, crate::keys::parse_org_key)
     }
 
-    pub(crate) fn org_key_opt(&self, column: impl Col) -> Result<Option<OrgKey>> {
+    pub fn org_key_opt(&self, column: impl Col) -> Result<Option<OrgKey>> {
         self.parse_opt(column, crate::keys::parse_org_key)
     }
 
-    pub(crate) fn person_key(&self, column: impl Col) -> Result<PersonKey> {
+    pub fn person_key(&self, column: impl Col) -> Result<PersonKey> {
         self.parse(column, crate::keys::parse_person_key)
     }
 
     /// A JSON value (lists, documents, locators).
-    pub(crate) fn json<T: serde::de::DeserializeOwned>(&self, column: impl Col) -> Result<T> {
+    pub fn json<T: serde::de::DeserializeOwned>(&self, column: impl Col) -> Result<T> {
         self.parse(column, |s| serde_json::from_str::<T>(s))
     }
 }

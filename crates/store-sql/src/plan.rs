@@ -1,0 +1,137 @@
+//! What writing a batch does, decided the same way on every backend once the stored versions
+//! are read: which records are new, which replace a stored version, which are already there,
+//! and which identity each meeting gets (`lobbyscope_domain::identity`).
+
+use std::collections::HashMap;
+
+use lobbyscope_domain::{Candidate, Facets, MeetingId, MeetingKey, Pairing, Provenance, pair};
+use lobbyscope_store::{Result, WriteCounts};
+
+use crate::map::corrupt;
+
+/// Which records of a batch are new, which replace a stored version, which are already there.
+pub struct Plan<'a, T> {
+    pub insert: Vec<(&'a Provenance, T)>,
+    /// Keys of stored versions to delete before inserting their replacement.
+    pub replace: Vec<String>,
+    pub counts: WriteCounts,
+}
+
+/// Sorts `items` (key, provenance, record) against `stored` (key → content hash of the stored
+/// version). A record repeated within the batch counts once, and its last version wins.
+pub fn sort_batch<'a, T>(items: Vec<(String, &'a Provenance, T)>, stored: &HashMap<String, String>) -> Plan<'a, T> {
+    let mut plan = Plan { insert: Vec::new(), replace: Vec::new(), counts: WriteCounts::default() };
+    // Position in `insert` of each key seen in this batch.
+    let mut pending: HashMap<String, usize> = HashMap::new();
+    for (key, prov, record) in items {
+        if let Some(&at) = pending.get(&key) {
+            if plan.insert[at].0.content_hash == prov.content_hash {
+                plan.counts.unchanged += 1;
+            } else {
+                plan.insert[at] = (prov, record);
+                plan.counts.updated += 1;
+            }
+            continue;
+        }
+        match stored.get(&key) {
+            Some(hash) if *hash == prov.content_hash => plan.counts.unchanged += 1,
+            Some(_) => {
+                plan.counts.updated += 1;
+                plan.replace.push(key.clone());
+                pending.insert(key, plan.insert.len());
+                plan.insert.push((prov, record));
+            }
+            None => {
+                plan.counts.new += 1;
+                pending.insert(key, plan.insert.len());
+                plan.insert.push((prov, record));
+            }
+        }
+    }
+    plan
+}
+
+/// The stored meetings of each natural key a file's meetings have, with the ones the file
+/// added or matched so far: rows sharing a key in different batches see each other.
+#[derive(Default)]
+pub struct Buckets(HashMap<MeetingKey, Vec<Candidate>>);
+
+/// The meetings of a batch to insert (their index in the batch, with their identity), the ids
+/// of stored versions they correct, and the counts.
+pub struct MeetingPlan {
+    pub insert: Vec<(usize, MeetingId)>,
+    pub replaced: Vec<String>,
+    pub counts: WriteCounts,
+}
+
+impl Buckets {
+    /// The keys of `keys` not loaded yet, sorted and once each; they count as loaded from now
+    /// on, so the caller loads their stored meetings with [`Buckets::add_stored`].
+    pub fn to_load<'k>(&mut self, keys: &[&'k MeetingKey]) -> Vec<&'k MeetingKey> {
+        let mut missing: Vec<&MeetingKey> = keys.iter().copied().filter(|k| !self.0.contains_key(*k)).collect();
+        missing.sort();
+        missing.dedup();
+        for k in &missing {
+            self.0.insert((*k).clone(), Vec::new());
+        }
+        missing
+    }
+
+    pub fn add_stored(&mut self, key: MeetingKey, candidate: Candidate) {
+        self.0.entry(key).or_default().push(candidate);
+    }
+
+    /// Gives each meeting of a batch (its provenance, natural key and facets, keys loaded) its
+    /// identity: identical ones first, over the whole batch, so that a correction in the same
+    /// batch cannot take an identity an exact copy would have kept; then corrections, then new
+    /// ordinals.
+    pub fn assign(&mut self, items: &[(&Provenance, &MeetingKey, &Facets)]) -> Result<MeetingPlan> {
+        let mut counts = WriteCounts::default();
+        let mut decided = vec![false; items.len()];
+        for (i, (p, key, _)) in items.iter().enumerate() {
+            let bucket = self.0.get_mut(*key).ok_or_else(|| corrupt("meetings: natural key not loaded"))?;
+            if let Some(c) = bucket.iter_mut().find(|c| c.content_hash == p.content_hash) {
+                c.claimed = true;
+                counts.unchanged += 1;
+                decided[i] = true;
+            }
+        }
+        let mut insert = Vec::new();
+        let mut replaced = Vec::new();
+        for (i, (p, key, facets)) in items.iter().enumerate() {
+            if decided[i] {
+                continue;
+            }
+            let bucket = self.0.get_mut(*key).ok_or_else(|| corrupt("meetings: natural key not loaded"))?;
+            let ordinal = match pair(&p.content_hash, facets, bucket) {
+                Pairing::Same(_) => {
+                    counts.unchanged += 1;
+                    continue;
+                }
+                Pairing::Corrects(ordinal) => {
+                    let c = bucket
+                        .iter_mut()
+                        .find(|c| c.ordinal == ordinal)
+                        .ok_or_else(|| corrupt("meetings: paired with an unknown ordinal"))?;
+                    (c.claimed, c.content_hash, c.facets) = (true, p.content_hash.clone(), **facets);
+                    counts.updated += 1;
+                    replaced.push(MeetingId::new((*key).clone(), ordinal).to_string());
+                    ordinal
+                }
+                Pairing::New => {
+                    let ordinal = bucket.iter().map(|c| c.ordinal).max().unwrap_or(0) + 1;
+                    bucket.push(Candidate {
+                        ordinal,
+                        content_hash: p.content_hash.clone(),
+                        facets: **facets,
+                        claimed: true,
+                    });
+                    counts.new += 1;
+                    ordinal
+                }
+            };
+            insert.push((i, MeetingId::new((*key).clone(), ordinal)));
+        }
+        Ok(MeetingPlan { insert, replaced, counts })
+    }
+}
