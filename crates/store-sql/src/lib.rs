@@ -8,8 +8,25 @@ pub mod cols;
 pub mod keys;
 pub mod lists;
 pub mod map;
+pub mod pages;
 pub mod plan;
+pub mod positions;
 pub mod rows;
 pub mod timeline;
 
 pub use cols::{Cols, RowRef};
+
+/// Each table and the secondary indexes a bulk load stops maintaining while it fills the table
+/// from empty (`Store::begin_bulk_load`), as both schemas name them. Nothing an import looks up
+/// is among them: meetings are matched by `meetings_by_natural_key`, everything else by primary
+/// key. Only these names are ever put into statements.
+pub const DEFERRABLE_INDEXES: [(&str, &[&str]); 8] = [
+    ("feedback", &["feedback_by_org_date", "feedback_by_publication_date", "feedback_by_date"]),
+    ("meetings", &["meetings_by_date"]),
+    ("meeting_hosts", &["meeting_hosts_by_person"]),
+    ("meeting_procedures", &["meeting_procedures_by_reference"]),
+    ("meeting_attendees", &["meeting_attendees_by_org"]),
+    ("org_meetings", &["org_meetings_by_date"]),
+    ("person_meetings", &["person_meetings_by_date"]),
+    ("procedure_meetings", &["procedure_meetings_by_date"]),
+];

@@ -5,7 +5,10 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use lobbyscope_store::{OrgSort, OrganisationList, OrganisationSummary, Result};
+use lobbyscope_domain::RegisterId;
+use lobbyscope_store::{
+    MatchKind, NameQuery, OrgSort, OrganisationHit, OrganisationList, OrganisationSummary, Result, rank_hits,
+};
 use sqlx::QueryBuilder;
 
 use crate::cols::Cols;
@@ -157,6 +160,53 @@ pub trait ListSource: Sync {
     async fn after(&self, key: &str) -> Result<Option<After>>;
     /// The organisations of `keys` with their counts, in that order.
     async fn summaries(&self, keys: &[String]) -> Result<Vec<OrganisationSummary>>;
+    /// The keys of the organisations listed under a register ID.
+    async fn register_keys(&self, id: &RegisterId) -> Result<Vec<String>>;
+    /// Every (key, name) a search matches against: [`SEARCHED_NAMES`].
+    async fn searched_names(&self) -> Result<Vec<(String, String)>>;
+}
+
+/// Every name and acronym of every organisation, and every name and acronym the register ever
+/// listed it under.
+pub const SEARCHED_NAMES: &str = "SELECT key, name AS text FROM organisations \
+     UNION SELECT key, acronym FROM organisations WHERE acronym IS NOT NULL \
+     UNION SELECT o.key, r.name FROM register_entries r JOIN organisations o ON o.register_id = r.register_id \
+     UNION SELECT o.key, r.acronym FROM register_entries r JOIN organisations o ON o.register_id = r.register_id \
+       WHERE r.acronym IS NOT NULL";
+
+/// Organisations whose name, acronym, any register name or register ID match `query`, ranked
+/// (`lobbyscope_store::rank_hits`), at most `limit`, with their counts.
+pub async fn find_organisations(src: &impl ListSource, query: &str, limit: u32) -> Result<Vec<OrganisationHit>> {
+    let query = query.trim();
+    let limit = limit as usize;
+    if query.is_empty() || limit == 0 {
+        return Ok(Vec::new());
+    }
+    let (found, best): (Vec<OrganisationSummary>, HashMap<String, (MatchKind, String)>) =
+        if let Some(id) = RegisterId::parse(query) {
+            let keys = src.register_keys(&id).await?;
+            let best = keys.iter().map(|k| (k.clone(), (MatchKind::Exact, id.as_str().to_owned()))).collect();
+            (src.summaries(&keys).await?, best)
+        } else {
+            let Some(name_query) = NameQuery::new(query) else { return Ok(Vec::new()) };
+            let best = name_query.best(src.searched_names().await?);
+            let keys: Vec<String> = best.keys().cloned().collect();
+            (src.summaries(&keys).await?, best)
+        };
+    let mut by_key: HashMap<String, OrganisationSummary> =
+        found.into_iter().map(|s| (crate::keys::org_key(&s.organisation.key), s)).collect();
+    let hits = by_key.iter().filter_map(|(key, s)| {
+        let (kind, matched) = best.get(key)?;
+        Some((s.organisation.clone(), *kind, matched.clone()))
+    });
+    let ranked = rank_hits(hits.collect::<Vec<_>>(), limit);
+    Ok(ranked
+        .into_iter()
+        .filter_map(|(organisation, match_kind, matched)| {
+            let summary = by_key.remove(&crate::keys::org_key(&organisation.key))?;
+            Some(OrganisationHit { summary, match_kind, matched })
+        })
+        .collect())
 }
 
 /// How many organisations a run holds, from the counts kept per kind of activity.

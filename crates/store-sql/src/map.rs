@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use lobbyscope_domain::{Costs, Institution, Locator, MeetingId, Provenance, RegisterEntry, SourceKind};
 use lobbyscope_store::{
     ActivityCounts, AttendeeView, CheckedSentence, HostView, InitiativeView, ItemStatus, LinkMethod, MeetingVersion,
-    MeetingView, Organisation, OrganisationSummary, PersonKind, PersonView, PositionItemView, PositionSentence,
-    PublicationView, ResponseView, Result, SourceTextRecord, StoreError, StoredRegisterEntry, ValueCount,
+    MeetingView, Organisation, OrganisationSummary, PersonFacet, PersonKind, PersonView, PositionCounts,
+    PositionItemView, PositionSentence, PublicationView, ResponseView, Result, SourceTextRecord, Stats, StoreError,
+    StoredRegisterEntry, ValueCount,
 };
 use sqlx::QueryBuilder;
 
@@ -314,4 +315,59 @@ pub fn shown_sentences(all: &[CheckedSentence]) -> (Vec<PositionSentence>, u32) 
     kept.sort_by_key(|s| s.part);
     let dropped = all.iter().filter(|s| !s.kept).count() as u32;
     (kept, dropped)
+}
+
+/// The record counts kept in `record_counts` (name → rows), as `lobbyscope stats` shows them.
+pub fn stats(counts: &HashMap<String, i64>, register_snapshots: i64, last_import: Option<String>) -> Stats {
+    let n = |name: &str| counts.get(name).copied().unwrap_or(0);
+    Stats {
+        organisations: n("organisations"),
+        registered_organisations: n("registered_organisations"),
+        register_snapshots,
+        register_entries: n("register_entries"),
+        meetings: n("commission_meetings") + n("parliament_meetings"),
+        commission_meetings: n("commission_meetings"),
+        parliament_meetings: n("parliament_meetings"),
+        initiatives: n("initiatives"),
+        publications: n("publications"),
+        consultation_responses: n("responses"),
+        people: n("people"),
+        imported_files: n("imported_files"),
+        last_import,
+        position_items: PositionCounts {
+            shown: n("positions_shown"),
+            written: n("positions_written"),
+            empty: n("positions_empty"),
+            pending: n("positions_pending"),
+        },
+    }
+}
+
+/// What a person's meetings say of them, by facet, each with the distinct meetings it comes
+/// from: rows of `facet, label, meetings` in the order pages show them. The statement's one
+/// parameter is the person's key; `$1` is read alike by both backends.
+pub const PERSON_FACETS: &str = "SELECT 'role', role, count(DISTINCT meeting_id) FROM person_meetings \
+       WHERE person_key = $1 AND role IS NOT NULL GROUP BY role \
+     UNION ALL SELECT 'cabinet', cabinet, count(DISTINCT meeting_id) FROM person_meetings \
+       WHERE person_key = $1 AND cabinet IS NOT NULL GROUP BY cabinet \
+     UNION ALL SELECT 'dg', dg, count(DISTINCT meeting_id) FROM person_meetings \
+       WHERE person_key = $1 AND dg IS NOT NULL GROUP BY dg \
+     UNION ALL SELECT 'portfolio', portfolio, count(DISTINCT meeting_id) FROM person_meetings \
+       WHERE person_key = $1 AND portfolio IS NOT NULL GROUP BY portfolio \
+     ORDER BY 1, 3 DESC, 2";
+
+/// The other names a person's meetings published for them: parameters the key and the name.
+pub const PERSON_NAMES: &str =
+    "SELECT DISTINCT name FROM person_meetings WHERE person_key = $1 AND name <> $2 ORDER BY name LIMIT 50";
+
+/// Adds a row of [`PERSON_FACETS`] to the person.
+pub fn person_facet(view: &mut PersonView, c: &Cols) -> Result<()> {
+    let facet = PersonFacet { label: c.get(1)?, meetings: c.u64(2)? };
+    match c.get::<&str>(0)? {
+        "role" => view.roles.push(facet),
+        "cabinet" => view.cabinets.push(facet),
+        "dg" => view.dgs.push(facet),
+        _ => view.portfolios.push(facet),
+    }
+    Ok(())
 }

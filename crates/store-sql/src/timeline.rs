@@ -1,7 +1,15 @@
 //! The shape of a timeline's page, the same on every backend.
 
-use lobbyscope_store::ActivityFilter;
+use std::collections::HashMap;
+
+use lobbyscope_domain::Institution;
+use lobbyscope_store::{
+    Activity, ActivityFilter, ActivityKind, ActivityPage, MeetingView, PositionItemView, QuarterActivity, ResponseView,
+    Result, TimelineSummary,
+};
 use sqlx::QueryBuilder;
+
+use crate::cols::{Cols, RowRef};
 
 /// What a timeline entry is. Entries of the same date are listed a position item before the
 /// response it summarises, responses (dated to the second) before meetings: the timelines'
@@ -44,4 +52,215 @@ where
     if let Some((from, to)) = range {
         q.push(" AND date >= ").push_bind(from.clone()).push(" AND date < ").push_bind(to.clone());
     }
+}
+
+/// The ids of `kind` among a page's entries, in order; responses by their number.
+pub fn ids_of(page: &[Entry], kind: EntryKind) -> Vec<String> {
+    page.iter().filter(|e| e.kind == kind).map(|e| e.id.clone()).collect()
+}
+
+pub fn response_ids(page: &[Entry]) -> Vec<i64> {
+    ids_of(page, EntryKind::Response).iter().filter_map(|id| id.parse().ok()).collect()
+}
+
+/// A page's records, read by kind, put back in the page's order; an entry whose record is
+/// gone (removed since the page's statement) is left out.
+pub fn assemble(
+    page: &[Entry],
+    meetings: Vec<MeetingView>,
+    responses: Vec<ResponseView>,
+    positions: Vec<PositionItemView>,
+) -> Vec<Activity> {
+    let mut meetings: HashMap<String, MeetingView> = meetings.into_iter().map(|m| (m.id.to_string(), m)).collect();
+    let mut responses: HashMap<u64, ResponseView> = responses.into_iter().map(|r| (r.id, r)).collect();
+    let mut positions: HashMap<String, PositionItemView> = positions.into_iter().map(|p| (p.id.clone(), p)).collect();
+    page.iter()
+        .filter_map(|e| match e.kind {
+            EntryKind::Meeting => meetings.remove(&e.id).map(Activity::Meeting),
+            EntryKind::Response => e.id.parse().ok().and_then(|id| responses.remove(&id)).map(Activity::Response),
+            EntryKind::Position => positions.remove(&e.id).map(Activity::Position),
+        })
+        .collect()
+}
+
+/// A timeline's page: its records with the counts its quarters give.
+pub fn activity_page(summary: TimelineSummary, items: Vec<Activity>, matching: u64, positions: u64) -> ActivityPage {
+    ActivityPage {
+        items,
+        matching,
+        counts: summary.counts,
+        positions,
+        years: summary.years,
+        per_quarter: summary.per_quarter,
+    }
+}
+
+/// Which kinds of item an organisation's timeline shows under a filter.
+pub struct Wanted {
+    pub meetings: bool,
+    pub responses: bool,
+    pub positions: bool,
+}
+
+impl Wanted {
+    pub fn of(f: &ActivityFilter) -> Wanted {
+        Wanted {
+            meetings: matches!(f.kind, ActivityKind::All | ActivityKind::Meetings),
+            // Responses go to the Commission.
+            responses: matches!(f.kind, ActivityKind::All | ActivityKind::Responses)
+                && f.institution.is_none_or(|i| i == Institution::Commission),
+            // A position item may rest on register text, which is no institution's.
+            positions: matches!(f.kind, ActivityKind::All | ActivityKind::Positions) && f.institution.is_none(),
+        }
+    }
+
+    /// How many items the filter keeps, given the summary's counts and the shown position
+    /// items in the filter's range.
+    pub fn matching(&self, summary: &TimelineSummary, positions: u64) -> u64 {
+        let mut n = 0;
+        if self.meetings {
+            n += summary.meetings;
+        }
+        if self.responses {
+            n += summary.responses;
+        }
+        if self.positions {
+            n += positions;
+        }
+        n
+    }
+}
+
+/// The quarters of an organisation's timeline, and the count of its shown position items,
+/// from rows of `quarter, commission, parliament, responses` where the position items' row has
+/// no quarter.
+pub fn quarters_and_positions<'r>(rows: impl IntoIterator<Item = Cols<'r>>) -> Result<(Vec<QuarterActivity>, u64)> {
+    let mut quarters = Vec::new();
+    let mut positions = 0;
+    for c in rows {
+        match c.get::<Option<String>>(0)? {
+            Some(quarter) => quarters.push(QuarterActivity {
+                quarter,
+                commission: c.u64(1)?,
+                parliament: c.u64(2)?,
+                responses: c.u64(3)?,
+            }),
+            None => positions = c.u64(1)?,
+        }
+    }
+    Ok((quarters, positions))
+}
+
+/// The statement for a page of an organisation's timeline: each kind newest first by its
+/// index, merged in the timeline's order (date, then kind as [`EntryKind`] orders them, then
+/// id), so that the offset steps through index entries, not rows. Rows are read by
+/// [`org_entry`]. Literals are cast so that every backend reads them as `i64`.
+pub fn org_page_query<DB: sqlx::Database>(key: &str, f: &ActivityFilter, wanted: &Wanted) -> QueryBuilder<DB>
+where
+    String: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    i64: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let range = year_range(f);
+    let mut q = QueryBuilder::<DB>::new("");
+    let mut arms = 0;
+    let mut arm = |q: &mut QueryBuilder<DB>, sql: &str| {
+        if arms > 0 {
+            q.push(" UNION ALL ");
+        }
+        arms += 1;
+        q.push(sql).push_bind(key.to_owned());
+    };
+    if wanted.positions {
+        arm(
+            &mut q,
+            "SELECT CAST(0 AS BIGINT) AS kind, date, CAST(0 AS BIGINT) AS number, id FROM position_items \
+             WHERE shown = 1 AND org_key = ",
+        );
+        push_range(&mut q, range.as_ref());
+    }
+    if wanted.responses {
+        arm(&mut q, "SELECT CAST(1 AS BIGINT), date, id, '' FROM feedback WHERE org_key = ");
+        push_range(&mut q, range.as_ref());
+    }
+    if wanted.meetings {
+        arm(&mut q, "SELECT CAST(2 AS BIGINT), date, CAST(0 AS BIGINT), meeting_id FROM org_meetings WHERE org_key = ");
+        if let Some(i) = f.institution {
+            q.push(" AND institution = ").push_bind(i.as_str().to_owned());
+        }
+        push_range(&mut q, range.as_ref());
+    }
+    q.push(" ORDER BY 2 DESC NULLS LAST, 1, 3, 4 LIMIT ")
+        .push_bind(i64::from(f.limit))
+        .push(" OFFSET ")
+        .push_bind(i64::from(f.offset));
+    q
+}
+
+/// A row of [`org_page_query`].
+pub fn org_entry(row: RowRef) -> Result<Entry> {
+    // The kind says which table the other columns come from.
+    let kind = EntryKind::of(Cols::new(row, "org_meetings").get::<i64>(0)?);
+    let table = match kind {
+        EntryKind::Position => "position_items",
+        EntryKind::Response => "feedback",
+        EntryKind::Meeting => "org_meetings",
+    };
+    let c = Cols::new(row, table);
+    let id = match kind {
+        EntryKind::Response => c.get::<i64>(2)?.to_string(),
+        _ => c.get(3)?,
+    };
+    Ok(Entry { kind, id })
+}
+
+/// The statement counting an organisation's shown position items in the filter's year.
+pub fn position_count_query<DB: sqlx::Database>(key: &str, range: &(String, String)) -> QueryBuilder<DB>
+where
+    String: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let mut q = QueryBuilder::<DB>::new("SELECT count(*) FROM position_items WHERE shown = 1 AND org_key = ");
+    q.push_bind(key.to_owned());
+    push_range(&mut q, Some(range));
+    q
+}
+
+/// The statements of a timeline of meetings only, read from `from` (a table whose rows hold
+/// `date`, `meeting_id` and `institution`, and a condition the key is bound after): the counts
+/// per quarter (a meeting counts once however many rows it has; `quarter` is the backend's
+/// expression for a date's quarter) ...
+pub fn meetings_quarters_query<DB: sqlx::Database>(quarter: &str, from: &str, key: &str) -> QueryBuilder<DB>
+where
+    String: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let mut q = QueryBuilder::<DB>::new(format!(
+        "SELECT {quarter}, \
+           count(DISTINCT CASE WHEN institution = 'commission' THEN meeting_id END), \
+           count(DISTINCT CASE WHEN institution = 'parliament' THEN meeting_id END) FROM "
+    ));
+    q.push(from).push_bind(key.to_owned()).push(" GROUP BY 1");
+    q
+}
+
+/// ... and the page, newest first.
+pub fn meetings_page_query<DB: sqlx::Database>(from: &str, key: &str, f: &ActivityFilter) -> QueryBuilder<DB>
+where
+    String: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    i64: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let mut q = QueryBuilder::<DB>::new("SELECT DISTINCT date, meeting_id FROM ");
+    q.push(from).push_bind(key.to_owned());
+    if let Some(i) = f.institution {
+        q.push(" AND institution = ").push_bind(i.as_str().to_owned());
+    }
+    push_range(&mut q, year_range(f).as_ref());
+    q.push(" ORDER BY date DESC, meeting_id LIMIT ")
+        .push_bind(i64::from(f.limit))
+        .push(" OFFSET ")
+        .push_bind(i64::from(f.offset));
+    q
+}
+
+/// A row of [`meetings_quarters_query`].
+pub fn meetings_quarter(c: &Cols) -> Result<QuarterActivity> {
+    Ok(QuarterActivity { quarter: c.get(0)?, commission: c.u64(1)?, parliament: c.u64(2)?, responses: 0 })
 }

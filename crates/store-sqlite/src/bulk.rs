@@ -12,28 +12,17 @@
 use lobbyscope_store::Result;
 use sqlx::{AssertSqlSafe, Connection, SqlitePool};
 
+use lobbyscope_store_sql::DEFERRABLE_INDEXES;
+
 use crate::cols::Cols;
 use crate::{BEGIN_WRITE, db_err};
-
-/// Each table and the indexes dropped while a bulk load fills it, when it starts empty. Only
-/// these names are ever put into statements.
-const DEFERRABLE: [(&str, &[&str]); 8] = [
-    ("feedback", &["feedback_by_org_date", "feedback_by_publication_date", "feedback_by_date"]),
-    ("meetings", &["meetings_by_date"]),
-    ("meeting_hosts", &["meeting_hosts_by_person"]),
-    ("meeting_procedures", &["meeting_procedures_by_reference"]),
-    ("meeting_attendees", &["meeting_attendees_by_org"]),
-    ("org_meetings", &["org_meetings_by_date"]),
-    ("person_meetings", &["person_meetings_by_date"]),
-    ("procedure_meetings", &["procedure_meetings_by_date"]),
-];
 
 /// Drops the deferrable indexes of the tables that hold no rows, noting how to build them
 /// again; returns how many it dropped.
 pub(crate) async fn begin(pool: &SqlitePool) -> Result<usize> {
     let mut tx = pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
     let mut dropped = 0;
-    for (table, indexes) in DEFERRABLE {
+    for (table, indexes) in DEFERRABLE_INDEXES {
         let empty: bool = sqlx::query_scalar(AssertSqlSafe(format!("SELECT NOT EXISTS (SELECT 1 FROM {table})")))
             .fetch_one(&mut *tx)
             .await

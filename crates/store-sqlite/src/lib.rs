@@ -374,33 +374,12 @@ impl Store for SqliteStore {
             let c = Cols::new(r, "record_counts");
             counts.insert(c.get(0)?, c.get(1)?);
         }
-        let n = |name: &str| counts.get(name).copied().unwrap_or(0);
         let last_import = sqlx::query_scalar::<_, Option<String>>("SELECT max(imported_at) FROM import_files")
             .fetch_one(&self.read)
             .await
             .map_err(db_err)?;
-        let meetings = n("commission_meetings") + n("parliament_meetings");
-        Ok(Stats {
-            organisations: n("organisations"),
-            registered_organisations: n("registered_organisations"),
-            register_snapshots: self.count("SELECT count(*) FROM register_snapshots").await?,
-            register_entries: n("register_entries"),
-            meetings,
-            commission_meetings: n("commission_meetings"),
-            parliament_meetings: n("parliament_meetings"),
-            initiatives: n("initiatives"),
-            publications: n("publications"),
-            consultation_responses: n("responses"),
-            people: n("people"),
-            imported_files: n("imported_files"),
-            last_import,
-            position_items: lobbyscope_store::PositionCounts {
-                shown: n("positions_shown"),
-                written: n("positions_written"),
-                empty: n("positions_empty"),
-                pending: n("positions_pending"),
-            },
-        })
+        let register_snapshots = self.count("SELECT count(*) FROM register_snapshots").await?;
+        Ok(lobbyscope_store_sql::map::stats(&counts, register_snapshots, last_import))
     }
 }
 

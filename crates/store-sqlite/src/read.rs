@@ -3,12 +3,11 @@
 use std::collections::HashMap;
 
 use lobbyscope_domain::MeetingId;
-use lobbyscope_store::{
-    Activity, ActivityPage, MeetingVersion, MeetingView, PositionItemView, ResponseView, Result, TimelineSummary,
-};
+use lobbyscope_store::{ActivityPage, MeetingVersion, MeetingView, ResponseView, Result, TimelineSummary};
 use lobbyscope_store_sql::map::{self, ATTENDEE_COLUMNS, HOST_COLUMNS};
 pub(crate) use lobbyscope_store_sql::map::{corrupt, push_in};
-pub(crate) use lobbyscope_store_sql::timeline::{Entry, EntryKind, push_range, year_range};
+pub(crate) use lobbyscope_store_sql::timeline::{Entry, EntryKind, year_range};
+use lobbyscope_store_sql::timeline::{activity_page, assemble, ids_of, response_ids};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use crate::cols::Cols;
@@ -112,36 +111,8 @@ pub(crate) async fn timeline_page(
     matching: u64,
     positions: u64,
 ) -> Result<ActivityPage> {
-    let page: Vec<&Entry> = entries.iter().collect();
-    let items = load_entries(pool, &page).await?;
-    Ok(ActivityPage {
-        items,
-        matching,
-        counts: summary.counts,
-        positions,
-        years: summary.years,
-        per_quarter: summary.per_quarter,
-    })
-}
-
-/// The records of a page of entries, in its order.
-pub(crate) async fn load_entries(pool: &SqlitePool, page: &[&Entry]) -> Result<Vec<Activity>> {
-    let ids = |kind: EntryKind| page.iter().filter(move |e| e.kind == kind).map(|e| e.id.clone());
-    let meeting_ids: Vec<String> = ids(EntryKind::Meeting).collect();
-    let response_ids: Vec<i64> = ids(EntryKind::Response).filter_map(|id| id.parse().ok()).collect();
-    let position_ids: Vec<String> = ids(EntryKind::Position).collect();
-    let mut meetings: HashMap<String, MeetingView> =
-        meetings_by_ids(pool, &meeting_ids).await?.into_iter().map(|m| (m.id.to_string(), m)).collect();
-    let mut responses: HashMap<u64, ResponseView> =
-        responses_by_ids(pool, &response_ids).await?.into_iter().map(|r| (r.id, r)).collect();
-    let mut items_of_positions: HashMap<String, PositionItemView> =
-        positions_by_ids(pool, &position_ids).await?.into_iter().map(|p| (p.id.clone(), p)).collect();
-    Ok(page
-        .iter()
-        .filter_map(|e| match e.kind {
-            EntryKind::Meeting => meetings.remove(&e.id).map(Activity::Meeting),
-            EntryKind::Response => e.id.parse().ok().and_then(|id| responses.remove(&id)).map(Activity::Response),
-            EntryKind::Position => items_of_positions.remove(&e.id).map(Activity::Position),
-        })
-        .collect())
+    let meetings = meetings_by_ids(pool, &ids_of(entries, EntryKind::Meeting)).await?;
+    let responses = responses_by_ids(pool, &response_ids(entries)).await?;
+    let items = positions_by_ids(pool, &ids_of(entries, EntryKind::Position)).await?;
+    Ok(activity_page(summary, assemble(entries, meetings, responses, items), matching, positions))
 }

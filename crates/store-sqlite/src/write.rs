@@ -5,8 +5,8 @@ use std::ops::DerefMut;
 
 use async_trait::async_trait;
 use lobbyscope_domain::{
-    Candidate, Costs, Facets, Feedback, Initiative, Meeting, MeetingId, MeetingKey, PersonKey, Provenance, Record,
-    RegisterEntry, RegisterId, shown_acronym,
+    Candidate, Facets, Feedback, Initiative, Meeting, MeetingId, MeetingKey, Provenance, Record, RegisterEntry,
+    RegisterId, shown_acronym,
 };
 use lobbyscope_store::{
     FileWriter, ImportFile, ImportSession, MentionLink, OrgKey, Organisation, Result, Stamped, WriteCounts,
@@ -16,8 +16,12 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection, Transaction};
 
 use crate::cols::Cols;
 use crate::read::push_in;
-use crate::rows::{date, int, json, locator_json};
-use crate::{MAX_BINDS, db_err, keys};
+use crate::rows::{
+    ATTENDEE_COLUMNS, FEEDBACK_COLUMNS, HOST_COLUMNS, INITIATIVE_COLUMNS, MEETING_COLUMNS, MeetingParts,
+    ORGANISATION_COLUMNS, PEOPLE_COLUMNS, PROCEDURE_COLUMNS, PUBLICATION_COLUMNS, REGISTER_COLUMNS, RowVals, Val,
+    feedback_row, initiative_row, json, meeting_row, organisation_row, publication_rows, register_row, statement_rows,
+};
+use crate::{MAX_BINDS, db_err};
 
 /// Writes one file on `C`: the file's own transaction, or the connection of an import session
 /// that is in a transaction already.
@@ -154,42 +158,42 @@ async fn plan<'a, T: Copy>(
 /// Heads say `INSERT OR FAIL`: a failed statement abandons the whole file's or session's
 /// transaction anyway, so SQLite need not keep a statement journal to undo it alone (6 % of
 /// an import's time in SQLite went to that journal).
-async fn insert_rows<R>(
-    conn: &mut SqliteConnection,
-    head: &str,
-    columns: usize,
-    rows: &[R],
-    tail: &str,
-    mut bind: impl FnMut(&mut sqlx::query_builder::Separated<'_, Sqlite, &'static str>, &R),
-) -> Result<()> {
-    let mut rest = rows;
-    while !rest.is_empty() {
-        let (chunk, more) = rest.split_at(statement_rows(rest.len(), columns));
-        rest = more;
+/// Binds a row's values to a statement's parameters, in order.
+pub(crate) fn bind_vals(
+    mut q: sqlx::query::Query<'_, Sqlite, sqlx::sqlite::SqliteArguments>,
+    vals: RowVals,
+) -> sqlx::query::Query<'_, Sqlite, sqlx::sqlite::SqliteArguments> {
+    for v in vals {
+        q = match v {
+            Val::Text(t) => q.bind(t),
+            Val::Int(n) => q.bind(n),
+            Val::Real(f) => q.bind(f),
+            Val::Bool(x) => q.bind(x),
+        };
+    }
+    q
+}
+
+pub(crate) async fn insert_rows(conn: &mut SqliteConnection, head: &str, rows: Vec<RowVals>, tail: &str) -> Result<()> {
+    let columns = rows.first().map_or(1, Vec::len);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let n = statement_rows(rows.len(), columns, MAX_BINDS);
         let mut q = QueryBuilder::<Sqlite>::new(head);
-        q.push_values(chunk, |mut b, r| bind(&mut b, r));
+        q.push_values(rows.by_ref().take(n), |mut b, row| {
+            for v in row {
+                match v {
+                    Val::Text(t) => b.push_bind(t),
+                    Val::Int(n) => b.push_bind(n),
+                    Val::Real(f) => b.push_bind(f),
+                    Val::Bool(x) => b.push_bind(x),
+                };
+            }
+        });
         q.push(tail);
         q.build().execute(&mut *conn).await.map_err(db_err)?;
     }
     Ok(())
-}
-
-/// Rows in the next statement when `left` rows of `columns` binds remain to be written: the
-/// largest power of two that is at most `left` and fits [`MAX_BINDS`].
-fn statement_rows(left: usize, columns: usize) -> usize {
-    let most = (MAX_BINDS / columns.max(1)).max(1);
-    let fits = left.min(most);
-    1 << fits.ilog2()
-}
-
-fn prov_cols(p: &Provenance) -> [String; 5] {
-    [
-        p.source.as_str().to_owned(),
-        p.file.clone(),
-        locator_json(&p.locator),
-        p.imported_at.clone(),
-        p.content_hash.clone(),
-    ]
 }
 
 impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
@@ -223,51 +227,9 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
                 .await
                 .map_err(db_err)?;
         }
-        insert_rows(
-            &mut self.conn,
-            "INSERT OR FAIL INTO register_entries (register_id, snapshot_date, name, acronym, entity_form, category, \
-             head_office_country, head_office_city, website, goals, levels_of_interest, fields_of_interest, \
-             eu_legislative_proposals, members, fte, ep_accredited, costs_min, costs_max, costs_amount, \
-             financial_year_start, financial_year_end, registration_date, last_update_date, \
-             source, file, locator, imported_at, content_hash) ",
-            28,
-            &plan.insert,
-            "",
-            |b, (p, r)| {
-                let (min, max, amount) = match r.costs {
-                    Some(Costs::Range { min, max }) => (Some(min), Some(max), None),
-                    Some(Costs::Amount { amount }) => (None, None, Some(amount)),
-                    None => (None, None, None),
-                };
-                b.push_bind(r.register_id.as_str().to_owned())
-                    .push_bind(r.snapshot_date.to_string())
-                    .push_bind(r.name.clone())
-                    .push_bind(r.acronym.clone())
-                    .push_bind(r.entity_form.clone())
-                    .push_bind(r.category.clone())
-                    .push_bind(r.head_office_country.clone())
-                    .push_bind(r.head_office_city.clone())
-                    .push_bind(r.website.clone())
-                    .push_bind(r.goals.clone())
-                    .push_bind(json(&r.levels_of_interest))
-                    .push_bind(json(&r.fields_of_interest))
-                    .push_bind(r.eu_legislative_proposals.clone())
-                    .push_bind(r.members.map(i64::from))
-                    .push_bind(r.fte)
-                    .push_bind(r.ep_accredited.map(i64::from))
-                    .push_bind(int(min))
-                    .push_bind(int(max))
-                    .push_bind(int(amount))
-                    .push_bind(date(&r.financial_year_start))
-                    .push_bind(date(&r.financial_year_end))
-                    .push_bind(date(&r.registration_date))
-                    .push_bind(date(&r.last_update_date));
-                for c in prov_cols(p) {
-                    b.push_bind(c);
-                }
-            },
-        )
-        .await?;
+        let rows = plan.insert.iter().map(|(p, r)| register_row(p, r)).collect();
+        insert_rows(&mut self.conn, &format!("INSERT OR FAIL INTO register_entries ({REGISTER_COLUMNS}) "), rows, "")
+            .await?;
         self.register_organisations(&plan.insert.iter().map(|(_, r)| &r.register_id).collect::<Vec<_>>()).await?;
         Ok(plan.counts)
     }
@@ -318,112 +280,24 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
             })
             .collect();
         self.keep_history(&replaced).await?;
+        let meeting_rows = rows.iter().map(|(id, facets, p, m, _)| meeting_row(id, facets, p, m)).collect();
+        insert_rows(&mut self.conn, &format!("INSERT OR FAIL INTO meetings ({MEETING_COLUMNS}) "), meeting_rows, "")
+            .await?;
+        let parts = MeetingParts::of(rows.iter().map(|(id, _, _, m, links)| (id, *m, *links)));
         insert_rows(
             &mut self.conn,
-            "INSERT OR FAIL INTO meetings (id, natural_key, ordinal, facets, institution, date, cabinet, dg, dg_acronym, \
-             portfolio, location, subject, attendees_raw, source, file, locator, imported_at, content_hash) ",
-            18,
-            &rows,
-            "",
-            |b, (id, facets, p, m, _)| {
-                b.push_bind(id.to_string())
-                    .push_bind(id.key().as_str().to_owned())
-                    .push_bind(i64::from(id.ordinal()))
-                    .push_bind(facets.to_string())
-                    .push_bind(m.institution.as_str())
-                    .push_bind(m.date.to_string())
-                    .push_bind(m.cabinet.clone())
-                    .push_bind(m.dg.clone())
-                    .push_bind(m.dg_acronym.clone())
-                    .push_bind(m.portfolio.clone())
-                    .push_bind(m.location.clone())
-                    .push_bind(m.subject.clone())
-                    .push_bind(m.attendees_raw.clone());
-                for c in prov_cols(p) {
-                    b.push_bind(c);
-                }
-            },
-        )
-        .await?;
-
-        let mut people = Vec::new();
-        let mut hosts = Vec::new();
-        let mut procedures = Vec::new();
-        let mut attendees = Vec::new();
-        for (id, _, _, m, links) in &rows {
-            let id = id.to_string();
-            for (i, h) in m.hosts.iter().enumerate() {
-                let person = PersonKey::of(m.institution, h);
-                let (key, kind) = (keys::person_key(&person), keys::person_kind(&person));
-                people.push((key.clone(), kind, h.name.clone(), h.ep_id));
-                hosts.push((id.clone(), i as i64, key, h.name.clone(), h.role.clone()));
-            }
-            for r in &m.procedures {
-                procedures.push((id.clone(), r.as_str().to_owned()));
-            }
-            for (i, a) in m.attendees.iter().enumerate() {
-                let link = links.get(i).cloned().flatten();
-                attendees.push((
-                    id.clone(),
-                    i as i64,
-                    a.name.clone(),
-                    a.register_id.as_ref().map(|r| r.as_str().to_owned()),
-                    link,
-                ));
-            }
-        }
-        people.sort_by(|a, b| a.0.cmp(&b.0));
-        people.dedup_by(|a, b| a.0 == b.0);
-        insert_rows(
-            &mut self.conn,
-            "INSERT OR FAIL INTO people (key, kind, name, ep_id) ",
-            4,
-            &people,
+            &format!("INSERT OR FAIL INTO people ({PEOPLE_COLUMNS}) "),
+            parts.people,
             " ON CONFLICT (key) DO NOTHING",
-            |b, p| {
-                b.push_bind(p.0.clone()).push_bind(p.1).push_bind(p.2.clone()).push_bind(int(p.3));
-            },
         )
         .await?;
-        insert_rows(
-            &mut self.conn,
-            "INSERT OR FAIL INTO meeting_hosts (meeting_id, position, person_key, name, role) ",
-            5,
-            &hosts,
-            "",
-            |b, h| {
-                b.push_bind(h.0.clone())
-                    .push_bind(h.1)
-                    .push_bind(h.2.clone())
-                    .push_bind(h.3.clone())
-                    .push_bind(h.4.clone());
-            },
-        )
-        .await?;
-        insert_rows(
-            &mut self.conn,
-            "INSERT OR FAIL INTO meeting_procedures (meeting_id, reference) ",
-            2,
-            &procedures,
-            "",
-            |b, r| {
-                b.push_bind(r.0.clone()).push_bind(r.1.clone());
-            },
-        )
-        .await?;
-        insert_rows(
-            &mut self.conn,
-            "INSERT OR FAIL INTO meeting_attendees (meeting_id, position, name, register_id, org_key, link_method) ",
-            6,
-            &attendees,
-            "",
-            |b, a| {
-                b.push_bind(a.0.clone()).push_bind(a.1).push_bind(a.2.clone()).push_bind(a.3.clone());
-                b.push_bind(a.4.as_ref().map(|l| keys::org_key(&l.org)))
-                    .push_bind(a.4.as_ref().map(|l| l.method.as_str()));
-            },
-        )
-        .await?;
+        for (table, columns, rows) in [
+            ("meeting_hosts", HOST_COLUMNS, parts.hosts),
+            ("meeting_procedures", PROCEDURE_COLUMNS, parts.procedures),
+            ("meeting_attendees", ATTENDEE_COLUMNS, parts.attendees),
+        ] {
+            insert_rows(&mut self.conn, &format!("INSERT OR FAIL INTO {table} ({columns}) "), rows, "").await?;
+        }
         Ok(counts)
     }
 
@@ -444,54 +318,15 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
                 .await
                 .map_err(db_err)?;
         }
+        let rows = plan.insert.iter().map(|(p, i)| initiative_row(p, i)).collect();
+        insert_rows(&mut self.conn, &format!("INSERT OR FAIL INTO initiatives ({INITIATIVE_COLUMNS}) "), rows, "")
+            .await?;
         insert_rows(
             &mut self.conn,
-            "INSERT OR FAIL INTO initiatives (id, reference, short_title, dg, unit, status, foreseen_act_type, stage, \
-             receiving_feedback_status, topics, published_date, modified_date, source, file, locator, imported_at, content_hash) ",
-            17,
-            &plan.insert,
-            "",
-            |b, (p, i)| {
-                b.push_bind(i.id as i64)
-                    .push_bind(i.reference.clone())
-                    .push_bind(i.short_title.clone())
-                    .push_bind(i.dg.clone())
-                    .push_bind(i.unit.clone())
-                    .push_bind(i.status.clone())
-                    .push_bind(i.foreseen_act_type.clone())
-                    .push_bind(i.stage.clone())
-                    .push_bind(i.receiving_feedback_status.clone())
-                    .push_bind(json(&i.topics))
-                    .push_bind(date(&i.published_date))
-                    .push_bind(date(&i.modified_date));
-                for c in prov_cols(p) {
-                    b.push_bind(c);
-                }
-            },
-        )
-        .await?;
-        let publications: Vec<_> = plan
-            .insert
-            .iter()
-            .flat_map(|(_, i)| i.publications.iter().enumerate().map(move |(n, p)| (i.id, n, p)))
-            .collect();
-        insert_rows(
-            &mut self.conn,
-            "INSERT OR FAIL INTO publications (id, initiative_id, position, kind, reference, total_feedback, adoption_date, attachments) ",
-            8,
-            &publications,
+            &format!("INSERT OR FAIL INTO publications ({PUBLICATION_COLUMNS}) "),
+            publication_rows(plan.insert.iter().map(|(_, i)| *i)),
             // A publication listed under two initiatives keeps its first one.
             " ON CONFLICT (id) DO NOTHING",
-            |b, (initiative, n, p)| {
-                b.push_bind(p.id as i64)
-                    .push_bind(*initiative as i64)
-                    .push_bind(*n as i64)
-                    .push_bind(p.kind.clone())
-                    .push_bind(p.reference.clone())
-                    .push_bind(int(p.total_feedback))
-                    .push_bind(date(&p.adoption_date))
-                    .push_bind(json(&p.attachments));
-            },
         )
         .await?;
         Ok(plan.counts)
@@ -514,38 +349,8 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
                 .map_err(db_err)?;
             self.orphan_candidates.extend(old.flatten());
         }
-        insert_rows(
-            &mut self.conn,
-            "INSERT OR FAIL INTO feedback (id, publication_id, reference_initiative, date, language, user_type, country, \
-             company_size, organization, first_name, surname, register_id, text, attachments, org_key, link_method, \
-             source, file, locator, imported_at, content_hash) ",
-            21,
-            &plan.insert,
-            "",
-            |b, (p, (f, links))| {
-                let link = links.first().cloned().flatten();
-                b.push_bind(f.id as i64)
-                    .push_bind(int(f.publication_id))
-                    .push_bind(f.reference_initiative.clone())
-                    .push_bind(date(&f.date))
-                    .push_bind(f.language.clone())
-                    .push_bind(f.user_type.clone())
-                    .push_bind(f.country.clone())
-                    .push_bind(f.company_size.clone())
-                    .push_bind(f.organization.clone())
-                    .push_bind(f.first_name.clone())
-                    .push_bind(f.surname.clone())
-                    .push_bind(f.register_id.as_ref().map(|r| r.as_str().to_owned()))
-                    .push_bind(f.text.clone())
-                    .push_bind(json(&f.attachments))
-                    .push_bind(link.as_ref().map(|l| keys::org_key(&l.org)))
-                    .push_bind(link.as_ref().map(|l| l.method.as_str()));
-                for c in prov_cols(p) {
-                    b.push_bind(c);
-                }
-            },
-        )
-        .await?;
+        let rows = plan.insert.iter().map(|(p, (f, links))| feedback_row(p, f, links)).collect();
+        insert_rows(&mut self.conn, &format!("INSERT OR FAIL INTO feedback ({FEEDBACK_COLUMNS}) "), rows, "").await?;
         Ok(plan.counts)
     }
 }
@@ -597,16 +402,9 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
     async fn upsert_organisations(&mut self, organisations: &[Organisation], on_conflict: &str) -> Result<()> {
         insert_rows(
             &mut self.conn,
-            "INSERT OR FAIL INTO organisations (key, register_id, name, acronym) ",
-            4,
-            organisations,
+            &format!("INSERT OR FAIL INTO organisations ({ORGANISATION_COLUMNS}) "),
+            organisations.iter().map(organisation_row).collect(),
             on_conflict,
-            |b, o| {
-                b.push_bind(keys::org_key(&o.key))
-                    .push_bind(o.register_id.as_ref().map(|id| id.as_str().to_owned()))
-                    .push_bind(o.name.clone())
-                    .push_bind(o.acronym.clone());
-            },
         )
         .await
     }
@@ -689,29 +487,5 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
                 .map_err(db_err)?;
         }
         crate::bump_generation(&mut self.conn).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::statement_rows;
-
-    #[test]
-    fn statements_come_in_few_sizes() {
-        let mut sizes = std::collections::BTreeSet::new();
-        for rows in 1..5000 {
-            let (mut left, mut written) = (rows, 0);
-            while left > 0 {
-                let n = statement_rows(left, 21);
-                assert!(n <= left && n * 21 <= crate::MAX_BINDS, "{n} rows of 21 binds, {left} left");
-                sizes.insert(n);
-                (left, written) = (left - n, written + n);
-            }
-            assert_eq!(written, rows);
-        }
-        // 1, 2, 4, ... 1024: eleven statements to prepare per table, whatever the files.
-        assert_eq!(sizes.len(), 11);
-        assert_eq!(statement_rows(3000, 1), 2048);
-        assert_eq!(statement_rows(5, 40_000), 1, "a row wider than the limit still goes alone");
     }
 }

@@ -1,0 +1,249 @@
+//! Position items: their inputs, the items with their verdicts, and the texts they cite
+//! (statements and row readers shared with the SQLite store: lobbyscope-store-sql
+//! `positions`).
+
+use async_trait::async_trait;
+use lobbyscope_domain::RegisterId;
+use lobbyscope_store::{
+    CheckedSentence, ItemStatus, NewPositionItem, OrgKey, PositionDetail, PositionInputs, PositionItemView,
+    ResponseView, Result, SourceTextRecord, SourceView, StoredRegisterEntry,
+};
+use lobbyscope_store_sql::map::{self, item_status, shown_sentences};
+use lobbyscope_store_sql::positions::{
+    self as shared, CITATION_COLUMNS, DELETE_SUPERSEDED, INSERT_ITEM, MARK_SHOWN, POSITION_ORGS, POSITION_REGISTER,
+    POSITION_RESPONSES, SAVE_SOURCE_TEXT, SENTENCE_COLUMNS, Sentences, SourceReads,
+};
+use lobbyscope_store_sql::{Cols, keys};
+use sqlx::PgPool;
+
+use crate::read::responses_by_ids;
+use crate::write::{bind_vals, insert_rows};
+use crate::{bump_generation, db_err};
+
+pub(crate) async fn position_orgs(pool: &PgPool) -> Result<Vec<OrgKey>> {
+    let rows = sqlx::query(POSITION_ORGS).fetch_all(pool).await.map_err(db_err)?;
+    rows.iter().map(|r| Cols::new(r, "feedback").org_key(0)).collect()
+}
+
+pub(crate) async fn position_inputs(
+    pool: &PgPool,
+    organisation: lobbyscope_store::Organisation,
+) -> Result<PositionInputs> {
+    let rows =
+        sqlx::query(POSITION_RESPONSES).bind(keys::org_key(&organisation.key)).fetch_all(pool).await.map_err(db_err)?;
+    let responses =
+        rows.iter().map(|r| shared::response_input(&Cols::new(r, "feedback"))).collect::<Result<Vec<_>>>()?;
+    let register = match &organisation.register_id {
+        None => None,
+        Some(id) => {
+            match sqlx::query(POSITION_REGISTER).bind(id.as_str()).fetch_optional(pool).await.map_err(db_err)? {
+                Some(r) => shared::register_input(&Cols::new(&r, "register_entries"))?,
+                None => None,
+            }
+        }
+    };
+    let attachment_texts = if responses.is_empty() {
+        Vec::new()
+    } else {
+        let ids: Vec<i64> = responses.iter().map(|r| r.id as i64).collect();
+        let rows = sqlx::query("SELECT * FROM source_texts WHERE response_id = ANY($1) ORDER BY id")
+            .bind(ids)
+            .fetch_all(pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|r| map::source_text(&Cols::new(r, "source_texts"))).collect::<Result<_>>()?
+    };
+    Ok(PositionInputs { organisation, responses, register, attachment_texts })
+}
+
+pub(crate) async fn save_source_text(pool: &PgPool, t: &SourceTextRecord) -> Result<()> {
+    let mut tx = pool.begin().await.map_err(db_err)?;
+    bind_vals(sqlx::query(SAVE_SOURCE_TEXT), shared::source_text_row(t)).execute(&mut *tx).await.map_err(db_err)?;
+    bump_generation(&mut tx).await?;
+    tx.commit().await.map_err(db_err)
+}
+
+pub(crate) async fn position_status(pool: &PgPool, ids: &[String]) -> Result<Vec<(String, ItemStatus)>> {
+    let rows = sqlx::query("SELECT id, status FROM position_items WHERE id = ANY($1)")
+        .bind(ids)
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?;
+    rows.iter()
+        .map(|r| {
+            let c = Cols::new(r, "position_items");
+            Ok((c.get(0)?, c.parse(1, item_status)?))
+        })
+        .collect()
+}
+
+pub(crate) async fn save_position_item(pool: &PgPool, item: &NewPositionItem) -> Result<()> {
+    let mut tx = pool.begin().await.map_err(db_err)?;
+    bind_vals(sqlx::query(DELETE_SUPERSEDED), shared::superseded_row(item)).execute(&mut *tx).await.map_err(db_err)?;
+    bind_vals(sqlx::query(INSERT_ITEM), shared::item_row(item)).execute(&mut *tx).await.map_err(db_err)?;
+    insert_rows(
+        &mut tx,
+        &format!("INSERT INTO position_sentences ({SENTENCE_COLUMNS}) "),
+        shared::sentence_rows(item),
+        "",
+    )
+    .await?;
+    insert_rows(
+        &mut tx,
+        &format!("INSERT INTO position_citations ({CITATION_COLUMNS}) "),
+        shared::citation_rows(item),
+        "",
+    )
+    .await?;
+    sqlx::query(MARK_SHOWN)
+        .bind(keys::org_key(&item.org_key))
+        .bind(&item.group)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    bump_generation(&mut tx).await?;
+    tx.commit().await.map_err(db_err)
+}
+
+pub(crate) async fn retire_position_items(pool: &PgPool, org: &OrgKey, groups: &[String]) -> Result<u64> {
+    let mut tx = pool.begin().await.map_err(db_err)?;
+    let gone = sqlx::query("DELETE FROM position_items WHERE org_key = $1 AND NOT (grp = ANY($2))")
+        .bind(keys::org_key(org))
+        .bind(groups)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+    if gone > 0 {
+        bump_generation(&mut tx).await?;
+    }
+    tx.commit().await.map_err(db_err)?;
+    Ok(gone)
+}
+
+/// Sentences of the items, with their citations, by item id, in order.
+async fn sentences_of(pool: &PgPool, ids: &[String]) -> Result<Sentences> {
+    let mut out = Sentences::default();
+    let rows = sqlx::query(
+        "SELECT item_id, part, text, kept, reason, score FROM position_sentences WHERE item_id = ANY($1) \
+         ORDER BY item_id, position",
+    )
+    .bind(ids)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    for r in &rows {
+        out.add_sentence(&Cols::new(r, "position_sentences"))?;
+    }
+    let rows = sqlx::query(
+        "SELECT item_id, sentence, source, span_start, span_end, quote FROM position_citations \
+         WHERE item_id = ANY($1) ORDER BY item_id, sentence, position",
+    )
+    .bind(ids)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    for r in &rows {
+        out.add_citation(&Cols::new(r, "position_citations"))?;
+    }
+    Ok(out)
+}
+
+/// Items as timelines show them, in the order of `ids`.
+pub(crate) async fn positions_by_ids(pool: &PgPool, ids: &[String]) -> Result<Vec<PositionItemView>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query("SELECT * FROM position_items WHERE id = ANY($1)")
+        .bind(ids)
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?;
+    let mut items = std::collections::HashMap::new();
+    for r in &rows {
+        let row = map::item_row(&Cols::new(r, "position_items"))?;
+        items.insert(row.view.id.clone(), row.view);
+    }
+    let mut sentences = sentences_of(pool, ids).await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| items.remove(id))
+        .map(|mut item: PositionItemView| {
+            (item.sentences, item.dropped) = shown_sentences(&sentences.0.remove(&item.id).unwrap_or_default());
+            item
+        })
+        .collect())
+}
+
+pub(crate) async fn position_item(pool: &PgPool, id: &str) -> Result<Option<PositionDetail>> {
+    let Some(r) = sqlx::query("SELECT * FROM position_items WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err)?
+    else {
+        return Ok(None);
+    };
+    let mut row = map::item_row(&Cols::new(&r, "position_items"))?;
+    let verdicts: Vec<CheckedSentence> = sentences_of(pool, &[id.to_owned()]).await?.0.remove(id).unwrap_or_default();
+    (row.view.sentences, row.view.dropped) = shown_sentences(&verdicts);
+    Ok(Some(PositionDetail {
+        item: row.view,
+        status: row.status,
+        error: row.error,
+        prompt_tokens: row.prompt_tokens,
+        completion_tokens: row.completion_tokens,
+        verdicts,
+    }))
+}
+
+struct Reads<'p>(&'p PgPool);
+
+#[async_trait]
+impl SourceReads for Reads<'_> {
+    async fn response(&self, id: u64) -> Result<Option<ResponseView>> {
+        let Ok(id) = i64::try_from(id) else { return Ok(None) };
+        Ok(responses_by_ids(self.0, &[id]).await?.pop())
+    }
+
+    async fn source_text(&self, id: &str) -> Result<Option<SourceTextRecord>> {
+        let row = sqlx::query("SELECT * FROM source_texts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.0)
+            .await
+            .map_err(db_err)?;
+        row.map(|r| map::source_text(&Cols::new(&r, "source_texts"))).transpose()
+    }
+
+    async fn register_entry(&self, id: &RegisterId, snapshot: &str) -> Result<Option<StoredRegisterEntry>> {
+        let row = sqlx::query("SELECT * FROM register_entries WHERE register_id = $1 AND snapshot_date = $2")
+            .bind(id.as_str())
+            .bind(snapshot)
+            .fetch_optional(self.0)
+            .await
+            .map_err(db_err)?;
+        row.map(|r| map::register_entry(&Cols::new(&r, "register_entries"))).transpose()
+    }
+
+    async fn key_of_register_id(&self, id: &RegisterId) -> Result<Option<OrgKey>> {
+        let row = sqlx::query("SELECT key FROM organisations WHERE register_id = $1")
+            .bind(id.as_str())
+            .fetch_optional(self.0)
+            .await
+            .map_err(db_err)?;
+        row.map(|r| Cols::new(&r, "organisations").org_key(0)).transpose()
+    }
+
+    async fn org_name(&self, key: &OrgKey) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT name FROM organisations WHERE key = $1")
+            .bind(keys::org_key(key))
+            .fetch_optional(self.0)
+            .await
+            .map_err(db_err)?;
+        row.map(|r| Cols::new(&r, "organisations").get(0)).transpose()
+    }
+}
+
+pub(crate) async fn source(pool: &PgPool, id: &str) -> Result<Option<SourceView>> {
+    shared::source(&Reads(pool), id).await
+}

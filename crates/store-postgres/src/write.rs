@@ -1,0 +1,472 @@
+//! Writing one file's records inside its transaction.
+
+use std::collections::HashMap;
+use std::ops::DerefMut;
+
+use async_trait::async_trait;
+use lobbyscope_domain::{
+    Candidate, Facets, Feedback, Initiative, Meeting, MeetingKey, Provenance, Record, RegisterEntry, RegisterId,
+    shown_acronym,
+};
+use lobbyscope_store::{
+    FileWriter, ImportFile, ImportSession, MentionLink, OrgKey, Organisation, Result, Stamped, WriteCounts,
+};
+use lobbyscope_store_sql::Cols;
+use lobbyscope_store_sql::plan::{Buckets, MeetingPlan, Plan, sort_batch};
+use lobbyscope_store_sql::rows::{
+    ATTENDEE_COLUMNS, FEEDBACK_COLUMNS, HOST_COLUMNS, INITIATIVE_COLUMNS, MEETING_COLUMNS, MeetingParts,
+    ORGANISATION_COLUMNS, PEOPLE_COLUMNS, PROCEDURE_COLUMNS, PUBLICATION_COLUMNS, REGISTER_COLUMNS, RowVals, Val,
+    feedback_row, initiative_row, meeting_row, organisation_row, publication_rows, register_row, statement_rows,
+};
+use sqlx::{PgConnection, Postgres, QueryBuilder, Transaction};
+
+use crate::{MAX_BINDS, db_err};
+
+/// Writes one file on `C`: the file's own transaction, or the connection of an import session
+/// that is in a transaction already.
+pub(crate) struct PgWriter<C> {
+    conn: C,
+    file: ImportFile,
+    /// The stored meetings of each natural key this file's meetings have, with the ones the
+    /// file added or matched so far.
+    buckets: Buckets,
+    /// Whether this file added or changed register entries, so that the commit leaves a full
+    /// linking pass owed.
+    register_changed: bool,
+    /// Organisations the records this file replaced pointed at: removed at commit if nothing
+    /// points at them any more.
+    orphan_candidates: Vec<String>,
+}
+
+/// Whole files written in one transaction.
+pub(crate) struct PgSession {
+    tx: Transaction<'static, Postgres>,
+}
+
+impl PgSession {
+    pub(crate) fn new(tx: Transaction<'static, Postgres>) -> Self {
+        PgSession { tx }
+    }
+}
+
+#[async_trait]
+impl ImportSession for PgSession {
+    async fn write_file(
+        &mut self,
+        file: &ImportFile,
+        records: &[Stamped],
+        organisations: &[Organisation],
+    ) -> Result<WriteCounts> {
+        let mut writer = PgWriter::new(&mut *self.tx, file.clone());
+        let counts = writer.write_batch(records, organisations).await?;
+        writer.finish().await?;
+        Ok(counts)
+    }
+
+    async fn commit(mut self: Box<Self>) -> Result<()> {
+        // Once per session, as in the SQLite store: folding per file moves every organisation
+        // a file mentions in the list's indexes once per file.
+        crate::stats::settle(&mut self.tx).await?;
+        self.tx.commit().await.map_err(db_err)
+    }
+}
+
+#[async_trait]
+impl FileWriter for PgWriter<Transaction<'static, Postgres>> {
+    async fn write(&mut self, batch: &[Stamped], organisations: &[Organisation]) -> Result<WriteCounts> {
+        self.write_batch(batch, organisations).await
+    }
+
+    async fn commit(mut self: Box<Self>) -> Result<()> {
+        self.finish().await?;
+        crate::stats::settle(&mut self.conn).await?;
+        self.conn.commit().await.map_err(db_err)
+    }
+}
+
+/// A record with the links of its organisation mentions.
+type WithLinks<'a, T> = (&'a T, &'a [Option<MentionLink>]);
+
+/// The lookup values of a batch: one array bound to `= ANY($1)`, so that the statement is
+/// prepared once whatever the batch's length.
+enum Lookups {
+    Text(Vec<String>),
+    Int(Vec<i64>),
+}
+
+/// The stored (key, content hash) that `select` returns for `lookups`.
+async fn stored_hashes(
+    conn: &mut PgConnection,
+    table: &'static str,
+    select: &'static str,
+    lookups: Lookups,
+) -> Result<HashMap<String, String>> {
+    let query = sqlx::query(select);
+    let query = match lookups {
+        Lookups::Text(v) => query.bind(v),
+        Lookups::Int(v) => query.bind(v),
+    };
+    let mut stored = HashMap::new();
+    for row in query.fetch_all(&mut *conn).await.map_err(db_err)? {
+        let c = Cols::new(&row, table);
+        stored.insert(c.get(0)?, c.get(1)?);
+    }
+    Ok(stored)
+}
+
+/// Binds a row's values to a statement's parameters, in order.
+pub(crate) fn bind_vals(
+    mut q: sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments>,
+    vals: RowVals,
+) -> sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments> {
+    for v in vals {
+        q = match v {
+            Val::Text(t) => q.bind(t),
+            Val::Int(n) => q.bind(n),
+            Val::Real(f) => q.bind(f),
+            Val::Bool(x) => q.bind(x),
+        };
+    }
+    q
+}
+
+/// Runs a multi-row INSERT for `rows` in statements of a few fixed sizes
+/// (`statement_rows`), each prepared once per connection.
+pub(crate) async fn insert_rows(conn: &mut PgConnection, head: &str, rows: Vec<RowVals>, tail: &str) -> Result<()> {
+    let columns = rows.first().map_or(1, Vec::len);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let n = statement_rows(rows.len(), columns, MAX_BINDS);
+        let mut q = QueryBuilder::<Postgres>::new(head);
+        q.push_values(rows.by_ref().take(n), |mut b, row| {
+            for v in row {
+                match v {
+                    Val::Text(t) => b.push_bind(t),
+                    Val::Int(n) => b.push_bind(n),
+                    Val::Real(f) => b.push_bind(f),
+                    Val::Bool(x) => b.push_bind(x),
+                };
+            }
+        });
+        q.push(tail);
+        q.build().execute(&mut *conn).await.map_err(db_err)?;
+    }
+    Ok(())
+}
+
+impl<C: DerefMut<Target = PgConnection> + Send> PgWriter<C> {
+    pub(crate) fn new(conn: C, file: ImportFile) -> Self {
+        PgWriter { conn, file, buckets: Buckets::default(), register_changed: false, orphan_candidates: Vec::new() }
+    }
+
+    async fn write_batch(&mut self, batch: &[Stamped], organisations: &[Organisation]) -> Result<WriteCounts> {
+        let (mut register, mut meetings, mut initiatives, mut feedback) = (vec![], vec![], vec![], vec![]);
+        for s in batch {
+            match &s.record {
+                Record::Register(r) => register.push((&s.prov, r)),
+                Record::Meeting(m) => meetings.push((&s.prov, (m, s.links.as_slice()))),
+                Record::Initiative(i) => initiatives.push((&s.prov, i)),
+                Record::Feedback(f) => feedback.push((&s.prov, (f, s.links.as_slice()))),
+            }
+        }
+        let mut counts = WriteCounts::default();
+        if !register.is_empty() {
+            counts += self.write_register(register).await?;
+        }
+        if !meetings.is_empty() {
+            counts += self.write_meetings(meetings).await?;
+        }
+        if !initiatives.is_empty() {
+            counts += self.write_initiatives(initiatives).await?;
+        }
+        if !feedback.is_empty() {
+            counts += self.write_feedback(feedback).await?;
+        }
+        self.write_organisations(organisations).await?;
+        Ok(counts)
+    }
+
+    async fn write_register(&mut self, items: Vec<(&Provenance, &RegisterEntry)>) -> Result<WriteCounts> {
+        let ids = items.iter().map(|(_, r)| r.register_id.as_str().to_owned()).collect();
+        let stored = stored_hashes(
+            &mut self.conn,
+            "register_entries",
+            "SELECT register_id || '|' || snapshot_date, content_hash FROM register_entries WHERE register_id = ANY($1)",
+            Lookups::Text(ids),
+        )
+        .await?;
+        let keyed = items.into_iter().map(|(p, r)| (format!("{}|{}", r.register_id, r.snapshot_date), p, r)).collect();
+        let plan: Plan<&RegisterEntry> = sort_batch(keyed, &stored);
+        self.register_changed |= !plan.insert.is_empty();
+        for key in &plan.replace {
+            let Some((id, snapshot)) = key.split_once('|') else { continue };
+            sqlx::query("DELETE FROM register_entries WHERE register_id = $1 AND snapshot_date = $2")
+                .bind(id)
+                .bind(snapshot)
+                .execute(&mut *self.conn)
+                .await
+                .map_err(db_err)?;
+        }
+        let rows = plan.insert.iter().map(|(p, r)| register_row(p, r)).collect();
+        insert_rows(&mut self.conn, &format!("INSERT INTO register_entries ({REGISTER_COLUMNS}) "), rows, "").await?;
+        self.register_organisations(&plan.insert.iter().map(|(_, r)| &r.register_id).collect::<Vec<_>>()).await?;
+        Ok(plan.counts)
+    }
+
+    /// Stored meetings sharing a natural key with any of `keys`, loaded once per file.
+    async fn load_buckets(&mut self, keys: &[&MeetingKey]) -> Result<()> {
+        let missing = self.buckets.to_load(keys);
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let keys: Vec<String> = missing.iter().map(|k| k.as_str().to_owned()).collect();
+        let rows =
+            sqlx::query("SELECT natural_key, ordinal, content_hash, facets FROM meetings WHERE natural_key = ANY($1)")
+                .bind(keys)
+                .fetch_all(&mut *self.conn)
+                .await
+                .map_err(db_err)?;
+        for row in rows {
+            let c = Cols::new(&row, "meetings");
+            let candidate = Candidate {
+                ordinal: c.u32(1)?,
+                content_hash: c.get(2)?,
+                facets: c.parse(3, str::parse::<Facets>)?,
+                claimed: false,
+            };
+            let key = c.parse(0, |k| MeetingKey::parse(k).ok_or("not a natural key"))?;
+            self.buckets.add_stored(key, candidate);
+        }
+        Ok(())
+    }
+
+    /// Keeps what the meetings `ids` said before this file corrected them, then removes them
+    /// (their hosts, procedures and attendees go with them) for their new versions.
+    async fn keep_history(&mut self, ids: Vec<String>) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        // Named like provenance: the file, not the importing machine's folders.
+        let path = std::path::Path::new(&self.file.file);
+        let replaced_by = path.file_name().map_or(self.file.file.clone(), |n| n.to_string_lossy().into_owned());
+        sqlx::query(
+            "INSERT INTO meeting_history (meeting_id, version, replaced_at, replaced_by, date, subject, hosts, \
+             location, attendees_raw, source, file, locator, imported_at, content_hash) \
+             SELECT m.id, (SELECT count(*) FROM meeting_history v WHERE v.meeting_id = m.id) + 1, $1, $2, m.date, \
+             m.subject, (SELECT coalesce(json_agg(json_build_object('name', h.name, 'role', h.role) ORDER BY h.position), \
+             '[]')::text FROM meeting_hosts h WHERE h.meeting_id = m.id), m.location, m.attendees_raw, m.source, \
+             m.file, m.locator, m.imported_at, m.content_hash FROM meetings m WHERE m.id = ANY($3)",
+        )
+        .bind(&self.file.imported_at)
+        .bind(replaced_by)
+        .bind(&ids)
+        .execute(&mut *self.conn)
+        .await
+        .map_err(db_err)?;
+        let orgs: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT org_key FROM meeting_attendees WHERE org_key IS NOT NULL AND meeting_id = ANY($1)",
+        )
+        .bind(&ids)
+        .fetch_all(&mut *self.conn)
+        .await
+        .map_err(db_err)?;
+        self.orphan_candidates.extend(orgs);
+        sqlx::query("DELETE FROM meetings WHERE id = ANY($1)")
+            .bind(&ids)
+            .execute(&mut *self.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn write_meetings(&mut self, items: Vec<(&Provenance, WithLinks<'_, Meeting>)>) -> Result<WriteCounts> {
+        let keyed: Vec<(MeetingKey, Facets)> = items.iter().map(|(_, (m, _))| (m.natural_key(), m.facets())).collect();
+        self.load_buckets(&keyed.iter().map(|(k, _)| k).collect::<Vec<_>>()).await?;
+        let assigned: Vec<(&Provenance, &MeetingKey, &Facets)> =
+            items.iter().zip(&keyed).map(|((p, _), (key, facets))| (*p, key, facets)).collect();
+        let MeetingPlan { insert, replaced, counts } = self.buckets.assign(&assigned)?;
+        self.keep_history(replaced).await?;
+        let meeting_rows = insert
+            .iter()
+            .map(|(i, id)| {
+                let (p, (m, _)) = items[*i];
+                meeting_row(id, &keyed[*i].1, p, m)
+            })
+            .collect();
+        insert_rows(&mut self.conn, &format!("INSERT INTO meetings ({MEETING_COLUMNS}) "), meeting_rows, "").await?;
+        let parts = MeetingParts::of(insert.iter().map(|(i, id)| {
+            let (_, (m, links)) = items[*i];
+            (id, m, links)
+        }));
+        insert_rows(
+            &mut self.conn,
+            &format!("INSERT INTO people ({PEOPLE_COLUMNS}) "),
+            parts.people,
+            " ON CONFLICT (key) DO NOTHING",
+        )
+        .await?;
+        for (table, columns, rows) in [
+            ("meeting_hosts", HOST_COLUMNS, parts.hosts),
+            ("meeting_procedures", PROCEDURE_COLUMNS, parts.procedures),
+            ("meeting_attendees", ATTENDEE_COLUMNS, parts.attendees),
+        ] {
+            insert_rows(&mut self.conn, &format!("INSERT INTO {table} ({columns}) "), rows, "").await?;
+        }
+        Ok(counts)
+    }
+
+    async fn write_initiatives(&mut self, items: Vec<(&Provenance, &Initiative)>) -> Result<WriteCounts> {
+        let ids = items.iter().map(|(_, i)| i.id as i64).collect();
+        let stored = stored_hashes(
+            &mut self.conn,
+            "initiatives",
+            "SELECT id::text, content_hash FROM initiatives WHERE id = ANY($1)",
+            Lookups::Int(ids),
+        )
+        .await?;
+        let plan = sort_batch(items.into_iter().map(|(p, i)| (i.id.to_string(), p, i)).collect(), &stored);
+        let replaced: Vec<i64> = plan.replace.iter().filter_map(|k| k.parse().ok()).collect();
+        // Publications go with them (ON DELETE CASCADE).
+        sqlx::query("DELETE FROM initiatives WHERE id = ANY($1)")
+            .bind(replaced)
+            .execute(&mut *self.conn)
+            .await
+            .map_err(db_err)?;
+        let rows = plan.insert.iter().map(|(p, i)| initiative_row(p, i)).collect();
+        insert_rows(&mut self.conn, &format!("INSERT INTO initiatives ({INITIATIVE_COLUMNS}) "), rows, "").await?;
+        insert_rows(
+            &mut self.conn,
+            &format!("INSERT INTO publications ({PUBLICATION_COLUMNS}) "),
+            publication_rows(plan.insert.iter().map(|(_, i)| *i)),
+            // A publication listed under two initiatives keeps its first one.
+            " ON CONFLICT (id) DO NOTHING",
+        )
+        .await?;
+        Ok(plan.counts)
+    }
+
+    async fn write_feedback(&mut self, items: Vec<(&Provenance, WithLinks<'_, Feedback>)>) -> Result<WriteCounts> {
+        let ids = items.iter().map(|(_, (f, _))| f.id as i64).collect();
+        let stored = stored_hashes(
+            &mut self.conn,
+            "feedback",
+            "SELECT id::text, content_hash FROM feedback WHERE id = ANY($1)",
+            Lookups::Int(ids),
+        )
+        .await?;
+        let plan = sort_batch(items.into_iter().map(|(p, f)| (f.0.id.to_string(), p, f)).collect(), &stored);
+        let replaced: Vec<i64> = plan.replace.iter().filter_map(|k| k.parse().ok()).collect();
+        let old: Vec<Option<String>> = sqlx::query_scalar("DELETE FROM feedback WHERE id = ANY($1) RETURNING org_key")
+            .bind(replaced)
+            .fetch_all(&mut *self.conn)
+            .await
+            .map_err(db_err)?;
+        self.orphan_candidates.extend(old.into_iter().flatten());
+        let rows = plan.insert.iter().map(|(p, (f, links))| feedback_row(p, f, links)).collect();
+        insert_rows(&mut self.conn, &format!("INSERT INTO feedback ({FEEDBACK_COLUMNS}) "), rows, "").await?;
+        Ok(plan.counts)
+    }
+
+    /// Gives each of `ids` its organisation under its newest register name, as a full linking
+    /// pass would, so that a register imported before any mention needs no pass.
+    async fn register_organisations(&mut self, ids: &[&RegisterId]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = ids.iter().map(|id| id.as_str().to_owned()).collect();
+        let rows = sqlx::query(
+            "SELECT DISTINCT ON (register_id) register_id, name, acronym FROM register_entries \
+             WHERE register_id = ANY($1) ORDER BY register_id, snapshot_date DESC",
+        )
+        .bind(ids)
+        .fetch_all(&mut *self.conn)
+        .await
+        .map_err(db_err)?;
+        let mut organisations = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let c = Cols::new(row, "register_entries");
+            let register_id = c.register_id(0)?;
+            let name: String = c.get(1)?;
+            let acronym: Option<String> = c.get(2)?;
+            organisations.push(Organisation {
+                key: OrgKey::Registered(register_id.clone()),
+                register_id: Some(register_id),
+                acronym: shown_acronym(&name, acronym.as_deref()),
+                name,
+            });
+        }
+        // The register's name wins over every published one (lobbyscope-resolve).
+        self.upsert_organisations(
+            organisations,
+            " ON CONFLICT (key) DO UPDATE SET register_id = excluded.register_id, name = excluded.name, \
+              acronym = excluded.acronym",
+        )
+        .await
+    }
+
+    async fn write_organisations(&mut self, organisations: &[Organisation]) -> Result<()> {
+        // One row per key (PostgreSQL refuses to update a row twice in one statement), the
+        // name that sorts first, which is what the statement's rule keeps anyway.
+        let mut by_key: HashMap<String, &Organisation> = HashMap::new();
+        for o in organisations {
+            let key = lobbyscope_store_sql::keys::org_key(&o.key);
+            match by_key.get(&key) {
+                Some(kept) if kept.name <= o.name => {}
+                _ => {
+                    by_key.insert(key, o);
+                }
+            }
+        }
+        // The name that sorts first wins, whatever order files come in (lobbyscope-resolve).
+        self.upsert_organisations(
+            by_key.into_values().cloned().collect(),
+            " ON CONFLICT (key) DO UPDATE SET name = excluded.name, \
+              acronym = coalesce(excluded.acronym, organisations.acronym) WHERE excluded.name < organisations.name",
+        )
+        .await
+    }
+
+    async fn upsert_organisations(&mut self, organisations: Vec<Organisation>, on_conflict: &str) -> Result<()> {
+        let rows = organisations.iter().map(organisation_row).collect();
+        insert_rows(&mut self.conn, &format!("INSERT INTO organisations ({ORGANISATION_COLUMNS}) "), rows, on_conflict)
+            .await
+    }
+
+    /// What the end of a file writes: its `import_files` row, the linking pass it leaves owed,
+    /// the organisations it may have orphaned, a new data generation.
+    async fn finish(&mut self) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO import_files (sha256, file, source, imported_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(&self.file.sha256)
+        .bind(&self.file.file)
+        .bind(self.file.source.as_str())
+        .bind(&self.file.imported_at)
+        .execute(&mut *self.conn)
+        .await
+        .map_err(db_err)?;
+        if self.register_changed {
+            // In this transaction: a crash after the commit cannot lose the linking pass. Owed
+            // only when mentions were linked against the register as it was.
+            sqlx::query(
+                "UPDATE pending_work SET relink = 1 WHERE EXISTS (SELECT 1 FROM meeting_attendees) \
+                 OR EXISTS (SELECT 1 FROM feedback WHERE organization IS NOT NULL OR register_id IS NOT NULL)",
+            )
+            .execute(&mut *self.conn)
+            .await
+            .map_err(db_err)?;
+        }
+        // The fold removes those left with nothing (stats::settle).
+        self.orphan_candidates.sort();
+        self.orphan_candidates.dedup();
+        if !self.orphan_candidates.is_empty() {
+            sqlx::query("INSERT INTO agg_log (kind, delta, org_key) SELECT 'c', 0, unnest($1::text[])")
+                .bind(&self.orphan_candidates)
+                .execute(&mut *self.conn)
+                .await
+                .map_err(db_err)?;
+        }
+        crate::bump_generation(&mut self.conn).await
+    }
+}

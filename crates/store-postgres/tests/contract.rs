@@ -1,0 +1,44 @@
+//! The store contract, run against the PostgreSQL backend: one database of its own per test on
+//! the server `LOBBYSCOPE_TEST_POSTGRES` names (skipped without one, unless
+//! `LOBBYSCOPE_REQUIRE_POSTGRES` is set).
+
+use lobbyscope_store::Store;
+use lobbyscope_store_contract::{Fixture, store_contract_tests};
+use lobbyscope_store_postgres::PgStore;
+use lobbyscope_store_postgres::testing::TestDatabase;
+
+struct Fresh {
+    store: PgStore,
+    // Dropped after the store's pool.
+    _db: TestDatabase,
+}
+
+impl Fixture for Fresh {
+    fn store(&self) -> &dyn Store {
+        &self.store
+    }
+}
+
+async fn fresh() -> Option<Fresh> {
+    let db = TestDatabase::create().await?;
+    let store = PgStore::open(db.url()).await.unwrap();
+    Some(Fresh { store, _db: db })
+}
+
+store_contract_tests!(fresh);
+
+#[tokio::test]
+async fn reopening_keeps_data_and_does_not_rerun_migrations() {
+    let Some(db) = TestDatabase::create().await else { return };
+    {
+        let store = PgStore::open(db.url()).await.unwrap();
+        lobbyscope_store_contract::duplicates_within_a_batch_count_once(&store).await;
+        store.close().await;
+    }
+    let store = PgStore::open(db.url()).await.unwrap();
+    assert_eq!(store.stats().await.unwrap().meetings, 1);
+    let applied: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations").fetch_one(store.pool()).await.unwrap();
+    assert_eq!(applied, 1);
+    store.close().await;
+}
