@@ -78,6 +78,9 @@ macro_rules! store_contract_tests {
     )*};
 }
 
+mod aggregates;
+pub use aggregates::{KEPT_AGGREGATES, Sequence, WRITING_SEQUENCES};
+
 use chrono::NaiveDate;
 use lobbyscope_domain::{
     Attendee, Costs, Document, Feedback, Host, Initiative, Institution, Locator, Meeting, Provenance, Publication,
