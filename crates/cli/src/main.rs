@@ -2,6 +2,7 @@
 
 mod analyze;
 mod bench;
+mod db;
 mod generate;
 mod report;
 
@@ -13,15 +14,25 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use lobbyscope_generate::Options;
 use lobbyscope_store::Store;
-use lobbyscope_store_sqlite::SqliteStore;
+
+use crate::db::{Connections, Db};
 
 #[derive(Parser)]
 #[command(name = "lobbyscope", version, about = "Who lobbies the European Union, on what, and how.")]
 struct Cli {
-    /// The database file. Default: $LOBBYSCOPE_DATA_DIR/lobbyscope.sqlite, where
-    /// LOBBYSCOPE_DATA_DIR defaults to $XDG_DATA_HOME/lobbyscope or ~/.local/share/lobbyscope.
-    #[arg(long, global = true, value_name = "PATH")]
-    db: Option<PathBuf>,
+    /// The store: a SQLite file, or a PostgreSQL database as `postgres://user@host/db`.
+    /// Default: the file $LOBBYSCOPE_DATA_DIR/lobbyscope.sqlite, where LOBBYSCOPE_DATA_DIR
+    /// defaults to $XDG_DATA_HOME/lobbyscope or ~/.local/share/lobbyscope.
+    #[arg(long, global = true, env = "LOBBYSCOPE_DB", value_name = "PATH|URL")]
+    db: Option<String>,
+
+    /// PostgreSQL: connections this process keeps open at most.
+    #[arg(long, global = true, env = "LOBBYSCOPE_POOL_SIZE", value_name = "N")]
+    pool_size: Option<u32>,
+
+    /// PostgreSQL: seconds one statement may run before the server cancels it (0: no limit).
+    #[arg(long, global = true, env = "LOBBYSCOPE_STATEMENT_TIMEOUT", value_name = "SECONDS")]
+    statement_timeout: Option<u64>,
 
     #[command(subcommand)]
     command: Command,
@@ -132,10 +143,10 @@ fn demo_dir(given: Option<PathBuf>) -> PathBuf {
     })
 }
 
-async fn serve(store: SqliteStore, addr: SocketAddr) -> Result<()> {
+async fn serve(store: Arc<dyn Store>, addr: SocketAddr) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     println!("Serving on http://{}/ (Ctrl-C to stop)", listener.local_addr()?);
-    let app = lobbyscope_web::router(Arc::new(store));
+    let app = lobbyscope_web::router(store);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -151,23 +162,27 @@ async fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let db = match cli.db {
-        Some(p) => p,
-        None => data_dir()?.join(match cli.command {
+    let db = match cli.db.filter(|d| !d.is_empty()) {
+        Some(given) => Db::parse(&given),
+        None => Db::Sqlite(data_dir()?.join(match cli.command {
             Command::Demo { .. } => "demo.sqlite",
             _ => "lobbyscope.sqlite",
-        }),
+        })),
+    };
+    let connections = Connections {
+        pool_size: cli.pool_size,
+        statement_timeout: cli.statement_timeout.filter(|s| *s > 0).map(std::time::Duration::from_secs),
     };
     match cli.command {
         Command::Import { paths, quiet } => {
-            let store = SqliteStore::open(&db).await?;
-            let report = report::run_import(&store, &paths, quiet).await?;
+            let store = db.open(&connections).await?;
+            let report = report::run_import(&*store, &paths, quiet).await?;
             if report.failed() {
                 bail!("some files were not imported (see above); the others were");
             }
         }
         Command::Stats { json } => {
-            let store = SqliteStore::open(&db).await?;
+            let store = db.open(&connections).await?;
             let stats = store.stats().await?;
             if json {
                 println!("{}", serde_json::to_string(&stats)?);
@@ -176,8 +191,8 @@ async fn main() -> Result<()> {
             }
         }
         Command::Analyze { org, writer, attachments, quiet } => {
-            let store = SqliteStore::open(&db).await?;
-            let report = analyze::run(&store, org, writer, attachments, quiet).await?;
+            let store = db.open(&connections).await?;
+            let report = analyze::run(&*store, org, writer, attachments, quiet).await?;
             if report.incomplete() {
                 bail!(
                     "{} item(s) pending and {} not attempted: rerun `lobbyscope analyze` to resume; \
@@ -188,7 +203,7 @@ async fn main() -> Result<()> {
             }
         }
         Command::Serve { addr } => {
-            let store = SqliteStore::open(&db).await?;
+            let store = db.open(&connections).await?;
             serve(store, addr).await?;
         }
         Command::Demo { data, addr, no_serve } => {
@@ -196,8 +211,15 @@ async fn main() -> Result<()> {
             if !data.is_dir() {
                 bail!("demo data not found at {}: pass --data DIR", data.display());
             }
+            let Db::Sqlite(path) = &db else {
+                bail!(
+                    "demo makes a fresh SQLite file; to put the demo data into {}, run `lobbyscope --db URL import {}`",
+                    db.shown(),
+                    data.display()
+                );
+            };
             for suffix in ["", "-wal", "-shm"] {
-                let mut p = db.clone().into_os_string();
+                let mut p = path.clone().into_os_string();
                 p.push(suffix);
                 match std::fs::remove_file(&p) {
                     Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -206,16 +228,16 @@ async fn main() -> Result<()> {
                     _ => {}
                 }
             }
-            println!("Importing the demo data from {} into {}", data.display(), db.display());
-            let store = SqliteStore::open(&db).await?;
-            let report = report::run_import(&store, &[data], false).await?;
+            println!("Importing the demo data from {} into {}", data.display(), db.shown());
+            let store = db.open(&connections).await?;
+            let report = report::run_import(&*store, &[data], false).await?;
             println!();
             report::print_stats(&store.stats().await?);
             if report.failed() {
                 bail!("some demo files were not imported (see above)");
             }
             println!();
-            analyze::run(&store, None, analyze::WriterKind::Extractive, None, false).await?;
+            analyze::run(&*store, None, analyze::WriterKind::Extractive, None, false).await?;
             if !no_serve {
                 serve(store, addr).await?;
             }

@@ -104,8 +104,8 @@ impl PgStore {
     }
 }
 
-/// `url` without its password.
-fn redacted(url: &str) -> String {
+/// `url` without its password, for messages and logs.
+pub fn redacted(url: &str) -> String {
     match url.split_once("://").and_then(|(scheme, rest)| rest.split_once('@').map(|(user, host)| (scheme, user, host)))
     {
         Some((scheme, user, host)) => {
