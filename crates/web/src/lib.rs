@@ -20,8 +20,9 @@ mod timeline;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderValue, header};
-use axum::response::IntoResponse;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use lobbyscope_store::Store;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -49,10 +50,30 @@ async fn not_found() -> WebError {
     WebError::NotFound("There is no page at this address.".into())
 }
 
+/// For load balancers: the process answers.
+async fn healthz() -> impl IntoResponse {
+    ([(header::CACHE_CONTROL, "no-store")], "ok\n")
+}
+
+/// For load balancers: the database answers, with the schema this build reads (opening the
+/// store brought it up to date, so a missing table means the database was replaced since).
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store.data_generation().await {
+        Ok(_) => ([(header::CACHE_CONTROL, "no-store")], "ready\n").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, [(header::CACHE_CONTROL, "no-store")], "the database does not answer\n")
+                .into_response()
+        }
+    }
+}
+
 /// The whole site.
 pub fn router(store: Arc<dyn Store>) -> Router {
     let cache = cache::PageCache::new(store.clone());
     let state = AppState { store };
+    // Outside the page cache: a probe must reach the database every time.
+    let probes = Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).with_state(state.clone());
     Router::new()
         .route("/assets/style.css", get(style))
         .route("/org/{key}", get(org::page))
@@ -97,6 +118,7 @@ pub fn router(store: Arc<dyn Store>) -> Router {
         .fallback(not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(cache, cache::layer))
+        .merge(probes)
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
