@@ -1,5 +1,7 @@
 //! `kill -9` at any moment of an import, then the same command again, gives the database a
-//! clean import gives: the same counts, the same links, the same rows.
+//! clean import gives: the same counts, the same links, the same rows; on SQLite, and on
+//! PostgreSQL when `LOBBYSCOPE_TEST_POSTGRES` names a server (else skipped, unless
+//! `LOBBYSCOPE_REQUIRE_POSTGRES` is set).
 //!
 //! The files are ordered so that a register file comes before the meetings (they are linked
 //! against it as they are written) and another after them (its full linking pass relinks
@@ -10,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use lobbyscope_store_postgres::PgStore;
+use lobbyscope_store_postgres::testing::TestDatabase;
 use lobbyscope_store_sqlite::SqliteStore;
 use sqlx::{Column, Row};
 
@@ -34,9 +38,29 @@ const FILES: &[&str] = &[
 /// linking pass.
 const LAST_REGISTER: &str = "ODP_2018-10_relaid_demo-subset.xml.gz: register_xml: read 2932";
 
-fn import(db: &Path) -> Command {
+/// A store to import into: a SQLite file, or a PostgreSQL database of its own.
+enum Db {
+    Sqlite(PathBuf),
+    Postgres(TestDatabase),
+}
+
+impl Db {
+    fn arg(&self) -> std::ffi::OsString {
+        match self {
+            Db::Sqlite(path) => path.clone().into_os_string(),
+            Db::Postgres(db) => db.url().into(),
+        }
+    }
+}
+
+/// Makes the fresh stores of one run of the scenario.
+trait Fresh {
+    fn fresh(&self, name: &str) -> Db;
+}
+
+fn import(db: &Db) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_lobbyscope"));
-    cmd.arg("--db").arg(db).args(["import", "--quiet"]).args(FILES.iter().map(|f| repo(f)));
+    cmd.arg("--db").arg(db.arg()).args(["import", "--quiet"]).args(FILES.iter().map(|f| repo(f)));
     cmd
 }
 
@@ -45,7 +69,7 @@ fn text(b: &[u8]) -> String {
 }
 
 /// Runs the import to its end, which must succeed.
-fn complete(db: &Path) {
+fn complete(db: &Db) {
     let out = import(db).output().expect("the binary runs");
     assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
 }
@@ -63,7 +87,7 @@ fn kill(mut child: Child) -> bool {
 }
 
 /// Starts the import and kills it right after it prints a line containing `marker`.
-fn kill_after_line(db: &Path, marker: &str) -> bool {
+fn kill_after_line(db: &Db, marker: &str) -> bool {
     let mut child = import(db).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn");
     let stdout = child.stdout.take().expect("piped");
     for line in BufReader::new(stdout).lines() {
@@ -75,7 +99,7 @@ fn kill_after_line(db: &Path, marker: &str) -> bool {
 }
 
 /// Starts the import and kills it after `delay`.
-fn kill_after(db: &Path, delay: Duration) -> bool {
+fn kill_after(db: &Db, delay: Duration) -> bool {
     let child = import(db).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn");
     std::thread::sleep(delay);
     kill(child)
@@ -88,23 +112,34 @@ struct Snapshot {
     rows: Vec<String>,
 }
 
-fn snapshot(db: &Path) -> Snapshot {
-    let out = Command::new(env!("CARGO_BIN_EXE_lobbyscope")).arg("--db").arg(db).args(["stats", "--json"]).output();
+fn snapshot(db: &Db) -> Snapshot {
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_lobbyscope")).arg("--db").arg(db.arg()).args(["stats", "--json"]).output();
     let out = out.expect("the binary runs");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let mut stats: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     stats.as_object_mut().expect("an object").remove("last_import");
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let rows = rt.block_on(async {
-        let store = SqliteStore::open(db).await.expect("open");
-        let rows = rows(&store).await;
-        store.close().await;
-        rows
+        match db {
+            Db::Sqlite(path) => {
+                let store = SqliteStore::open(path).await.expect("open");
+                let rows = sqlite_rows(&store).await;
+                store.close().await;
+                rows
+            }
+            Db::Postgres(db) => {
+                let store = PgStore::open(db.url()).await.expect("open");
+                let rows = postgres_rows(&store).await;
+                store.close().await;
+                rows
+            }
+        }
     });
     Snapshot { stats, rows }
 }
 
-async fn rows(store: &SqliteStore) -> Vec<String> {
+async fn sqlite_rows(store: &SqliteStore) -> Vec<String> {
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'
          AND name NOT LIKE 'sqlite%' AND name <> 'data_generation' ORDER BY name",
@@ -144,6 +179,35 @@ async fn rows(store: &SqliteStore) -> Vec<String> {
     out
 }
 
+/// The same as [`sqlite_rows`] for PostgreSQL: every row of every data table as JSON (but
+/// import times and the import lock's holder, a pid), and every index.
+async fn postgres_rows(store: &PgStore) -> Vec<String> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() \
+         AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_%' \
+         AND table_name NOT IN ('data_generation', 'import_lock_holder') ORDER BY 1",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    assert!(tables.iter().any(|t| t == "meeting_attendees") && tables.iter().any(|t| t == "organisations"));
+    let mut out = Vec::new();
+    for table in tables {
+        let sql = format!("SELECT (to_jsonb(t) - 'imported_at')::text FROM \"{table}\" t");
+        let mut rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(store.pool()).await.unwrap();
+        rows.sort();
+        out.extend(rows.into_iter().map(|r| format!("{table}: {r}")));
+    }
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    out.extend(indexes.into_iter().map(|(name, sql)| format!("index {name}: {sql}")));
+    out
+}
+
 fn assert_same(scenario: &str, got: &Snapshot, clean: &Snapshot) {
     assert_eq!(got.stats, clean.stats, "{scenario}: stats");
     let missing: Vec<&String> = clean.rows.iter().filter(|r| !got.rows.contains(r)).take(10).collect();
@@ -172,10 +236,39 @@ impl Rng {
     }
 }
 
+/// SQLite files in a temporary folder.
+struct Files(tempfile::TempDir);
+
+impl Fresh for Files {
+    fn fresh(&self, name: &str) -> Db {
+        Db::Sqlite(self.0.path().join(format!("{name}.sqlite")))
+    }
+}
+
+/// PostgreSQL databases on the test server.
+struct Databases(tokio::runtime::Runtime);
+
+impl Fresh for Databases {
+    fn fresh(&self, _: &str) -> Db {
+        Db::Postgres(self.0.block_on(TestDatabase::create()).expect("the server was found before"))
+    }
+}
+
 #[test]
 fn an_import_killed_at_any_moment_and_run_again_equals_a_clean_import() {
-    let dir = tempfile::tempdir().unwrap();
-    let clean_db = dir.path().join("clean.sqlite");
+    killed_and_run_again(&Files(tempfile::tempdir().unwrap()));
+}
+
+#[test]
+fn on_postgres_an_import_killed_at_any_moment_and_run_again_equals_a_clean_import() {
+    if lobbyscope_store_postgres::testing::server_url().is_none() {
+        return;
+    }
+    killed_and_run_again(&Databases(tokio::runtime::Runtime::new().unwrap()));
+}
+
+fn killed_and_run_again(stores: &dyn Fresh) {
+    let clean_db = stores.fresh("clean");
     let start = Instant::now();
     complete(&clean_db);
     let clean_run = start.elapsed();
@@ -188,13 +281,13 @@ fn an_import_killed_at_any_moment_and_run_again_equals_a_clean_import() {
 
     // Right after the last register file's commit, before its linking pass: the case that lost
     // links when the next run found every file unchanged and linked nothing.
-    let db = dir.path().join("after-register.sqlite");
+    let db = stores.fresh("after-register");
     let landed = kill_after_line(&db, LAST_REGISTER);
     complete(&db);
     assert_same("killed after the register's commit", &snapshot(&db), &clean);
 
     // Right after the first file, a register snapshot, whose pass is owed from then on.
-    let db = dir.path().join("after-first.sqlite");
+    let db = stores.fresh("after-first");
     kill_after_line(&db, "register_2018-10.xml: register_xml");
     complete(&db);
     assert_same("killed after the first file", &snapshot(&db), &clean);
@@ -203,7 +296,7 @@ fn an_import_killed_at_any_moment_and_run_again_equals_a_clean_import() {
     // milliseconds (opening, migrating) and most of a clean run (the last linking pass).
     let seed = std::env::var("LOBBYSCOPE_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_1ab5);
     let mut rng = Rng(seed);
-    let db = dir.path().join("random.sqlite");
+    let db = stores.fresh("random");
     let mut kills = Vec::new();
     const ROUNDS: u32 = 6;
     let (first, last) = (Duration::from_millis(3), clean_run.mul_f64(0.9));

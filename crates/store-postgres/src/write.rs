@@ -130,6 +130,75 @@ pub(crate) fn bind_vals(
     q
 }
 
+/// Rows written by `COPY` rather than by INSERT statements. `COPY` sends the rows as one
+/// stream of text and the server parses them without planning a statement per batch: for a
+/// file's thousands of responses, several times fewer round trips and much less work.
+const COPY_FROM: usize = 64;
+
+/// Writes `rows` into `table` (`columns` in the rows' order): by `COPY` when there are many,
+/// else by INSERT. No conflict clause is possible either way: the plan made sure that none of
+/// the rows is stored.
+pub(crate) async fn copy_rows(conn: &mut PgConnection, table: &str, columns: &str, rows: Vec<RowVals>) -> Result<()> {
+    if rows.len() < COPY_FROM {
+        return insert_rows(conn, &format!("INSERT INTO {table} ({columns}) "), rows, "").await;
+    }
+    let mut copy = conn.copy_in_raw(&format!("COPY {table} ({columns}) FROM STDIN")).await.map_err(db_err)?;
+    let mut buffer = String::with_capacity(COPY_CHUNK + 4096);
+    for row in rows {
+        copy_line(&mut buffer, row);
+        if buffer.len() >= COPY_CHUNK {
+            copy.send(std::mem::take(&mut buffer).into_bytes()).await.map_err(db_err)?;
+        }
+    }
+    if !buffer.is_empty() {
+        copy.send(buffer.into_bytes()).await.map_err(db_err)?;
+    }
+    copy.finish().await.map_err(db_err)?;
+    Ok(())
+}
+
+/// Bytes sent to the server at a time during a `COPY`.
+const COPY_CHUNK: usize = 1 << 20;
+
+/// One row in `COPY`'s text format: tab-separated, `\N` for NULL, backslash escapes.
+fn copy_line(out: &mut String, row: RowVals) {
+    use std::fmt::Write;
+    for (i, v) in row.into_iter().enumerate() {
+        if i > 0 {
+            out.push('\t');
+        }
+        match v {
+            Val::Text(None) | Val::Int(None) | Val::Real(None) => out.push_str("\\N"),
+            Val::Text(Some(t)) => {
+                for c in t.chars() {
+                    match c {
+                        '\\' => out.push_str("\\\\"),
+                        '\t' => out.push_str("\\t"),
+                        '\n' => out.push_str("\\n"),
+                        '\r' => out.push_str("\\r"),
+                        c => out.push(c),
+                    }
+                }
+            }
+            Val::Int(Some(n)) => {
+                let _ = write!(out, "{n}");
+            }
+            Val::Real(Some(f)) if f.is_finite() => {
+                let _ = write!(out, "{f}");
+            }
+            Val::Real(Some(f)) => out.push_str(if f.is_nan() {
+                "NaN"
+            } else if f > 0.0 {
+                "Infinity"
+            } else {
+                "-Infinity"
+            }),
+            Val::Bool(b) => out.push(if b { 't' } else { 'f' }),
+        }
+    }
+    out.push('\n');
+}
+
 /// Runs a multi-row INSERT for `rows` in statements of a few fixed sizes
 /// (`statement_rows`), each prepared once per connection.
 pub(crate) async fn insert_rows(conn: &mut PgConnection, head: &str, rows: Vec<RowVals>, tail: &str) -> Result<()> {
@@ -208,7 +277,7 @@ impl<C: DerefMut<Target = PgConnection> + Send> PgWriter<C> {
                 .map_err(db_err)?;
         }
         let rows = plan.insert.iter().map(|(p, r)| register_row(p, r)).collect();
-        insert_rows(&mut self.conn, &format!("INSERT INTO register_entries ({REGISTER_COLUMNS}) "), rows, "").await?;
+        copy_rows(&mut self.conn, "register_entries", REGISTER_COLUMNS, rows).await?;
         self.register_organisations(&plan.insert.iter().map(|(_, r)| &r.register_id).collect::<Vec<_>>()).await?;
         Ok(plan.counts)
     }
@@ -293,7 +362,7 @@ impl<C: DerefMut<Target = PgConnection> + Send> PgWriter<C> {
                 meeting_row(id, &keyed[*i].1, p, m)
             })
             .collect();
-        insert_rows(&mut self.conn, &format!("INSERT INTO meetings ({MEETING_COLUMNS}) "), meeting_rows, "").await?;
+        copy_rows(&mut self.conn, "meetings", MEETING_COLUMNS, meeting_rows).await?;
         let parts = MeetingParts::of(insert.iter().map(|(i, id)| {
             let (_, (m, links)) = items[*i];
             (id, m, links)
@@ -310,7 +379,7 @@ impl<C: DerefMut<Target = PgConnection> + Send> PgWriter<C> {
             ("meeting_procedures", PROCEDURE_COLUMNS, parts.procedures),
             ("meeting_attendees", ATTENDEE_COLUMNS, parts.attendees),
         ] {
-            insert_rows(&mut self.conn, &format!("INSERT INTO {table} ({columns}) "), rows, "").await?;
+            copy_rows(&mut self.conn, table, columns, rows).await?;
         }
         Ok(counts)
     }
@@ -333,7 +402,7 @@ impl<C: DerefMut<Target = PgConnection> + Send> PgWriter<C> {
             .await
             .map_err(db_err)?;
         let rows = plan.insert.iter().map(|(p, i)| initiative_row(p, i)).collect();
-        insert_rows(&mut self.conn, &format!("INSERT INTO initiatives ({INITIATIVE_COLUMNS}) "), rows, "").await?;
+        copy_rows(&mut self.conn, "initiatives", INITIATIVE_COLUMNS, rows).await?;
         insert_rows(
             &mut self.conn,
             &format!("INSERT INTO publications ({PUBLICATION_COLUMNS}) "),
@@ -363,7 +432,7 @@ impl<C: DerefMut<Target = PgConnection> + Send> PgWriter<C> {
             .map_err(db_err)?;
         self.orphan_candidates.extend(old.into_iter().flatten());
         let rows = plan.insert.iter().map(|(p, (f, links))| feedback_row(p, f, links)).collect();
-        insert_rows(&mut self.conn, &format!("INSERT INTO feedback ({FEEDBACK_COLUMNS}) "), rows, "").await?;
+        copy_rows(&mut self.conn, "feedback", FEEDBACK_COLUMNS, rows).await?;
         Ok(plan.counts)
     }
 
@@ -468,5 +537,28 @@ impl<C: DerefMut<Target = PgConnection> + Send> PgWriter<C> {
                 .map_err(db_err)?;
         }
         crate::bump_generation(&mut self.conn).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use lobbyscope_store_sql::rows::Val;
+
+    #[test]
+    fn copy_lines_escape_what_the_text_format_reads_as_structure() {
+        let mut line = String::new();
+        super::copy_line(
+            &mut line,
+            vec![
+                Val::from("tab\there\nnew line\\ back\rslash"),
+                Val::Text(None),
+                Val::from(-42_i64),
+                Val::from(Some(0.5)),
+                Val::from(true),
+                Val::Real(Some(f64::NAN)),
+                Val::from("\\N"),
+            ],
+        );
+        assert_eq!(line, "tab\\there\\nnew line\\\\ back\\rslash\t\\N\t-42\t0.5\tt\tNaN\t\\\\N\n");
     }
 }
