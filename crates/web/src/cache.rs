@@ -99,6 +99,19 @@ fn answer(kept: Kept, tag: HeaderValue) -> Response {
     response
 }
 
+/// Whether the request's `If-None-Match` names the current answer. The comparison is weak
+/// (RFC 9110): a proxy that compresses an answer marks its tag weak (`W/"g11"`), and the
+/// browser sends that back.
+fn revalidates(request: &axum::http::HeaderMap, tag: &HeaderValue) -> bool {
+    use headers::HeaderMapExt;
+    let (Some(if_none_match), Ok(current)) =
+        (request.typed_get::<headers::IfNoneMatch>(), tag.to_str().unwrap_or_default().parse::<headers::ETag>())
+    else {
+        return false;
+    };
+    !if_none_match.precondition_passes(&current)
+}
+
 /// The middleware.
 pub async fn layer(State(cache): State<Arc<PageCache>>, request: Request, next: Next) -> Response {
     if request.method() != Method::GET {
@@ -108,7 +121,7 @@ pub async fn layer(State(cache): State<Arc<PageCache>>, request: Request, next: 
         return next.run(request).await; // the store cannot say: serve uncached
     };
     let tag = etag(generation);
-    if request.headers().get(header::IF_NONE_MATCH).is_some_and(|v| v.as_bytes() == tag.as_bytes()) {
+    if revalidates(request.headers(), &tag) {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response();
     }
     let key = request.uri().to_string();
