@@ -69,13 +69,16 @@ pub(crate) async fn end(pool: &SqlitePool) -> Result<usize> {
         let (name, sql): (String, String) = (c.get(0)?, c.get(1)?);
         let started = std::time::Instant::now();
         let mut tx = conn.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-        // The statement SQLite itself kept for the index it dropped.
-        sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await.map_err(db_err)?;
+        // The DELETE first: a statement on a table makes the connection check its cached
+        // schema, which may predate the DROP if another connection made it; parsed against it,
+        // the CREATE fails with "index … already exists".
         sqlx::query("DELETE FROM deferred_indexes WHERE name = ?")
             .bind(&name)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+        // The statement SQLite itself kept for the index it dropped.
+        sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await.map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
         tracing::debug!(index = name, took = ?started.elapsed(), "deferred index built");
     }

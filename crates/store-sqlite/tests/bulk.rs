@@ -40,3 +40,24 @@ async fn deferred_indexes_come_back_as_they_were_after_a_kill() {
     assert_eq!(indexes(&store).await, before);
     assert!(!store.end_bulk_load().await.unwrap());
 }
+
+/// The connection that builds the indexes may have read the schema before another dropped
+/// them: every connection of the pool reads before the load begins, and the load still ends.
+#[tokio::test]
+async fn indexes_are_built_on_a_connection_that_saw_them_dropped_elsewhere() {
+    for _ in 0..8 {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("bulk.sqlite")).await.unwrap();
+        let before = indexes(&store).await;
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            let mut conn = store.pool().acquire().await.unwrap();
+            sqlx::query("SELECT count(*) FROM feedback").fetch_one(&mut *conn).await.unwrap();
+            held.push(conn);
+        }
+        drop(held);
+        assert!(store.begin_bulk_load().await.unwrap());
+        assert!(store.end_bulk_load().await.unwrap());
+        assert_eq!(indexes(&store).await, before);
+    }
+}
