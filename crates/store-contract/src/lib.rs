@@ -2,7 +2,7 @@
 //! fresh, empty store, run against each database.
 //!
 //! A backend runs the whole suite with [`store_contract_tests!`] and a function that makes a
-//! fresh store, so that a new backend cannot forget a test:
+//! fresh store, so that a new backend cannot forget a test (a copy's tests get two):
 //!
 //! ```text
 //! async fn fresh() -> Option<impl lobbyscope_store_contract::Fixture> { /* a new, empty store */ }
@@ -68,12 +68,25 @@ macro_rules! store_contract_tests {
             a_bulk_load_reads_right_and_ends_as_a_plain_load,
             deep_timeline_pages_join_up,
         );
+        $crate::store_contract_tests!(@pairs $fresh;
+            a_copy_reads_back_as_its_source,
+            a_copy_refuses_a_target_that_holds_rows,
+        );
     };
     (@each $fresh:path; $($name:ident),* $(,)?) => {$(
         #[tokio::test]
         async fn $name() {
             let Some(fixture) = $fresh().await else { return };
             $crate::$name($crate::Fixture::store(&fixture)).await;
+        }
+    )*};
+    // Functions of two fresh stores, a source and a target.
+    (@pairs $fresh:path; $($name:ident),* $(,)?) => {$(
+        #[tokio::test]
+        async fn $name() {
+            let Some(source) = $fresh().await else { return };
+            let Some(target) = $fresh().await else { return };
+            $crate::$name($crate::Fixture::store(&source), $crate::Fixture::store(&target)).await;
         }
     )*};
 }
@@ -88,10 +101,11 @@ use lobbyscope_domain::{
 };
 
 use lobbyscope_store::{
-    Activity, ActivityCounts, ActivityFilter, ActivityKind, ActivityPage, CheckedSentence, Citation, FoldedName,
-    ImportFile, ItemStatus, LinkMethod, LinkedMention, MatchKind, MeetingView, MentionLink, MentionRef,
-    NewPositionItem, OrgKey, OrgSort, Organisation, Part, PersonFacet, PersonKey, PersonKind, PositionCounts,
-    SourceTextKind, SourceTextRecord, Stamped, Stats, Store, ValueCount, When, WriteCounts,
+    Activity, ActivityCounts, ActivityFilter, ActivityKind, ActivityPage, CheckedSentence, Citation, CopyError,
+    CopyRow, CopyTable, CopyValue, FoldedName, ImportFile, ItemStatus, LinkMethod, LinkedMention, MatchKind,
+    MeetingView, MentionLink, MentionRef, NewPositionItem, OrgKey, OrgSort, Organisation, Part, PersonFacet, PersonKey,
+    PersonKind, PositionCounts, QuietCopy, SourceTextKind, SourceTextRecord, Stamped, Stats, Store, ValueCount, When,
+    WriteCounts, copy_store,
 };
 
 fn id(s: &str) -> RegisterId {
@@ -1977,26 +1991,227 @@ pub async fn deep_timeline_pages_join_up(store: &dyn Store) {
     }
 }
 
+// --- copying a whole store (two stores: the macro's `@pairs`) ---
+
+/// A store with something in every table a copy carries: linked records, corrected meetings
+/// with their history and a relinking pass, position items with verdicts and citations, an
+/// attachment's text, text that needs escaping, and a linking pass owed.
+async fn fill_for_copy(store: &dyn Store) {
+    kept_counts_match_a_recount(store).await;
+    position_items_round_trip_with_verdicts(store).await;
+    let mut odd = item("Z-tab\there", "llm", "2026-12-01T10:00:00Z", ItemStatus::Pending);
+    odd.error = Some("a \\ backslash,\na new line and \"quotes\"".into());
+    store.save_position_item(&odd).await.expect("save");
+    // Another group, so that it supersedes neither.
+    let empty = item("é-last", "extractive", "2026-12-01T11:00:00Z", ItemStatus::Empty);
+    store.save_position_item(&NewPositionItem { group: "register".into(), ..empty }).await.expect("save");
+    let newer = register_entry("953701819437-32", "Internet Society", "2019-10-25");
+    commit(
+        store,
+        "next snapshot",
+        SourceKind::RegisterXml,
+        vec![stamp(Record::Register(newer), SourceKind::RegisterXml, 1)],
+    )
+    .await;
+    assert!(store.relink_pending().await.expect("pending"), "a pass owed, to be copied as owed");
+}
+
+/// Every row of `table`, read in pages of `limit`; checks that each page but the last says
+/// where the next starts, and that the rows come in strictly increasing key order.
+async fn read_table(store: &dyn Store, table: CopyTable, limit: usize) -> Vec<CopyRow> {
+    let mut rows: Vec<CopyRow> = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.copy_out(table, after.as_ref(), limit).await.expect("copy out");
+        assert!(page.rows.len() <= limit, "{table}: a page of {limit} has {}", page.rows.len());
+        if page.rows.len() < limit {
+            assert_eq!(page.next, None, "{table}: a short page is the last");
+        }
+        rows.extend(page.rows);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(rows.len() as u64, store.copy_count(table).await.expect("count"), "{table}: every row, once");
+    let key = |row: &CopyRow| -> Vec<KeyPart> { row.iter().map(KeyPart::of).collect() };
+    for pair in rows.windows(2) {
+        assert!(key(&pair[0]) < key(&pair[1]), "{table}: {:?} before {:?}", pair[0], pair[1]);
+    }
+    rows
+}
+
+/// A value as keys order: numbers as numbers, text by code point.
+#[derive(Debug, PartialEq, PartialOrd)]
+enum KeyPart {
+    Null,
+    Number(f64),
+    Text(String),
+}
+
+impl KeyPart {
+    fn of(v: &CopyValue) -> KeyPart {
+        match v {
+            CopyValue::Int(Some(n)) => KeyPart::Number(*n as f64),
+            CopyValue::Real(Some(f)) => KeyPart::Number(*f),
+            CopyValue::Bool(b) => KeyPart::Number(f64::from(u8::from(*b))),
+            CopyValue::Text(Some(t)) => KeyPart::Text(t.clone()),
+            _ => KeyPart::Null,
+        }
+    }
+}
+
+/// Every page and figure `a` shows that `b` must show alike: the lists in every order, each
+/// organisation's page and timeline, people, meetings with their history, responses,
+/// consultations, position items and the texts they cite.
+async fn same_pages(a: &dyn Store, b: &dyn Store) {
+    assert_eq!(a.stats().await.expect("stats"), b.stats().await.expect("stats"));
+    assert_eq!(a.relink_pending().await.expect("pending"), b.relink_pending().await.expect("pending"));
+    assert_eq!(a.registered_names().await.expect("names"), b.registered_names().await.expect("names"));
+    for sort in OrgSort::ALL {
+        let list = a.organisations_list(sort, 0, 1000).await.expect("list");
+        assert_eq!(list, b.organisations_list(sort, 0, 1000).await.expect("list"), "{sort:?}");
+    }
+    let everything = filter(1000);
+    for row in a.organisations_list(OrgSort::Name, 0, 1000).await.expect("list").rows {
+        let key = &row.organisation.key;
+        assert_eq!(a.organisation_view(key).await.expect("view"), b.organisation_view(key).await.expect("view"));
+        let (ta, tb) =
+            (a.organisation_activity(key, &everything).await, b.organisation_activity(key, &everything).await);
+        assert_eq!(ta.expect("timeline"), tb.expect("timeline"), "{key:?}");
+        assert_eq!(a.position_inputs(key).await.expect("inputs"), b.position_inputs(key).await.expect("inputs"));
+    }
+    let latest = a.latest_activity(1000).await.expect("latest");
+    assert_eq!(latest, b.latest_activity(1000).await.expect("latest"));
+    for activity in &latest {
+        if let Activity::Meeting(m) = activity {
+            assert_eq!(a.meeting(&m.id).await.expect("meeting"), b.meeting(&m.id).await.expect("meeting"));
+            for host in &m.hosts {
+                let (pa, pb) = (a.person(&host.person_key).await.expect("person"), b.person(&host.person_key).await);
+                assert_eq!(pa, pb.expect("person"));
+                let (ta, tb) = (
+                    a.person_activity(&host.person_key, &everything).await,
+                    b.person_activity(&host.person_key, &everything).await,
+                );
+                assert_eq!(ta.expect("timeline"), tb.expect("timeline"));
+            }
+        }
+    }
+    let (pa, pb) = (
+        a.procedure_activity("2020/0259(COD)", &everything).await,
+        b.procedure_activity("2020/0259(COD)", &everything).await,
+    );
+    assert_eq!(pa.expect("procedure"), pb.expect("procedure"));
+    for id in [2_665_651, 2_665_652, 2_665_653, 2_665_654] {
+        assert_eq!(a.response(id).await.expect("response"), b.response(id).await.expect("response"));
+    }
+    assert_eq!(a.initiative(12345).await.expect("initiative"), b.initiative(12345).await.expect("initiative"));
+    let (ra, rb) = (a.initiative_responses(12345, 0, 100).await, b.initiative_responses(12345, 0, 100).await);
+    assert_eq!(ra.expect("responses"), rb.expect("responses"));
+    assert_eq!(a.position_orgs().await.expect("orgs"), b.position_orgs().await.expect("orgs"));
+    for id in ["a1", "Z-tab\there", "é-last"] {
+        assert_eq!(a.position_item(id).await.expect("item"), b.position_item(id).await.expect("item"), "{id}");
+    }
+    for id in ["response:2665651", "attachment:2665651:090166e5e1cd1796", "register:953701819437-32:2018-10-25:goals"] {
+        assert_eq!(a.source(id).await.expect("source"), b.source(id).await.expect("source"), "{id}");
+    }
+}
+
+/// A copy into an empty store holds every row of its source, read back page for page alike
+/// (at any page size), and shows every page and figure alike, which the target worked out
+/// itself; the linking pass owed is owed in the copy too, and a reader of the copy sees its
+/// data generation move on.
+pub async fn a_copy_reads_back_as_its_source(source: &dyn Store, target: &dyn Store) {
+    fill_for_copy(source).await;
+    let before = target.data_generation().await.expect("generation");
+    let report = copy_store(source, target, &QuietCopy).await.expect("copy");
+    assert!(report.matches(), "{report:?}");
+    assert_eq!(report.tables.len(), CopyTable::ALL.len());
+    for count in &report.tables {
+        assert!(count.source > 0, "{}: the source has no row to copy", count.table);
+        assert_eq!(count.source, count.target, "{}", count.table);
+    }
+    assert!(target.data_generation().await.expect("generation") > before, "readers see the copy");
+    for table in CopyTable::ALL {
+        let whole = read_table(source, table, 100_000).await;
+        assert_eq!(whole, read_table(target, table, 100_000).await, "{table}: the copy's rows");
+        for limit in [1, 3] {
+            assert_eq!(read_table(source, table, limit).await, whole, "{table}: pages of {limit}");
+            assert_eq!(read_table(target, table, limit).await, whole, "{table}: the copy's pages of {limit}");
+        }
+    }
+    same_pages(source, target).await;
+    // The copy is a store like any other: records written to both change both alike.
+    write_linked(source).await;
+    write_linked(target).await;
+    same_pages(source, target).await;
+}
+
+/// A copy only goes into a store that holds nothing: one holding any row (an imported file,
+/// or only an attachment's text) is refused before anything is written, the message naming
+/// the first table with rows. An empty source copies into an empty store and leaves it empty.
+pub async fn a_copy_refuses_a_target_that_holds_rows(source: &dyn Store, target: &dyn Store) {
+    let empty = copy_store(source, target, &QuietCopy).await.expect("an empty copy");
+    assert!(empty.matches());
+    assert_eq!(empty.rows(), 1, "only the state row: {empty:?}");
+    assert!(!target.relink_pending().await.expect("pending"));
+
+    write_linked(source).await;
+    let text = SourceTextRecord {
+        id: "attachment:2665651:090166e5e1cd1796".into(),
+        response_id: 2_665_651,
+        file: "a.pdf".into(),
+        file_sha256: "ab".repeat(32),
+        extractor: "pdftotext".into(),
+        text: "Attached.".into(),
+        extracted_at: "2026-11-30T10:00:00Z".into(),
+    };
+    target.save_source_text(&text).await.expect("save text");
+    let before = (target.data_generation().await.expect("generation"), target.stats().await.expect("stats"));
+    match copy_store(source, target, &QuietCopy).await {
+        Err(e @ CopyError::TargetNotEmpty { table: CopyTable::SourceTexts, rows: 1 }) => assert_eq!(
+            e.to_string(),
+            "the target is not empty: source_texts holds 1 row(s); copy into a new file or an empty database"
+        ),
+        other => panic!("refused for its source_texts, not {other:?}"),
+    }
+    let after = (target.data_generation().await.expect("generation"), target.stats().await.expect("stats"));
+    assert_eq!(after, before, "nothing written");
+
+    commit(target, "ep", SourceKind::EpMeetingsCsv, vec![ep(parliament_meeting(), 1)]).await;
+    match copy_store(source, target, &QuietCopy).await {
+        Err(CopyError::TargetNotEmpty { table: CopyTable::ImportFiles, rows: 1 }) => {}
+        other => panic!("refused for its import_files, not {other:?}"),
+    }
+    assert_eq!(target.stats().await.expect("stats").meetings, 1, "the target is as it was");
+}
+
 #[cfg(test)]
 mod tests {
     /// A contract function left out of [`store_contract_tests!`] would silently run on no backend.
     #[test]
     fn the_macro_runs_every_contract_function() {
         let source = include_str!("lib.rs");
-        let (_, list) = source.split_once("@each $fresh;").expect("the macro's list");
-        let (list, _) = list.split_once(");").expect("the end of the list");
-        let listed: Vec<&str> = list.split(',').map(str::trim).filter(|n| !n.is_empty()).collect();
-        let defined: Vec<&str> = source
+        // The names in the macro's list after `marker`.
+        let list = |marker: &str| -> Vec<&str> {
+            let (_, list) = source.split_once(marker).expect("the macro's list");
+            let (list, _) = list.split_once(");").expect("the end of the list");
+            list.split(',').map(str::trim).filter(|n| !n.is_empty()).collect()
+        };
+        let (one, two) = (list("@each $fresh;"), list("@pairs $fresh;"));
+        // Each function with whether it takes two stores.
+        let defined: Vec<(&str, bool)> = source
             .lines()
             .filter_map(|l| l.strip_prefix("pub async fn "))
-            .filter_map(|l| l.split_once('(').map(|(name, _)| name))
+            .filter_map(|l| l.split_once('(').map(|(name, rest)| (name, rest.matches("&dyn Store").count() == 2)))
             .collect();
-        assert!(!defined.is_empty());
-        for name in &defined {
-            assert!(listed.contains(name), "{name} is not in store_contract_tests!");
+        assert!(!defined.is_empty() && !two.is_empty());
+        for (name, pair) in &defined {
+            let listed = if *pair { &two } else { &one };
+            assert!(listed.contains(name), "{name} is not in store_contract_tests!'s list for its stores");
         }
-        for name in &listed {
-            assert!(defined.contains(name), "{name} is listed but not defined");
+        for name in one.iter().chain(&two) {
+            assert!(defined.iter().any(|(d, _)| d == name), "{name} is listed but not defined");
         }
     }
 }

@@ -22,59 +22,12 @@ pub fn int(n: Option<u64>) -> Option<i64> {
     n.and_then(|n| i64::try_from(n).ok())
 }
 
-/// One value of a row to insert, in a type both backends bind.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Val {
-    Text(Option<String>),
-    Int(Option<i64>),
-    Real(Option<f64>),
-    Bool(bool),
-}
-
-impl From<String> for Val {
-    fn from(s: String) -> Val {
-        Val::Text(Some(s))
-    }
-}
-
-impl From<&str> for Val {
-    fn from(s: &str) -> Val {
-        Val::Text(Some(s.to_owned()))
-    }
-}
-
-impl From<Option<String>> for Val {
-    fn from(s: Option<String>) -> Val {
-        Val::Text(s)
-    }
-}
-
-impl From<i64> for Val {
-    fn from(n: i64) -> Val {
-        Val::Int(Some(n))
-    }
-}
-
-impl From<Option<i64>> for Val {
-    fn from(n: Option<i64>) -> Val {
-        Val::Int(n)
-    }
-}
-
-impl From<Option<f64>> for Val {
-    fn from(n: Option<f64>) -> Val {
-        Val::Real(n)
-    }
-}
-
-impl From<bool> for Val {
-    fn from(b: bool) -> Val {
-        Val::Bool(b)
-    }
-}
+/// One value of a row to insert, in a type both backends bind: the store's own, which a copy
+/// between stores carries too.
+pub use lobbyscope_store::CopyValue as Val;
 
 /// A row to insert: its values in the order of its table's column list.
-pub type RowVals = Vec<Val>;
+pub type RowVals = lobbyscope_store::CopyRow;
 
 /// The provenance columns every record table ends with, and their values.
 pub const PROVENANCE_COLUMNS: &str = "source, file, locator, imported_at, content_hash";

@@ -8,6 +8,7 @@
 //! [`BUSY_TIMEOUT`], and imports take the import lock (`lock`) so that they run one at a time.
 
 mod bulk;
+mod copy;
 mod lock;
 mod positions;
 mod read;
@@ -363,6 +364,23 @@ impl Store for SqliteStore {
 
     async fn lock_for_import(&self, me: &LockHolder) -> Result<ImportGuard> {
         lock::lock(&self.path, me).await
+    }
+
+    async fn copy_out(
+        &self,
+        table: lobbyscope_store::CopyTable,
+        after: Option<&lobbyscope_store::CopyCursor>,
+        limit: usize,
+    ) -> Result<lobbyscope_store::CopyPage> {
+        copy::copy_out(&self.pool, table, after, limit).await
+    }
+
+    async fn copy_count(&self, table: lobbyscope_store::CopyTable) -> Result<u64> {
+        copy::copy_count(&self.pool, table).await
+    }
+
+    async fn begin_copy_in(&self) -> Result<Box<dyn lobbyscope_store::CopyWriter>> {
+        Ok(Box::new(copy::SqliteCopyWriter::new(self.pool.clone())))
     }
 
     async fn stats(&self) -> Result<Stats> {

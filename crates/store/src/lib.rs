@@ -1,14 +1,15 @@
 //! The store interface: what the import pipeline and the site need from a database, and nothing
 //! about how a particular database does it.
 //!
-//! Backends live in their own crates (`lobbyscope-store-sqlite`, later PostgreSQL) and must pass
-//! the same contract tests (`lobbyscope-store-contract`). Nothing SQL-dialect-specific crosses
-//! this boundary.
+//! Backends live in their own crates (`lobbyscope-store-sqlite`, `lobbyscope-store-postgres`)
+//! and must pass the same contract tests (`lobbyscope-store-contract`). Nothing
+//! SQL-dialect-specific crosses this boundary.
 
 use async_trait::async_trait;
 use lobbyscope_domain::{MeetingId, Provenance, Record, SourceKind};
 use serde::Serialize;
 
+pub mod copy;
 mod links;
 mod lock;
 mod positions;
@@ -16,6 +17,10 @@ mod search;
 mod timeline;
 mod views;
 
+pub use copy::{
+    CopyCursor, CopyError, CopyPage, CopyProgress, CopyReport, CopyRow, CopyTable, CopyValue, CopyWriter, QuietCopy,
+    Side, TableCount, copy_store,
+};
 pub use links::{
     LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, MentionRef, Organisation, RegisteredName,
 };
@@ -288,6 +293,22 @@ pub trait Store: Send + Sync {
     /// A number that grows with every committed change to the data: whatever was read under one
     /// generation stays true until it changes.
     async fn data_generation(&self) -> Result<i64>;
+
+    // --- copying a whole store (`copy::copy_store`) ---
+
+    /// At most `limit` rows of `table` after the row `after` points at (from the first when
+    /// `None`), in the order of the table's key, text by code point, whatever the backend:
+    /// every backend gives the same pages of the same rows. The page's `next` is where the
+    /// following page starts, `None` when no row follows.
+    async fn copy_out(&self, table: CopyTable, after: Option<&CopyCursor>, limit: usize) -> Result<CopyPage>;
+
+    /// How many rows `table` holds.
+    async fn copy_count(&self, table: CopyTable) -> Result<u64>;
+
+    /// Starts writing rows [`Store::copy_out`] read, from this backend or another, into this
+    /// store, which must hold none of them; its aggregates are kept as the rows arrive. Run it
+    /// under the import lock.
+    async fn begin_copy_in(&self) -> Result<Box<dyn CopyWriter>>;
 }
 
 /// Mentions per page of a full linking pass: large enough for multi-row statements to pay,
