@@ -12,7 +12,7 @@ use lobbyscope_store::{
     FileWriter, ImportFile, ImportSession, MentionLink, OrgKey, Organisation, Result, Stamped, WriteCounts,
 };
 use lobbyscope_store_sql::Cols;
-use lobbyscope_store_sql::plan::{Buckets, MeetingPlan, Plan, sort_batch};
+use lobbyscope_store_sql::plan::{Buckets, MeetingPlan, Plan, WrittenOrgs, sort_batch};
 use lobbyscope_store_sql::rows::{
     ATTENDEE_COLUMNS, FEEDBACK_COLUMNS, HOST_COLUMNS, INITIATIVE_COLUMNS, MEETING_COLUMNS, MeetingParts,
     ORGANISATION_COLUMNS, PEOPLE_COLUMNS, PROCEDURE_COLUMNS, PUBLICATION_COLUMNS, REGISTER_COLUMNS, RowVals, Val,
@@ -36,16 +36,20 @@ pub(crate) struct PgWriter<C> {
     /// Organisations the records this file replaced pointed at: removed at commit if nothing
     /// points at them any more.
     orphan_candidates: Vec<String>,
+    /// What the transaction has written of each organisation (an import session's: all its
+    /// files').
+    written: WrittenOrgs,
 }
 
 /// Whole files written in one transaction.
 pub(crate) struct PgSession {
     tx: Transaction<'static, Postgres>,
+    written: WrittenOrgs,
 }
 
 impl PgSession {
     pub(crate) fn new(tx: Transaction<'static, Postgres>) -> Self {
-        PgSession { tx }
+        PgSession { tx, written: WrittenOrgs::default() }
     }
 }
 
@@ -58,8 +62,10 @@ impl ImportSession for PgSession {
         organisations: &[Organisation],
     ) -> Result<WriteCounts> {
         let mut writer = PgWriter::new(&mut *self.tx, file.clone());
+        writer.written = std::mem::take(&mut self.written);
         let counts = writer.write_batch(records, organisations).await?;
         writer.finish().await?;
+        self.written = std::mem::take(&mut writer.written);
         Ok(counts)
     }
 
@@ -225,7 +231,14 @@ pub(crate) async fn insert_rows(conn: &mut PgConnection, head: &str, rows: Vec<R
 
 impl<C: DerefMut<Target = PgConnection> + Send> PgWriter<C> {
     pub(crate) fn new(conn: C, file: ImportFile) -> Self {
-        PgWriter { conn, file, buckets: Buckets::default(), register_changed: false, orphan_candidates: Vec::new() }
+        PgWriter {
+            conn,
+            file,
+            buckets: Buckets::default(),
+            register_changed: false,
+            orphan_candidates: Vec::new(),
+            written: WrittenOrgs::default(),
+        }
     }
 
     async fn write_batch(&mut self, batch: &[Stamped], organisations: &[Organisation]) -> Result<WriteCounts> {
@@ -465,6 +478,9 @@ impl<C: DerefMut<Target = PgConnection> + Send> PgWriter<C> {
             });
         }
         // The register's name wins over every published one (lobbyscope-resolve).
+        for o in &organisations {
+            self.written.registered(o);
+        }
         self.upsert_organisations(
             organisations,
             " ON CONFLICT (key) DO UPDATE SET register_id = excluded.register_id, name = excluded.name, \
@@ -474,21 +490,12 @@ impl<C: DerefMut<Target = PgConnection> + Send> PgWriter<C> {
     }
 
     async fn write_organisations(&mut self, organisations: &[Organisation]) -> Result<()> {
-        // One row per key (PostgreSQL refuses to update a row twice in one statement), the
+        // Once per key (PostgreSQL refuses to update a row twice in one statement), under the
         // name that sorts first, which is what the statement's rule keeps anyway.
-        let mut by_key: HashMap<String, &Organisation> = HashMap::new();
-        for o in organisations {
-            let key = lobbyscope_store_sql::keys::org_key(&o.key);
-            match by_key.get(&key) {
-                Some(kept) if kept.name <= o.name => {}
-                _ => {
-                    by_key.insert(key, o);
-                }
-            }
-        }
+        let fresh: Vec<Organisation> = self.written.to_write(organisations).into_iter().cloned().collect();
         // The name that sorts first wins, whatever order files come in (lobbyscope-resolve).
         self.upsert_organisations(
-            by_key.into_values().cloned().collect(),
+            fresh,
             " ON CONFLICT (key) DO UPDATE SET name = excluded.name, \
               acronym = coalesce(excluded.acronym, organisations.acronym) WHERE excluded.name < organisations.name",
         )

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use lobbyscope_domain::{Candidate, Facets, MeetingId, MeetingKey, Pairing, Provenance, pair};
-use lobbyscope_store::{Result, WriteCounts};
+use lobbyscope_store::{Organisation, Result, WriteCounts};
 
 use crate::map::corrupt;
 
@@ -133,5 +133,78 @@ impl Buckets {
             insert.push((i, MeetingId::new((*key).clone(), ordinal)));
         }
         Ok(MeetingPlan { insert, replaced, counts })
+    }
+}
+
+/// What a transaction has written of each organisation: an upper bound of its stored name.
+/// Files of one import session name the same organisations over and over (a busy one in
+/// thousands of them); a name that does not sort before the bound cannot change the stored row
+/// (`lobbyscope-resolve`: the name that sorts first wins), so it is not sent again.
+#[derive(Default)]
+pub struct WrittenOrgs(HashMap<String, String>);
+
+impl WrittenOrgs {
+    /// Of `organisations` (published names), those that may still change what is stored, once
+    /// per key; they count as written from now on.
+    pub fn to_write<'o>(&mut self, organisations: &'o [Organisation]) -> Vec<&'o Organisation> {
+        let mut out: Vec<&Organisation> = Vec::new();
+        let mut at: HashMap<String, usize> = HashMap::new();
+        for o in organisations {
+            let key = crate::keys::org_key(&o.key);
+            if self.0.get(&key).is_some_and(|bound| *bound <= o.name) {
+                continue;
+            }
+            match at.get(&key) {
+                Some(&i) if out[i].name <= o.name => {}
+                Some(&i) => out[i] = o,
+                None => {
+                    at.insert(key, out.len());
+                    out.push(o);
+                }
+            }
+        }
+        for o in &out {
+            self.0.insert(crate::keys::org_key(&o.key), o.name.clone());
+        }
+        out
+    }
+
+    /// An organisation written under its register name, which replaces whatever was stored.
+    pub fn registered(&mut self, o: &Organisation) {
+        self.0.insert(crate::keys::org_key(&o.key), o.name.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use lobbyscope_domain::{FoldedName, OrgKey, RegisterId};
+    use lobbyscope_store::Organisation;
+
+    use super::WrittenOrgs;
+
+    fn org(key: &str, name: &str) -> Organisation {
+        let key = match RegisterId::parse(key) {
+            Some(id) => OrgKey::Registered(id),
+            None => OrgKey::Unregistered(FoldedName::parse(key).unwrap()),
+        };
+        Organisation { key, register_id: None, name: name.into(), acronym: None }
+    }
+
+    fn names(orgs: Vec<&Organisation>) -> Vec<&str> {
+        orgs.into_iter().map(|o| o.name.as_str()).collect()
+    }
+
+    #[test]
+    fn an_organisation_is_sent_again_only_under_a_name_that_sorts_first() {
+        let mut written = WrittenOrgs::default();
+        let first = [org("acme", "Acme SA"), org("acme", "ACME"), org("beta", "Beta")];
+        assert_eq!(names(written.to_write(&first)), ["ACME", "Beta"], "once per key, the first-sorting name");
+        assert!(written.to_write(&[org("acme", "Acme SA"), org("beta", "Beta")]).is_empty());
+        assert_eq!(names(written.to_write(&[org("acme", "ACM")])), ["ACM"], "sorts before what was written");
+        // The register's name replaces what was stored, so a published name before it may
+        // change the row again.
+        written.registered(&org("953701819437-32", "Internet Society"));
+        assert_eq!(names(written.to_write(&[org("953701819437-32", "ISOC")])), ["ISOC"]);
+        assert!(written.to_write(&[org("953701819437-32", "Internet Society")]).is_empty());
     }
 }

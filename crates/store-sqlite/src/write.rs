@@ -11,7 +11,7 @@ use lobbyscope_domain::{
 use lobbyscope_store::{
     FileWriter, ImportFile, ImportSession, MentionLink, OrgKey, Organisation, Result, Stamped, WriteCounts,
 };
-use lobbyscope_store_sql::plan::{Buckets, MeetingPlan, Plan, sort_batch};
+use lobbyscope_store_sql::plan::{Buckets, MeetingPlan, Plan, WrittenOrgs, sort_batch};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, Transaction};
 
 use crate::cols::Cols;
@@ -37,11 +37,21 @@ pub(crate) struct SqliteWriter<C> {
     /// Organisations the records this file replaced pointed at: removed at commit if nothing
     /// points at them any more.
     orphan_candidates: Vec<String>,
+    /// What the transaction has written of each organisation (an import session's: all its
+    /// files').
+    written: WrittenOrgs,
 }
 
 impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
     pub(crate) fn new(conn: C, file: ImportFile) -> Self {
-        SqliteWriter { conn, file, buckets: Buckets::default(), register_changed: false, orphan_candidates: Vec::new() }
+        SqliteWriter {
+            conn,
+            file,
+            buckets: Buckets::default(),
+            register_changed: false,
+            orphan_candidates: Vec::new(),
+            written: WrittenOrgs::default(),
+        }
     }
 
     /// Keeps what the meetings `ids` said before this file corrected them, then removes them
@@ -82,11 +92,12 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
 /// Whole files written in one transaction.
 pub(crate) struct SqliteSession {
     tx: Transaction<'static, Sqlite>,
+    written: WrittenOrgs,
 }
 
 impl SqliteSession {
     pub(crate) fn new(tx: Transaction<'static, Sqlite>) -> Self {
-        SqliteSession { tx }
+        SqliteSession { tx, written: WrittenOrgs::default() }
     }
 }
 
@@ -99,8 +110,10 @@ impl ImportSession for SqliteSession {
         organisations: &[Organisation],
     ) -> Result<WriteCounts> {
         let mut writer = SqliteWriter::new(&mut *self.tx, file.clone());
+        writer.written = std::mem::take(&mut self.written);
         let counts = writer.write_batch(records, organisations).await?;
         writer.finish().await?;
+        self.written = std::mem::take(&mut writer.written);
         Ok(counts)
     }
 
@@ -381,6 +394,9 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
             }
         }
         // The register's name wins over every published one (lobbyscope-resolve).
+        for o in &organisations {
+            self.written.registered(o);
+        }
         self.upsert_organisations(
             &organisations,
             " ON CONFLICT (key) DO UPDATE SET register_id = excluded.register_id, name = excluded.name, \
@@ -390,9 +406,10 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
     }
 
     async fn write_organisations(&mut self, organisations: &[Organisation]) -> Result<()> {
+        let fresh: Vec<Organisation> = self.written.to_write(organisations).into_iter().cloned().collect();
         // The name that sorts first wins, whatever order files come in (lobbyscope-resolve).
         self.upsert_organisations(
-            organisations,
+            &fresh,
             " ON CONFLICT (key) DO UPDATE SET name = excluded.name, acronym = coalesce(excluded.acronym, organisations.acronym) \
               WHERE excluded.name < organisations.name",
         )
