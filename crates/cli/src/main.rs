@@ -2,6 +2,7 @@
 
 mod analyze;
 mod bench;
+mod copy;
 mod db;
 mod generate;
 mod report;
@@ -115,6 +116,19 @@ enum Command {
         #[arg(long, default_value_t = Options::default().page_size, value_name = "N")]
         page_size: u32,
     },
+    /// Copy a whole store into an empty one, SQLite or PostgreSQL either way, then check that
+    /// both hold the same rows. Ignores --db.
+    CopyStore {
+        /// The store to copy: a SQLite file, or `postgres://user@host/db`.
+        #[arg(long, value_name = "PATH|URL")]
+        from: String,
+        /// An empty store (a new SQLite file is made; a PostgreSQL database must exist).
+        #[arg(long, value_name = "PATH|URL")]
+        to: String,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Measure parsing and importing of files; see BENCHMARKS.md.
     Bench {
         #[arg(required = true, value_name = "FILE")]
@@ -162,16 +176,19 @@ async fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    let connections = Connections {
+        pool_size: cli.pool_size,
+        statement_timeout: cli.statement_timeout.filter(|s| *s > 0).map(std::time::Duration::from_secs),
+    };
+    if let Command::CopyStore { from, to, quiet } = &cli.command {
+        return copy::run(&Db::parse(from), &Db::parse(to), &connections, *quiet).await;
+    }
     let db = match cli.db.filter(|d| !d.is_empty()) {
         Some(given) => Db::parse(&given),
         None => Db::Sqlite(data_dir()?.join(match cli.command {
             Command::Demo { .. } => "demo.sqlite",
             _ => "lobbyscope.sqlite",
         })),
-    };
-    let connections = Connections {
-        pool_size: cli.pool_size,
-        statement_timeout: cli.statement_timeout.filter(|s| *s > 0).map(std::time::Duration::from_secs),
     };
     match cli.command {
         Command::Import { paths, quiet } => {
@@ -242,6 +259,7 @@ async fn main() -> Result<()> {
                 serve(store, addr).await?;
             }
         }
+        Command::CopyStore { .. } => unreachable!("run before a --db is worked out"),
         Command::Bench { files, runs } => bench::run(&files, runs.max(1)).await?,
         Command::Generate { out, orgs, ep, ec, responses, seed, snapshots, page_size } => {
             let opts = Options { orgs, ep, ec, responses, seed, snapshots, page_size, ..Options::default() };
