@@ -64,5 +64,11 @@ pub(crate) async fn end(pool: &PgPool) -> Result<usize> {
         tx.commit().await.map_err(db_err)?;
         tracing::debug!(index = name, took = ?started.elapsed(), "deferred index built");
     }
+    if !deferred.is_empty() {
+        // The planner's statistics still describe the empty tables the load began with, and no
+        // page of the new rows is marked all-visible yet, so index-only scans (the lists' deep
+        // pages) would visit every row they skip. Autovacuum would get there, minutes later.
+        sqlx::query("VACUUM (ANALYZE)").execute(pool).await.map_err(db_err)?;
+    }
     Ok(deferred.len())
 }

@@ -11,7 +11,7 @@ use lobbyscope_store_sql::pages::{
     INITIATIVE_COUNTS, INITIATIVE_PUBLICATIONS, LATEST_ACTIVITY, PUBLICATION_IDS, initiative_page_query, latest_entry,
     response_page,
 };
-use lobbyscope_store_sql::timeline::{EntryKind, assemble, ids_of, response_ids};
+use lobbyscope_store_sql::timeline::{Arms, EntryKind, assemble, ids_of, response_ids};
 use lobbyscope_store_sql::{Cols, keys};
 use sqlx::{AssertSqlSafe, PgPool, Postgres};
 
@@ -37,7 +37,7 @@ pub(crate) async fn initiative_responses(pool: &PgPool, id: u64, offset: u32, li
     let publications: Vec<i64> = sqlx::query_scalar(PUBLICATION_IDS).bind(id).fetch_all(pool).await.map_err(db_err)?;
     let mut ids: Vec<i64> = Vec::new();
     if limit > 0 && !publications.is_empty() {
-        let mut q = initiative_page_query::<Postgres>(&publications, offset, limit);
+        let mut q = initiative_page_query::<Postgres>(&publications, offset, limit, Arms::Ordered);
         for r in q.build().fetch_all(pool).await.map_err(db_err)? {
             ids.push(Cols::new(&r, "feedback").get(0)?);
         }

@@ -5,7 +5,7 @@
 use lobbyscope_store::{ActivityFilter, ActivityPage, Result, TimelineSummary};
 use lobbyscope_store_sql::Cols;
 use lobbyscope_store_sql::timeline::{
-    Entry, Wanted, org_entry, org_page_query, position_count_query, quarters_and_positions, year_range,
+    Arms, Entry, Wanted, org_entry, org_page_query, position_count_query, quarters_and_positions, year_range,
 };
 use sqlx::{PgPool, Postgres};
 
@@ -49,7 +49,7 @@ pub(crate) async fn activity(pool: &PgPool, key: &str, f: &ActivityFilter) -> Re
     let matching = wanted.matching(&summary, positions_in_range);
     let mut entries: Vec<Entry> = Vec::new();
     if f.limit > 0 && u64::from(f.offset) < matching {
-        let mut q = org_page_query::<Postgres>(key, f, &wanted);
+        let mut q = org_page_query::<Postgres>(key, f, &wanted, Arms::Ordered);
         for r in q.build().fetch_all(pool).await.map_err(db_err)? {
             entries.push(org_entry((&r).into())?);
         }

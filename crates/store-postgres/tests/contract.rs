@@ -39,6 +39,15 @@ async fn reopening_keeps_data_and_does_not_rerun_migrations() {
     assert_eq!(store.stats().await.unwrap().meetings, 1);
     let applied: i64 =
         sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations").fetch_one(store.pool()).await.unwrap();
-    assert_eq!(applied, 1);
+    assert_eq!(applied, migrations());
     store.close().await;
+}
+
+/// The migrations this build applies: the files of `migrations/`.
+fn migrations() -> i64 {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "sql"))
+        .count() as i64
 }

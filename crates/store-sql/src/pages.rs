@@ -9,7 +9,7 @@ use sqlx::QueryBuilder;
 
 use crate::cols::Cols;
 use crate::map::value_counts;
-use crate::timeline::{Entry, EntryKind};
+use crate::timeline::{Arms, Entry, EntryKind};
 
 /// An initiative's publications (parameter: the initiative's id), each with the responses kept
 /// for it (`stored`), in their order; read by `map::publication`.
@@ -30,7 +30,12 @@ pub const INITIATIVE_COUNTS: &str = "SELECT user_type, country, CAST(sum(respons
 /// A page of the responses to `publications`: each publication's responses newest first by
 /// index, merged by one compound statement, so that a deep page steps through index entries
 /// and only the page comes back. Rows: `id, date`.
-pub fn initiative_page_query<DB: sqlx::Database>(publications: &[i64], offset: u32, limit: u32) -> QueryBuilder<DB>
+pub fn initiative_page_query<DB: sqlx::Database>(
+    publications: &[i64],
+    offset: u32,
+    limit: u32,
+    arms: Arms,
+) -> QueryBuilder<DB>
 where
     i64: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
 {
@@ -39,7 +44,13 @@ where
         if i > 0 {
             q.push(" UNION ALL ");
         }
+        if arms == Arms::Ordered {
+            q.push("SELECT * FROM (");
+        }
         q.push("SELECT id, date FROM feedback WHERE publication_id = ").push_bind(*publication);
+        if arms == Arms::Ordered {
+            q.push(format!(" ORDER BY date DESC NULLS LAST, id DESC) AS arm{i}"));
+        }
     }
     // Responses without a date sort last, on every database.
     q.push(" ORDER BY date DESC NULLS LAST, id DESC LIMIT ")

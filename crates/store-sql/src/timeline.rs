@@ -151,43 +151,73 @@ pub fn quarters_and_positions<'r>(rows: impl IntoIterator<Item = Cols<'r>>) -> R
     Ok((quarters, positions))
 }
 
+/// How the arms of a timeline's compound statement are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arms {
+    /// As they are: SQLite merges them from their indexes itself.
+    Plain,
+    /// Each a subquery ordered as the whole, which PostgreSQL merges (Merge Append) instead of
+    /// sorting every row of every arm: 4 ms against 0.1 ms for an organisation with 12,000
+    /// items.
+    Ordered,
+}
+
 /// The statement for a page of an organisation's timeline: each kind newest first by its
 /// index, merged in the timeline's order (date, then kind as [`EntryKind`] orders them, then
 /// id), so that the offset steps through index entries, not rows. Rows are read by
 /// [`org_entry`]. Literals are cast so that every backend reads them as `i64`.
-pub fn org_page_query<DB: sqlx::Database>(key: &str, f: &ActivityFilter, wanted: &Wanted) -> QueryBuilder<DB>
+pub fn org_page_query<DB: sqlx::Database>(
+    key: &str,
+    f: &ActivityFilter,
+    wanted: &Wanted,
+    arms: Arms,
+) -> QueryBuilder<DB>
 where
     String: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     i64: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
 {
     let range = year_range(f);
     let mut q = QueryBuilder::<DB>::new("");
-    let mut arms = 0;
-    let mut arm = |q: &mut QueryBuilder<DB>, sql: &str| {
-        if arms > 0 {
+    let mut n = 0;
+    let mut arm = |q: &mut QueryBuilder<DB>, sql: &str, institution: Option<Institution>| {
+        if n > 0 {
             q.push(" UNION ALL ");
         }
-        arms += 1;
+        n += 1;
+        if arms == Arms::Ordered {
+            q.push("SELECT * FROM (");
+        }
         q.push(sql).push_bind(key.to_owned());
+        if let Some(i) = institution {
+            q.push(" AND institution = ").push_bind(i.as_str().to_owned());
+        }
+        push_range(q, range.as_ref());
+        if arms == Arms::Ordered {
+            q.push(format!(" ORDER BY 2 DESC NULLS LAST, 3, 4) AS arm{n}"));
+        }
     };
     if wanted.positions {
         arm(
             &mut q,
             "SELECT CAST(0 AS BIGINT) AS kind, date, CAST(0 AS BIGINT) AS number, id FROM position_items \
              WHERE shown = 1 AND org_key = ",
+            None,
         );
-        push_range(&mut q, range.as_ref());
     }
     if wanted.responses {
-        arm(&mut q, "SELECT CAST(1 AS BIGINT), date, id, '' FROM feedback WHERE org_key = ");
-        push_range(&mut q, range.as_ref());
+        arm(
+            &mut q,
+            "SELECT CAST(1 AS BIGINT) AS kind, date, id AS number, '' AS id FROM feedback WHERE org_key = ",
+            None,
+        );
     }
     if wanted.meetings {
-        arm(&mut q, "SELECT CAST(2 AS BIGINT), date, CAST(0 AS BIGINT), meeting_id FROM org_meetings WHERE org_key = ");
-        if let Some(i) = f.institution {
-            q.push(" AND institution = ").push_bind(i.as_str().to_owned());
-        }
-        push_range(&mut q, range.as_ref());
+        arm(
+            &mut q,
+            "SELECT CAST(2 AS BIGINT) AS kind, date, CAST(0 AS BIGINT) AS number, meeting_id AS id FROM org_meetings \
+             WHERE org_key = ",
+            f.institution,
+        );
     }
     q.push(" ORDER BY 2 DESC NULLS LAST, 1, 3, 4 LIMIT ")
         .push_bind(i64::from(f.limit))

@@ -17,7 +17,7 @@ use lobbyscope_store_sql::pages::{
     INITIATIVE_COUNTS, INITIATIVE_PUBLICATIONS, LATEST_ACTIVITY, PUBLICATION_IDS, initiative_page_query, latest_entry,
     response_page,
 };
-use lobbyscope_store_sql::timeline::{EntryKind, assemble, ids_of, response_ids};
+use lobbyscope_store_sql::timeline::{Arms, EntryKind, assemble, ids_of, response_ids};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqlitePool};
 
@@ -53,7 +53,7 @@ pub(crate) async fn initiative_responses(pool: &SqlitePool, id: u64, offset: u32
     let publications: Vec<i64> = sqlx::query_scalar(PUBLICATION_IDS).bind(id).fetch_all(pool).await.map_err(db_err)?;
     let mut ids: Vec<i64> = Vec::new();
     if limit > 0 && !publications.is_empty() {
-        let mut q = initiative_page_query::<Sqlite>(&publications, offset, limit);
+        let mut q = initiative_page_query::<Sqlite>(&publications, offset, limit, Arms::Plain);
         for r in q.build().fetch_all(pool).await.map_err(db_err)? {
             ids.push(Cols::new(&r, "feedback").get(0)?);
         }

@@ -5,7 +5,9 @@
 //! steps through index entries only.
 
 use lobbyscope_store::{ActivityFilter, ActivityPage, Result, TimelineSummary};
-use lobbyscope_store_sql::timeline::{Wanted, org_entry, org_page_query, position_count_query, quarters_and_positions};
+use lobbyscope_store_sql::timeline::{
+    Arms, Wanted, org_entry, org_page_query, position_count_query, quarters_and_positions,
+};
 use sqlx::{Sqlite, SqlitePool};
 
 use crate::cols::Cols;
@@ -50,7 +52,7 @@ pub(crate) async fn activity(pool: &SqlitePool, key: &str, f: &ActivityFilter) -
     let matching = wanted.matching(&summary, positions_in_range);
     let mut entries: Vec<Entry> = Vec::new();
     if f.limit > 0 && u64::from(f.offset) < matching {
-        let mut q = org_page_query::<Sqlite>(key, f, &wanted);
+        let mut q = org_page_query::<Sqlite>(key, f, &wanted, Arms::Plain);
         for r in q.build().fetch_all(pool).await.map_err(db_err)? {
             entries.push(org_entry((&r).into())?);
         }
