@@ -1,32 +1,49 @@
 //! `lobbyscope copy-store`: a whole store into an empty one, of either backend, checked by
 //! counting both at the end.
 
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use lobbyscope_store::{
-    CopyError, CopyProgress, CopyReport, CopyTable, ImportGuard, LockAttempt, LockHolder, QuietCopy, Store, copy_store,
+    CopyError, CopyProgress, CopyReport, CopyTable, ImportGuard, LockAttempt, LockHolder, Store, copy_store,
 };
 
 use crate::db::{Connections, Db};
 
 const COMMAND: &str = "copy-store";
 
-struct Bar(ProgressBar);
+/// A progress bar (none with `--quiet`), and each table's time at debug level.
+struct Progress {
+    bar: Option<ProgressBar>,
+    table_started: Mutex<Instant>,
+}
 
-impl CopyProgress for Bar {
+impl CopyProgress for Progress {
     fn table_started(&self, table: CopyTable, rows: u64) {
-        self.0.set_length(rows);
-        self.0.set_position(0);
-        self.0.set_message(table.to_string());
+        *self.table_started.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+        if let Some(bar) = &self.bar {
+            bar.set_length(rows);
+            bar.set_position(0);
+            bar.set_message(table.to_string());
+        }
     }
     fn rows_copied(&self, _table: CopyTable, so_far: u64) {
-        self.0.set_position(so_far);
+        if let Some(bar) = &self.bar {
+            bar.set_position(so_far);
+        }
+    }
+    fn table_done(&self, table: CopyTable, rows: u64) {
+        let took = self.table_started.lock().unwrap_or_else(|e| e.into_inner()).elapsed();
+        tracing::debug!(%table, rows, ?took, "table copied");
     }
     fn building_indexes(&self) {
-        self.0.set_length(0);
-        self.0.set_message("building indexes");
+        *self.table_started.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+        if let Some(bar) = &self.bar {
+            bar.set_length(0);
+            bar.set_message("building indexes");
+        }
     }
 }
 
@@ -49,18 +66,21 @@ pub async fn run(from: &Db, to: &Db, connections: &Connections, quiet: bool) -> 
 
     println!("Copying {} into {}", from.shown(), to.shown());
     let started = Instant::now();
-    let copied = if quiet {
-        copy_store(&*source, &*target, &QuietCopy).await
-    } else {
+    let bar = (!quiet).then(|| {
         let bar = ProgressBar::new(0).with_style(
             ProgressStyle::with_template("{spinner} {msg}: {human_pos}/{human_len} rows ({per_sec})")
                 .expect("valid template"),
         );
         bar.enable_steady_tick(Duration::from_millis(120));
-        let copied = copy_store(&*source, &*target, &Bar(bar.clone())).await;
+        bar
+    });
+    let progress = Progress { bar: bar.clone(), table_started: Mutex::new(Instant::now()) };
+    let copied = copy_store(&*source, &*target, &progress).await;
+    if let Some(bar) = bar {
         bar.finish_and_clear();
-        copied
-    };
+    }
+    let since_tables = progress.table_started.lock().unwrap_or_else(|e| e.into_inner()).elapsed();
+    tracing::debug!(took = ?since_tables, "indexes built, both stores counted");
     match copied {
         Ok(report) => {
             print_counts(&report);

@@ -1,11 +1,11 @@
 //! A copy between stores (`lobbyscope_store::copy`), PostgreSQL's side: pages of a table by
-//! key, and rows written a page per transaction, folded before each commit as an import's
-//! file is.
+//! key, and rows written in transactions of many pages, folded before each commit as an
+//! import session is.
 
 use async_trait::async_trait;
-use lobbyscope_store::{CopyCursor, CopyPage, CopyRow, CopyTable, CopyWriter, Result};
+use lobbyscope_store::{COPY_TRANSACTION_ROWS, CopyCursor, CopyPage, CopyRow, CopyTable, CopyWriter, Result};
 use lobbyscope_store_sql::copy::{Kind, columns};
-use sqlx::{AssertSqlSafe, PgPool};
+use sqlx::{AssertSqlSafe, PgPool, Postgres, Transaction};
 
 use crate::write::{bind_vals, copy_rows, insert_rows};
 use crate::{bump_generation, db_err};
@@ -54,11 +54,23 @@ pub(crate) async fn copy_count(pool: &PgPool, table: CopyTable) -> Result<u64> {
 
 pub(crate) struct PgCopyWriter {
     pool: PgPool,
+    /// The open transaction, and how many rows it holds.
+    tx: Option<Transaction<'static, Postgres>>,
+    rows: usize,
 }
 
 impl PgCopyWriter {
     pub(crate) fn new(pool: PgPool) -> Self {
-        PgCopyWriter { pool }
+        PgCopyWriter { pool, tx: None, rows: 0 }
+    }
+
+    /// Folds what the open transaction wrote and commits it.
+    async fn commit(&mut self) -> Result<()> {
+        self.rows = 0;
+        let Some(mut tx) = self.tx.take() else { return Ok(()) };
+        crate::stats::settle(&mut tx).await?;
+        bump_generation(&mut tx).await?;
+        tx.commit().await.map_err(db_err)
     }
 }
 
@@ -67,22 +79,24 @@ impl CopyWriter for PgCopyWriter {
     async fn write(&mut self, table: CopyTable, rows: Vec<CopyRow>) -> Result<()> {
         let t = columns(table);
         t.check(&rows)?;
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        self.rows += rows.len();
+        let tx = match &mut self.tx {
+            Some(tx) => tx,
+            None => self.tx.insert(self.pool.begin().await.map_err(db_err)?),
+        };
         if table.is_state() {
-            insert_rows(&mut tx, &t.insert_head(), rows, &t.insert_tail()).await?;
+            insert_rows(tx, &t.insert_head(), rows, &t.insert_tail()).await?;
         } else {
             // By `COPY`, as an import writes its records: the target holds none of them.
-            copy_rows(&mut tx, table.name(), &t.list(), rows).await?;
+            copy_rows(tx, table.name(), &t.list(), rows).await?;
         }
-        crate::stats::settle(&mut tx).await?;
-        bump_generation(&mut tx).await?;
-        tx.commit().await.map_err(db_err)
+        if self.rows >= COPY_TRANSACTION_ROWS {
+            self.commit().await?;
+        }
+        Ok(())
     }
 
-    /// The planner's statistics, which autovacuum would gather only a while after a load this
-    /// size: until then it plans the pages' queries for the empty tables it last saw.
-    async fn finish(self: Box<Self>) -> Result<()> {
-        sqlx::query("ANALYZE").execute(&self.pool).await.map_err(db_err)?;
-        Ok(())
+    async fn finish(mut self: Box<Self>) -> Result<()> {
+        self.commit().await
     }
 }

@@ -1,10 +1,11 @@
 //! A copy between stores (`lobbyscope_store::copy`), SQLite's side: pages of a table by key,
-//! and rows written a page per transaction, folded before each commit as an import's file is.
+//! and rows written in transactions of many pages, folded before each commit as an import
+//! session is.
 
 use async_trait::async_trait;
-use lobbyscope_store::{CopyCursor, CopyPage, CopyRow, CopyTable, CopyWriter, Result};
+use lobbyscope_store::{COPY_TRANSACTION_ROWS, CopyCursor, CopyPage, CopyRow, CopyTable, CopyWriter, Result};
 use lobbyscope_store_sql::copy::columns;
-use sqlx::{AssertSqlSafe, SqlitePool};
+use sqlx::{AssertSqlSafe, Sqlite, SqlitePool, Transaction};
 
 use crate::write::{bind_vals, insert_rows};
 use crate::{BEGIN_WRITE, bump_generation, db_err};
@@ -46,11 +47,23 @@ pub(crate) async fn copy_count(pool: &SqlitePool, table: CopyTable) -> Result<u6
 
 pub(crate) struct SqliteCopyWriter {
     pool: SqlitePool,
+    /// The open transaction, and how many rows it holds.
+    tx: Option<Transaction<'static, Sqlite>>,
+    rows: usize,
 }
 
 impl SqliteCopyWriter {
     pub(crate) fn new(pool: SqlitePool) -> Self {
-        SqliteCopyWriter { pool }
+        SqliteCopyWriter { pool, tx: None, rows: 0 }
+    }
+
+    /// Folds what the open transaction wrote and commits it.
+    async fn commit(&mut self) -> Result<()> {
+        self.rows = 0;
+        let Some(mut tx) = self.tx.take() else { return Ok(()) };
+        crate::stats::settle(&mut tx).await?;
+        bump_generation(&mut tx).await?;
+        tx.commit().await.map_err(db_err)
     }
 }
 
@@ -59,14 +72,19 @@ impl CopyWriter for SqliteCopyWriter {
     async fn write(&mut self, table: CopyTable, rows: Vec<CopyRow>) -> Result<()> {
         let t = columns(table);
         t.check(&rows)?;
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-        insert_rows(&mut tx, &t.insert_head(), rows, &t.insert_tail()).await?;
-        crate::stats::settle(&mut tx).await?;
-        bump_generation(&mut tx).await?;
-        tx.commit().await.map_err(db_err)
+        self.rows += rows.len();
+        let tx = match &mut self.tx {
+            Some(tx) => tx,
+            None => self.tx.insert(self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?),
+        };
+        insert_rows(tx, &t.insert_head(), rows, &t.insert_tail()).await?;
+        if self.rows >= COPY_TRANSACTION_ROWS {
+            self.commit().await?;
+        }
+        Ok(())
     }
 
-    async fn finish(self: Box<Self>) -> Result<()> {
-        Ok(())
+    async fn finish(mut self: Box<Self>) -> Result<()> {
+        self.commit().await
     }
 }

@@ -4,8 +4,8 @@
 //! every figure pages read (counts, quarters, published names, a person's or a procedure's
 //! meetings) is kept by the target's own triggers and fold as the rows arrive, exactly as an
 //! import keeps it, so a copy needs no knowledge of how either backend keeps them. Rows travel
-//! as [`CopyValue`]s, in pages read by key ([`Store::copy_out`]) and written one transaction a
-//! page ([`CopyWriter::write`]): memory holds two pages whatever the store's size.
+//! as [`CopyValue`]s, in pages read by key ([`Store::copy_out`]) and written in transactions of
+//! many pages ([`CopyWriter`]): memory holds two pages whatever the store's size.
 
 use std::fmt;
 
@@ -192,16 +192,23 @@ pub struct CopyPage {
     pub next: Option<CopyCursor>,
 }
 
+/// Rows a [`CopyWriter`] writes in one transaction, whatever their pages: the target's fold
+/// runs once per transaction, and a busy organisation's row (with the list's indexes on it) is
+/// rewritten once per fold, so a transaction a page of 2,000 made the demo's attendees take
+/// four times as long. As many as an import session commits at once.
+pub const COPY_TRANSACTION_ROWS: usize = 100_000;
+
 /// Writes rows that [`Store::copy_out`] read, of this backend or another, into a store that
-/// holds none of them yet.
+/// holds none of them yet, in transactions of about [`COPY_TRANSACTION_ROWS`] rows: each is
+/// committed once it holds that many, the store's aggregates brought up to date before, as
+/// after an import's session. Dropping the writer discards the transaction not yet committed.
 #[async_trait]
 pub trait CopyWriter: Send {
-    /// Adds `rows` of `table` in one transaction, which the store's aggregates are brought up
-    /// to date in before it commits, as after an import's file. A state table's row replaces
+    /// Adds `rows` of `table`, in the order of [`CopyTable::ALL`]. A state table's row replaces
     /// the one stored.
     async fn write(&mut self, table: CopyTable, rows: Vec<CopyRow>) -> Result<()>;
 
-    /// Says that every table has been written (a backend may gather its planner's statistics).
+    /// Commits what is left.
     async fn finish(self: Box<Self>) -> Result<()>;
 }
 

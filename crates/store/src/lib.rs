@@ -18,8 +18,8 @@ mod timeline;
 mod views;
 
 pub use copy::{
-    CopyCursor, CopyError, CopyPage, CopyProgress, CopyReport, CopyRow, CopyTable, CopyValue, CopyWriter, QuietCopy,
-    Side, TableCount, copy_store,
+    COPY_TRANSACTION_ROWS, CopyCursor, CopyError, CopyPage, CopyProgress, CopyReport, CopyRow, CopyTable, CopyValue,
+    CopyWriter, QuietCopy, Side, TableCount, copy_store,
 };
 pub use links::{
     LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, MentionRef, Organisation, RegisteredName,
