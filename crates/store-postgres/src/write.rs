@@ -5,14 +5,13 @@ use std::ops::DerefMut;
 
 use async_trait::async_trait;
 use lobbyscope_domain::{
-    Candidate, Facets, Feedback, Initiative, Meeting, MeetingKey, Provenance, Record, RegisterEntry, RegisterId,
-    shown_acronym,
+    Candidate, Facets, Feedback, Initiative, Meeting, MeetingKey, Provenance, RegisterEntry, RegisterId, shown_acronym,
 };
-use lobbyscope_store::{
-    FileWriter, ImportFile, ImportSession, MentionLink, OrgKey, Organisation, Result, Stamped, WriteCounts,
-};
+use lobbyscope_store::{FileWriter, ImportFile, ImportSession, OrgKey, Organisation, Result, Stamped, WriteCounts};
 use lobbyscope_store_sql::Cols;
-use lobbyscope_store_sql::plan::{Buckets, MeetingPlan, Plan, WrittenOrgs, sort_batch};
+use lobbyscope_store_sql::plan::{
+    Buckets, MeetingPlan, Plan, RecordWriter, WithLinks, WrittenOrgs, sort_batch, write_batch,
+};
 use lobbyscope_store_sql::rows::{
     ATTENDEE_COLUMNS, FEEDBACK_COLUMNS, HOST_COLUMNS, INITIATIVE_COLUMNS, MEETING_COLUMNS, MeetingParts,
     ORGANISATION_COLUMNS, PEOPLE_COLUMNS, PROCEDURE_COLUMNS, PUBLICATION_COLUMNS, REGISTER_COLUMNS, RowVals, Val,
@@ -63,7 +62,7 @@ impl ImportSession for PgSession {
     ) -> Result<WriteCounts> {
         let mut writer = PgWriter::new(&mut *self.tx, file.clone());
         writer.written = std::mem::take(&mut self.written);
-        let counts = writer.write_batch(records, organisations).await?;
+        let counts = write_batch(&mut writer, records, organisations).await?;
         writer.finish().await?;
         self.written = std::mem::take(&mut writer.written);
         Ok(counts)
@@ -80,7 +79,7 @@ impl ImportSession for PgSession {
 #[async_trait]
 impl FileWriter for PgWriter<Transaction<'static, Postgres>> {
     async fn write(&mut self, batch: &[Stamped], organisations: &[Organisation]) -> Result<WriteCounts> {
-        self.write_batch(batch, organisations).await
+        write_batch(self, batch, organisations).await
     }
 
     async fn commit(mut self: Box<Self>) -> Result<()> {
@@ -89,9 +88,6 @@ impl FileWriter for PgWriter<Transaction<'static, Postgres>> {
         self.conn.commit().await.map_err(db_err)
     }
 }
-
-/// A record with the links of its organisation mentions.
-type WithLinks<'a, T> = (&'a T, &'a [Option<MentionLink>]);
 
 /// The lookup values of a batch: one array bound to `= ANY($1)`, so that the statement is
 /// prepared once whatever the batch's length.
@@ -241,60 +237,6 @@ impl<C: DerefMut<Target = PgConnection> + Send> PgWriter<C> {
         }
     }
 
-    async fn write_batch(&mut self, batch: &[Stamped], organisations: &[Organisation]) -> Result<WriteCounts> {
-        let (mut register, mut meetings, mut initiatives, mut feedback) = (vec![], vec![], vec![], vec![]);
-        for s in batch {
-            match &s.record {
-                Record::Register(r) => register.push((&s.prov, r)),
-                Record::Meeting(m) => meetings.push((&s.prov, (m, s.links.as_slice()))),
-                Record::Initiative(i) => initiatives.push((&s.prov, i)),
-                Record::Feedback(f) => feedback.push((&s.prov, (f, s.links.as_slice()))),
-            }
-        }
-        let mut counts = WriteCounts::default();
-        if !register.is_empty() {
-            counts += self.write_register(register).await?;
-        }
-        if !meetings.is_empty() {
-            counts += self.write_meetings(meetings).await?;
-        }
-        if !initiatives.is_empty() {
-            counts += self.write_initiatives(initiatives).await?;
-        }
-        if !feedback.is_empty() {
-            counts += self.write_feedback(feedback).await?;
-        }
-        self.write_organisations(organisations).await?;
-        Ok(counts)
-    }
-
-    async fn write_register(&mut self, items: Vec<(&Provenance, &RegisterEntry)>) -> Result<WriteCounts> {
-        let ids = items.iter().map(|(_, r)| r.register_id.as_str().to_owned()).collect();
-        let stored = stored_hashes(
-            &mut self.conn,
-            "register_entries",
-            "SELECT register_id || '|' || snapshot_date, content_hash FROM register_entries WHERE register_id = ANY($1)",
-            Lookups::Text(ids),
-        )
-        .await?;
-        let keyed = items.into_iter().map(|(p, r)| (format!("{}|{}", r.register_id, r.snapshot_date), p, r)).collect();
-        let plan: Plan<&RegisterEntry> = sort_batch(keyed, &stored);
-        self.register_changed |= !plan.insert.is_empty();
-        for key in &plan.replace {
-            let Some((id, snapshot)) = key.split_once('|') else { continue };
-            sqlx::query("DELETE FROM register_entries WHERE register_id = $1 AND snapshot_date = $2")
-                .bind(id)
-                .bind(snapshot)
-                .execute(&mut *self.conn)
-                .await
-                .map_err(db_err)?;
-        }
-        let rows = plan.insert.iter().map(|(p, r)| register_row(p, r)).collect();
-        copy_rows(&mut self.conn, "register_entries", REGISTER_COLUMNS, rows).await?;
-        self.register_organisations(&plan.insert.iter().map(|(_, r)| &r.register_id).collect::<Vec<_>>()).await?;
-        Ok(plan.counts)
-    }
-
     /// Stored meetings sharing a natural key with any of `keys`, loaded once per file.
     async fn load_buckets(&mut self, keys: &[&MeetingKey]) -> Result<()> {
         let missing = self.buckets.to_load(keys);
@@ -361,94 +303,6 @@ impl<C: DerefMut<Target = PgConnection> + Send> PgWriter<C> {
         Ok(())
     }
 
-    async fn write_meetings(&mut self, items: Vec<(&Provenance, WithLinks<'_, Meeting>)>) -> Result<WriteCounts> {
-        let keyed: Vec<(MeetingKey, Facets)> = items.iter().map(|(_, (m, _))| (m.natural_key(), m.facets())).collect();
-        self.load_buckets(&keyed.iter().map(|(k, _)| k).collect::<Vec<_>>()).await?;
-        let assigned: Vec<(&Provenance, &MeetingKey, &Facets)> =
-            items.iter().zip(&keyed).map(|((p, _), (key, facets))| (*p, key, facets)).collect();
-        let MeetingPlan { insert, replaced, counts } = self.buckets.assign(&assigned)?;
-        self.keep_history(replaced).await?;
-        let meeting_rows = insert
-            .iter()
-            .map(|(i, id)| {
-                let (p, (m, _)) = items[*i];
-                meeting_row(id, &keyed[*i].1, p, m)
-            })
-            .collect();
-        copy_rows(&mut self.conn, "meetings", MEETING_COLUMNS, meeting_rows).await?;
-        let parts = MeetingParts::of(insert.iter().map(|(i, id)| {
-            let (_, (m, links)) = items[*i];
-            (id, m, links)
-        }));
-        insert_rows(
-            &mut self.conn,
-            &format!("INSERT INTO people ({PEOPLE_COLUMNS}) "),
-            parts.people,
-            " ON CONFLICT (key) DO NOTHING",
-        )
-        .await?;
-        for (table, columns, rows) in [
-            ("meeting_hosts", HOST_COLUMNS, parts.hosts),
-            ("meeting_procedures", PROCEDURE_COLUMNS, parts.procedures),
-            ("meeting_attendees", ATTENDEE_COLUMNS, parts.attendees),
-        ] {
-            copy_rows(&mut self.conn, table, columns, rows).await?;
-        }
-        Ok(counts)
-    }
-
-    async fn write_initiatives(&mut self, items: Vec<(&Provenance, &Initiative)>) -> Result<WriteCounts> {
-        let ids = items.iter().map(|(_, i)| i.id as i64).collect();
-        let stored = stored_hashes(
-            &mut self.conn,
-            "initiatives",
-            "SELECT id::text, content_hash FROM initiatives WHERE id = ANY($1)",
-            Lookups::Int(ids),
-        )
-        .await?;
-        let plan = sort_batch(items.into_iter().map(|(p, i)| (i.id.to_string(), p, i)).collect(), &stored);
-        let replaced: Vec<i64> = plan.replace.iter().filter_map(|k| k.parse().ok()).collect();
-        // Publications go with them (ON DELETE CASCADE).
-        sqlx::query("DELETE FROM initiatives WHERE id = ANY($1)")
-            .bind(replaced)
-            .execute(&mut *self.conn)
-            .await
-            .map_err(db_err)?;
-        let rows = plan.insert.iter().map(|(p, i)| initiative_row(p, i)).collect();
-        copy_rows(&mut self.conn, "initiatives", INITIATIVE_COLUMNS, rows).await?;
-        insert_rows(
-            &mut self.conn,
-            &format!("INSERT INTO publications ({PUBLICATION_COLUMNS}) "),
-            publication_rows(plan.insert.iter().map(|(_, i)| *i)),
-            // A publication listed under two initiatives keeps its first one.
-            " ON CONFLICT (id) DO NOTHING",
-        )
-        .await?;
-        Ok(plan.counts)
-    }
-
-    async fn write_feedback(&mut self, items: Vec<(&Provenance, WithLinks<'_, Feedback>)>) -> Result<WriteCounts> {
-        let ids = items.iter().map(|(_, (f, _))| f.id as i64).collect();
-        let stored = stored_hashes(
-            &mut self.conn,
-            "feedback",
-            "SELECT id::text, content_hash FROM feedback WHERE id = ANY($1)",
-            Lookups::Int(ids),
-        )
-        .await?;
-        let plan = sort_batch(items.into_iter().map(|(p, f)| (f.0.id.to_string(), p, f)).collect(), &stored);
-        let replaced: Vec<i64> = plan.replace.iter().filter_map(|k| k.parse().ok()).collect();
-        let old: Vec<Option<String>> = sqlx::query_scalar("DELETE FROM feedback WHERE id = ANY($1) RETURNING org_key")
-            .bind(replaced)
-            .fetch_all(&mut *self.conn)
-            .await
-            .map_err(db_err)?;
-        self.orphan_candidates.extend(old.into_iter().flatten());
-        let rows = plan.insert.iter().map(|(p, (f, links))| feedback_row(p, f, links)).collect();
-        copy_rows(&mut self.conn, "feedback", FEEDBACK_COLUMNS, rows).await?;
-        Ok(plan.counts)
-    }
-
     /// Gives each of `ids` its organisation under its newest register name, as a full linking
     /// pass would, so that a register imported before any mention needs no pass.
     async fn register_organisations(&mut self, ids: &[&RegisterId]) -> Result<()> {
@@ -485,19 +339,6 @@ impl<C: DerefMut<Target = PgConnection> + Send> PgWriter<C> {
             organisations,
             " ON CONFLICT (key) DO UPDATE SET register_id = excluded.register_id, name = excluded.name, \
               acronym = excluded.acronym",
-        )
-        .await
-    }
-
-    async fn write_organisations(&mut self, organisations: &[Organisation]) -> Result<()> {
-        // Once per key (PostgreSQL refuses to update a row twice in one statement), under the
-        // name that sorts first, which is what the statement's rule keeps anyway.
-        let fresh: Vec<Organisation> = self.written.to_write(organisations).into_iter().cloned().collect();
-        // The name that sorts first wins, whatever order files come in (lobbyscope-resolve).
-        self.upsert_organisations(
-            fresh,
-            " ON CONFLICT (key) DO UPDATE SET name = excluded.name, \
-              acronym = coalesce(excluded.acronym, organisations.acronym) WHERE excluded.name < organisations.name",
         )
         .await
     }
@@ -544,6 +385,133 @@ impl<C: DerefMut<Target = PgConnection> + Send> PgWriter<C> {
                 .map_err(db_err)?;
         }
         crate::bump_generation(&mut self.conn).await
+    }
+}
+
+#[async_trait]
+impl<C: DerefMut<Target = PgConnection> + Send> RecordWriter for PgWriter<C> {
+    async fn write_register(&mut self, items: Vec<(&Provenance, &RegisterEntry)>) -> Result<WriteCounts> {
+        let ids = items.iter().map(|(_, r)| r.register_id.as_str().to_owned()).collect();
+        let stored = stored_hashes(
+            &mut self.conn,
+            "register_entries",
+            "SELECT register_id || '|' || snapshot_date, content_hash FROM register_entries WHERE register_id = ANY($1)",
+            Lookups::Text(ids),
+        )
+        .await?;
+        let keyed = items.into_iter().map(|(p, r)| (format!("{}|{}", r.register_id, r.snapshot_date), p, r)).collect();
+        let plan: Plan<&RegisterEntry> = sort_batch(keyed, &stored);
+        self.register_changed |= !plan.insert.is_empty();
+        for key in &plan.replace {
+            let Some((id, snapshot)) = key.split_once('|') else { continue };
+            sqlx::query("DELETE FROM register_entries WHERE register_id = $1 AND snapshot_date = $2")
+                .bind(id)
+                .bind(snapshot)
+                .execute(&mut *self.conn)
+                .await
+                .map_err(db_err)?;
+        }
+        let rows = plan.insert.iter().map(|(p, r)| register_row(p, r)).collect();
+        copy_rows(&mut self.conn, "register_entries", REGISTER_COLUMNS, rows).await?;
+        self.register_organisations(&plan.insert.iter().map(|(_, r)| &r.register_id).collect::<Vec<_>>()).await?;
+        Ok(plan.counts)
+    }
+    async fn write_meetings(&mut self, items: Vec<(&Provenance, WithLinks<'_, Meeting>)>) -> Result<WriteCounts> {
+        let keyed: Vec<(MeetingKey, Facets)> = items.iter().map(|(_, (m, _))| (m.natural_key(), m.facets())).collect();
+        self.load_buckets(&keyed.iter().map(|(k, _)| k).collect::<Vec<_>>()).await?;
+        let assigned: Vec<(&Provenance, &MeetingKey, &Facets)> =
+            items.iter().zip(&keyed).map(|((p, _), (key, facets))| (*p, key, facets)).collect();
+        let MeetingPlan { insert, replaced, counts } = self.buckets.assign(&assigned)?;
+        self.keep_history(replaced).await?;
+        let meeting_rows = insert
+            .iter()
+            .map(|(i, id)| {
+                let (p, (m, _)) = items[*i];
+                meeting_row(id, &keyed[*i].1, p, m)
+            })
+            .collect();
+        copy_rows(&mut self.conn, "meetings", MEETING_COLUMNS, meeting_rows).await?;
+        let parts = MeetingParts::of(insert.iter().map(|(i, id)| {
+            let (_, (m, links)) = items[*i];
+            (id, m, links)
+        }));
+        insert_rows(
+            &mut self.conn,
+            &format!("INSERT INTO people ({PEOPLE_COLUMNS}) "),
+            parts.people,
+            " ON CONFLICT (key) DO NOTHING",
+        )
+        .await?;
+        for (table, columns, rows) in [
+            ("meeting_hosts", HOST_COLUMNS, parts.hosts),
+            ("meeting_procedures", PROCEDURE_COLUMNS, parts.procedures),
+            ("meeting_attendees", ATTENDEE_COLUMNS, parts.attendees),
+        ] {
+            copy_rows(&mut self.conn, table, columns, rows).await?;
+        }
+        Ok(counts)
+    }
+    async fn write_initiatives(&mut self, items: Vec<(&Provenance, &Initiative)>) -> Result<WriteCounts> {
+        let ids = items.iter().map(|(_, i)| i.id as i64).collect();
+        let stored = stored_hashes(
+            &mut self.conn,
+            "initiatives",
+            "SELECT id::text, content_hash FROM initiatives WHERE id = ANY($1)",
+            Lookups::Int(ids),
+        )
+        .await?;
+        let plan = sort_batch(items.into_iter().map(|(p, i)| (i.id.to_string(), p, i)).collect(), &stored);
+        let replaced: Vec<i64> = plan.replace.iter().filter_map(|k| k.parse().ok()).collect();
+        // Publications go with them (ON DELETE CASCADE).
+        sqlx::query("DELETE FROM initiatives WHERE id = ANY($1)")
+            .bind(replaced)
+            .execute(&mut *self.conn)
+            .await
+            .map_err(db_err)?;
+        let rows = plan.insert.iter().map(|(p, i)| initiative_row(p, i)).collect();
+        copy_rows(&mut self.conn, "initiatives", INITIATIVE_COLUMNS, rows).await?;
+        insert_rows(
+            &mut self.conn,
+            &format!("INSERT INTO publications ({PUBLICATION_COLUMNS}) "),
+            publication_rows(plan.insert.iter().map(|(_, i)| *i)),
+            // A publication listed under two initiatives keeps its first one.
+            " ON CONFLICT (id) DO NOTHING",
+        )
+        .await?;
+        Ok(plan.counts)
+    }
+    async fn write_feedback(&mut self, items: Vec<(&Provenance, WithLinks<'_, Feedback>)>) -> Result<WriteCounts> {
+        let ids = items.iter().map(|(_, (f, _))| f.id as i64).collect();
+        let stored = stored_hashes(
+            &mut self.conn,
+            "feedback",
+            "SELECT id::text, content_hash FROM feedback WHERE id = ANY($1)",
+            Lookups::Int(ids),
+        )
+        .await?;
+        let plan = sort_batch(items.into_iter().map(|(p, f)| (f.0.id.to_string(), p, f)).collect(), &stored);
+        let replaced: Vec<i64> = plan.replace.iter().filter_map(|k| k.parse().ok()).collect();
+        let old: Vec<Option<String>> = sqlx::query_scalar("DELETE FROM feedback WHERE id = ANY($1) RETURNING org_key")
+            .bind(replaced)
+            .fetch_all(&mut *self.conn)
+            .await
+            .map_err(db_err)?;
+        self.orphan_candidates.extend(old.into_iter().flatten());
+        let rows = plan.insert.iter().map(|(p, (f, links))| feedback_row(p, f, links)).collect();
+        copy_rows(&mut self.conn, "feedback", FEEDBACK_COLUMNS, rows).await?;
+        Ok(plan.counts)
+    }
+    async fn write_organisations(&mut self, organisations: &[Organisation]) -> Result<()> {
+        // Once per key (PostgreSQL refuses to update a row twice in one statement), under the
+        // name that sorts first, which is what the statement's rule keeps anyway.
+        let fresh: Vec<Organisation> = self.written.to_write(organisations).into_iter().cloned().collect();
+        // The name that sorts first wins, whatever order files come in (lobbyscope-resolve).
+        self.upsert_organisations(
+            fresh,
+            " ON CONFLICT (key) DO UPDATE SET name = excluded.name, \
+              acronym = coalesce(excluded.acronym, organisations.acronym) WHERE excluded.name < organisations.name",
+        )
+        .await
     }
 }
 

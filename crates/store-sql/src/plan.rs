@@ -4,8 +4,12 @@
 
 use std::collections::HashMap;
 
-use lobbyscope_domain::{Candidate, Facets, MeetingId, MeetingKey, Pairing, Provenance, pair};
-use lobbyscope_store::{Organisation, Result, WriteCounts};
+use async_trait::async_trait;
+use lobbyscope_domain::{
+    Candidate, Facets, Feedback, Initiative, Meeting, MeetingId, MeetingKey, Pairing, Provenance, Record,
+    RegisterEntry, pair,
+};
+use lobbyscope_store::{MentionLink, Organisation, Result, Stamped, WriteCounts};
 
 use crate::map::corrupt;
 
@@ -134,6 +138,54 @@ impl Buckets {
         }
         Ok(MeetingPlan { insert, replaced, counts })
     }
+}
+
+/// A record with the links of its organisation mentions.
+pub type WithLinks<'a, T> = (&'a T, &'a [Option<MentionLink>]);
+
+/// What a backend's writer does with each kind of record of a batch.
+#[async_trait]
+pub trait RecordWriter: Send {
+    async fn write_register(&mut self, items: Vec<(&Provenance, &RegisterEntry)>) -> Result<WriteCounts>;
+    async fn write_meetings(&mut self, items: Vec<(&Provenance, WithLinks<'_, Meeting>)>) -> Result<WriteCounts>;
+    async fn write_initiatives(&mut self, items: Vec<(&Provenance, &Initiative)>) -> Result<WriteCounts>;
+    async fn write_feedback(&mut self, items: Vec<(&Provenance, WithLinks<'_, Feedback>)>) -> Result<WriteCounts>;
+    /// The organisations a batch's links point at (`FileWriter::write`).
+    async fn write_organisations(&mut self, organisations: &[Organisation]) -> Result<()>;
+}
+
+/// Writes a batch kind by kind, register entries first (a file holds one kind, but the order
+/// is what linking expects should one ever hold several), then the organisations its links
+/// point at.
+pub async fn write_batch(
+    w: &mut (impl RecordWriter + ?Sized),
+    batch: &[Stamped],
+    organisations: &[Organisation],
+) -> Result<WriteCounts> {
+    let (mut register, mut meetings, mut initiatives, mut feedback) = (vec![], vec![], vec![], vec![]);
+    for s in batch {
+        match &s.record {
+            Record::Register(r) => register.push((&s.prov, r)),
+            Record::Meeting(m) => meetings.push((&s.prov, (m, s.links.as_slice()))),
+            Record::Initiative(i) => initiatives.push((&s.prov, i)),
+            Record::Feedback(f) => feedback.push((&s.prov, (f, s.links.as_slice()))),
+        }
+    }
+    let mut counts = WriteCounts::default();
+    if !register.is_empty() {
+        counts += w.write_register(register).await?;
+    }
+    if !meetings.is_empty() {
+        counts += w.write_meetings(meetings).await?;
+    }
+    if !initiatives.is_empty() {
+        counts += w.write_initiatives(initiatives).await?;
+    }
+    if !feedback.is_empty() {
+        counts += w.write_feedback(feedback).await?;
+    }
+    w.write_organisations(organisations).await?;
+    Ok(counts)
 }
 
 /// What a transaction has written of each organisation: an upper bound of its stored name.

@@ -5,13 +5,15 @@ use std::ops::DerefMut;
 
 use async_trait::async_trait;
 use lobbyscope_domain::{
-    Candidate, Facets, Feedback, Initiative, Meeting, MeetingId, MeetingKey, Provenance, Record, RegisterEntry,
-    RegisterId, shown_acronym,
+    Candidate, Facets, Feedback, Initiative, Meeting, MeetingId, MeetingKey, Provenance, RegisterEntry, RegisterId,
+    shown_acronym,
 };
 use lobbyscope_store::{
     FileWriter, ImportFile, ImportSession, MentionLink, OrgKey, Organisation, Result, Stamped, WriteCounts,
 };
-use lobbyscope_store_sql::plan::{Buckets, MeetingPlan, Plan, WrittenOrgs, sort_batch};
+use lobbyscope_store_sql::plan::{
+    Buckets, MeetingPlan, Plan, RecordWriter, WithLinks, WrittenOrgs, sort_batch, write_batch,
+};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, Transaction};
 
 use crate::cols::Cols;
@@ -111,7 +113,7 @@ impl ImportSession for SqliteSession {
     ) -> Result<WriteCounts> {
         let mut writer = SqliteWriter::new(&mut *self.tx, file.clone());
         writer.written = std::mem::take(&mut self.written);
-        let counts = writer.write_batch(records, organisations).await?;
+        let counts = write_batch(&mut writer, records, organisations).await?;
         writer.finish().await?;
         self.written = std::mem::take(&mut writer.written);
         Ok(counts)
@@ -124,9 +126,6 @@ impl ImportSession for SqliteSession {
         self.tx.commit().await.map_err(db_err)
     }
 }
-
-/// A record with the links of its organisation mentions.
-type WithLinks<'a, T> = (&'a T, &'a [Option<MentionLink>]);
 
 /// A meeting to insert, with the identity it was given.
 type MeetingRow<'a> = (MeetingId, &'a Facets, &'a Provenance, &'a Meeting, &'a [Option<MentionLink>]);
@@ -210,43 +209,6 @@ pub(crate) async fn insert_rows(conn: &mut SqliteConnection, head: &str, rows: V
 }
 
 impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
-    async fn write_register(&mut self, items: Vec<(&Provenance, &RegisterEntry)>) -> Result<WriteCounts> {
-        let keyed = items
-            .into_iter()
-            .map(|(p, r)| {
-                (
-                    format!("{}|{}", r.register_id, r.snapshot_date),
-                    Lookup::Text(r.register_id.as_str().to_owned()),
-                    p,
-                    r,
-                )
-            })
-            .collect();
-        let plan = plan(
-            &mut self.conn,
-            "register_entries",
-            "SELECT register_id || '|' || snapshot_date, content_hash FROM register_entries \
-             WHERE register_id IN (SELECT value FROM json_each(?))",
-            keyed,
-        )
-        .await?;
-        self.register_changed |= !plan.insert.is_empty();
-        for key in &plan.replace {
-            let (id, snapshot) = key.split_once('|').expect("register keys hold a '|'");
-            sqlx::query("DELETE FROM register_entries WHERE register_id = ? AND snapshot_date = ?")
-                .bind(id)
-                .bind(snapshot)
-                .execute(&mut *self.conn)
-                .await
-                .map_err(db_err)?;
-        }
-        let rows = plan.insert.iter().map(|(p, r)| register_row(p, r)).collect();
-        insert_rows(&mut self.conn, &format!("INSERT OR FAIL INTO register_entries ({REGISTER_COLUMNS}) "), rows, "")
-            .await?;
-        self.register_organisations(&plan.insert.iter().map(|(_, r)| &r.register_id).collect::<Vec<_>>()).await?;
-        Ok(plan.counts)
-    }
-
     /// Stored meetings sharing a natural key with any of `keys`, loaded once per file.
     async fn load_buckets(&mut self, keys: &[&MeetingKey]) -> Result<()> {
         let missing = self.buckets.to_load(keys);
@@ -274,97 +236,6 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
             self.buckets.add_stored(key, candidate);
         }
         Ok(())
-    }
-
-    async fn write_meetings(&mut self, items: Vec<(&Provenance, WithLinks<'_, Meeting>)>) -> Result<WriteCounts> {
-        // Each meeting is matched against the stored meetings sharing its natural key
-        // (domain::identity): identical ones first, over the whole batch, so that a correction
-        // in the same batch cannot take an identity an exact copy would have kept.
-        let keyed: Vec<(MeetingKey, Facets)> = items.iter().map(|(_, (m, _))| (m.natural_key(), m.facets())).collect();
-        self.load_buckets(&keyed.iter().map(|(k, _)| k).collect::<Vec<_>>()).await?;
-        let assigned: Vec<(&Provenance, &MeetingKey, &Facets)> =
-            items.iter().zip(&keyed).map(|((p, _), (key, facets))| (*p, key, facets)).collect();
-        let MeetingPlan { insert, replaced, counts } = self.buckets.assign(&assigned)?;
-        let rows: Vec<MeetingRow> = insert
-            .into_iter()
-            .map(|(i, id)| {
-                let (p, (m, links)) = items[i];
-                (id, &keyed[i].1, p, m, links)
-            })
-            .collect();
-        self.keep_history(&replaced).await?;
-        let meeting_rows = rows.iter().map(|(id, facets, p, m, _)| meeting_row(id, facets, p, m)).collect();
-        insert_rows(&mut self.conn, &format!("INSERT OR FAIL INTO meetings ({MEETING_COLUMNS}) "), meeting_rows, "")
-            .await?;
-        let parts = MeetingParts::of(rows.iter().map(|(id, _, _, m, links)| (id, *m, *links)));
-        insert_rows(
-            &mut self.conn,
-            &format!("INSERT OR FAIL INTO people ({PEOPLE_COLUMNS}) "),
-            parts.people,
-            " ON CONFLICT (key) DO NOTHING",
-        )
-        .await?;
-        for (table, columns, rows) in [
-            ("meeting_hosts", HOST_COLUMNS, parts.hosts),
-            ("meeting_procedures", PROCEDURE_COLUMNS, parts.procedures),
-            ("meeting_attendees", ATTENDEE_COLUMNS, parts.attendees),
-        ] {
-            insert_rows(&mut self.conn, &format!("INSERT OR FAIL INTO {table} ({columns}) "), rows, "").await?;
-        }
-        Ok(counts)
-    }
-
-    async fn write_initiatives(&mut self, items: Vec<(&Provenance, &Initiative)>) -> Result<WriteCounts> {
-        let keyed = items.into_iter().map(|(p, i)| (i.id.to_string(), Lookup::Int(i.id as i64), p, i)).collect();
-        let plan = plan(
-            &mut self.conn,
-            "initiatives",
-            "SELECT CAST(id AS TEXT), content_hash FROM initiatives WHERE id IN (SELECT value FROM json_each(?))",
-            keyed,
-        )
-        .await?;
-        for key in &plan.replace {
-            // Publications go with it (ON DELETE CASCADE).
-            sqlx::query("DELETE FROM initiatives WHERE id = ?")
-                .bind(key.parse::<i64>().expect("initiative keys are ids"))
-                .execute(&mut *self.conn)
-                .await
-                .map_err(db_err)?;
-        }
-        let rows = plan.insert.iter().map(|(p, i)| initiative_row(p, i)).collect();
-        insert_rows(&mut self.conn, &format!("INSERT OR FAIL INTO initiatives ({INITIATIVE_COLUMNS}) "), rows, "")
-            .await?;
-        insert_rows(
-            &mut self.conn,
-            &format!("INSERT OR FAIL INTO publications ({PUBLICATION_COLUMNS}) "),
-            publication_rows(plan.insert.iter().map(|(_, i)| *i)),
-            // A publication listed under two initiatives keeps its first one.
-            " ON CONFLICT (id) DO NOTHING",
-        )
-        .await?;
-        Ok(plan.counts)
-    }
-
-    async fn write_feedback(&mut self, items: Vec<(&Provenance, WithLinks<'_, Feedback>)>) -> Result<WriteCounts> {
-        let keyed = items.into_iter().map(|(p, f)| (f.0.id.to_string(), Lookup::Int(f.0.id as i64), p, f)).collect();
-        let plan = plan(
-            &mut self.conn,
-            "feedback",
-            "SELECT CAST(id AS TEXT), content_hash FROM feedback WHERE id IN (SELECT value FROM json_each(?))",
-            keyed,
-        )
-        .await?;
-        for key in &plan.replace {
-            let old: Option<Option<String>> = sqlx::query_scalar("DELETE FROM feedback WHERE id = ? RETURNING org_key")
-                .bind(key.parse::<i64>().expect("feedback keys are ids"))
-                .fetch_optional(&mut *self.conn)
-                .await
-                .map_err(db_err)?;
-            self.orphan_candidates.extend(old.flatten());
-        }
-        let rows = plan.insert.iter().map(|(p, (f, links))| feedback_row(p, f, links)).collect();
-        insert_rows(&mut self.conn, &format!("INSERT OR FAIL INTO feedback ({FEEDBACK_COLUMNS}) "), rows, "").await?;
-        Ok(plan.counts)
     }
 }
 
@@ -405,17 +276,6 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
         .await
     }
 
-    async fn write_organisations(&mut self, organisations: &[Organisation]) -> Result<()> {
-        let fresh: Vec<Organisation> = self.written.to_write(organisations).into_iter().cloned().collect();
-        // The name that sorts first wins, whatever order files come in (lobbyscope-resolve).
-        self.upsert_organisations(
-            &fresh,
-            " ON CONFLICT (key) DO UPDATE SET name = excluded.name, acronym = coalesce(excluded.acronym, organisations.acronym) \
-              WHERE excluded.name < organisations.name",
-        )
-        .await
-    }
-
     async fn upsert_organisations(&mut self, organisations: &[Organisation], on_conflict: &str) -> Result<()> {
         insert_rows(
             &mut self.conn,
@@ -430,7 +290,7 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
 #[async_trait]
 impl FileWriter for SqliteWriter<Transaction<'static, Sqlite>> {
     async fn write(&mut self, batch: &[Stamped], organisations: &[Organisation]) -> Result<WriteCounts> {
-        self.write_batch(batch, organisations).await
+        write_batch(self, batch, organisations).await
     }
 
     async fn commit(mut self: Box<Self>) -> Result<()> {
@@ -441,33 +301,6 @@ impl FileWriter for SqliteWriter<Transaction<'static, Sqlite>> {
 }
 
 impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
-    async fn write_batch(&mut self, batch: &[Stamped], organisations: &[Organisation]) -> Result<WriteCounts> {
-        let (mut register, mut meetings, mut initiatives, mut feedback) = (vec![], vec![], vec![], vec![]);
-        for s in batch {
-            match &s.record {
-                Record::Register(r) => register.push((&s.prov, r)),
-                Record::Meeting(m) => meetings.push((&s.prov, (m, s.links.as_slice()))),
-                Record::Initiative(i) => initiatives.push((&s.prov, i)),
-                Record::Feedback(f) => feedback.push((&s.prov, (f, s.links.as_slice()))),
-            }
-        }
-        let mut counts = WriteCounts::default();
-        if !register.is_empty() {
-            counts += self.write_register(register).await?;
-        }
-        if !meetings.is_empty() {
-            counts += self.write_meetings(meetings).await?;
-        }
-        if !initiatives.is_empty() {
-            counts += self.write_initiatives(initiatives).await?;
-        }
-        if !feedback.is_empty() {
-            counts += self.write_feedback(feedback).await?;
-        }
-        self.write_organisations(organisations).await?;
-        Ok(counts)
-    }
-
     /// What the end of a file writes: its `import_files` row, the linking pass it leaves owed,
     /// the removal of organisations it orphaned, a new data generation.
     async fn finish(&mut self) -> Result<()> {
@@ -504,5 +337,143 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
                 .map_err(db_err)?;
         }
         crate::bump_generation(&mut self.conn).await
+    }
+}
+
+#[async_trait]
+impl<C: DerefMut<Target = SqliteConnection> + Send> RecordWriter for SqliteWriter<C> {
+    async fn write_register(&mut self, items: Vec<(&Provenance, &RegisterEntry)>) -> Result<WriteCounts> {
+        let keyed = items
+            .into_iter()
+            .map(|(p, r)| {
+                (
+                    format!("{}|{}", r.register_id, r.snapshot_date),
+                    Lookup::Text(r.register_id.as_str().to_owned()),
+                    p,
+                    r,
+                )
+            })
+            .collect();
+        let plan = plan(
+            &mut self.conn,
+            "register_entries",
+            "SELECT register_id || '|' || snapshot_date, content_hash FROM register_entries \
+             WHERE register_id IN (SELECT value FROM json_each(?))",
+            keyed,
+        )
+        .await?;
+        self.register_changed |= !plan.insert.is_empty();
+        for key in &plan.replace {
+            let (id, snapshot) = key.split_once('|').expect("register keys hold a '|'");
+            sqlx::query("DELETE FROM register_entries WHERE register_id = ? AND snapshot_date = ?")
+                .bind(id)
+                .bind(snapshot)
+                .execute(&mut *self.conn)
+                .await
+                .map_err(db_err)?;
+        }
+        let rows = plan.insert.iter().map(|(p, r)| register_row(p, r)).collect();
+        insert_rows(&mut self.conn, &format!("INSERT OR FAIL INTO register_entries ({REGISTER_COLUMNS}) "), rows, "")
+            .await?;
+        self.register_organisations(&plan.insert.iter().map(|(_, r)| &r.register_id).collect::<Vec<_>>()).await?;
+        Ok(plan.counts)
+    }
+    async fn write_meetings(&mut self, items: Vec<(&Provenance, WithLinks<'_, Meeting>)>) -> Result<WriteCounts> {
+        // Each meeting is matched against the stored meetings sharing its natural key
+        // (domain::identity): identical ones first, over the whole batch, so that a correction
+        // in the same batch cannot take an identity an exact copy would have kept.
+        let keyed: Vec<(MeetingKey, Facets)> = items.iter().map(|(_, (m, _))| (m.natural_key(), m.facets())).collect();
+        self.load_buckets(&keyed.iter().map(|(k, _)| k).collect::<Vec<_>>()).await?;
+        let assigned: Vec<(&Provenance, &MeetingKey, &Facets)> =
+            items.iter().zip(&keyed).map(|((p, _), (key, facets))| (*p, key, facets)).collect();
+        let MeetingPlan { insert, replaced, counts } = self.buckets.assign(&assigned)?;
+        let rows: Vec<MeetingRow> = insert
+            .into_iter()
+            .map(|(i, id)| {
+                let (p, (m, links)) = items[i];
+                (id, &keyed[i].1, p, m, links)
+            })
+            .collect();
+        self.keep_history(&replaced).await?;
+        let meeting_rows = rows.iter().map(|(id, facets, p, m, _)| meeting_row(id, facets, p, m)).collect();
+        insert_rows(&mut self.conn, &format!("INSERT OR FAIL INTO meetings ({MEETING_COLUMNS}) "), meeting_rows, "")
+            .await?;
+        let parts = MeetingParts::of(rows.iter().map(|(id, _, _, m, links)| (id, *m, *links)));
+        insert_rows(
+            &mut self.conn,
+            &format!("INSERT OR FAIL INTO people ({PEOPLE_COLUMNS}) "),
+            parts.people,
+            " ON CONFLICT (key) DO NOTHING",
+        )
+        .await?;
+        for (table, columns, rows) in [
+            ("meeting_hosts", HOST_COLUMNS, parts.hosts),
+            ("meeting_procedures", PROCEDURE_COLUMNS, parts.procedures),
+            ("meeting_attendees", ATTENDEE_COLUMNS, parts.attendees),
+        ] {
+            insert_rows(&mut self.conn, &format!("INSERT OR FAIL INTO {table} ({columns}) "), rows, "").await?;
+        }
+        Ok(counts)
+    }
+    async fn write_initiatives(&mut self, items: Vec<(&Provenance, &Initiative)>) -> Result<WriteCounts> {
+        let keyed = items.into_iter().map(|(p, i)| (i.id.to_string(), Lookup::Int(i.id as i64), p, i)).collect();
+        let plan = plan(
+            &mut self.conn,
+            "initiatives",
+            "SELECT CAST(id AS TEXT), content_hash FROM initiatives WHERE id IN (SELECT value FROM json_each(?))",
+            keyed,
+        )
+        .await?;
+        for key in &plan.replace {
+            // Publications go with it (ON DELETE CASCADE).
+            sqlx::query("DELETE FROM initiatives WHERE id = ?")
+                .bind(key.parse::<i64>().expect("initiative keys are ids"))
+                .execute(&mut *self.conn)
+                .await
+                .map_err(db_err)?;
+        }
+        let rows = plan.insert.iter().map(|(p, i)| initiative_row(p, i)).collect();
+        insert_rows(&mut self.conn, &format!("INSERT OR FAIL INTO initiatives ({INITIATIVE_COLUMNS}) "), rows, "")
+            .await?;
+        insert_rows(
+            &mut self.conn,
+            &format!("INSERT OR FAIL INTO publications ({PUBLICATION_COLUMNS}) "),
+            publication_rows(plan.insert.iter().map(|(_, i)| *i)),
+            // A publication listed under two initiatives keeps its first one.
+            " ON CONFLICT (id) DO NOTHING",
+        )
+        .await?;
+        Ok(plan.counts)
+    }
+    async fn write_feedback(&mut self, items: Vec<(&Provenance, WithLinks<'_, Feedback>)>) -> Result<WriteCounts> {
+        let keyed = items.into_iter().map(|(p, f)| (f.0.id.to_string(), Lookup::Int(f.0.id as i64), p, f)).collect();
+        let plan = plan(
+            &mut self.conn,
+            "feedback",
+            "SELECT CAST(id AS TEXT), content_hash FROM feedback WHERE id IN (SELECT value FROM json_each(?))",
+            keyed,
+        )
+        .await?;
+        for key in &plan.replace {
+            let old: Option<Option<String>> = sqlx::query_scalar("DELETE FROM feedback WHERE id = ? RETURNING org_key")
+                .bind(key.parse::<i64>().expect("feedback keys are ids"))
+                .fetch_optional(&mut *self.conn)
+                .await
+                .map_err(db_err)?;
+            self.orphan_candidates.extend(old.flatten());
+        }
+        let rows = plan.insert.iter().map(|(p, (f, links))| feedback_row(p, f, links)).collect();
+        insert_rows(&mut self.conn, &format!("INSERT OR FAIL INTO feedback ({FEEDBACK_COLUMNS}) "), rows, "").await?;
+        Ok(plan.counts)
+    }
+    async fn write_organisations(&mut self, organisations: &[Organisation]) -> Result<()> {
+        let fresh: Vec<Organisation> = self.written.to_write(organisations).into_iter().cloned().collect();
+        // The name that sorts first wins, whatever order files come in (lobbyscope-resolve).
+        self.upsert_organisations(
+            &fresh,
+            " ON CONFLICT (key) DO UPDATE SET name = excluded.name, acronym = coalesce(excluded.acronym, organisations.acronym) \
+              WHERE excluded.name < organisations.name",
+        )
+        .await
     }
 }
