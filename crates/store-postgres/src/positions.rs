@@ -5,10 +5,10 @@
 use async_trait::async_trait;
 use lobbyscope_domain::RegisterId;
 use lobbyscope_store::{
-    CheckedSentence, ItemStatus, NewPositionItem, OrgKey, PositionDetail, PositionInputs, PositionItemView,
-    ResponseView, Result, SourceTextRecord, SourceView, StoredRegisterEntry,
+    ItemStatus, NewPositionItem, OrgKey, PositionDetail, PositionInputs, PositionItemView, ResponseView, Result,
+    SourceTextRecord, SourceView, StoredRegisterEntry,
 };
-use lobbyscope_store_sql::map::{self, item_status, shown_sentences};
+use lobbyscope_store_sql::map::{self, item_status};
 use lobbyscope_store_sql::positions::{
     self as shared, CITATION_COLUMNS, DELETE_SUPERSEDED, INSERT_ITEM, MARK_SHOWN, POSITION_ORGS, POSITION_REGISTER,
     POSITION_RESPONSES, SAVE_SOURCE_TEXT, SENTENCE_COLUMNS, Sentences, SourceReads,
@@ -159,20 +159,8 @@ pub(crate) async fn positions_by_ids(pool: &PgPool, ids: &[String]) -> Result<Ve
         .fetch_all(pool)
         .await
         .map_err(db_err)?;
-    let mut items = std::collections::HashMap::new();
-    for r in &rows {
-        let row = map::item_row(&Cols::new(r, "position_items"))?;
-        items.insert(row.view.id.clone(), row.view);
-    }
-    let mut sentences = sentences_of(pool, ids).await?;
-    Ok(ids
-        .iter()
-        .filter_map(|id| items.remove(id))
-        .map(|mut item: PositionItemView| {
-            (item.sentences, item.dropped) = shown_sentences(&sentences.0.remove(&item.id).unwrap_or_default());
-            item
-        })
-        .collect())
+    let rows = rows.iter().map(|r| map::item_row(&Cols::new(r, "position_items"))).collect::<Result<Vec<_>>>()?;
+    Ok(shared::items_in_order(ids, rows, sentences_of(pool, ids).await?))
 }
 
 pub(crate) async fn position_item(pool: &PgPool, id: &str) -> Result<Option<PositionDetail>> {
@@ -184,17 +172,8 @@ pub(crate) async fn position_item(pool: &PgPool, id: &str) -> Result<Option<Posi
     else {
         return Ok(None);
     };
-    let mut row = map::item_row(&Cols::new(&r, "position_items"))?;
-    let verdicts: Vec<CheckedSentence> = sentences_of(pool, &[id.to_owned()]).await?.0.remove(id).unwrap_or_default();
-    (row.view.sentences, row.view.dropped) = shown_sentences(&verdicts);
-    Ok(Some(PositionDetail {
-        item: row.view,
-        status: row.status,
-        error: row.error,
-        prompt_tokens: row.prompt_tokens,
-        completion_tokens: row.completion_tokens,
-        verdicts,
-    }))
+    let row = map::item_row(&Cols::new(&r, "position_items"))?;
+    Ok(Some(shared::detail(row, sentences_of(pool, &[id.to_owned()]).await?)))
 }
 
 struct Reads<'p>(&'p PgPool);

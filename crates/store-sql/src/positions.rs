@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use lobbyscope_domain::{Citation, Part, RegisterId, RegisterText, SourceRef, When};
 use lobbyscope_store::{
-    CheckedSentence, NewPositionItem, OrgKey, RegisterInput, ResponseInput, ResponseView, Result, SourceTextKind,
-    SourceTextRecord, SourceView, StoredRegisterEntry,
+    CheckedSentence, NewPositionItem, OrgKey, PositionDetail, PositionItemView, RegisterInput, ResponseInput,
+    ResponseView, Result, SourceTextKind, SourceTextRecord, SourceView, StoredRegisterEntry,
 };
 
 use crate::cols::Cols;
-use crate::map::corrupt;
+use crate::map::{ItemRow, corrupt, shown_sentences};
 use crate::rows::{RowVals, Val};
 
 /// Organisations with any text of their own: a response, or register goals or proposals.
@@ -264,5 +264,31 @@ pub async fn source(src: &impl SourceReads, id: &str) -> Result<Option<SourceVie
                 extracted: None,
             }))
         }
+    }
+}
+
+/// Items as timelines show them, in the order of `ids`, from their rows and sentences.
+pub fn items_in_order(ids: &[String], rows: Vec<ItemRow>, mut sentences: Sentences) -> Vec<PositionItemView> {
+    let mut items: HashMap<String, PositionItemView> = rows.into_iter().map(|r| (r.view.id.clone(), r.view)).collect();
+    ids.iter()
+        .filter_map(|id| items.remove(id))
+        .map(|mut item| {
+            (item.sentences, item.dropped) = shown_sentences(&sentences.0.remove(&item.id).unwrap_or_default());
+            item
+        })
+        .collect()
+}
+
+/// One item with every verdict, shown or not.
+pub fn detail(mut row: ItemRow, mut sentences: Sentences) -> PositionDetail {
+    let verdicts = sentences.0.remove(&row.view.id).unwrap_or_default();
+    (row.view.sentences, row.view.dropped) = shown_sentences(&verdicts);
+    PositionDetail {
+        item: row.view,
+        status: row.status,
+        error: row.error,
+        prompt_tokens: row.prompt_tokens,
+        completion_tokens: row.completion_tokens,
+        verdicts,
     }
 }

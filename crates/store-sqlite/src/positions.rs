@@ -5,10 +5,10 @@
 use async_trait::async_trait;
 use lobbyscope_domain::RegisterId;
 use lobbyscope_store::{
-    CheckedSentence, ItemStatus, NewPositionItem, OrgKey, PositionDetail, PositionInputs, PositionItemView,
-    ResponseView, Result, SourceTextRecord, SourceView, StoredRegisterEntry,
+    ItemStatus, NewPositionItem, OrgKey, PositionDetail, PositionInputs, PositionItemView, ResponseView, Result,
+    SourceTextRecord, SourceView, StoredRegisterEntry,
 };
-use lobbyscope_store_sql::map::{self, item_status, shown_sentences};
+use lobbyscope_store_sql::map::{self, item_status};
 use lobbyscope_store_sql::positions::{
     self as shared, CITATION_COLUMNS, DELETE_SUPERSEDED, INSERT_ITEM, MARK_SHOWN, POSITION_ORGS, POSITION_REGISTER,
     POSITION_RESPONSES, SAVE_SOURCE_TEXT, SENTENCE_COLUMNS, Sentences, SourceReads,
@@ -153,20 +153,9 @@ pub(crate) async fn positions_by_ids(pool: &SqlitePool, ids: &[String]) -> Resul
     }
     let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM position_items WHERE id IN ");
     push_in(&mut q, ids.iter().cloned());
-    let mut items = std::collections::HashMap::new();
-    for r in q.build().fetch_all(pool).await.map_err(db_err)? {
-        let row = map::item_row(&Cols::new(&r, "position_items"))?;
-        items.insert(row.view.id.clone(), row.view);
-    }
-    let mut sentences = sentences_of(pool, ids).await?;
-    Ok(ids
-        .iter()
-        .filter_map(|id| items.remove(id))
-        .map(|mut item: PositionItemView| {
-            (item.sentences, item.dropped) = shown_sentences(&sentences.0.remove(&item.id).unwrap_or_default());
-            item
-        })
-        .collect())
+    let rows = q.build().fetch_all(pool).await.map_err(db_err)?;
+    let rows = rows.iter().map(|r| map::item_row(&Cols::new(r, "position_items"))).collect::<Result<Vec<_>>>()?;
+    Ok(shared::items_in_order(ids, rows, sentences_of(pool, ids).await?))
 }
 
 pub(crate) async fn position_item(pool: &SqlitePool, id: &str) -> Result<Option<PositionDetail>> {
@@ -175,17 +164,8 @@ pub(crate) async fn position_item(pool: &SqlitePool, id: &str) -> Result<Option<
     else {
         return Ok(None);
     };
-    let mut row = map::item_row(&Cols::new(&r, "position_items"))?;
-    let verdicts: Vec<CheckedSentence> = sentences_of(pool, &[id.to_owned()]).await?.0.remove(id).unwrap_or_default();
-    (row.view.sentences, row.view.dropped) = shown_sentences(&verdicts);
-    Ok(Some(PositionDetail {
-        item: row.view,
-        status: row.status,
-        error: row.error,
-        prompt_tokens: row.prompt_tokens,
-        completion_tokens: row.completion_tokens,
-        verdicts,
-    }))
+    let row = map::item_row(&Cols::new(&r, "position_items"))?;
+    Ok(Some(shared::detail(row, sentences_of(pool, &[id.to_owned()]).await?)))
 }
 
 struct Reads<'p>(&'p SqlitePool);
