@@ -3,24 +3,14 @@
 //! temporary tables, so that only rows whose link changes are written.
 
 use async_trait::async_trait;
-use lobbyscope_store::{
-    LinkMethod, LinkedMention, Mention, MentionGroup, MentionRef, OrgKey, Organisation, Relinker, Result,
-};
+use lobbyscope_store::{LinkedMention, MentionGroup, Organisation, Relinker, Result};
+use sqlx::postgres::PgRow;
 use sqlx::{Postgres, QueryBuilder, Transaction};
 
-use lobbyscope_store_sql::map::corrupt;
-use lobbyscope_store_sql::{Cols, keys};
+use lobbyscope_store_sql::keys;
+use lobbyscope_store_sql::relink::{self, Cursor, RelinkPages};
 
 use crate::{MAX_BINDS, bump_generation, db_err};
-
-/// Where the pass has read up to.
-enum Cursor {
-    /// Meeting attendees, after this meeting id (`None`: from the start).
-    Meetings(Option<String>),
-    /// Consultation responses, after this id.
-    Responses(Option<i64>),
-    Done,
-}
 
 pub(crate) struct PgRelinker {
     tx: Transaction<'static, Postgres>,
@@ -37,126 +27,67 @@ impl PgRelinker {
         ] {
             sqlx::query(sql).execute(&mut *tx).await.map_err(db_err)?;
         }
-        Ok(PgRelinker { tx, cursor: Cursor::Meetings(None) })
+        Ok(PgRelinker { tx, cursor: Cursor::default() })
+    }
+}
+
+#[async_trait]
+impl RelinkPages for PgRelinker {
+    type Row = PgRow;
+
+    fn cursor(&mut self) -> &mut Cursor {
+        &mut self.cursor
     }
 
-    /// The attendees of the meetings after `after`, whole meetings of about `limit` mentions.
-    async fn meeting_groups(&mut self, after: Option<String>, limit: usize) -> Result<Vec<MentionGroup>> {
-        let after = after.unwrap_or_default();
+    async fn attendee_page(&mut self, after: &str, limit: usize) -> Result<Option<(String, Vec<PgRow>)>> {
         // The last meeting of the page: the `limit`-th attendee's meeting, so that no meeting's
         // group is split between pages.
         let last: Option<String> = sqlx::query_scalar(
             "SELECT max(meeting_id) FROM (SELECT meeting_id FROM meeting_attendees WHERE meeting_id > $1 \
              ORDER BY meeting_id, position LIMIT $2) AS page",
         )
-        .bind(&after)
+        .bind(after)
         .bind(limit as i64)
         .fetch_one(&mut *self.tx)
         .await
         .map_err(db_err)?;
-        let Some(last) = last else { return Ok(Vec::new()) };
+        let Some(last) = last else { return Ok(None) };
         let rows = sqlx::query(
             "SELECT meeting_id, position, name, register_id FROM meeting_attendees \
              WHERE meeting_id > $1 AND meeting_id <= $2 ORDER BY meeting_id, position",
         )
-        .bind(&after)
+        .bind(after)
         .bind(&last)
         .fetch_all(&mut *self.tx)
         .await
         .map_err(db_err)?;
-        let mut groups: Vec<MentionGroup> = Vec::new();
-        let mut current: Option<String> = None;
-        for r in &rows {
-            let c = Cols::new(r, "meeting_attendees");
-            let meeting_id: String = c.get(0)?;
-            let mention = Mention {
-                at: MentionRef::Attendee { meeting_id: meeting_id.clone(), position: c.u32(1)? },
-                name: c.get(2)?,
-                register_id: c.register_id_opt(3)?,
-            };
-            match groups.last_mut() {
-                Some(g) if current.as_deref() == Some(meeting_id.as_str()) => g.mentions.push(mention),
-                _ => {
-                    groups.push(MentionGroup { mentions: vec![mention] });
-                    current = Some(meeting_id);
-                }
-            }
-        }
-        self.cursor = Cursor::Meetings(Some(last));
-        Ok(groups)
+        Ok(Some((last, rows)))
     }
 
-    async fn response_groups(&mut self, after: Option<i64>, limit: usize) -> Result<Vec<MentionGroup>> {
-        let rows = sqlx::query(
+    async fn response_page(&mut self, after: i64, limit: usize) -> Result<Vec<PgRow>> {
+        sqlx::query(
             "SELECT id, organization, register_id FROM feedback \
              WHERE id > $1 AND (organization IS NOT NULL OR register_id IS NOT NULL) ORDER BY id LIMIT $2",
         )
-        .bind(after.unwrap_or(i64::MIN))
+        .bind(after)
         .bind(limit as i64)
         .fetch_all(&mut *self.tx)
         .await
-        .map_err(db_err)?;
-        let mut groups = Vec::with_capacity(rows.len());
-        let mut last = after;
-        for r in &rows {
-            let c = Cols::new(r, "feedback");
-            let id: i64 = c.get(0)?;
-            last = Some(id);
-            groups.push(MentionGroup {
-                mentions: vec![Mention {
-                    at: MentionRef::Feedback { id: c.u64(0)? },
-                    name: c.get(1)?,
-                    register_id: c.register_id_opt(2)?,
-                }],
-            });
-        }
-        self.cursor = Cursor::Responses(last);
-        Ok(groups)
+        .map_err(db_err)
     }
 }
 
 #[async_trait]
 impl Relinker for PgRelinker {
     async fn next_groups(&mut self, limit: usize) -> Result<Vec<MentionGroup>> {
-        let limit = limit.max(1);
-        loop {
-            match std::mem::replace(&mut self.cursor, Cursor::Done) {
-                Cursor::Meetings(after) => {
-                    let groups = self.meeting_groups(after, limit).await?;
-                    if !groups.is_empty() {
-                        return Ok(groups);
-                    }
-                    self.cursor = Cursor::Responses(None);
-                }
-                Cursor::Responses(after) => {
-                    let groups = self.response_groups(after, limit).await?;
-                    if groups.is_empty() {
-                        self.cursor = Cursor::Done;
-                    }
-                    return Ok(groups);
-                }
-                Cursor::Done => return Ok(Vec::new()),
-            }
-        }
+        relink::next_groups(self, limit).await
     }
 
     async fn write_links(&mut self, links: &[LinkedMention]) -> Result<u64> {
         for sql in ["DELETE FROM link_attendee", "DELETE FROM link_feedback"] {
             sqlx::query(sql).execute(&mut *self.tx).await.map_err(db_err)?;
         }
-        let mut attendees: Vec<(&str, u32, &OrgKey, LinkMethod)> = Vec::new();
-        let mut feedback: Vec<(i64, &OrgKey, LinkMethod)> = Vec::new();
-        for l in links {
-            match &l.at {
-                MentionRef::Attendee { meeting_id, position } => {
-                    attendees.push((meeting_id, *position, &l.org, l.method))
-                }
-                MentionRef::Feedback { id } => {
-                    let id = i64::try_from(*id).map_err(|_| corrupt(format!("a response id out of range: {id}")))?;
-                    feedback.push((id, &l.org, l.method));
-                }
-            }
-        }
+        let (attendees, feedback) = relink::split_links(links)?;
         for chunk in attendees.chunks(MAX_BINDS / 4) {
             let mut q =
                 QueryBuilder::<Postgres>::new("INSERT INTO link_attendee (meeting_id, position, org_key, method) ");

@@ -13,6 +13,7 @@ pub mod map;
 pub mod pages;
 pub mod plan;
 pub mod positions;
+pub mod relink;
 pub mod rows;
 pub mod timeline;
 
