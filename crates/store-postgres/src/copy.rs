@@ -7,7 +7,9 @@ use lobbyscope_store::{COPY_TRANSACTION_ROWS, CopyCursor, CopyPage, CopyRow, Cop
 use lobbyscope_store_sql::copy::{Kind, columns};
 use sqlx::{AssertSqlSafe, PgPool, Postgres, Transaction};
 
-use crate::write::{bind_vals, copy_rows, insert_rows};
+use lobbyscope_store_sql::rows::bind_vals;
+
+use crate::write::{copy_rows, insert_rows};
 use crate::{bump_generation, db_err};
 
 /// `SELECT … WHERE (k1, k2) > ($1, $2) ORDER BY k1, k2 LIMIT $3`, text keys compared
@@ -37,11 +39,7 @@ pub(crate) async fn copy_out(
     let query = bind_vals(sqlx::query(AssertSqlSafe(sql)), after.map(<[_]>::to_vec).unwrap_or_default());
     let found = query.bind(i64::try_from(limit).unwrap_or(i64::MAX)).fetch_all(pool).await.map_err(db_err)?;
     let rows = found.iter().map(|r| t.read(r)).collect::<Result<Vec<CopyRow>>>()?;
-    let next = match rows.last() {
-        Some(last) if rows.len() >= limit => Some(t.cursor(last)),
-        _ => None,
-    };
-    Ok(CopyPage { rows, next })
+    Ok(t.page(rows, limit))
 }
 
 pub(crate) async fn copy_count(pool: &PgPool, table: CopyTable) -> Result<u64> {

@@ -17,7 +17,9 @@ use lobbyscope_store_sql::{Cols, keys};
 use sqlx::PgPool;
 
 use crate::read::responses_by_ids;
-use crate::write::{bind_vals, insert_rows};
+use lobbyscope_store_sql::rows::bind_vals;
+
+use crate::write::insert_rows;
 use crate::{bump_generation, db_err};
 
 pub(crate) async fn position_orgs(pool: &PgPool) -> Result<Vec<OrgKey>> {

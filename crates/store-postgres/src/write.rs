@@ -15,9 +15,9 @@ use lobbyscope_store_sql::plan::{
 use lobbyscope_store_sql::rows::{
     ATTENDEE_COLUMNS, FEEDBACK_COLUMNS, HOST_COLUMNS, INITIATIVE_COLUMNS, MEETING_COLUMNS, MeetingParts,
     ORGANISATION_COLUMNS, PEOPLE_COLUMNS, PROCEDURE_COLUMNS, PUBLICATION_COLUMNS, REGISTER_COLUMNS, RowVals, Val,
-    feedback_row, initiative_row, meeting_row, organisation_row, publication_rows, register_row, statement_rows,
+    feedback_row, initiative_row, insert_statements, meeting_row, organisation_row, publication_rows, register_row,
 };
-use sqlx::{PgConnection, Postgres, QueryBuilder, Transaction};
+use sqlx::{PgConnection, Postgres, Transaction};
 
 use crate::{MAX_BINDS, db_err};
 
@@ -116,22 +116,6 @@ async fn stored_hashes(
     Ok(stored)
 }
 
-/// Binds a row's values to a statement's parameters, in order.
-pub(crate) fn bind_vals(
-    mut q: sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments>,
-    vals: RowVals,
-) -> sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments> {
-    for v in vals {
-        q = match v {
-            Val::Text(t) => q.bind(t),
-            Val::Int(n) => q.bind(n),
-            Val::Real(f) => q.bind(f),
-            Val::Bool(x) => q.bind(x),
-        };
-    }
-    q
-}
-
 /// Rows written by `COPY` rather than by INSERT statements. `COPY` sends the rows as one
 /// stream of text and the server parses them without planning a statement per batch: for a
 /// file's thousands of responses, several times fewer round trips and much less work.
@@ -202,24 +186,9 @@ fn copy_line(out: &mut String, row: RowVals) {
 }
 
 /// Runs a multi-row INSERT for `rows` in statements of a few fixed sizes
-/// (`statement_rows`), each prepared once per connection.
+/// (`insert_statements`), each prepared once per connection.
 pub(crate) async fn insert_rows(conn: &mut PgConnection, head: &str, rows: Vec<RowVals>, tail: &str) -> Result<()> {
-    let columns = rows.first().map_or(1, Vec::len);
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let n = statement_rows(rows.len(), columns, MAX_BINDS);
-        let mut q = QueryBuilder::<Postgres>::new(head);
-        q.push_values(rows.by_ref().take(n), |mut b, row| {
-            for v in row {
-                match v {
-                    Val::Text(t) => b.push_bind(t),
-                    Val::Int(n) => b.push_bind(n),
-                    Val::Real(f) => b.push_bind(f),
-                    Val::Bool(x) => b.push_bind(x),
-                };
-            }
-        });
-        q.push(tail);
+    for mut q in insert_statements::<Postgres>(head, rows, tail, MAX_BINDS) {
         q.build().execute(&mut *conn).await.map_err(db_err)?;
     }
     Ok(())

@@ -3,7 +3,7 @@
 //! what it leaves to the target's triggers and fold. Each backend's `copy.rs` builds its
 //! statements from these lists; only these names are ever put into statements.
 
-use lobbyscope_store::{CopyCursor, CopyRow, CopyTable, CopyValue, Result, StoreError};
+use lobbyscope_store::{CopyCursor, CopyPage, CopyRow, CopyTable, CopyValue, Result, StoreError};
 
 use crate::cols::{Cols, RowRef};
 
@@ -380,6 +380,15 @@ impl TableColumns {
                 })
             })
             .collect()
+    }
+
+    /// A page of `rows` read with `limit`: a full page has a next one (which may be empty).
+    pub fn page(&self, rows: Vec<CopyRow>, limit: usize) -> CopyPage {
+        let next = match rows.last() {
+            Some(last) if rows.len() >= limit => Some(self.cursor(last)),
+            _ => None,
+        };
+        CopyPage { rows, next }
     }
 
     /// Where the page after `row` starts.

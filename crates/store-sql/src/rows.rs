@@ -260,6 +260,64 @@ pub fn statement_rows(left: usize, columns: usize, max_binds: usize) -> usize {
     1 << fits.ilog2()
 }
 
+/// Binds a row's values to a statement's parameters, in order.
+pub fn bind_vals<'q, DB: sqlx::Database>(
+    mut q: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
+    vals: RowVals,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
+where
+    Option<String>: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    Option<i64>: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    Option<f64>: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    bool: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    for v in vals {
+        q = match v {
+            Val::Text(t) => q.bind(t),
+            Val::Int(n) => q.bind(n),
+            Val::Real(f) => q.bind(f),
+            Val::Bool(x) => q.bind(x),
+        };
+    }
+    q
+}
+
+/// The multi-row INSERTs that write `rows` after `head` (`INSERT … (columns) `) and before
+/// `tail` (a conflict clause), in statements of the few sizes [`statement_rows`] gives.
+pub fn insert_statements<DB: sqlx::Database>(
+    head: &str,
+    rows: Vec<RowVals>,
+    tail: &str,
+    max_binds: usize,
+) -> Vec<sqlx::QueryBuilder<DB>>
+where
+    Option<String>: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    Option<i64>: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    Option<f64>: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    bool: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let columns = rows.first().map_or(1, Vec::len);
+    let mut rows = rows.into_iter().peekable();
+    let mut statements = Vec::new();
+    while rows.peek().is_some() {
+        let n = statement_rows(rows.len(), columns, max_binds);
+        let mut q = sqlx::QueryBuilder::<DB>::new(head);
+        q.push_values(rows.by_ref().take(n), |mut b, row| {
+            for v in row {
+                match v {
+                    Val::Text(t) => b.push_bind(t),
+                    Val::Int(n) => b.push_bind(n),
+                    Val::Real(f) => b.push_bind(f),
+                    Val::Bool(x) => b.push_bind(x),
+                };
+            }
+        });
+        q.push(tail);
+        statements.push(q);
+    }
+    statements
+}
+
 #[cfg(test)]
 mod tests {
     use super::statement_rows;

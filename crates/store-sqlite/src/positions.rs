@@ -17,7 +17,9 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use crate::cols::Cols;
 use crate::read::{push_in, responses_by_ids};
-use crate::write::{bind_vals, insert_rows};
+use lobbyscope_store_sql::rows::bind_vals;
+
+use crate::write::insert_rows;
 use crate::{bump_generation, db_err, keys};
 
 pub(crate) async fn position_orgs(pool: &SqlitePool) -> Result<Vec<OrgKey>> {

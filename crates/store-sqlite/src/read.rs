@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use lobbyscope_domain::MeetingId;
 use lobbyscope_store::{ActivityPage, MeetingVersion, MeetingView, ResponseView, Result, TimelineSummary};
-use lobbyscope_store_sql::map::{self, ATTENDEE_COLUMNS, HOST_COLUMNS};
 pub(crate) use lobbyscope_store_sql::map::push_in;
+use lobbyscope_store_sql::map::{self, ATTENDEE_COLUMNS, HOST_COLUMNS};
 pub(crate) use lobbyscope_store_sql::timeline::{Entry, EntryKind, year_range};
 use lobbyscope_store_sql::timeline::{activity_page, assemble, ids_of, response_ids};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};

@@ -20,8 +20,9 @@ use crate::cols::Cols;
 use crate::read::push_in;
 use crate::rows::{
     ATTENDEE_COLUMNS, FEEDBACK_COLUMNS, HOST_COLUMNS, INITIATIVE_COLUMNS, MEETING_COLUMNS, MeetingParts,
-    ORGANISATION_COLUMNS, PEOPLE_COLUMNS, PROCEDURE_COLUMNS, PUBLICATION_COLUMNS, REGISTER_COLUMNS, RowVals, Val,
-    feedback_row, initiative_row, json, meeting_row, organisation_row, publication_rows, register_row, statement_rows,
+    ORGANISATION_COLUMNS, PEOPLE_COLUMNS, PROCEDURE_COLUMNS, PUBLICATION_COLUMNS, REGISTER_COLUMNS, RowVals,
+    feedback_row, initiative_row, insert_statements, json, meeting_row, organisation_row, publication_rows,
+    register_row,
 };
 use crate::{MAX_BINDS, db_err};
 
@@ -162,47 +163,14 @@ async fn plan<'a, T: Copy>(
     Ok(sort_batch(items.into_iter().map(|(key, _, prov, record)| (key, prov, record)).collect(), &stored))
 }
 
-/// Runs a multi-row INSERT for `rows`, `columns` binds per row, in statements of a few fixed
-/// sizes: the most rows the parameter limit allows, then powers of two for the rest. Each size
-/// is prepared once per connection and reused; preparing a statement of every length a file
-/// happened to have cost about a tenth of an import.
+/// Runs the multi-row INSERTs for `rows` (`insert_statements`: a few fixed sizes, each prepared
+/// once per connection).
 ///
 /// Heads say `INSERT OR FAIL`: a failed statement abandons the whole file's or session's
 /// transaction anyway, so SQLite need not keep a statement journal to undo it alone (6 % of
 /// an import's time in SQLite went to that journal).
-/// Binds a row's values to a statement's parameters, in order.
-pub(crate) fn bind_vals(
-    mut q: sqlx::query::Query<'_, Sqlite, sqlx::sqlite::SqliteArguments>,
-    vals: RowVals,
-) -> sqlx::query::Query<'_, Sqlite, sqlx::sqlite::SqliteArguments> {
-    for v in vals {
-        q = match v {
-            Val::Text(t) => q.bind(t),
-            Val::Int(n) => q.bind(n),
-            Val::Real(f) => q.bind(f),
-            Val::Bool(x) => q.bind(x),
-        };
-    }
-    q
-}
-
 pub(crate) async fn insert_rows(conn: &mut SqliteConnection, head: &str, rows: Vec<RowVals>, tail: &str) -> Result<()> {
-    let columns = rows.first().map_or(1, Vec::len);
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let n = statement_rows(rows.len(), columns, MAX_BINDS);
-        let mut q = QueryBuilder::<Sqlite>::new(head);
-        q.push_values(rows.by_ref().take(n), |mut b, row| {
-            for v in row {
-                match v {
-                    Val::Text(t) => b.push_bind(t),
-                    Val::Int(n) => b.push_bind(n),
-                    Val::Real(f) => b.push_bind(f),
-                    Val::Bool(x) => b.push_bind(x),
-                };
-            }
-        });
-        q.push(tail);
+    for mut q in insert_statements::<Sqlite>(head, rows, tail, MAX_BINDS) {
         q.build().execute(&mut *conn).await.map_err(db_err)?;
     }
     Ok(())
