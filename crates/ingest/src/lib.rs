@@ -33,7 +33,7 @@ use lobbyscope_resolve::Linker;
 use lobbyscope_sources::{Parsed, Rejection, SourceError};
 use lobbyscope_store::{
     FileWriter, ImportFile, ImportGuard, ImportSession, LockAttempt, LockHolder, Mention, MentionGroup, MentionLink,
-    MentionRef, Organisation, RELINK_PAGE, Stamped, Store, StoreError, WriteCounts,
+    MentionRef, Organisation, RELINK_PAGE, Stamped, Store, StoreError, WholeFile, WriteCounts,
 };
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
@@ -47,6 +47,11 @@ pub const BATCH: usize = 2000;
 /// transaction of this size commits every second or so, and an interrupted run redoes at most
 /// that much.
 pub const SESSION_RECORDS: u64 = 100_000;
+
+/// Records of whole files held back to be written together ([`ImportSession::write_files`]):
+/// a page of Have Your Say responses costs its statements more than its rows, so files
+/// written a few hundred at a time cost a few statements each time, not a few each.
+pub const GROUP_RECORDS: usize = 10_000;
 
 /// How many rejections a report keeps with their reasons; the rest are only counted.
 pub const REPORTED_REJECTIONS: usize = 20;
@@ -229,12 +234,32 @@ pub async fn import_paths(
     Ok(report)
 }
 
-/// The import session files are written in, begun when the first file needs it.
+/// The import session files are written in, begun when the first file needs it, and the files
+/// waiting to be written into it.
 #[derive(Default)]
 struct Session {
     open: Option<Box<dyn ImportSession>>,
     /// Records read by the files written in the open session.
     records: u64,
+    /// Files done reading, in order: whole files not yet written, and the reports of the
+    /// files among them that had nothing to write (skipped, failed, or written alone), kept
+    /// so that reports come in the files' order.
+    waiting: Vec<Waiting>,
+    /// Records of the whole files in `waiting`.
+    waiting_records: usize,
+}
+
+/// A file done reading, and what it has left to write.
+struct Waiting {
+    report: FileReport,
+    whole: Option<WholeRecords>,
+}
+
+/// A whole file's records, for [`ImportSession::write_files`].
+struct WholeRecords {
+    file: ImportFile,
+    records: Vec<Stamped>,
+    organisations: Vec<Organisation>,
 }
 
 impl Session {
@@ -245,6 +270,43 @@ impl Session {
         Ok(self.open.as_deref_mut().expect("opened above"))
     }
 
+    /// Writes the waiting files, then reports them (and the files between them) in order; the
+    /// session is committed once it has grown large enough.
+    async fn flush(
+        &mut self,
+        store: &dyn Store,
+        progress: &dyn Progress,
+        reports: &mut Vec<FileReport>,
+    ) -> Result<(), StoreError> {
+        let mut waiting = std::mem::take(&mut self.waiting);
+        self.waiting_records = 0;
+        let wholes: Vec<WholeFile> = waiting
+            .iter()
+            .filter_map(|w| w.whole.as_ref())
+            .map(|w| WholeFile { file: &w.file, records: &w.records, organisations: &w.organisations })
+            .collect();
+        if !wholes.is_empty() {
+            let counts = self.get(store).await?.write_files(&wholes).await?;
+            if counts.len() != wholes.len() {
+                return Err(StoreError::Corrupt("the store gave counts for a different number of files".into()));
+            }
+            let mut counts = counts.into_iter();
+            for w in waiting.iter_mut().filter(|w| w.whole.is_some()) {
+                w.report.counts += counts.next().unwrap_or_default();
+                self.records += w.report.read;
+            }
+        }
+        for w in waiting {
+            progress.file_done(&w.report);
+            reports.push(w.report);
+        }
+        if self.records >= SESSION_RECORDS {
+            self.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Commits what has been written; the caller writes the waiting files first ([`Session::flush`]).
     async fn commit(&mut self) -> Result<(), StoreError> {
         self.records = 0;
         match self.open.take() {
@@ -506,7 +568,7 @@ async fn write_files(
                     progress.file_started(&report.path, file.source);
                     writing = Some(Writing { report, file, writer: None });
                 }
-                None => done(session, progress, reports, report).await?,
+                None => done(store, session, progress, reports, report, None).await?,
             },
             (Event::Batch { records, organisations, rejected, last }, Some(w)) => {
                 let report = &mut w.report;
@@ -514,28 +576,30 @@ async fn write_files(
                 report.rejected += rejected.len() as u64;
                 let room = REPORTED_REJECTIONS.saturating_sub(report.rejections.len());
                 report.rejections.extend(rejected.into_iter().take(room));
+                progress.records_read(report.read);
                 // The first batch is the last: the file is known whole.
                 if last && w.writer.is_none() {
-                    report.counts += session.get(store).await?.write_file(&w.file, &records, &organisations).await?;
-                    session.records += report.read;
-                } else {
-                    let writer = match &mut w.writer {
-                        Some(writer) => writer,
-                        None => {
-                            // The file's transaction waits for the session's: earlier files go first.
-                            session.commit().await?;
-                            w.writer.insert(store.begin(&w.file).await?)
-                        }
-                    };
-                    report.counts += writer.write(&records, &organisations).await?;
+                    let Writing { report, file, .. } = writing.take().expect("matched as Some");
+                    let whole = WholeRecords { file, records, organisations };
+                    done(store, session, progress, reports, report, Some(whole)).await?;
+                    continue;
                 }
-                progress.records_read(report.read);
+                let writer = match &mut w.writer {
+                    Some(writer) => writer,
+                    None => {
+                        // The file's transaction waits for the session's: earlier files go first.
+                        session.flush(store, progress, reports).await?;
+                        session.commit().await?;
+                        w.writer.insert(store.begin(&w.file).await?)
+                    }
+                };
+                report.counts += writer.write(&records, &organisations).await?;
                 if last {
                     let Writing { report, writer, .. } = writing.take().expect("matched as Some");
                     if let Some(writer) = writer {
                         writer.commit().await?;
                     }
-                    done(session, progress, reports, report).await?;
+                    done(store, session, progress, reports, report, None).await?;
                 }
             }
             (Event::Failed(reason), Some(_)) => {
@@ -544,7 +608,7 @@ async fn write_files(
                 let Writing { mut report, .. } = writing.take().expect("matched as Some");
                 report.failure = Some(reason);
                 report.counts = WriteCounts::default();
-                done(session, progress, reports, report).await?;
+                done(store, session, progress, reports, report, None).await?;
             }
             (Event::Begin(..), Some(_)) | (Event::Batch { .. } | Event::Failed(_), None) => {
                 return Err(IngestError::Store(StoreError::Corrupt("import events out of order".into())));
@@ -555,23 +619,27 @@ async fn write_files(
         // The reading thread ended in the middle of a file.
         report.failure = Some(PARSER_STOPPED.into());
         report.counts = WriteCounts::default();
-        done(session, progress, reports, report).await?;
+        done(store, session, progress, reports, report, None).await?;
     }
+    session.flush(store, progress, reports).await?;
     Ok(())
 }
 
-/// A file's end: reported, and the session committed when it has grown large enough.
+/// A file's end: reported after the whole files before it are written, with `whole` its
+/// records if it is one of them; they are written once enough are waiting.
 async fn done(
+    store: &dyn Store,
     session: &mut Session,
     progress: &dyn Progress,
     reports: &mut Vec<FileReport>,
     report: FileReport,
+    whole: Option<WholeRecords>,
 ) -> Result<(), StoreError> {
-    if session.records >= SESSION_RECORDS {
-        session.commit().await?;
+    session.waiting_records += whole.as_ref().map_or(0, |w| w.records.len());
+    session.waiting.push(Waiting { report, whole });
+    if session.waiting_records >= GROUP_RECORDS {
+        session.flush(store, progress, reports).await?;
     }
-    progress.file_done(&report);
-    reports.push(report);
     Ok(())
 }
 

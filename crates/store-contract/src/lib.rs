@@ -71,6 +71,7 @@ macro_rules! store_contract_tests {
         $crate::store_contract_tests!(@pairs $fresh;
             a_copy_reads_back_as_its_source,
             a_copy_refuses_a_target_that_holds_rows,
+            files_written_together_end_as_files_written_one_by_one,
         );
     };
     (@each $fresh:path; $($name:ident),* $(,)?) => {$(
@@ -105,7 +106,7 @@ use lobbyscope_store::{
     CopyRow, CopyTable, CopyValue, FoldedName, ImportFile, ItemStatus, LinkMethod, LinkedMention, MatchKind,
     MeetingView, MentionLink, MentionRef, NewPositionItem, OrgKey, OrgSort, Organisation, Part, PersonFacet, PersonKey,
     PersonKind, PositionCounts, QuietCopy, SourceTextKind, SourceTextRecord, Stamped, Stats, Store, ValueCount, When,
-    WriteCounts, copy_store,
+    WholeFile, WriteCounts, copy_store,
 };
 
 fn id(s: &str) -> RegisterId {
@@ -389,6 +390,100 @@ pub async fn a_session_keeps_its_committed_files_only(store: &dyn Store) {
 
     let stats = store.stats().await.expect("stats");
     assert_eq!((stats.meetings, stats.consultation_responses, stats.imported_files), (1, 1, 3));
+}
+
+/// A response by `org` (its author's name and its link), with `text`.
+fn response_by(id: u64, org: &Organisation, text: &str, n: u32) -> Stamped {
+    let record = Feedback {
+        organization: Some(org.name.clone()),
+        register_id: None,
+        text: text.into(),
+        ..response(id, 777, Some("2021-06-01"), Some("NGO"), Some("BEL"))
+    };
+    let mut s = stamp(Record::Feedback(record), SourceKind::HysFeedback, n);
+    s.links = vec![Some(MentionLink { org: org.key.clone(), method: LinkMethod::Unmatched })];
+    s
+}
+
+/// Files of responses given to one `write_files` (which a backend may write in shared
+/// statements) count and end exactly as the same files written one by one: a response that
+/// a later file changes is stored in its last version, and the organisation only its earlier
+/// version named is gone, as it is when that version was stored and then replaced; a
+/// response the group replaces leaves its organisation likewise; the name kept for an
+/// organisation is the one that sorts first. A meeting file between them is written in order.
+pub async fn files_written_together_end_as_files_written_one_by_one(together: &dyn Store, one_by_one: &dyn Store) {
+    let named = |key: &str, name: &str| unregistered(&org(key), name);
+    let (alpha, beta, gamma, delta) =
+        (named("n:alpha", "Alpha"), named("n:beta", "Beta"), named("n:gamma", "Gamma"), named("n:delta", "Delta"));
+    let beta_first = named("n:beta", "BETA");
+    let stored = [response_by(30, &delta, "Stored before.", 1)];
+    let files: Vec<(ImportFile, Vec<Stamped>, Vec<Organisation>)> = vec![
+        (
+            file("f1.json", SourceKind::HysFeedback),
+            vec![response_by(10, &alpha, "First.", 1), response_by(20, &beta, "Second.", 2)],
+            vec![alpha.clone(), beta.clone()],
+        ),
+        (
+            file("f2.json", SourceKind::HysFeedback),
+            vec![response_by(10, &gamma, "First, corrected.", 1)],
+            vec![gamma.clone()],
+        ),
+        (
+            file("f3.json", SourceKind::HysFeedback),
+            vec![response_by(20, &beta, "Second.", 1), response_by(30, &gamma, "Replaced.", 2)],
+            vec![beta.clone(), gamma.clone()],
+        ),
+        (
+            file("meetings.xlsx", SourceKind::CommissionMeetingsXlsx),
+            vec![stamp(Record::Meeting(commission_meeting()), SourceKind::CommissionMeetingsXlsx, 3)],
+            vec![],
+        ),
+        (
+            file("f4.json", SourceKind::HysFeedback),
+            vec![response_by(40, &beta_first, "Fourth.", 1), response_by(40, &beta_first, "Fourth.", 2)],
+            vec![beta_first.clone()],
+        ),
+        (file("empty.json", SourceKind::HysFeedback), vec![], vec![]),
+    ];
+    for store in [together, one_by_one] {
+        let mut w = store.begin(&file("before.json", SourceKind::HysFeedback)).await.expect("begin");
+        w.write(&stored, std::slice::from_ref(&delta)).await.expect("write");
+        w.commit().await.expect("commit");
+    }
+
+    let mut session = together.begin_session().await.expect("begin session");
+    let wholes: Vec<WholeFile> =
+        files.iter().map(|(file, records, organisations)| WholeFile { file, records, organisations }).collect();
+    let counts = session.write_files(&wholes).await.expect("write files");
+    session.commit().await.expect("commit session");
+
+    let mut session = one_by_one.begin_session().await.expect("begin session");
+    let mut alone = Vec::new();
+    for (file, records, organisations) in &files {
+        alone.push(session.write_file(file, records, organisations).await.expect("write file"));
+    }
+    session.commit().await.expect("commit session");
+
+    let c = |new, updated, unchanged| WriteCounts { new, updated, unchanged };
+    assert_eq!(alone, [c(2, 0, 0), c(0, 1, 0), c(0, 1, 1), c(1, 0, 0), c(1, 0, 1), c(0, 0, 0)]);
+    assert_eq!(counts, alone, "the counts of each file");
+    for store in [together, one_by_one] {
+        assert_eq!(
+            store.organisation(&alpha.key).await.expect("read"),
+            None,
+            "only response 10's first version named it"
+        );
+        assert_eq!(
+            store.organisation(&delta.key).await.expect("read"),
+            None,
+            "only response 30's stored version named it"
+        );
+        assert_eq!(store.organisation(&beta.key).await.expect("read"), Some(beta_first.clone()), "BETA sorts first");
+        let response = store.response(10).await.expect("read").expect("stored");
+        assert_eq!(response.text, "First, corrected.");
+        assert_eq!(store.stats().await.expect("stats").imported_files, 7);
+    }
+    same_pages(together, one_by_one).await;
 }
 
 /// The same record twice in one batch is stored once.

@@ -126,7 +126,7 @@ pub fn redacted(url: &str) -> String {
 impl Store for PgStore {
     async fn begin(&self, file: &ImportFile) -> Result<Box<dyn FileWriter>> {
         let tx = self.pool.begin().await.map_err(db_err)?;
-        Ok(Box::new(write::PgWriter::new(tx, file.clone())))
+        Ok(Box::new(write::PgWriter::new(tx, vec![file.clone()])))
     }
 
     async fn begin_session(&self) -> Result<Box<dyn ImportSession>> {

@@ -7,25 +7,30 @@ use async_trait::async_trait;
 use lobbyscope_domain::{
     Candidate, Facets, Feedback, Initiative, Meeting, MeetingKey, Provenance, RegisterEntry, RegisterId, shown_acronym,
 };
-use lobbyscope_store::{FileWriter, ImportFile, ImportSession, OrgKey, Organisation, Result, Stamped, WriteCounts};
+use lobbyscope_store::{
+    FileWriter, ImportFile, ImportSession, OrgKey, Organisation, Outcome, Result, Stamped, WholeFile, WriteCounts,
+};
 use lobbyscope_store_sql::Cols;
 use lobbyscope_store_sql::plan::{
-    Buckets, MeetingPlan, Plan, RecordWriter, WithLinks, WrittenOrgs, sort_batch, write_batch,
+    Batch, Buckets, MeetingPlan, Plan, RecordWriter, WithLinks, WrittenOrgs, groups, replacing_file, sort_batch,
+    write_batch,
 };
 use lobbyscope_store_sql::rows::{
-    ATTENDEE_COLUMNS, FEEDBACK_COLUMNS, HOST_COLUMNS, INITIATIVE_COLUMNS, MEETING_COLUMNS, MeetingParts,
-    ORGANISATION_COLUMNS, PEOPLE_COLUMNS, PROCEDURE_COLUMNS, PUBLICATION_COLUMNS, REGISTER_COLUMNS, RowVals, Val,
-    feedback_row, initiative_row, insert_statements, meeting_row, organisation_row, publication_rows, register_row,
+    ATTENDEE_COLUMNS, FEEDBACK_COLUMNS, HOST_COLUMNS, IMPORT_FILE_COLUMNS, INITIATIVE_COLUMNS, MEETING_COLUMNS,
+    MeetingParts, ORGANISATION_COLUMNS, PEOPLE_COLUMNS, PROCEDURE_COLUMNS, PUBLICATION_COLUMNS, REGISTER_COLUMNS,
+    RowVals, Val, feedback_org_key, feedback_row, import_file_row, initiative_row, insert_statements, meeting_row,
+    organisation_row, publication_rows, register_row,
 };
 use sqlx::{PgConnection, Postgres, Transaction};
 
 use crate::{MAX_BINDS, db_err};
 
-/// Writes one file on `C`: the file's own transaction, or the connection of an import session
-/// that is in a transaction already.
+/// Writes one file, or files that `plan::groups` lets share their statements, on `C`: the
+/// file's own transaction, or the connection of an import session that is in a transaction
+/// already.
 pub(crate) struct PgWriter<C> {
     conn: C,
-    file: ImportFile,
+    files: Vec<ImportFile>,
     /// The stored meetings of each natural key this file's meetings have, with the ones the
     /// file added or matched so far.
     buckets: Buckets,
@@ -54,17 +59,17 @@ impl PgSession {
 
 #[async_trait]
 impl ImportSession for PgSession {
-    async fn write_file(
-        &mut self,
-        file: &ImportFile,
-        records: &[Stamped],
-        organisations: &[Organisation],
-    ) -> Result<WriteCounts> {
-        let mut writer = PgWriter::new(&mut *self.tx, file.clone());
-        writer.written = std::mem::take(&mut self.written);
-        let counts = write_batch(&mut writer, records, organisations).await?;
-        writer.finish().await?;
-        self.written = std::mem::take(&mut writer.written);
+    async fn write_files(&mut self, files: &[WholeFile<'_>]) -> Result<Vec<WriteCounts>> {
+        let mut counts = Vec::with_capacity(files.len());
+        for run in groups(files) {
+            let run = &files[run];
+            let mut writer = PgWriter::new(&mut *self.tx, run.iter().map(|f| f.file.clone()).collect());
+            writer.written = std::mem::take(&mut self.written);
+            let batches: Vec<Batch> = run.iter().map(|f| (f.records, f.organisations)).collect();
+            counts.extend(write_batch(&mut writer, &batches).await?);
+            writer.finish().await?;
+            self.written = std::mem::take(&mut writer.written);
+        }
         Ok(counts)
     }
 
@@ -79,7 +84,7 @@ impl ImportSession for PgSession {
 #[async_trait]
 impl FileWriter for PgWriter<Transaction<'static, Postgres>> {
     async fn write(&mut self, batch: &[Stamped], organisations: &[Organisation]) -> Result<WriteCounts> {
-        write_batch(self, batch, organisations).await
+        Ok(write_batch(self, &[(batch, organisations)]).await?.into_iter().sum())
     }
 
     async fn commit(mut self: Box<Self>) -> Result<()> {
@@ -195,10 +200,10 @@ pub(crate) async fn insert_rows(conn: &mut PgConnection, head: &str, rows: Vec<R
 }
 
 impl<C: DerefMut<Target = PgConnection> + Send> PgWriter<C> {
-    pub(crate) fn new(conn: C, file: ImportFile) -> Self {
+    pub(crate) fn new(conn: C, files: Vec<ImportFile>) -> Self {
         PgWriter {
             conn,
-            file,
+            files,
             buckets: Buckets::default(),
             register_changed: false,
             orphan_candidates: Vec::new(),
@@ -239,9 +244,7 @@ impl<C: DerefMut<Target = PgConnection> + Send> PgWriter<C> {
         if ids.is_empty() {
             return Ok(());
         }
-        // Named like provenance: the file, not the importing machine's folders.
-        let path = std::path::Path::new(&self.file.file);
-        let replaced_by = path.file_name().map_or(self.file.file.clone(), |n| n.to_string_lossy().into_owned());
+        let (replaced_at, replaced_by) = replacing_file(&self.files)?;
         sqlx::query(
             "INSERT INTO meeting_history (meeting_id, version, replaced_at, replaced_by, date, subject, hosts, \
              location, attendees_raw, source, file, locator, imported_at, content_hash) \
@@ -250,7 +253,7 @@ impl<C: DerefMut<Target = PgConnection> + Send> PgWriter<C> {
              '[]')::text FROM meeting_hosts h WHERE h.meeting_id = m.id), m.location, m.attendees_raw, m.source, \
              m.file, m.locator, m.imported_at, m.content_hash FROM meetings m WHERE m.id = ANY($3)",
         )
-        .bind(&self.file.imported_at)
+        .bind(replaced_at)
         .bind(replaced_by)
         .bind(&ids)
         .execute(&mut *self.conn)
@@ -321,17 +324,13 @@ impl<C: DerefMut<Target = PgConnection> + Send> PgWriter<C> {
     /// What the end of a file writes: its `import_files` row, the linking pass it leaves owed,
     /// the organisations it may have orphaned, a new data generation.
     async fn finish(&mut self) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO import_files (sha256, file, source, imported_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (sha256) DO NOTHING",
+        insert_rows(
+            &mut self.conn,
+            &format!("INSERT INTO import_files ({IMPORT_FILE_COLUMNS}) "),
+            self.files.iter().map(import_file_row).collect(),
+            " ON CONFLICT (sha256) DO NOTHING",
         )
-        .bind(&self.file.sha256)
-        .bind(&self.file.file)
-        .bind(self.file.source.as_str())
-        .bind(&self.file.imported_at)
-        .execute(&mut *self.conn)
-        .await
-        .map_err(db_err)?;
+        .await?;
         if self.register_changed {
             // In this transaction: a crash after the commit cannot lose the linking pass. Owed
             // only when mentions were linked against the register as it was.
@@ -359,7 +358,7 @@ impl<C: DerefMut<Target = PgConnection> + Send> PgWriter<C> {
 
 #[async_trait]
 impl<C: DerefMut<Target = PgConnection> + Send> RecordWriter for PgWriter<C> {
-    async fn write_register(&mut self, items: Vec<(&Provenance, &RegisterEntry)>) -> Result<WriteCounts> {
+    async fn write_register(&mut self, items: Vec<(&Provenance, &RegisterEntry)>) -> Result<Vec<Outcome>> {
         let ids = items.iter().map(|(_, r)| r.register_id.as_str().to_owned()).collect();
         let stored = stored_hashes(
             &mut self.conn,
@@ -383,14 +382,14 @@ impl<C: DerefMut<Target = PgConnection> + Send> RecordWriter for PgWriter<C> {
         let rows = plan.insert.iter().map(|(p, r)| register_row(p, r)).collect();
         copy_rows(&mut self.conn, "register_entries", REGISTER_COLUMNS, rows).await?;
         self.register_organisations(&plan.insert.iter().map(|(_, r)| &r.register_id).collect::<Vec<_>>()).await?;
-        Ok(plan.counts)
+        Ok(plan.outcomes)
     }
-    async fn write_meetings(&mut self, items: Vec<(&Provenance, WithLinks<'_, Meeting>)>) -> Result<WriteCounts> {
+    async fn write_meetings(&mut self, items: Vec<(&Provenance, WithLinks<'_, Meeting>)>) -> Result<Vec<Outcome>> {
         let keyed: Vec<(MeetingKey, Facets)> = items.iter().map(|(_, (m, _))| (m.natural_key(), m.facets())).collect();
         self.load_buckets(&keyed.iter().map(|(k, _)| k).collect::<Vec<_>>()).await?;
         let assigned: Vec<(&Provenance, &MeetingKey, &Facets)> =
             items.iter().zip(&keyed).map(|((p, _), (key, facets))| (*p, key, facets)).collect();
-        let MeetingPlan { insert, replaced, counts } = self.buckets.assign(&assigned)?;
+        let MeetingPlan { insert, replaced, outcomes } = self.buckets.assign(&assigned)?;
         self.keep_history(replaced).await?;
         let meeting_rows = insert
             .iter()
@@ -418,9 +417,9 @@ impl<C: DerefMut<Target = PgConnection> + Send> RecordWriter for PgWriter<C> {
         ] {
             copy_rows(&mut self.conn, table, columns, rows).await?;
         }
-        Ok(counts)
+        Ok(outcomes)
     }
-    async fn write_initiatives(&mut self, items: Vec<(&Provenance, &Initiative)>) -> Result<WriteCounts> {
+    async fn write_initiatives(&mut self, items: Vec<(&Provenance, &Initiative)>) -> Result<Vec<Outcome>> {
         let ids = items.iter().map(|(_, i)| i.id as i64).collect();
         let stored = stored_hashes(
             &mut self.conn,
@@ -431,12 +430,14 @@ impl<C: DerefMut<Target = PgConnection> + Send> RecordWriter for PgWriter<C> {
         .await?;
         let plan = sort_batch(items.into_iter().map(|(p, i)| (i.id.to_string(), p, i)).collect(), &stored);
         let replaced: Vec<i64> = plan.replace.iter().filter_map(|k| k.parse().ok()).collect();
-        // Publications go with them (ON DELETE CASCADE).
-        sqlx::query("DELETE FROM initiatives WHERE id = ANY($1)")
-            .bind(replaced)
-            .execute(&mut *self.conn)
-            .await
-            .map_err(db_err)?;
+        if !replaced.is_empty() {
+            // Publications go with them (ON DELETE CASCADE).
+            sqlx::query("DELETE FROM initiatives WHERE id = ANY($1)")
+                .bind(replaced)
+                .execute(&mut *self.conn)
+                .await
+                .map_err(db_err)?;
+        }
         let rows = plan.insert.iter().map(|(p, i)| initiative_row(p, i)).collect();
         copy_rows(&mut self.conn, "initiatives", INITIATIVE_COLUMNS, rows).await?;
         insert_rows(
@@ -447,9 +448,9 @@ impl<C: DerefMut<Target = PgConnection> + Send> RecordWriter for PgWriter<C> {
             " ON CONFLICT (id) DO NOTHING",
         )
         .await?;
-        Ok(plan.counts)
+        Ok(plan.outcomes)
     }
-    async fn write_feedback(&mut self, items: Vec<(&Provenance, WithLinks<'_, Feedback>)>) -> Result<WriteCounts> {
+    async fn write_feedback(&mut self, items: Vec<(&Provenance, WithLinks<'_, Feedback>)>) -> Result<Vec<Outcome>> {
         let ids = items.iter().map(|(_, (f, _))| f.id as i64).collect();
         let stored = stored_hashes(
             &mut self.conn,
@@ -460,15 +461,19 @@ impl<C: DerefMut<Target = PgConnection> + Send> RecordWriter for PgWriter<C> {
         .await?;
         let plan = sort_batch(items.into_iter().map(|(p, f)| (f.0.id.to_string(), p, f)).collect(), &stored);
         let replaced: Vec<i64> = plan.replace.iter().filter_map(|k| k.parse().ok()).collect();
-        let old: Vec<Option<String>> = sqlx::query_scalar("DELETE FROM feedback WHERE id = ANY($1) RETURNING org_key")
-            .bind(replaced)
-            .fetch_all(&mut *self.conn)
-            .await
-            .map_err(db_err)?;
-        self.orphan_candidates.extend(old.into_iter().flatten());
+        if !replaced.is_empty() {
+            let old: Vec<Option<String>> =
+                sqlx::query_scalar("DELETE FROM feedback WHERE id = ANY($1) RETURNING org_key")
+                    .bind(replaced)
+                    .fetch_all(&mut *self.conn)
+                    .await
+                    .map_err(db_err)?;
+            self.orphan_candidates.extend(old.into_iter().flatten());
+        }
+        self.orphan_candidates.extend(plan.superseded.iter().filter_map(|(_, links)| feedback_org_key(links)));
         let rows = plan.insert.iter().map(|(p, (f, links))| feedback_row(p, f, links)).collect();
         copy_rows(&mut self.conn, "feedback", FEEDBACK_COLUMNS, rows).await?;
-        Ok(plan.counts)
+        Ok(plan.outcomes)
     }
     async fn write_organisations(&mut self, organisations: &[Organisation]) -> Result<()> {
         // Once per key (PostgreSQL refuses to update a row twice in one statement), under the

@@ -9,7 +9,7 @@ use lobbyscope_domain::{
     Candidate, Facets, Feedback, Initiative, Meeting, MeetingId, MeetingKey, Pairing, Provenance, Record,
     RegisterEntry, pair,
 };
-use lobbyscope_store::{MentionLink, Organisation, Result, Stamped, WriteCounts};
+use lobbyscope_store::{ImportFile, MentionLink, Organisation, Outcome, Result, Stamped, WholeFile, WriteCounts};
 
 use crate::map::corrupt;
 
@@ -18,35 +18,47 @@ pub struct Plan<'a, T> {
     pub insert: Vec<(&'a Provenance, T)>,
     /// Keys of stored versions to delete before inserting their replacement.
     pub replace: Vec<String>,
-    pub counts: WriteCounts,
+    /// Versions a later record of the same batch replaced before they were stored: what they
+    /// pointed at may be left with nothing, as if they had been stored and replaced.
+    pub superseded: Vec<T>,
+    /// What became of each item, in the items' order.
+    pub outcomes: Vec<Outcome>,
 }
 
 /// Sorts `items` (key, provenance, record) against `stored` (key → content hash of the stored
-/// version). A record repeated within the batch counts once, and its last version wins.
+/// version). A record repeated within the batch is stored once, its last version: the earlier
+/// one counts as stored and then replaced (or left as it was, if the same), exactly as if each
+/// had come in a write of its own.
 pub fn sort_batch<'a, T>(items: Vec<(String, &'a Provenance, T)>, stored: &HashMap<String, String>) -> Plan<'a, T> {
-    let mut plan = Plan { insert: Vec::new(), replace: Vec::new(), counts: WriteCounts::default() };
+    let mut plan = Plan {
+        insert: Vec::new(),
+        replace: Vec::new(),
+        superseded: Vec::new(),
+        outcomes: Vec::with_capacity(items.len()),
+    };
     // Position in `insert` of each key seen in this batch.
     let mut pending: HashMap<String, usize> = HashMap::new();
     for (key, prov, record) in items {
         if let Some(&at) = pending.get(&key) {
             if plan.insert[at].0.content_hash == prov.content_hash {
-                plan.counts.unchanged += 1;
+                plan.outcomes.push(Outcome::Unchanged);
             } else {
-                plan.insert[at] = (prov, record);
-                plan.counts.updated += 1;
+                let (_, earlier) = std::mem::replace(&mut plan.insert[at], (prov, record));
+                plan.superseded.push(earlier);
+                plan.outcomes.push(Outcome::Updated);
             }
             continue;
         }
         match stored.get(&key) {
-            Some(hash) if *hash == prov.content_hash => plan.counts.unchanged += 1,
+            Some(hash) if *hash == prov.content_hash => plan.outcomes.push(Outcome::Unchanged),
             Some(_) => {
-                plan.counts.updated += 1;
+                plan.outcomes.push(Outcome::Updated);
                 plan.replace.push(key.clone());
                 pending.insert(key, plan.insert.len());
                 plan.insert.push((prov, record));
             }
             None => {
-                plan.counts.new += 1;
+                plan.outcomes.push(Outcome::New);
                 pending.insert(key, plan.insert.len());
                 plan.insert.push((prov, record));
             }
@@ -61,11 +73,11 @@ pub fn sort_batch<'a, T>(items: Vec<(String, &'a Provenance, T)>, stored: &HashM
 pub struct Buckets(HashMap<MeetingKey, Vec<Candidate>>);
 
 /// The meetings of a batch to insert (their index in the batch, with their identity), the ids
-/// of stored versions they correct, and the counts.
+/// of stored versions they correct, and what became of each, in the batch's order.
 pub struct MeetingPlan {
     pub insert: Vec<(usize, MeetingId)>,
     pub replaced: Vec<String>,
-    pub counts: WriteCounts,
+    pub outcomes: Vec<Outcome>,
 }
 
 impl Buckets {
@@ -90,13 +102,12 @@ impl Buckets {
     /// batch cannot take an identity an exact copy would have kept; then corrections, then new
     /// ordinals.
     pub fn assign(&mut self, items: &[(&Provenance, &MeetingKey, &Facets)]) -> Result<MeetingPlan> {
-        let mut counts = WriteCounts::default();
+        let mut outcomes = vec![Outcome::Unchanged; items.len()];
         let mut decided = vec![false; items.len()];
         for (i, (p, key, _)) in items.iter().enumerate() {
             let bucket = self.0.get_mut(*key).ok_or_else(|| corrupt("meetings: natural key not loaded"))?;
             if let Some(c) = bucket.iter_mut().find(|c| c.content_hash == p.content_hash) {
                 c.claimed = true;
-                counts.unchanged += 1;
                 decided[i] = true;
             }
         }
@@ -108,17 +119,14 @@ impl Buckets {
             }
             let bucket = self.0.get_mut(*key).ok_or_else(|| corrupt("meetings: natural key not loaded"))?;
             let ordinal = match pair(&p.content_hash, facets, bucket) {
-                Pairing::Same(_) => {
-                    counts.unchanged += 1;
-                    continue;
-                }
+                Pairing::Same(_) => continue,
                 Pairing::Corrects(ordinal) => {
                     let c = bucket
                         .iter_mut()
                         .find(|c| c.ordinal == ordinal)
                         .ok_or_else(|| corrupt("meetings: paired with an unknown ordinal"))?;
                     (c.claimed, c.content_hash, c.facets) = (true, p.content_hash.clone(), **facets);
-                    counts.updated += 1;
+                    outcomes[i] = Outcome::Updated;
                     replaced.push(MeetingId::new((*key).clone(), ordinal).to_string());
                     ordinal
                 }
@@ -130,62 +138,110 @@ impl Buckets {
                         facets: **facets,
                         claimed: true,
                     });
-                    counts.new += 1;
+                    outcomes[i] = Outcome::New;
                     ordinal
                 }
             };
             insert.push((i, MeetingId::new((*key).clone(), ordinal)));
         }
-        Ok(MeetingPlan { insert, replaced, counts })
+        Ok(MeetingPlan { insert, replaced, outcomes })
     }
 }
 
 /// A record with the links of its organisation mentions.
 pub type WithLinks<'a, T> = (&'a T, &'a [Option<MentionLink>]);
 
-/// What a backend's writer does with each kind of record of a batch.
+/// What a backend's writer does with each kind of record of a batch. Each says what became of
+/// every item, in the items' order.
 #[async_trait]
 pub trait RecordWriter: Send {
-    async fn write_register(&mut self, items: Vec<(&Provenance, &RegisterEntry)>) -> Result<WriteCounts>;
-    async fn write_meetings(&mut self, items: Vec<(&Provenance, WithLinks<'_, Meeting>)>) -> Result<WriteCounts>;
-    async fn write_initiatives(&mut self, items: Vec<(&Provenance, &Initiative)>) -> Result<WriteCounts>;
-    async fn write_feedback(&mut self, items: Vec<(&Provenance, WithLinks<'_, Feedback>)>) -> Result<WriteCounts>;
+    async fn write_register(&mut self, items: Vec<(&Provenance, &RegisterEntry)>) -> Result<Vec<Outcome>>;
+    async fn write_meetings(&mut self, items: Vec<(&Provenance, WithLinks<'_, Meeting>)>) -> Result<Vec<Outcome>>;
+    async fn write_initiatives(&mut self, items: Vec<(&Provenance, &Initiative)>) -> Result<Vec<Outcome>>;
+    async fn write_feedback(&mut self, items: Vec<(&Provenance, WithLinks<'_, Feedback>)>) -> Result<Vec<Outcome>>;
     /// The organisations a batch's links point at (`FileWriter::write`).
     async fn write_organisations(&mut self, organisations: &[Organisation]) -> Result<()>;
 }
 
-/// Writes a batch kind by kind, register entries first (a file holds one kind, but the order
-/// is what linking expects should one ever hold several), then the organisations its links
-/// point at.
-pub async fn write_batch(
-    w: &mut (impl RecordWriter + ?Sized),
-    batch: &[Stamped],
-    organisations: &[Organisation],
-) -> Result<WriteCounts> {
+/// The records of one batch of a file, and the organisations their links point at.
+pub type Batch<'a> = (&'a [Stamped], &'a [Organisation]);
+
+/// Writes the batches of one or more files (see [`groups`]) kind by kind, register entries
+/// first (a file holds one kind, but the order is what linking expects should one ever hold
+/// several), then the organisations their links point at; the counts of each batch.
+pub async fn write_batch(w: &mut (impl RecordWriter + ?Sized), batches: &[Batch<'_>]) -> Result<Vec<WriteCounts>> {
     let (mut register, mut meetings, mut initiatives, mut feedback) = (vec![], vec![], vec![], vec![]);
-    for s in batch {
-        match &s.record {
-            Record::Register(r) => register.push((&s.prov, r)),
-            Record::Meeting(m) => meetings.push((&s.prov, (m, s.links.as_slice()))),
-            Record::Initiative(i) => initiatives.push((&s.prov, i)),
-            Record::Feedback(f) => feedback.push((&s.prov, (f, s.links.as_slice()))),
+    // The batch each item of each kind came from.
+    let mut from: [Vec<usize>; 4] = Default::default();
+    for (b, (records, _)) in batches.iter().enumerate() {
+        for s in *records {
+            match &s.record {
+                Record::Register(r) => (register.push((&s.prov, r)), from[0].push(b)),
+                Record::Meeting(m) => (meetings.push((&s.prov, (m, s.links.as_slice()))), from[1].push(b)),
+                Record::Initiative(i) => (initiatives.push((&s.prov, i)), from[2].push(b)),
+                Record::Feedback(f) => (feedback.push((&s.prov, (f, s.links.as_slice()))), from[3].push(b)),
+            };
         }
     }
-    let mut counts = WriteCounts::default();
+    let mut outcomes: [Vec<Outcome>; 4] = Default::default();
     if !register.is_empty() {
-        counts += w.write_register(register).await?;
+        outcomes[0] = w.write_register(register).await?;
     }
     if !meetings.is_empty() {
-        counts += w.write_meetings(meetings).await?;
+        outcomes[1] = w.write_meetings(meetings).await?;
     }
     if !initiatives.is_empty() {
-        counts += w.write_initiatives(initiatives).await?;
+        outcomes[2] = w.write_initiatives(initiatives).await?;
     }
     if !feedback.is_empty() {
-        counts += w.write_feedback(feedback).await?;
+        outcomes[3] = w.write_feedback(feedback).await?;
     }
-    w.write_organisations(organisations).await?;
+    let mut counts = vec![WriteCounts::default(); batches.len()];
+    for (from, outcomes) in from.iter().zip(&outcomes) {
+        if from.len() != outcomes.len() {
+            return Err(corrupt("a writer gave a different number of outcomes than it was given records"));
+        }
+        for (b, outcome) in from.iter().zip(outcomes) {
+            counts[*b].count(*outcome);
+        }
+    }
+    let organisations: Vec<Organisation> = batches.iter().flat_map(|(_, o)| o.iter().cloned()).collect();
+    w.write_organisations(&organisations).await?;
     Ok(counts)
+}
+
+/// When and by which file (named like provenance: the file, not the importing machine's
+/// folders) stored meetings were replaced. Meetings are written one file at a time
+/// ([`groups`]), so that is the writer's one file.
+pub fn replacing_file(files: &[ImportFile]) -> Result<(&str, String)> {
+    let [file] = files else { return Err(corrupt("meetings written for several files at once")) };
+    let path = std::path::Path::new(&file.file);
+    let name = path.file_name().map_or(file.file.clone(), |n| n.to_string_lossy().into_owned());
+    Ok((&file.imported_at, name))
+}
+
+/// Consecutive runs of `files` that one [`write_batch`] may write together, with the same
+/// result as writing them one after the other: runs of files holding consultation responses
+/// only. A response is found by its own id, so a later file's version of it simply replaces
+/// an earlier one's ([`sort_batch`]); meetings are matched to stored ones by natural key and
+/// facets over a whole batch, and an initiative's publications go to the first initiative
+/// that lists them, so files of those are written one by one.
+pub fn groups(files: &[WholeFile<'_>]) -> Vec<std::ops::Range<usize>> {
+    let responses_only = |f: &WholeFile<'_>| f.records.iter().all(|s| matches!(s.record, Record::Feedback(_)));
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    // Whether the last run holds responses only, so that the next such file may join it.
+    let mut joinable = false;
+    for (i, f) in files.iter().enumerate() {
+        let only = responses_only(f);
+        match out.last_mut() {
+            Some(run) if joinable && only => run.end = i + 1,
+            _ => {
+                out.push(i..i + 1);
+                joinable = only;
+            }
+        }
+    }
+    out
 }
 
 /// What a transaction has written of each organisation: an upper bound of its stored name.
@@ -244,6 +300,27 @@ mod tests {
 
     fn names(orgs: Vec<&Organisation>) -> Vec<&str> {
         orgs.into_iter().map(|o| o.name.as_str()).collect()
+    }
+
+    #[test]
+    fn files_of_responses_only_are_written_together_and_others_alone() {
+        use lobbyscope_domain::{Record, SourceKind};
+        use lobbyscope_store::{ImportFile, WholeFile};
+        use lobbyscope_store_contract::{commission_meeting, feedback, stamp};
+
+        let response = stamp(Record::Feedback(feedback("A response.")), SourceKind::HysFeedback, 1);
+        let meeting = stamp(Record::Meeting(commission_meeting()), SourceKind::CommissionMeetingsXlsx, 2);
+        let (responses, mixed) = ([response.clone(), response.clone()], [response, meeting]);
+        let file = ImportFile {
+            file: "f".into(),
+            source: SourceKind::HysFeedback,
+            sha256: "s".into(),
+            imported_at: "2026-12-06T00:00:00Z".into(),
+        };
+        let whole = |records| WholeFile { file: &file, records, organisations: &[] };
+        let files = [&responses[..], &[], &responses, &mixed, &responses, &mixed, &mixed, &responses].map(whole);
+        assert_eq!(super::groups(&files), [0..3, 3..4, 4..5, 5..6, 6..7, 7..8]);
+        assert!(super::groups(&[]).is_empty());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use lobbyscope_domain::{
     Costs, Facets, Feedback, Initiative, Locator, Meeting, MeetingId, PersonKey, Provenance, RegisterEntry,
 };
-use lobbyscope_store::{MentionLink, Organisation};
+use lobbyscope_store::{ImportFile, MentionLink, Organisation};
 
 pub fn locator_json(l: &Locator) -> String {
     serde_json::to_string(l).expect("locators serialise")
@@ -215,6 +215,11 @@ pub const FEEDBACK_COLUMNS: &str = "id, publication_id, reference_initiative, da
     company_size, organization, first_name, surname, register_id, text, attachments, org_key, link_method, \
     source, file, locator, imported_at, content_hash";
 
+/// The organisation a response's links give it: its author's, the first mention.
+pub fn feedback_org_key(links: &[Option<MentionLink>]) -> Option<String> {
+    links.first()?.as_ref().map(|l| crate::keys::org_key(&l.org))
+}
+
 pub fn feedback_row(p: &Provenance, f: &Feedback, links: &[Option<MentionLink>]) -> RowVals {
     let link = links.first().cloned().flatten();
     let mut row = vec![
@@ -232,7 +237,7 @@ pub fn feedback_row(p: &Provenance, f: &Feedback, links: &[Option<MentionLink>])
         Val::from(f.register_id.as_ref().map(|r| r.as_str().to_owned())),
         Val::from(f.text.clone()),
         Val::from(json(&f.attachments)),
-        Val::from(link.as_ref().map(|l| crate::keys::org_key(&l.org))),
+        Val::from(feedback_org_key(links)),
         Val::from(link.as_ref().map(|l| l.method.as_str().to_owned())),
     ];
     provenance(&mut row, p);
@@ -240,6 +245,17 @@ pub fn feedback_row(p: &Provenance, f: &Feedback, links: &[Option<MentionLink>])
 }
 
 pub const ORGANISATION_COLUMNS: &str = "key, register_id, name, acronym";
+
+pub const IMPORT_FILE_COLUMNS: &str = "sha256, file, source, imported_at";
+
+pub fn import_file_row(f: &ImportFile) -> RowVals {
+    vec![
+        Val::from(f.sha256.clone()),
+        Val::from(f.file.clone()),
+        Val::from(f.source.as_str().to_owned()),
+        Val::from(f.imported_at.clone()),
+    ]
+}
 
 pub fn organisation_row(o: &Organisation) -> RowVals {
     vec![

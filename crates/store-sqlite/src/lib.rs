@@ -177,7 +177,7 @@ async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
 impl Store for SqliteStore {
     async fn begin(&self, file: &ImportFile) -> Result<Box<dyn FileWriter>> {
         let tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-        Ok(Box::new(write::SqliteWriter::new(tx, file.clone())))
+        Ok(Box::new(write::SqliteWriter::new(tx, vec![file.clone()])))
     }
 
     async fn begin_session(&self) -> Result<Box<dyn ImportSession>> {

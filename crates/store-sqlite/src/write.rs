@@ -9,28 +9,31 @@ use lobbyscope_domain::{
     shown_acronym,
 };
 use lobbyscope_store::{
-    FileWriter, ImportFile, ImportSession, MentionLink, OrgKey, Organisation, Result, Stamped, WriteCounts,
+    FileWriter, ImportFile, ImportSession, MentionLink, OrgKey, Organisation, Outcome, Result, Stamped, WholeFile,
+    WriteCounts,
 };
 use lobbyscope_store_sql::plan::{
-    Buckets, MeetingPlan, Plan, RecordWriter, WithLinks, WrittenOrgs, sort_batch, write_batch,
+    Batch, Buckets, MeetingPlan, Plan, RecordWriter, WithLinks, WrittenOrgs, groups, replacing_file, sort_batch,
+    write_batch,
 };
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, Transaction};
 
 use crate::cols::Cols;
 use crate::read::push_in;
 use crate::rows::{
-    ATTENDEE_COLUMNS, FEEDBACK_COLUMNS, HOST_COLUMNS, INITIATIVE_COLUMNS, MEETING_COLUMNS, MeetingParts,
-    ORGANISATION_COLUMNS, PEOPLE_COLUMNS, PROCEDURE_COLUMNS, PUBLICATION_COLUMNS, REGISTER_COLUMNS, RowVals,
-    feedback_row, initiative_row, insert_statements, json, meeting_row, organisation_row, publication_rows,
-    register_row,
+    ATTENDEE_COLUMNS, FEEDBACK_COLUMNS, HOST_COLUMNS, IMPORT_FILE_COLUMNS, INITIATIVE_COLUMNS, MEETING_COLUMNS,
+    MeetingParts, ORGANISATION_COLUMNS, PEOPLE_COLUMNS, PROCEDURE_COLUMNS, PUBLICATION_COLUMNS, REGISTER_COLUMNS,
+    RowVals, feedback_org_key, feedback_row, import_file_row, initiative_row, insert_statements, json, meeting_row,
+    organisation_row, publication_rows, register_row,
 };
 use crate::{MAX_BINDS, db_err};
 
-/// Writes one file on `C`: the file's own transaction, or the connection of an import session
-/// that is in a transaction already.
+/// Writes one file, or files that `plan::groups` lets share their statements, on `C`: the
+/// file's own transaction, or the connection of an import session that is in a transaction
+/// already.
 pub(crate) struct SqliteWriter<C> {
     conn: C,
-    file: ImportFile,
+    files: Vec<ImportFile>,
     /// The stored meetings of each natural key this file's meetings have, with the ones the
     /// file added or matched so far.
     buckets: Buckets,
@@ -46,10 +49,10 @@ pub(crate) struct SqliteWriter<C> {
 }
 
 impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
-    pub(crate) fn new(conn: C, file: ImportFile) -> Self {
+    pub(crate) fn new(conn: C, files: Vec<ImportFile>) -> Self {
         SqliteWriter {
             conn,
-            file,
+            files,
             buckets: Buckets::default(),
             register_changed: false,
             orphan_candidates: Vec::new(),
@@ -60,16 +63,15 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
     /// Keeps what the meetings `ids` said before this file corrected them, then removes them
     /// (their hosts, procedures and attendees go with them) for their new versions.
     async fn keep_history(&mut self, ids: &[String]) -> Result<()> {
-        // Named like provenance: the file, not the importing machine's folders.
-        let path = std::path::Path::new(&self.file.file);
-        let replaced_by = path.file_name().map_or(self.file.file.clone(), |n| n.to_string_lossy().into_owned());
+        let (replaced_at, replaced_by) = replacing_file(&self.files)?;
+        let (replaced_at, replaced_by) = (replaced_at.to_owned(), replaced_by);
         for chunk in ids.chunks(MAX_BINDS - 2) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO meeting_history (meeting_id, version, replaced_at, replaced_by, date, subject, hosts, \
                  location, attendees_raw, source, file, locator, imported_at, content_hash) SELECT m.id, \
                  (SELECT count(*) FROM meeting_history v WHERE v.meeting_id = m.id) + 1, ",
             );
-            q.push_bind(self.file.imported_at.clone()).push(", ").push_bind(replaced_by.clone()).push(
+            q.push_bind(replaced_at.clone()).push(", ").push_bind(replaced_by.clone()).push(
                 ", m.date, m.subject, (SELECT json_group_array(json_object('name', h.name, 'role', h.role)) \
                  FROM (SELECT name, role FROM meeting_hosts WHERE meeting_id = m.id ORDER BY position) h), \
                  m.location, m.attendees_raw, m.source, m.file, m.locator, m.imported_at, m.content_hash \
@@ -106,17 +108,17 @@ impl SqliteSession {
 
 #[async_trait]
 impl ImportSession for SqliteSession {
-    async fn write_file(
-        &mut self,
-        file: &ImportFile,
-        records: &[Stamped],
-        organisations: &[Organisation],
-    ) -> Result<WriteCounts> {
-        let mut writer = SqliteWriter::new(&mut *self.tx, file.clone());
-        writer.written = std::mem::take(&mut self.written);
-        let counts = write_batch(&mut writer, records, organisations).await?;
-        writer.finish().await?;
-        self.written = std::mem::take(&mut writer.written);
+    async fn write_files(&mut self, files: &[WholeFile<'_>]) -> Result<Vec<WriteCounts>> {
+        let mut counts = Vec::with_capacity(files.len());
+        for run in groups(files) {
+            let run = &files[run];
+            let mut writer = SqliteWriter::new(&mut *self.tx, run.iter().map(|f| f.file.clone()).collect());
+            writer.written = std::mem::take(&mut self.written);
+            let batches: Vec<Batch> = run.iter().map(|f| (f.records, f.organisations)).collect();
+            counts.extend(write_batch(&mut writer, &batches).await?);
+            writer.finish().await?;
+            self.written = std::mem::take(&mut writer.written);
+        }
         Ok(counts)
     }
 
@@ -258,7 +260,7 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
 #[async_trait]
 impl FileWriter for SqliteWriter<Transaction<'static, Sqlite>> {
     async fn write(&mut self, batch: &[Stamped], organisations: &[Organisation]) -> Result<WriteCounts> {
-        write_batch(self, batch, organisations).await
+        Ok(write_batch(self, &[(batch, organisations)]).await?.into_iter().sum())
     }
 
     async fn commit(mut self: Box<Self>) -> Result<()> {
@@ -272,14 +274,13 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
     /// What the end of a file writes: its `import_files` row, the linking pass it leaves owed,
     /// the removal of organisations it orphaned, a new data generation.
     async fn finish(&mut self) -> Result<()> {
-        sqlx::query("INSERT INTO import_files (sha256, file, source, imported_at) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING")
-            .bind(&self.file.sha256)
-            .bind(&self.file.file)
-            .bind(self.file.source.as_str())
-            .bind(&self.file.imported_at)
-            .execute(&mut *self.conn)
-            .await
-            .map_err(db_err)?;
+        insert_rows(
+            &mut self.conn,
+            &format!("INSERT OR FAIL INTO import_files ({IMPORT_FILE_COLUMNS}) "),
+            self.files.iter().map(import_file_row).collect(),
+            " ON CONFLICT (sha256) DO NOTHING",
+        )
+        .await?;
         if self.register_changed {
             // In this transaction: a crash after the commit cannot lose the linking pass. Owed
             // only when mentions were linked against the register as it was: mentions written
@@ -310,7 +311,7 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
 
 #[async_trait]
 impl<C: DerefMut<Target = SqliteConnection> + Send> RecordWriter for SqliteWriter<C> {
-    async fn write_register(&mut self, items: Vec<(&Provenance, &RegisterEntry)>) -> Result<WriteCounts> {
+    async fn write_register(&mut self, items: Vec<(&Provenance, &RegisterEntry)>) -> Result<Vec<Outcome>> {
         let keyed = items
             .into_iter()
             .map(|(p, r)| {
@@ -344,9 +345,9 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> RecordWriter for SqliteWrite
         insert_rows(&mut self.conn, &format!("INSERT OR FAIL INTO register_entries ({REGISTER_COLUMNS}) "), rows, "")
             .await?;
         self.register_organisations(&plan.insert.iter().map(|(_, r)| &r.register_id).collect::<Vec<_>>()).await?;
-        Ok(plan.counts)
+        Ok(plan.outcomes)
     }
-    async fn write_meetings(&mut self, items: Vec<(&Provenance, WithLinks<'_, Meeting>)>) -> Result<WriteCounts> {
+    async fn write_meetings(&mut self, items: Vec<(&Provenance, WithLinks<'_, Meeting>)>) -> Result<Vec<Outcome>> {
         // Each meeting is matched against the stored meetings sharing its natural key
         // (domain::identity): identical ones first, over the whole batch, so that a correction
         // in the same batch cannot take an identity an exact copy would have kept.
@@ -354,7 +355,7 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> RecordWriter for SqliteWrite
         self.load_buckets(&keyed.iter().map(|(k, _)| k).collect::<Vec<_>>()).await?;
         let assigned: Vec<(&Provenance, &MeetingKey, &Facets)> =
             items.iter().zip(&keyed).map(|((p, _), (key, facets))| (*p, key, facets)).collect();
-        let MeetingPlan { insert, replaced, counts } = self.buckets.assign(&assigned)?;
+        let MeetingPlan { insert, replaced, outcomes } = self.buckets.assign(&assigned)?;
         let rows: Vec<MeetingRow> = insert
             .into_iter()
             .map(|(i, id)| {
@@ -381,9 +382,9 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> RecordWriter for SqliteWrite
         ] {
             insert_rows(&mut self.conn, &format!("INSERT OR FAIL INTO {table} ({columns}) "), rows, "").await?;
         }
-        Ok(counts)
+        Ok(outcomes)
     }
-    async fn write_initiatives(&mut self, items: Vec<(&Provenance, &Initiative)>) -> Result<WriteCounts> {
+    async fn write_initiatives(&mut self, items: Vec<(&Provenance, &Initiative)>) -> Result<Vec<Outcome>> {
         let keyed = items.into_iter().map(|(p, i)| (i.id.to_string(), Lookup::Int(i.id as i64), p, i)).collect();
         let plan = plan(
             &mut self.conn,
@@ -411,9 +412,9 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> RecordWriter for SqliteWrite
             " ON CONFLICT (id) DO NOTHING",
         )
         .await?;
-        Ok(plan.counts)
+        Ok(plan.outcomes)
     }
-    async fn write_feedback(&mut self, items: Vec<(&Provenance, WithLinks<'_, Feedback>)>) -> Result<WriteCounts> {
+    async fn write_feedback(&mut self, items: Vec<(&Provenance, WithLinks<'_, Feedback>)>) -> Result<Vec<Outcome>> {
         let keyed = items.into_iter().map(|(p, f)| (f.0.id.to_string(), Lookup::Int(f.0.id as i64), p, f)).collect();
         let plan = plan(
             &mut self.conn,
@@ -430,9 +431,10 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> RecordWriter for SqliteWrite
                 .map_err(db_err)?;
             self.orphan_candidates.extend(old.flatten());
         }
+        self.orphan_candidates.extend(plan.superseded.iter().filter_map(|(_, links)| feedback_org_key(links)));
         let rows = plan.insert.iter().map(|(p, (f, links))| feedback_row(p, f, links)).collect();
         insert_rows(&mut self.conn, &format!("INSERT OR FAIL INTO feedback ({FEEDBACK_COLUMNS}) "), rows, "").await?;
-        Ok(plan.counts)
+        Ok(plan.outcomes)
     }
     async fn write_organisations(&mut self, organisations: &[Organisation]) -> Result<()> {
         let fresh: Vec<Organisation> = self.written.to_write(organisations).into_iter().cloned().collect();

@@ -103,6 +103,45 @@ impl std::ops::AddAssign for WriteCounts {
     }
 }
 
+impl std::iter::Sum for WriteCounts {
+    fn sum<I: Iterator<Item = Self>>(iter: I) -> Self {
+        let mut total = WriteCounts::default();
+        for c in iter {
+            total += c;
+        }
+        total
+    }
+}
+
+impl WriteCounts {
+    pub fn count(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::New => self.new += 1,
+            Outcome::Updated => self.updated += 1,
+            Outcome::Unchanged => self.unchanged += 1,
+        }
+    }
+}
+
+/// What writing did with one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    New,
+    /// It replaced a stored version (or an earlier version in the same write).
+    Updated,
+    /// The same version was stored already.
+    Unchanged,
+}
+
+/// A file read whole, ready to be written into an import session.
+#[derive(Debug, Clone, Copy)]
+pub struct WholeFile<'a> {
+    pub file: &'a ImportFile,
+    pub records: &'a [Stamped],
+    /// The organisations its records' links point at.
+    pub organisations: &'a [Organisation],
+}
+
 /// Record counts, for `lobbyscope stats` and the home page.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct Stats {
@@ -337,14 +376,23 @@ pub trait Relinker: Send {
 /// dropping the session discards every file written through it.
 #[async_trait]
 pub trait ImportSession: Send {
-    /// Writes a whole file (all its records in one call, so that a file is never half
-    /// written), as [`FileWriter::write`] then [`FileWriter::commit`] would.
+    /// Writes whole files, in order, each as [`FileWriter::write`] then [`FileWriter::commit`]
+    /// would after the files before it; their counts, in the same order. A backend may write
+    /// several files in the same statements where the result is the same as one by one:
+    /// files of many small records cost mostly their statements.
+    async fn write_files(&mut self, files: &[WholeFile<'_>]) -> Result<Vec<WriteCounts>>;
+
+    /// Writes one whole file (all its records in one call, so that a file is never half
+    /// written).
     async fn write_file(
         &mut self,
         file: &ImportFile,
         records: &[Stamped],
         organisations: &[Organisation],
-    ) -> Result<WriteCounts>;
+    ) -> Result<WriteCounts> {
+        let counts = self.write_files(&[WholeFile { file, records, organisations }]).await?;
+        counts.into_iter().next().ok_or_else(|| StoreError::Corrupt("no counts for the file written".into()))
+    }
 
     /// Makes every file written in the session visible at once.
     async fn commit(self: Box<Self>) -> Result<()>;
