@@ -28,6 +28,9 @@ use lobbyscope_store::Store;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use error::WebError;
+/// Items on a page of a timeline (an organisation's, a person's, a procedure's, an initiative's
+/// responses): `lobbyscope bench corpus` works out the deepest page from an item count with it.
+pub use query::PAGE_SIZE;
 
 /// What every handler shares.
 #[derive(Clone)]
