@@ -129,14 +129,33 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
-    /// Measure parsing and importing of files; see BENCHMARKS.md.
+    /// Measure parsing and importing of files, or (`bench corpus`) run the whole benchmark.
+    ///
+    /// `bench FILE…` times parsing and importing each file in this process; `bench corpus
+    /// --out DIR` runs the whole benchmark on a generated corpus. See BENCHMARKS.md.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Bench {
+        #[command(subcommand)]
+        whole: Option<BenchCommand>,
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
         /// Timed runs per measurement (after one warm-up run).
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// The whole benchmark on a generated corpus, the EU's size unless told otherwise.
+    ///
+    /// Generates the corpus into OUT/corpus (reused when it holds one of the same options),
+    /// imports each source and then all of it into fresh stores with child processes, times
+    /// the `sqlite3 .import` floor, and every kind of page uncached on a loopback port; then
+    /// prints the figures as Markdown tables (or `--json`), progress on stderr. The stores are
+    /// SQLite files in OUT/stores, or with `--db postgres://…/NAME` new databases
+    /// NAME_register, …, NAME_corpus on that server.
+    Corpus(bench::corpus::CorpusArgs),
 }
 
 fn data_dir() -> Result<PathBuf> {
@@ -182,6 +201,11 @@ async fn main() -> Result<()> {
     };
     if let Command::CopyStore { from, to, quiet } = &cli.command {
         return copy::run(&Db::parse(from), &Db::parse(to), &connections, *quiet).await;
+    }
+    // It makes stores of its own: no default store is worked out for it.
+    if let Command::Bench { whole: Some(BenchCommand::Corpus(args)), .. } = &cli.command {
+        let db = cli.db.as_deref().filter(|d| !d.is_empty()).map(Db::parse);
+        return bench::corpus::run(args, db, &connections).await;
     }
     let db = match cli.db.filter(|d| !d.is_empty()) {
         Some(given) => Db::parse(&given),
@@ -260,7 +284,8 @@ async fn main() -> Result<()> {
             }
         }
         Command::CopyStore { .. } => unreachable!("run before a --db is worked out"),
-        Command::Bench { files, runs } => bench::run(&files, runs.max(1)).await?,
+        Command::Bench { whole: Some(_), .. } => unreachable!("run before a --db is worked out"),
+        Command::Bench { whole: None, files, runs } => bench::files(&files, runs.max(1)).await?,
         Command::Generate { out, orgs, ep, ec, responses, seed, snapshots, page_size } => {
             let opts = Options { orgs, ep, ec, responses, seed, snapshots, page_size, ..Options::default() };
             // Writing is blocking work on threads of its own.

@@ -1,4 +1,4 @@
-//! `lobbyscope bench`: wall-clock figures for BENCHMARKS.md.
+//! `lobbyscope bench FILE…`: wall-clock figures for single files.
 //!
 //! For each file: parse only (recognise + parse every record, store nothing); then what
 //! `lobbyscope import FILE` does on a fresh SQLite file (parse, link, write, commit, and the
@@ -15,6 +15,9 @@ use anyhow::{Result, bail};
 use lobbyscope_ingest::Quiet;
 use lobbyscope_sources::Parsed;
 use lobbyscope_store_sqlite::SqliteStore;
+
+use super::child::peak_rss_kb;
+use super::{mb, ms, percentile};
 
 fn parse_only(path: &Path) -> Result<u64> {
     let opened = lobbyscope_sources::open_path(path)?;
@@ -46,18 +49,7 @@ async fn import_once(path: &Path, dir: &Path, run: usize) -> Result<(Duration, D
 
 fn summary(mut times: Vec<Duration>) -> String {
     times.sort();
-    format!("median {:>8.1} ms  min {:>8.1} ms", ms(times[times.len() / 2]), ms(times[0]))
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
+    format!("median {:>8.1} ms  min {:>8.1} ms", ms(percentile(&times, 50)), ms(percentile(&times, 0)))
 }
 
 pub async fn run(files: &[PathBuf], runs: usize) -> Result<()> {
@@ -82,8 +74,8 @@ pub async fn run(files: &[PathBuf], runs: usize) -> Result<()> {
         println!("  parse only          {}", summary(parse));
         println!("  import into SQLite  {}", summary(import));
         println!("  full relinking pass {}", summary(link));
-        if let Some(mb) = peak_rss_mb() {
-            println!("  peak RSS so far     {mb:.0} MB");
+        if let Some(kb) = peak_rss_kb(std::process::id()) {
+            println!("  peak RSS so far     {} MB", mb(kb));
         }
     }
     std::fs::remove_dir_all(&dir)?;
