@@ -91,6 +91,14 @@ pub struct CorpusOptions {
     pub seed: u64,
 }
 
+/// As `generate` takes them.
+impl std::fmt::Display for CorpusOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let CorpusOptions { orgs, ep, ec, responses, seed } = self;
+        write!(f, "--orgs {orgs} --ep {ep} --ec {ec} --responses {responses} --seed {seed}")
+    }
+}
+
 /// One source's part of the corpus.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SourcePart {
@@ -177,6 +185,7 @@ pub async fn run(args: &CorpusArgs, db: Option<Db>, connections: &Connections) -
         "Surveying the corpus for the pages to ask for{}…",
         if has_sqlite3 { " and the floor's CSV" } else { "" }
     );
+    let surveyed = std::time::Instant::now();
     let survey = {
         let (corpus, csv) = (corpus.clone(), has_sqlite3.then(|| responses_csv.clone()));
         tokio::task::spawn_blocking(move || survey::run(&corpus, csv.as_deref())).await??
@@ -186,7 +195,8 @@ pub async fn run(args: &CorpusArgs, db: Option<Db>, connections: &Connections) -
         None => format!("no {what}"),
     };
     eprintln!(
-        "  {} responses; most meetings: {}, {}, {}; most responses: {}",
+        "  {:.1} s: {} responses; most meetings: {}, {}, {}; most responses: {}",
+        surveyed.elapsed().as_secs_f64(),
         HumanCount(survey.responses),
         most("MEP", survey.mep.clone()),
         most("official", survey.official.clone()),
@@ -216,9 +226,10 @@ pub async fn run(args: &CorpusArgs, db: Option<Db>, connections: &Connections) -
         None
     };
 
-    eprintln!("Pages of the whole corpus's store, {} requests each, uncached…", args.requests);
+    let requests = args.requests.max(1);
+    eprintln!("Pages of the whole corpus's store, {requests} requests each, uncached…");
     let pages = {
-        let (connections, log, requests) = (connections.clone(), child::log_path(&logs, "serve"), args.requests);
+        let (connections, log) = (connections.clone(), child::log_path(&logs, "serve"));
         tokio::task::spawn_blocking(move || pages::run(&whole_db, &connections, &survey, requests, &log)).await??
     };
     let outcome = Outcome {
@@ -227,7 +238,7 @@ pub async fn run(args: &CorpusArgs, db: Option<Db>, connections: &Connections) -
         imports,
         floors,
         pages,
-        requests: args.requests,
+        requests,
         load_average: (started_load, load_average()),
     };
     if args.json {
@@ -302,7 +313,7 @@ fn floors(
             ),
             _ => continue,
         };
-        eprintln!("Floor: sqlite3 .import of {what} ({} files)…", files.len());
+        eprintln!("Floor: sqlite3 .import of {what}…");
         let db = floor_dir.join(format!("floor-{}.sqlite", part.name));
         if db.exists() {
             std::fs::remove_file(&db)?;
@@ -351,7 +362,7 @@ fn ensure_corpus(out: &Path, options: &CorpusOptions) -> Result<Manifest> {
                 return Ok(m);
             }
             Some(m) => bail!(
-                "{} holds a corpus of other options ({:?}): remove it, or give another --out",
+                "{} holds a corpus of other options ({}): remove it, or give another --out",
                 corpus.display(),
                 m.options
             ),

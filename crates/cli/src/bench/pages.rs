@@ -155,7 +155,9 @@ pub fn run(db: &Db, connections: &Connections, survey: &Survey, requests: usize,
     let (targets, missing) = targets(&server, survey)?;
     let mut pages = Vec::new();
     for target in targets {
-        pages.push(measure(server.addr, &target, requests)?);
+        let page = measure(server.addr, &target, requests)?;
+        eprintln!("  {}: p50 {:.1} ms, p99 {:.1} ms", page.kind, page.p50_ms, page.p99_ms);
+        pages.push(page);
     }
     let server_peak_rss_kb = server.stop()?;
     Ok(PagesRun { pages, missing, server_peak_rss_kb })

@@ -36,13 +36,7 @@ pub fn text(o: &Outcome) -> String {
     let load = |l: Option<f64>| l.map_or_else(|| "?".to_owned(), |l| format!("{l:.2}"));
     let _ = writeln!(
         out,
-        "Corpus: `generate --orgs {} --ep {} --ec {} --responses {} --seed {}`, {} files, {}. Stores: {}. \
-         Load average {} at the start, {} at the end.\n",
-        c.orgs,
-        c.ep,
-        c.ec,
-        c.responses,
-        c.seed,
+        "Corpus: `generate {c}`, {} files, {}. Stores: {}. Load average {} at the start, {} at the end.\n",
         HumanCount(o.manifest.files as u64),
         HumanBytes(o.manifest.bytes),
         o.backend,
