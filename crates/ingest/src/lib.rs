@@ -286,14 +286,18 @@ impl Session {
             .map(|w| WholeFile { file: &w.file, records: &w.records, organisations: &w.organisations })
             .collect();
         if !wholes.is_empty() {
-            let counts = self.get(store).await?.write_files(&wholes).await?;
-            if counts.len() != wholes.len() {
-                return Err(StoreError::Corrupt("the store gave counts for a different number of files".into()));
+            let outcomes = self.get(store).await?.write_files(&wholes).await?;
+            if outcomes.len() != wholes.len() {
+                return Err(StoreError::Corrupt("the store gave outcomes for a different number of files".into()));
             }
-            let mut counts = counts.into_iter();
-            for w in waiting.iter_mut().filter(|w| w.whole.is_some()) {
-                w.report.counts += counts.next().unwrap_or_default();
-                self.records += w.report.read;
+            for (w, outcome) in waiting.iter_mut().filter(|w| w.whole.is_some()).zip(outcomes) {
+                match outcome {
+                    Ok(counts) => {
+                        w.report.counts += counts;
+                        self.records += w.report.read;
+                    }
+                    Err(e) => refused(&mut w.report, e)?,
+                }
             }
         }
         for w in waiting {
@@ -584,20 +588,32 @@ async fn write_files(
                     done(store, session, progress, reports, report, Some(whole)).await?;
                     continue;
                 }
-                let writer = match &mut w.writer {
-                    Some(writer) => writer,
-                    None => {
-                        // The file's transaction waits for the session's: earlier files go first.
-                        session.flush(store, progress, reports).await?;
-                        session.commit().await?;
-                        w.writer.insert(store.begin(&w.file).await?)
+                if report.failure.is_none() {
+                    let writer = match &mut w.writer {
+                        Some(writer) => writer,
+                        None => {
+                            // The file's transaction waits for the session's: earlier files go first.
+                            session.flush(store, progress, reports).await?;
+                            session.commit().await?;
+                            w.writer.insert(store.begin(&w.file).await?)
+                        }
+                    };
+                    match writer.write(&records, &organisations).await {
+                        Ok(counts) => report.counts += counts,
+                        // Dropping the writer rolls the file back; its later batches are read
+                        // and let go.
+                        Err(e) => {
+                            refused(report, e)?;
+                            w.writer = None;
+                        }
                     }
-                };
-                report.counts += writer.write(&records, &organisations).await?;
+                }
                 if last {
-                    let Writing { report, writer, .. } = writing.take().expect("matched as Some");
-                    if let Some(writer) = writer {
-                        writer.commit().await?;
+                    let Writing { mut report, writer, .. } = writing.take().expect("matched as Some");
+                    if let Some(writer) = writer
+                        && let Err(e) = writer.commit().await
+                    {
+                        refused(&mut report, e)?;
                     }
                     done(store, session, progress, reports, report, None).await?;
                 }
@@ -623,6 +639,19 @@ async fn write_files(
     }
     session.flush(store, progress, reports).await?;
     Ok(())
+}
+
+/// Marks `report`'s file as not imported when the database refused its records (nothing of it
+/// was kept); any other store error ends the run.
+fn refused(report: &mut FileReport, e: StoreError) -> Result<(), StoreError> {
+    match e {
+        StoreError::Refused(_) => {
+            report.failure = Some(e.to_string());
+            report.counts = WriteCounts::default();
+            Ok(())
+        }
+        e => Err(e),
+    }
 }
 
 /// A file's end: reported after the whole files before it are written, with `whole` its

@@ -15,13 +15,15 @@
 /// database to drop afterwards).
 pub trait Fixture {
     fn store(&self) -> &dyn Store;
+
+    /// Makes the database refuse any consultation response whose text is [`REFUSED_TEXT`], as
+    /// it refuses a value it cannot hold (a trigger that raises this backend's error for a
+    /// value at fault), so that the contract can show what a refused file does.
+    fn refuse_a_text(&self) -> impl std::future::Future<Output = ()> + Send;
 }
 
-impl<S: Store> Fixture for S {
-    fn store(&self) -> &dyn Store {
-        self
-    }
-}
+/// The response text a [`Fixture::refuse_a_text`] database refuses.
+pub const REFUSED_TEXT: &str = "The database refuses this text.";
 
 /// Expands to one `#[tokio::test]` per contract function, each calling `$fresh().await` for a
 /// new [`Fixture`]: `Some`, or `None` to skip the test (a backend whose server this machine
@@ -73,12 +75,23 @@ macro_rules! store_contract_tests {
             a_copy_refuses_a_target_that_holds_rows,
             files_written_together_end_as_files_written_one_by_one,
         );
+        $crate::store_contract_tests!(@fixture $fresh;
+            a_file_the_database_refuses_is_left_out_alone,
+        );
     };
     (@each $fresh:path; $($name:ident),* $(,)?) => {$(
         #[tokio::test]
         async fn $name() {
             let Some(fixture) = $fresh().await else { return };
             $crate::$name($crate::Fixture::store(&fixture)).await;
+        }
+    )*};
+    // Functions of the fixture itself.
+    (@fixture $fresh:path; $($name:ident),* $(,)?) => {$(
+        #[tokio::test]
+        async fn $name() {
+            let Some(fixture) = $fresh().await else { return };
+            $crate::$name(&fixture).await;
         }
     )*};
     // Functions of two fresh stores, a source and a target.
@@ -105,8 +118,8 @@ use lobbyscope_store::{
     Activity, ActivityCounts, ActivityFilter, ActivityKind, ActivityPage, CheckedSentence, Citation, CopyError,
     CopyRow, CopyTable, CopyValue, FoldedName, ImportFile, ItemStatus, LinkMethod, LinkedMention, MatchKind,
     MeetingView, MentionLink, MentionRef, NewPositionItem, OrgKey, OrgSort, Organisation, Part, PersonFacet, PersonKey,
-    PersonKind, PositionCounts, QuietCopy, SourceTextKind, SourceTextRecord, Stamped, Stats, Store, ValueCount, When,
-    WholeFile, WriteCounts, copy_store,
+    PersonKind, PositionCounts, QuietCopy, SourceTextKind, SourceTextRecord, Stamped, Stats, Store, StoreError,
+    ValueCount, When, WholeFile, WriteCounts, copy_store,
 };
 
 fn id(s: &str) -> RegisterId {
@@ -454,7 +467,8 @@ pub async fn files_written_together_end_as_files_written_one_by_one(together: &d
     let mut session = together.begin_session().await.expect("begin session");
     let wholes: Vec<WholeFile> =
         files.iter().map(|(file, records, organisations)| WholeFile { file, records, organisations }).collect();
-    let counts = session.write_files(&wholes).await.expect("write files");
+    let counts: Vec<WriteCounts> =
+        session.write_files(&wholes).await.expect("write files").into_iter().map(|c| c.expect("written")).collect();
     session.commit().await.expect("commit session");
 
     let mut session = one_by_one.begin_session().await.expect("begin session");
@@ -484,6 +498,64 @@ pub async fn files_written_together_end_as_files_written_one_by_one(together: &d
         assert_eq!(store.stats().await.expect("stats").imported_files, 7);
     }
     same_pages(together, one_by_one).await;
+}
+
+/// A file the database refuses is left out alone, wherever it comes in a session's files, and
+/// the session goes on: the files before and after it are written and counted as they would be
+/// without it, and nothing of the refused one is kept (not even the organisation it named, or
+/// its `import_files` row, so that the next run tries it again). A long file's own writer that
+/// is refused leaves nothing either.
+pub async fn a_file_the_database_refuses_is_left_out_alone(fixture: &impl Fixture) {
+    fixture.refuse_a_text().await;
+    let store = fixture.store();
+    let named = |key: &str, name: &str| unregistered(&org(key), name);
+    let (alpha, beta, gamma) = (named("n:alpha", "Alpha"), named("n:beta", "Beta"), named("n:gamma", "Gamma"));
+    let files: Vec<(ImportFile, Vec<Stamped>, Vec<Organisation>)> = vec![
+        (file("f1.json", SourceKind::HysFeedback), vec![response_by(10, &alpha, "Fine.", 1)], vec![alpha.clone()]),
+        (
+            file("f2.json", SourceKind::HysFeedback),
+            vec![response_by(20, &beta, "Fine too.", 1), response_by(21, &gamma, REFUSED_TEXT, 2)],
+            vec![beta.clone(), gamma.clone()],
+        ),
+        (file("f3.json", SourceKind::HysFeedback), vec![response_by(30, &beta, "Also fine.", 1)], vec![beta.clone()]),
+        (
+            file("meetings.xlsx", SourceKind::CommissionMeetingsXlsx),
+            vec![stamp(Record::Meeting(commission_meeting()), SourceKind::CommissionMeetingsXlsx, 3)],
+            vec![],
+        ),
+        (file("f4.json", SourceKind::HysFeedback), vec![response_by(40, &gamma, REFUSED_TEXT, 1)], vec![gamma.clone()]),
+    ];
+    let wholes: Vec<WholeFile> =
+        files.iter().map(|(file, records, organisations)| WholeFile { file, records, organisations }).collect();
+    let mut session = store.begin_session().await.expect("begin session");
+    let outcomes = session.write_files(&wholes).await.expect("the session goes on");
+    let (last, more) = (file("f5.json", SourceKind::HysFeedback), [response_by(50, &beta, "Last.", 1)]);
+    let counts = session.write_file(&last, &more, &[]).await.expect("written after the refusals");
+    assert_eq!(counts.new, 1);
+    session.commit().await.expect("commit session");
+
+    let c = |new| Ok::<_, ()>(WriteCounts { new, updated: 0, unchanged: 0 });
+    let outcomes: Vec<_> = outcomes
+        .into_iter()
+        .map(|o| o.map_err(|e| assert!(matches!(e, StoreError::Refused(_)), "refused, not {e:?}")))
+        .collect();
+    assert_eq!(outcomes, [c(1), Err(()), c(1), c(1), Err(())]);
+    let stats = store.stats().await.expect("stats");
+    assert_eq!((stats.consultation_responses, stats.meetings, stats.imported_files), (3, 1, 4));
+    for id in [20, 21, 40] {
+        assert_eq!(store.response(id).await.expect("read"), None, "response {id} was in a refused file");
+    }
+    assert_eq!(store.organisation(&gamma.key).await.expect("read"), None, "only refused files named it");
+    assert!(store.organisation(&beta.key).await.expect("read").is_some(), "f3 named it too");
+
+    let long = file("long.json", SourceKind::HysFeedback);
+    let mut w = store.begin(&long).await.expect("begin");
+    w.write(&[response_by(60, &alpha, "Fine.", 1)], std::slice::from_ref(&alpha)).await.expect("a first batch");
+    let refused = w.write(&[response_by(61, &gamma, REFUSED_TEXT, 2)], std::slice::from_ref(&gamma)).await;
+    assert!(matches!(refused, Err(StoreError::Refused(_))), "{refused:?}");
+    drop(w);
+    assert_eq!(store.response(60).await.expect("read"), None, "the long file is rolled back whole");
+    assert_eq!(store.stats().await.expect("stats").imported_files, 4);
 }
 
 /// The same record twice in one batch is stored once.

@@ -55,7 +55,19 @@ impl Default for PgOptions {
 }
 
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(d) = &e
+        && d.code().as_deref().is_some_and(is_refusal)
+    {
+        return StoreError::Refused(d.message().to_owned());
+    }
     StoreError::Database(e.to_string())
+}
+
+/// SQLSTATE classes 22 (data exception: text with a NUL or invalid bytes, a value out of
+/// range) and 23 (integrity constraint), and 54000 (a value over a limit, such as an index
+/// entry too large): the values written, not the database, are at fault.
+fn is_refusal(sqlstate: &str) -> bool {
+    sqlstate.starts_with("22") || sqlstate.starts_with("23") || sqlstate == "54000"
 }
 
 /// Whether `db` names a PostgreSQL database rather than a SQLite file.

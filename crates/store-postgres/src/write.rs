@@ -12,8 +12,8 @@ use lobbyscope_store::{
 };
 use lobbyscope_store_sql::Cols;
 use lobbyscope_store_sql::plan::{
-    Batch, Buckets, MeetingPlan, Plan, RecordWriter, WithLinks, WrittenOrgs, groups, replacing_file, sort_batch,
-    write_batch,
+    Batch, Buckets, MeetingPlan, Plan, RecordWriter, SessionWriter, WithLinks, WrittenOrgs, replacing_file, sort_batch,
+    write_batch, write_files,
 };
 use lobbyscope_store_sql::rows::{
     ATTENDEE_COLUMNS, FEEDBACK_COLUMNS, HOST_COLUMNS, IMPORT_FILE_COLUMNS, INITIATIVE_COLUMNS, MEETING_COLUMNS,
@@ -58,19 +58,35 @@ impl PgSession {
 }
 
 #[async_trait]
+impl SessionWriter for PgSession {
+    async fn execute(&mut self, sql: &'static str) -> Result<()> {
+        sqlx::query(sql).execute(&mut *self.tx).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn write_run(&mut self, files: &[WholeFile<'_>]) -> Result<Vec<WriteCounts>> {
+        let mut writer = PgWriter::new(&mut *self.tx, files.iter().map(|f| f.file.clone()).collect());
+        writer.written = std::mem::take(&mut self.written);
+        let batches: Vec<Batch> = files.iter().map(|f| (f.records, f.organisations)).collect();
+        let written = write_batch(&mut writer, &batches).await;
+        let finished = match written {
+            Ok(counts) => writer.finish().await.map(|()| counts),
+            Err(e) => Err(e),
+        };
+        self.written = std::mem::take(&mut writer.written);
+        finished
+    }
+
+    fn forget_written(&mut self) {
+        // Only ever a shortcut: organisations are sent again, and the stored rows decide.
+        self.written = WrittenOrgs::default();
+    }
+}
+
+#[async_trait]
 impl ImportSession for PgSession {
-    async fn write_files(&mut self, files: &[WholeFile<'_>]) -> Result<Vec<WriteCounts>> {
-        let mut counts = Vec::with_capacity(files.len());
-        for run in groups(files) {
-            let run = &files[run];
-            let mut writer = PgWriter::new(&mut *self.tx, run.iter().map(|f| f.file.clone()).collect());
-            writer.written = std::mem::take(&mut self.written);
-            let batches: Vec<Batch> = run.iter().map(|f| (f.records, f.organisations)).collect();
-            counts.extend(write_batch(&mut writer, &batches).await?);
-            writer.finish().await?;
-            self.written = std::mem::take(&mut writer.written);
-        }
-        Ok(counts)
+    async fn write_files(&mut self, files: &[WholeFile<'_>]) -> Result<Vec<Result<WriteCounts>>> {
+        write_files(self, files).await
     }
 
     async fn commit(mut self: Box<Self>) -> Result<()> {

@@ -17,6 +17,23 @@ impl Fixture for Fresh {
     fn store(&self) -> &dyn Store {
         &self.store
     }
+
+    async fn refuse_a_text(&self) {
+        // SQLSTATE 22000, a data exception, as a value at fault raises.
+        let sql = format!(
+            "CREATE FUNCTION refuse_for_test() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             IF NEW.text = '{}' THEN RAISE EXCEPTION 'refused for the test' USING ERRCODE = '22000'; END IF; \
+             RETURN NEW; END $$",
+            lobbyscope_store_contract::REFUSED_TEXT
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(self.store.pool()).await.unwrap();
+        sqlx::raw_sql(
+            "CREATE TRIGGER refuse_for_test BEFORE INSERT ON feedback FOR EACH ROW EXECUTE FUNCTION refuse_for_test()",
+        )
+        .execute(self.store.pool())
+        .await
+        .unwrap();
+    }
 }
 
 async fn fresh() -> Option<Fresh> {

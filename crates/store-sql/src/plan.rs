@@ -9,7 +9,9 @@ use lobbyscope_domain::{
     Candidate, Facets, Feedback, Initiative, Meeting, MeetingId, MeetingKey, Pairing, Provenance, Record,
     RegisterEntry, pair,
 };
-use lobbyscope_store::{ImportFile, MentionLink, Organisation, Outcome, Result, Stamped, WholeFile, WriteCounts};
+use lobbyscope_store::{
+    ImportFile, MentionLink, Organisation, Outcome, Result, Stamped, StoreError, WholeFile, WriteCounts,
+};
 
 use crate::map::corrupt;
 
@@ -208,6 +210,60 @@ pub async fn write_batch(w: &mut (impl RecordWriter + ?Sized), batches: &[Batch<
     let organisations: Vec<Organisation> = batches.iter().flat_map(|(_, o)| o.iter().cloned()).collect();
     w.write_organisations(&organisations).await?;
     Ok(counts)
+}
+
+/// What an import session's transaction does for [`write_files`]: a savepoint around each
+/// attempt, and the writing of one run of [`groups`].
+#[async_trait]
+pub trait SessionWriter: Send {
+    /// Runs `sql` (a savepoint statement, the same in every backend's SQL).
+    async fn execute(&mut self, sql: &'static str) -> Result<()>;
+    /// Writes `files`, which [`groups`] put in one run; their counts.
+    async fn write_run(&mut self, files: &[WholeFile<'_>]) -> Result<Vec<WriteCounts>>;
+    /// What is kept in memory of what the transaction wrote is to be forgotten: the part
+    /// written since the last savepoint was undone.
+    fn forget_written(&mut self);
+}
+
+/// [`ImportSession::write_files`](lobbyscope_store::ImportSession::write_files) for any
+/// backend: each run of [`groups`] behind a savepoint; a run the database refuses is undone and
+/// its files written again one by one, so that only the file at fault is left out.
+pub async fn write_files(w: &mut impl SessionWriter, files: &[WholeFile<'_>]) -> Result<Vec<Result<WriteCounts>>> {
+    let mut outcomes = Vec::with_capacity(files.len());
+    for run in groups(files) {
+        let run = &files[run];
+        match attempt(w, run).await {
+            Ok(counts) => outcomes.extend(counts.into_iter().map(Ok)),
+            Err(StoreError::Refused(why)) if run.len() == 1 => outcomes.push(Err(StoreError::Refused(why))),
+            Err(StoreError::Refused(_)) => {
+                for file in run {
+                    match attempt(w, std::slice::from_ref(file)).await {
+                        Ok(counts) => outcomes.extend(counts.into_iter().map(Ok)),
+                        Err(e @ StoreError::Refused(_)) => outcomes.push(Err(e)),
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(outcomes)
+}
+
+async fn attempt(w: &mut impl SessionWriter, run: &[WholeFile<'_>]) -> Result<Vec<WriteCounts>> {
+    w.execute("SAVEPOINT file").await?;
+    match w.write_run(run).await {
+        Ok(counts) => {
+            w.execute("RELEASE SAVEPOINT file").await?;
+            Ok(counts)
+        }
+        Err(e) => {
+            w.execute("ROLLBACK TO SAVEPOINT file").await?;
+            w.execute("RELEASE SAVEPOINT file").await?;
+            w.forget_written();
+            Err(e)
+        }
+    }
 }
 
 /// When and by which file (named like provenance: the file, not the importing machine's

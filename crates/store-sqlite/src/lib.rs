@@ -65,7 +65,18 @@ pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
             BUSY_TIMEOUT.as_secs()
         ));
     }
+    if let sqlx::Error::Database(d) = &e
+        && is_refusal(d.code().as_deref())
+    {
+        return StoreError::Refused(d.message().to_owned());
+    }
     StoreError::Database(e.to_string())
+}
+
+/// `SQLITE_TOOBIG`, `SQLITE_CONSTRAINT` and `SQLITE_MISMATCH` (with their extended codes): the
+/// values written, not the database, are at fault.
+fn is_refusal(code: Option<&str>) -> bool {
+    code.and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| matches!(c & 0xff, 18..=20))
 }
 
 /// `SQLITE_BUSY` and its extended codes (`_RECOVERY`, `_SNAPSHOT`, `_TIMEOUT`).

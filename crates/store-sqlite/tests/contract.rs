@@ -14,6 +14,16 @@ impl Fixture for Fresh {
     fn store(&self) -> &dyn Store {
         &self.store
     }
+
+    async fn refuse_a_text(&self) {
+        // RAISE(ABORT) is SQLITE_CONSTRAINT, as a value at fault is.
+        let sql = format!(
+            "CREATE TRIGGER refuse_for_test BEFORE INSERT ON feedback WHEN NEW.text = '{}' \
+             BEGIN SELECT RAISE(ABORT, 'refused for the test'); END",
+            lobbyscope_store_contract::REFUSED_TEXT
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(self.store.pool()).await.unwrap();
+    }
 }
 
 async fn fresh() -> Option<Fresh> {

@@ -38,6 +38,10 @@ pub use lobbyscope_domain::{Citation, FoldedName, OrgKey, Part, PersonKey, When}
 pub enum StoreError {
     #[error("database error: {0}")]
     Database(String),
+    /// The database refused what a file holds (a value too large for it, text it cannot store,
+    /// a constraint): that file is not imported, and the others go on.
+    #[error("the database refused this file's records: {0}")]
+    Refused(String),
     #[error("cannot open the store at {path}: {reason}")]
     Open { path: String, reason: String },
     /// A stored value the store cannot read back (a wrong type, a malformed date, an unknown
@@ -377,10 +381,12 @@ pub trait Relinker: Send {
 #[async_trait]
 pub trait ImportSession: Send {
     /// Writes whole files, in order, each as [`FileWriter::write`] then [`FileWriter::commit`]
-    /// would after the files before it; their counts, in the same order. A backend may write
-    /// several files in the same statements where the result is the same as one by one:
-    /// files of many small records cost mostly their statements.
-    async fn write_files(&mut self, files: &[WholeFile<'_>]) -> Result<Vec<WriteCounts>>;
+    /// would after the files before it; what became of each, in the same order. A backend may
+    /// write several files in the same statements where the result is the same as one by one:
+    /// files of many small records cost mostly their statements. A file the database refuses
+    /// ([`StoreError::Refused`]) is left out alone, as if it had not been given, and is that
+    /// file's outcome; any other error ends the session.
+    async fn write_files(&mut self, files: &[WholeFile<'_>]) -> Result<Vec<Result<WriteCounts>>>;
 
     /// Writes one whole file (all its records in one call, so that a file is never half
     /// written).
@@ -390,8 +396,11 @@ pub trait ImportSession: Send {
         records: &[Stamped],
         organisations: &[Organisation],
     ) -> Result<WriteCounts> {
-        let counts = self.write_files(&[WholeFile { file, records, organisations }]).await?;
-        counts.into_iter().next().ok_or_else(|| StoreError::Corrupt("no counts for the file written".into()))
+        let outcomes = self.write_files(&[WholeFile { file, records, organisations }]).await?;
+        outcomes
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Err(StoreError::Corrupt("no outcome for the file written".into())))
     }
 
     /// Makes every file written in the session visible at once.
