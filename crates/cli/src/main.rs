@@ -9,6 +9,7 @@ mod report;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
@@ -188,8 +189,34 @@ async fn serve(store: Arc<dyn Store>, addr: SocketAddr) -> Result<()> {
     Ok(())
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+/// Exit codes (README, "Exit codes"): 0 when everything asked was done; [`PARTIAL`] when some
+/// files or records were not (and the rest were kept); 1 when nothing could be done (a store
+/// that cannot be opened, an input that cannot be read); 2 for a command line clap refuses.
+const PARTIAL: u8 = 3;
+
+fn main() -> ExitCode {
+    // What reaches a user is a message, never a backtrace, whatever RUST_BACKTRACE says.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("lobbyscope: internal error ({info}); this is a bug: please report it");
+    }));
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("lobbyscope: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run()) {
+        Ok(code) => code,
+        Err(e) => {
+            // `{:#}` gives the chain of causes on one line, without the backtrace `{:?}` adds.
+            eprintln!("lobbyscope: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<ExitCode> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("LOBBYSCOPE_LOG"))
         .with_writer(std::io::stderr)
@@ -200,12 +227,12 @@ async fn main() -> Result<()> {
         statement_timeout: cli.statement_timeout.filter(|s| *s > 0).map(std::time::Duration::from_secs),
     };
     if let Command::CopyStore { from, to, quiet } = &cli.command {
-        return copy::run(&Db::parse(from), &Db::parse(to), &connections, *quiet).await;
+        return copy::run(&Db::parse(from), &Db::parse(to), &connections, *quiet).await.map(|()| ExitCode::SUCCESS);
     }
     // It makes stores of its own: no default store is worked out for it.
     if let Command::Bench { whole: Some(BenchCommand::Corpus(args)), .. } = &cli.command {
         let db = cli.db.as_deref().filter(|d| !d.is_empty()).map(Db::parse);
-        return bench::corpus::run(args, db, &connections).await;
+        return bench::corpus::run(args, db, &connections).await.map(|()| ExitCode::SUCCESS);
     }
     let db = match cli.db.filter(|d| !d.is_empty()) {
         Some(given) => Db::parse(&given),
@@ -218,8 +245,9 @@ async fn main() -> Result<()> {
         Command::Import { paths, quiet } => {
             let store = db.open(&connections).await?;
             let report = report::run_import(&*store, &paths, quiet).await?;
-            if report.failed() {
-                bail!("some files were not imported (see above); the others were");
+            if !report.complete() {
+                eprintln!("lobbyscope: not everything was imported (see the summary above); the rest was kept");
+                return Ok(ExitCode::from(PARTIAL));
             }
         }
         Command::Stats { json } => {
@@ -235,12 +263,12 @@ async fn main() -> Result<()> {
             let store = db.open(&connections).await?;
             let report = analyze::run(&*store, org, writer, attachments, quiet).await?;
             if report.incomplete() {
-                bail!(
-                    "{} item(s) pending and {} not attempted: rerun `lobbyscope analyze` to resume; \
+                eprintln!(
+                    "lobbyscope: {} item(s) pending and {} not attempted: rerun `lobbyscope analyze` to resume; \
                      nothing already written is lost",
-                    report.pending,
-                    report.not_attempted
+                    report.pending, report.not_attempted
                 );
+                return Ok(ExitCode::from(PARTIAL));
             }
         }
         Command::Serve { addr } => {
@@ -292,5 +320,5 @@ async fn main() -> Result<()> {
             tokio::task::spawn_blocking(move || generate::run(&out, &opts)).await??;
         }
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

@@ -78,10 +78,7 @@ pub async fn run_import(store: &dyn Store, paths: &[PathBuf], quiet: bool) -> Re
         bar.finish_and_clear();
         report
     };
-    let skipped = report.files.iter().filter(|f| f.skipped).count();
-    if skipped > 0 {
-        println!("{skipped} file(s) in the folders were of no known source and were skipped.");
-    }
+    print_summary(&report);
     if report.full_relink && report.owed_by_an_earlier_run {
         println!(
             "An earlier import stopped before linking organisations: every mention was linked again ({} link(s) changed).",
@@ -94,6 +91,29 @@ pub async fn run_import(store: &dyn Store, paths: &[PathBuf], quiet: bool) -> Re
         );
     }
     Ok(report)
+}
+
+/// The run's outcome at its end, each file that was not wholly imported named again, so that
+/// it need not be searched for among thousands of lines.
+fn print_summary(report: &ImportReport) {
+    let skipped = report.files.iter().filter(|f| f.skipped).count();
+    let failed: Vec<&FileReport> = report.files.iter().filter(|f| f.failure.is_some()).collect();
+    let partial: Vec<&FileReport> = report.files.iter().filter(|f| f.failure.is_none() && f.rejected > 0).collect();
+    let imported = report.files.len() - skipped - failed.len();
+    println!(
+        "{imported} file(s) imported ({} of them with rejected records), {} not imported, {skipped} skipped.",
+        partial.len(),
+        failed.len()
+    );
+    if skipped > 0 {
+        println!("The {skipped} skipped file(s) in the folders were of no known source.");
+    }
+    for f in &partial {
+        println!("  with rejected records: {} ({} of {} read)", f.path.display(), f.rejected, f.read);
+    }
+    for f in &failed {
+        println!("  not imported: {}: {}", f.path.display(), f.failure.as_deref().unwrap_or_default());
+    }
 }
 
 fn print_file(r: &FileReport) {

@@ -59,11 +59,13 @@ fn a_failed_file_is_named_and_the_exit_code_is_not_zero() {
     let bad = repo("fixtures/register/handmade_truncated.xml");
     let good = repo("fixtures/ep_meetings/search-meetings_subset_relaid.csv");
     let out = lobbyscope(&db, &["import", "--quiet", bad.to_str().unwrap(), good.to_str().unwrap()]);
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(3), "some files or records were not imported, the rest were");
     let stdout = text(&out.stdout);
     assert!(stdout.contains("handmade_truncated.xml: FAILED (register_xml)"), "{stdout}");
     assert!(stdout.contains("Nothing from this file was imported"), "{stdout}");
-    assert!(text(&out.stderr).contains("some files were not imported"));
+    assert!(stdout.contains("1 file(s) imported (0 of them with rejected records), 1 not imported"), "{stdout}");
+    assert!(stdout.contains("  not imported: ") && stdout.contains("handmade_truncated.xml: "), "{stdout}");
+    assert!(text(&out.stderr).contains("not everything was imported"), "{}", text(&out.stderr));
     let stats: serde_json::Value = serde_json::from_slice(&lobbyscope(&db, &["stats", "--json"]).stdout).unwrap();
     assert_eq!(stats["register_snapshots"], 0);
     assert!(stats["parliament_meetings"].as_i64().unwrap() > 0, "the good file is kept");
@@ -75,9 +77,40 @@ fn rejected_records_are_listed_with_their_location() {
     let db = dir.path().join("db.sqlite");
     let bad = repo("fixtures/register/handmade_bad_records.xml");
     let out = lobbyscope(&db, &["import", "--quiet", bad.to_str().unwrap()]);
-    assert!(out.status.success(), "rejections alone do not fail the file");
+    assert_eq!(out.status.code(), Some(3), "the file is kept, but not every record of it");
     let stdout = text(&out.stdout);
     assert!(stdout.contains("rejected at <interestRepresentative> #"), "{stdout}");
+    assert!(stdout.contains("1 file(s) imported (1 of them with rejected records), 0 not imported"), "{stdout}");
+    assert!(stdout.contains("  with rejected records: ") && stdout.contains("handmade_bad_records.xml ("), "{stdout}");
+}
+
+/// The exit codes the README lists: 0 when everything was imported, 3 when some files or
+/// records were not (rejected records above), 1 when nothing could be done, 2 for a command line
+/// that is not understood; never a backtrace, whatever RUST_BACKTRACE says.
+#[test]
+fn exit_codes_say_how_much_was_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let good = repo("fixtures/ep_meetings/search-meetings_subset_relaid.csv");
+    assert_eq!(lobbyscope(&db, &["import", "--quiet", good.to_str().unwrap()]).status.code(), Some(0));
+
+    // A store inside a file cannot be opened.
+    let blocked = dir.path().join("a-file");
+    std::fs::write(&blocked, "not a folder").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lobbyscope"))
+        .arg("--db")
+        .arg(blocked.join("db.sqlite"))
+        .args(["import", "--quiet", good.to_str().unwrap()])
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.starts_with("lobbyscope: ") && stderr.contains("a-file"), "{stderr}");
+    assert!(!stderr.to_lowercase().contains("backtrace"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line, causes included: {stderr}");
+
+    assert_eq!(lobbyscope(&db, &["import", "--no-such-flag"]).status.code(), Some(2));
 }
 
 #[test]
@@ -142,7 +175,7 @@ fn analyze_writes_once_and_reports_an_unusable_endpoint() {
         .env("LOBBYSCOPE_LLM_MAX_RETRIES", "0")
         .output()
         .unwrap();
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(3), "pending items are work not done, the rest kept");
     assert!(text(&out.stdout).contains("pending: response:"), "{}", text(&out.stdout));
     assert!(text(&out.stderr).contains("rerun `lobbyscope analyze` to resume"), "{}", text(&out.stderr));
 

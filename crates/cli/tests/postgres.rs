@@ -151,3 +151,34 @@ fn a_second_import_waits_for_the_running_one_and_names_it() {
     assert_eq!(runtime.block_on(store.stats()).unwrap().parliament_meetings, 302);
     runtime.block_on(store.close());
 }
+
+/// A file PostgreSQL cannot store (a response whose text holds a NUL character, which
+/// PostgreSQL's text refuses and SQLite keeps) is reported as not imported, with the
+/// database's reason, and the files around it are imported; the exit code says that not
+/// everything was.
+#[test]
+fn a_file_the_database_refuses_is_reported_and_the_others_imported() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let Some(db) = runtime.block_on(TestDatabase::create()) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let hys = repo("demo/have_your_say");
+    let names = ["feedback_publication_900000011.json", "feedback_publication_900000012.json"];
+    for name in names {
+        std::fs::copy(hys.join(name), dir.path().join(name)).unwrap();
+    }
+    let mut page: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(hys.join("feedback_publication_900000014.json")).unwrap()).unwrap();
+    page["content"][0]["feedback"] = "A response with a NUL \u{0} in it.".into();
+    let refused = dir.path().join("feedback_publication_900000014.json");
+    std::fs::write(&refused, serde_json::to_vec(&page).unwrap()).unwrap();
+
+    let out = lobbyscope(db.url(), &["import", "--quiet", dir.path().to_str().unwrap()]).output().unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("2 file(s) imported (0 of them with rejected records), 1 not imported"), "{stdout}");
+    let line = stdout.lines().find(|l| l.starts_with("  not imported: ")).unwrap_or_default();
+    assert!(line.contains("feedback_publication_900000014.json") && line.contains("the database refused"), "{stdout}");
+    let stats = lobbyscope(db.url(), &["stats", "--json"]).output().unwrap();
+    let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    assert_eq!(stats["imported_files"], 2, "{stats}");
+}

@@ -101,8 +101,14 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
+    /// Whether some file was not imported at all.
     pub fn failed(&self) -> bool {
         self.files.iter().any(|f| f.failure.is_some())
+    }
+
+    /// Whether every record of every file was imported: no file failed, no record was rejected.
+    pub fn complete(&self) -> bool {
+        !self.failed() && self.files.iter().all(|f| f.rejected == 0)
     }
 }
 
