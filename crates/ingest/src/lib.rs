@@ -208,6 +208,8 @@ pub async fn import_paths(
     progress: &dyn Progress,
 ) -> Result<ImportReport, IngestError> {
     let _guard = lock(store, "import", progress).await?;
+    let started = std::time::Instant::now();
+    tracing::info!(paths = ?paths, "import started");
     let mut report = ImportReport { owed_by_an_earlier_run: store.relink_pending().await?, ..Default::default() };
     // Into tables that start empty, records go faster with their indexes built at the end.
     store.begin_bulk_load().await?;
@@ -237,6 +239,16 @@ pub async fn import_paths(
     // Also what an interrupted run left unbuilt.
     progress.building_indexes();
     store.end_bulk_load().await?;
+    let failed = report.files.iter().filter(|f| f.failure.is_some()).count();
+    let rejected: u64 = report.files.iter().map(|f| f.rejected).sum();
+    tracing::info!(
+        files = report.files.len(),
+        failed,
+        rejected,
+        relinked = report.relinked,
+        seconds = started.elapsed().as_secs_f64(),
+        "import finished"
+    );
     Ok(report)
 }
 
@@ -307,6 +319,7 @@ impl Session {
             }
         }
         for w in waiting {
+            log_file(&w.report);
             progress.file_done(&w.report);
             reports.push(w.report);
         }
@@ -645,6 +658,19 @@ async fn write_files(
     }
     session.flush(store, progress, reports).await?;
     Ok(())
+}
+
+/// A file's outcome, for the log of a server's imports and syncs as much as for the terminal.
+fn log_file(r: &FileReport) {
+    let (path, source) = (r.path.display(), r.source.map(|s| s.as_str()));
+    match &r.failure {
+        Some(why) => tracing::warn!(%path, ?source, reason = %why, "file not imported"),
+        None if r.skipped => tracing::debug!(%path, "file of no known source skipped"),
+        None => tracing::info!(
+            %path, ?source, read = r.read, new = r.counts.new, updated = r.counts.updated,
+            unchanged = r.counts.unchanged, rejected = r.rejected, "file imported"
+        ),
+    }
 }
 
 /// Marks `report`'s file as not imported when the database refused its records (nothing of it
