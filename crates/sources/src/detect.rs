@@ -7,6 +7,7 @@ use std::path::Path;
 use flate2::read::MultiGzDecoder;
 use lobbyscope_domain::{Locator, SourceKind};
 
+use crate::limits::{Capped, Limit, LimitExceeded, Limits, bytes, thousands};
 use crate::{Input, SourceError};
 
 /// How much of a file is read to recognise it. Enough for an XML prologue, a CSV header or the
@@ -20,14 +21,36 @@ pub struct Opened {
     pub input: Input,
 }
 
-/// Opens a file (plain or gzip) and recognises its source from its content.
+/// Opens a file (plain or gzip) and recognises its source from its content, under the default
+/// [`Limits`] and those set in the environment ([`Limits::from_env`]).
 pub fn open_path(path: &Path) -> Result<Opened, SourceError> {
-    let mut file = BufReader::new(File::open(path)?);
+    open_path_with(path, &Limits::from_env()?)
+}
+
+/// Opens a file (plain or gzip) and recognises its source from its content; a gzip file may
+/// inflate only as far as `limits` allow ([`Limits::decompressed_bytes`],
+/// [`Limits::compression_ratio`]).
+pub fn open_path_with(path: &Path, limits: &Limits) -> Result<Opened, SourceError> {
+    let file = File::open(path)?;
+    let size = file.metadata()?.len();
+    let mut file = BufReader::new(file);
     let mut magic = Vec::with_capacity(2);
     (&mut file).take(2).read_to_end(&mut magic)?;
     let rest = Cursor::new(magic.clone()).chain(file);
-    let mut reader: Box<dyn Read + Send> =
-        if magic == [0x1f, 0x8b] { Box::new(MultiGzDecoder::new(rest)) } else { Box::new(rest) };
+    let mut reader: Box<dyn Read + Send> = if magic == [0x1f, 0x8b] {
+        let (cap, limit) = limits.inflation_cap(Limit::DecompressedBytes, size);
+        let found = match limit {
+            Limit::CompressionRatio => {
+                format!("gzip data inflating to more than {} times its {}", limits.compression_ratio, bytes(size))
+            }
+            _ => format!("gzip data inflating to more than {}", bytes(cap)),
+        };
+        let over =
+            LimitExceeded::new(limits, limit, found, format!("byte {} of the inflated data", thousands(cap + 1)));
+        Box::new(Capped::new(MultiGzDecoder::new(rest), cap, over))
+    } else {
+        Box::new(rest)
+    };
     let mut head = Vec::with_capacity(SNIFF_LEN);
     if let Err(e) = (&mut reader).take(SNIFF_LEN as u64).read_to_end(&mut head) {
         // A gzip stream cut short fails here already when the file is small.
@@ -36,18 +59,28 @@ pub fn open_path(path: &Path) -> Result<Opened, SourceError> {
                 locator: Locator::Line(1 + head.iter().filter(|&&b| b == b'\n').count() as u64),
                 reason: format!("the compressed data ends early ({e})"),
             },
-            _ => SourceError::Io(e),
+            _ => SourceError::from(e),
         });
     }
-    let kind = detect(&head).ok_or_else(|| {
-        SourceError::UnknownFormat(
-            "expected a Transparency Register XML, Commission meetings XLSX or XML, \
-             EP meetings CSV, or Have Your Say JSON"
-                .into(),
-        )
-    })?;
+    let kind = detect(&head).ok_or_else(|| SourceError::UnknownFormat(unknown(&head)))?;
     let input = BufReader::with_capacity(256 * 1024, Cursor::new(head).chain(reader));
     Ok(Opened { kind, input: Box::new(input) })
+}
+
+/// Why a file was not recognised: what is expected, and a DTD when the file declares one, since
+/// that is then the likely reason (a DTD is refused even in a file of a known source).
+fn unknown(head: &[u8]) -> String {
+    let expected = "expected a Transparency Register XML, Commission meetings XLSX or XML, \
+                    EP meetings CSV, or Have Your Say JSON";
+    let text = String::from_utf8_lossy(head);
+    let text = text.trim_start_matches('\u{feff}').trim_start();
+    match prologue(text).doctype {
+        Some(doctype) if !doctype.to_ascii_lowercase().starts_with("html") => {
+            let shown: String = doctype.chars().take(60).collect();
+            format!("an XML document with a DTD (<!DOCTYPE {shown}…>), and DTDs are not accepted; {expected}")
+        }
+        _ => expected.into(),
+    }
 }
 
 /// Recognises a source from the first bytes of a (decompressed) file.
@@ -58,7 +91,7 @@ pub fn detect(head: &[u8]) -> Option<SourceKind> {
     let text = String::from_utf8_lossy(head);
     let text = text.trim_start_matches('\u{feff}').trim_start();
     if text.starts_with('<') {
-        if root_element(text)? == "ListOfIRPublicDetail" {
+        if prologue(text).root? == "ListOfIRPublicDetail" {
             return Some(SourceKind::RegisterXml);
         }
         return (text.contains("<meeting>") || text.contains("<meeting ")).then_some(SourceKind::CommissionMeetingsXml);
@@ -85,21 +118,49 @@ fn detect_json(text: &str) -> Option<SourceKind> {
     }
 }
 
-/// The name of the first element, skipping the declaration, comments and doctype.
-fn root_element(mut text: &str) -> Option<&str> {
+/// What an XML document's prologue shows.
+#[derive(Debug, Default, PartialEq)]
+struct Prologue<'a> {
+    /// The document type declaration's text after `<!DOCTYPE `, internal subset included.
+    doctype: Option<&'a str>,
+    /// The first element's local name.
+    root: Option<&'a str>,
+}
+
+/// Reads the declaration, comments, processing instructions and doctype up to the first
+/// element. A doctype's internal subset (`[ … ]`) may hold `>` inside its declarations, so it is
+/// skipped to its closing `]`.
+fn prologue(mut text: &str) -> Prologue<'_> {
+    let mut out = Prologue::default();
     loop {
         text = text.trim_start();
-        if let Some(rest) = text.strip_prefix("<?") {
-            text = &rest[rest.find("?>")? + 2..];
+        let skipped = if let Some(rest) = text.strip_prefix("<?") {
+            rest.find("?>").map(|end| &rest[end + 2..])
         } else if let Some(rest) = text.strip_prefix("<!--") {
-            text = &rest[rest.find("-->")? + 3..];
+            rest.find("-->").map(|end| &rest[end + 3..])
+        } else if let Some(rest) = text.strip_prefix("<!DOCTYPE").or_else(|| text.strip_prefix("<!doctype")) {
+            let rest = rest.trim_start();
+            let end = match (rest.find('['), rest.find('>')) {
+                (Some(open), Some(close)) if open < close => {
+                    rest[open..].find(']').and_then(|c| rest[open + c..].find('>').map(|g| open + c + g))
+                }
+                (_, close) => close,
+            };
+            out.doctype = Some(end.map_or(rest, |end| &rest[..end]));
+            end.map(|end| &rest[end + 1..])
         } else if let Some(rest) = text.strip_prefix("<!") {
-            text = &rest[rest.find('>')? + 1..];
+            rest.find('>').map(|end| &rest[end + 1..])
         } else {
-            let rest = text.strip_prefix('<')?;
-            let end = rest.find(|c: char| c.is_whitespace() || c == '>' || c == '/')?;
-            let name = &rest[..end];
-            return Some(name.rsplit(':').next().unwrap_or(name));
+            out.root = text.strip_prefix('<').and_then(|rest| {
+                let end = rest.find(|c: char| c.is_whitespace() || c == '>' || c == '/')?;
+                let name = &rest[..end];
+                Some(name.rsplit(':').next().unwrap_or(name))
+            });
+            return out;
+        };
+        match skipped {
+            Some(rest) => text = rest,
+            None => return out,
         }
     }
 }
@@ -142,6 +203,16 @@ mod tests {
         assert!(matches!(open_path(&path), Err(SourceError::Truncated { .. })));
         std::fs::write(&path, &bytes).unwrap();
         assert_eq!(open_path(&path).unwrap().kind, SourceKind::EpMeetingsCsv);
+    }
+
+    #[test]
+    fn a_doctype_with_an_internal_subset_is_skipped_to_the_root() {
+        let register = "<?xml version='1.0'?>\n<!DOCTYPE x [\n <!ENTITY a \"<b>\">\n <!ENTITY c \"&a;&a;\">\n]>\n<ListOfIRPublicDetail>";
+        assert_eq!(detect(register.as_bytes()), Some(SourceKind::RegisterXml));
+        assert_eq!(prologue(register).doctype.map(|d| d.starts_with("x [")), Some(true));
+        assert_eq!(prologue("<!DOCTYPE html><html>"), Prologue { doctype: Some("html"), root: Some("html") });
+        assert!(unknown(b"<!DOCTYPE lolz [<!ENTITY lol \"lol\">]><lolz>").contains("DTDs are not accepted"));
+        assert!(!unknown(b"<!DOCTYPE html><html>").contains("DTD"));
     }
 
     #[test]

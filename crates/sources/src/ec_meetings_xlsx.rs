@@ -11,16 +11,19 @@
 //! variant ([`crate::ec_meetings_xml`]) uses the same function, so both variants of one meeting
 //! give equal records and the same [`Meeting::identity`].
 
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc::{self, SyncSender};
 
-use calamine::{Data, ExcelDateTime, ExcelDateTimeType, Range, Reader, Xlsx};
+use calamine::{Cell, Data, DataRef, Dimensions, ExcelDateTime, ExcelDateTimeType, Reader, Xlsx, XlsxError};
 use chrono::NaiveDate;
 use lobbyscope_domain::{Attendee, Host, Institution, Locator, Meeting, ProcedureRef, Record, RegisterId, Sourced};
+use zip::ZipArchive;
 
 use crate::dates::Published;
+use crate::limits::{Capped, Limit, LimitExceeded, bytes, read_whole, thousands};
 use crate::text::{clean_multiline, non_empty, non_null};
-use crate::{Input, Parsed, Records, Rejection, SourceError};
+use crate::{Input, Limits, Parsed, Records, Rejection, SourceError};
 
 /// The sheet holding the data; any other workbook falls back to its first sheet.
 const SHEET: &str = "Export Worksheet";
@@ -155,7 +158,7 @@ fn split_at_bare_commas(s: &str) -> Vec<&str> {
 // ---------------------------------------------------------------------------------------------
 // Reading the workbook
 
-/// Where each field sits in the sheet: 0-based column offsets within the used range.
+/// Where each field sits in the sheet: 0-based column numbers.
 #[derive(Debug, Default)]
 struct Columns {
     date: usize,
@@ -194,6 +197,12 @@ impl Columns {
             portfolio: find(H_PORTFOLIO),
             location: find(H_LOCATION),
         })
+    }
+
+    /// Whether a column holds one of the fields.
+    fn wants(&self, col: usize) -> bool {
+        [self.date, self.representatives, self.organisations, self.register_ids, self.subject].contains(&col)
+            || [self.titles, self.cabinet, self.dg, self.dg_acronym, self.portfolio, self.location].contains(&Some(col))
     }
 }
 
@@ -240,116 +249,330 @@ fn date_text(cell: &Data, is_1904: bool) -> Result<String, String> {
     }
 }
 
-/// The rows of the sheet after the header, turned into [`Parsed`] items one at a time.
-struct Rows {
-    range: Range<Data>,
-    columns: Columns,
-    /// 1-based sheet row number of the range's first row.
-    first_row: u32,
-    /// Next row to read, as an offset into the range.
-    next: usize,
-    height: usize,
-    is_1904: bool,
-}
-
-impl Rows {
-    fn cell(&self, row: usize, col: usize) -> &Data {
-        self.range.get((row, col)).unwrap_or(&Data::Empty)
-    }
-
-    fn text(&self, row: usize, col: Option<usize>) -> String {
-        col.map(|c| cell_text(self.cell(row, c)).into_owned()).unwrap_or_default()
-    }
-
-    fn is_blank(&self, row: usize) -> bool {
-        let width = self.range.width();
-        (0..width).all(|c| cell_text(self.cell(row, c)).trim().is_empty())
-    }
-
-    fn read(&self, row: usize) -> Result<Meeting, String> {
-        let c = &self.columns;
-        let published = PublishedMeeting {
-            date: date_text(self.cell(row, c.date), self.is_1904)?,
-            cabinet: self.text(row, c.cabinet),
-            dg: self.text(row, c.dg),
-            dg_acronym: self.text(row, c.dg_acronym),
-            portfolio: self.text(row, c.portfolio),
-            location: self.text(row, c.location),
-            representatives: self.text(row, Some(c.representatives)),
-            titles: self.text(row, c.titles),
-            organisations: self.text(row, Some(c.organisations)),
-            register_ids: self.text(row, Some(c.register_ids)),
-            subject: self.text(row, Some(c.subject)),
+/// Parses a workbook: checked as an archive first ([`check_parts`]), then its sheet read as a
+/// stream of cells, row by row, on a thread of its own.
+///
+/// calamine's `worksheet_range` would build the sheet as a dense grid spanning its first to its
+/// last cell: one cell at `XFD1048576` asks for 17 billion. Its cell reader yields the cells as
+/// the sheet XML holds them instead, so only the row being read is kept; that reader borrows
+/// the workbook, hence the thread, which owns both and hands the rows over a bounded channel.
+pub(crate) fn parse(input: Input, limits: &Limits) -> Result<Records, SourceError> {
+    let cap = limits.xlsx_bytes;
+    let found = format!("an XLSX file larger than {}", bytes(cap));
+    let bytes = read_whole(
+        input,
+        cap,
+        LimitExceeded::new(limits, Limit::XlsxBytes, found, format!("byte {}", thousands(cap + 1))),
+    )?;
+    check_parts(&bytes, limits)?;
+    let (tx, rx) = mpsc::sync_channel(ROWS_AHEAD);
+    let limits = limits.clone();
+    std::thread::Builder::new().name("xlsx-rows".into()).spawn(move || {
+        // calamine reads untrusted zip and XML; a panic in it must not take the importer down.
+        let read = catch_unwind(AssertUnwindSafe(|| read_sheet(bytes, &limits, &tx)));
+        let failed = match read {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => e,
+            Err(_) => SourceError::Unusable("the XLSX reader failed on this file".into()),
         };
-        published.into_meeting()
-    }
-}
-
-impl Iterator for Rows {
-    type Item = Result<Parsed, SourceError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        while self.next < self.height {
-            let row = self.next;
-            self.next += 1;
-            if self.is_blank(row) {
-                continue;
-            }
-            let locator = Locator::Row(self.first_row + row as u32);
-            return Some(Ok(match self.read(row) {
-                Ok(meeting) => Parsed::Record(Sourced { locator, record: Record::Meeting(meeting) }),
-                Err(reason) => Parsed::Rejected(Rejection { locator, reason }),
-            }));
-        }
-        None
-    }
-}
-
-pub(crate) fn parse(mut input: Input) -> Result<Records, SourceError> {
-    let mut bytes = Vec::new();
-    input.read_to_end(&mut bytes)?;
-    match open(bytes) {
-        Ok(rows) => Ok(Box::new(rows)),
-        Err(e) => Ok(Box::new(std::iter::once(Err(e)))),
-    }
-}
-
-/// A file-level problem found before any row: not inside a row, so reported at row 0.
-fn whole_file(reason: String) -> SourceError {
-    SourceError::Malformed { locator: Locator::Row(0), reason }
-}
-
-fn open(bytes: Vec<u8>) -> Result<Rows, SourceError> {
-    // calamine reads untrusted zip and XML; a panic in it must not take the importer down.
-    let read = catch_unwind(AssertUnwindSafe(|| -> Result<(Range<Data>, bool, String), String> {
-        let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|e| format!("not a readable XLSX workbook: {e}"))?;
-        let names = workbook.sheet_names();
-        let sheet = if names.iter().any(|n| n == SHEET) {
-            SHEET.to_owned()
-        } else {
-            names.first().cloned().ok_or("the workbook has no sheet")?
-        };
-        let range = workbook.worksheet_range(&sheet).map_err(|e| format!("cannot read sheet '{sheet}': {e}"))?;
-        Ok((range, workbook.has_1904_epoch(), sheet))
-    }));
-    let (range, is_1904, sheet) = match read {
-        Ok(Ok(read)) => read,
-        Ok(Err(reason)) => return Err(whole_file(reason)),
-        Err(_) => return Err(whole_file("the XLSX reader failed on this file".into())),
-    };
-    let first_row = range.start().map_or(1, |(row, _)| row + 1);
-    let date_key = header_key(H_DATE);
-    let header = range
-        .rows()
-        .position(|cells| cells.iter().any(|c| header_key(&cell_text(c)) == date_key))
-        .ok_or_else(|| whole_file(format!("sheet '{sheet}' has no header row with a '{H_DATE}' column")))?;
-    let header_cells = range.rows().nth(header).unwrap_or_default();
-    let columns = Columns::from_header(header_cells).map_err(|reason| SourceError::Malformed {
-        locator: Locator::Row(first_row + header as u32),
-        reason: format!("sheet '{sheet}': {reason}"),
+        // The reader may have stopped listening; then nobody needs the error either.
+        tx.send(Err(failed)).ok();
     })?;
-    let height = range.height();
-    Ok(Rows { range, columns, first_row, next: header + 1, height, is_1904 })
+    Ok(Box::new(rx.into_iter()))
+}
+
+/// Rows read ahead of the importer.
+const ROWS_AHEAD: usize = 256;
+
+/// Where a workbook's sheet gets its styles, whatever folder the workbook is in.
+const STYLES: &str = "styles.xml";
+
+/// Inflates every part of the archive once, counting, before the XLSX reader sees it: it holds
+/// the shared strings, styles and relationships whole, and trusts the sizes the archive
+/// declares. A part that cannot be inflated is left for the XLSX reader to report where it
+/// meets it (in the sheet, with its row).
+fn check_parts(archive: &[u8], limits: &Limits) -> Result<(), SourceError> {
+    let mut zip = ZipArchive::new(Cursor::new(archive)).map_err(|e| {
+        SourceError::Unusable(format!(
+            "not a readable XLSX workbook: the zip archive cannot be opened ({e}); a file cut short or damaged looks like this"
+        ))
+    })?;
+    let size = archive.len() as u64;
+    let (cap, limit) = limits.inflation_cap(Limit::XlsxInflatedBytes, size);
+    let found = match limit {
+        Limit::CompressionRatio => format!(
+            "parts inflating to more than {} times the file's {} together",
+            limits.compression_ratio,
+            bytes(size)
+        ),
+        _ => format!("parts inflating to more than {} together", bytes(cap)),
+    };
+    let mut inflated = 0;
+    for i in 0..zip.len() {
+        let Ok(mut part) = zip.by_index(i) else { continue };
+        let name = part.name().map_or_else(|_| format!("number {}", i + 1), |name| name.into_owned());
+        let left = cap - inflated;
+        let styles = limits.xlsx_styles_bytes;
+        let (part_cap, over) = if name.ends_with(STYLES) && styles < left {
+            let found = format!("a styles part inflating to more than {}", bytes(styles));
+            (styles, LimitExceeded::new(limits, Limit::XlsxStylesBytes, found, format!("part {name}")))
+        } else {
+            (left, LimitExceeded::new(limits, limit, found.clone(), format!("part {name}")))
+        };
+        let mut capped = Capped::new(&mut part, part_cap, over);
+        let copied = std::io::copy(&mut capped, &mut std::io::sink());
+        match copied {
+            Err(e) if crate::limits::limit_of(&e).is_some() => return Err(SourceError::from(e)),
+            _ => inflated += capped.taken(),
+        }
+    }
+    Ok(())
+}
+
+/// Reads the sheet, sending its rows; `Ok` also when the receiver has stopped listening.
+fn read_sheet(
+    bytes: Vec<u8>,
+    limits: &Limits,
+    tx: &SyncSender<Result<Parsed, SourceError>>,
+) -> Result<(), SourceError> {
+    let mut workbook = Xlsx::new(Cursor::new(bytes))
+        .map_err(|e| SourceError::Unusable(format!("not a readable XLSX workbook: {e}")))?;
+    let names = workbook.sheet_names();
+    let name = match names.iter().find(|n| *n == SHEET).or(names.first()) {
+        Some(name) => name.clone(),
+        None => return Err(SourceError::Unusable("the XLSX workbook has no sheet".into())),
+    };
+    let is_1904 = workbook.has_1904_epoch();
+    let mut cells = workbook
+        .worksheet_cells_reader(&name)
+        .map_err(|e| SourceError::Unusable(format!("cannot read sheet '{name}': {e}")))?;
+    let mut sheet = Sheet::new(name, is_1904, limits);
+    sheet.check_declared(cells.dimensions())?;
+    loop {
+        let row = match cells.next_cell() {
+            Ok(Some(cell)) => sheet.cell(cell)?,
+            Ok(None) => break,
+            Err(e) => return Err(sheet.damaged(&e)),
+        };
+        if let Some(row) = row
+            && tx.send(Ok(row)).is_err()
+        {
+            return Ok(());
+        }
+    }
+    if let Some(row) = sheet.finish_row()?
+        && tx.send(Ok(row)).is_err()
+    {
+        return Ok(());
+    }
+    match sheet.columns {
+        Some(_) => Ok(()),
+        None => {
+            Err(SourceError::Unusable(format!("sheet '{}' has no header row with a '{H_DATE}' column", sheet.name)))
+        }
+    }
+}
+
+/// `A1` notation of a 0-based cell position.
+fn cell_name(row: u32, col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut n = col + 1;
+    while n > 0 {
+        let digit = (n - 1) % 26;
+        letters.push(b'A' + digit as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", String::from_utf8_lossy(&letters), u64::from(row) + 1)
+}
+
+/// The text a cell holds, whether it is kept or not: what reading it costs.
+fn text_len(cell: &DataRef<'_>) -> usize {
+    match cell {
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.len(),
+        DataRef::SharedString(s) => s.len(),
+        _ => 0,
+    }
+}
+
+/// Whether a cell shows anything.
+fn has_text(cell: &DataRef<'_>) -> bool {
+    match cell {
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => !s.trim().is_empty(),
+        DataRef::SharedString(s) => !s.trim().is_empty(),
+        DataRef::Empty | DataRef::Error(_) => false,
+        _ => true,
+    }
+}
+
+/// The sheet as its cells arrive: the row being gathered, and the header once found.
+struct Sheet<'l> {
+    name: String,
+    is_1904: bool,
+    limits: &'l Limits,
+    columns: Option<Columns>,
+    /// The row being gathered (0-based) and the cells kept of it, by column: all of them until
+    /// the header is found, then the header's columns only.
+    row: Option<u32>,
+    cells: Vec<Data>,
+    shows_text: bool,
+    /// The last row finished, for where damage is.
+    last_row: Option<u32>,
+    /// Cell text read so far.
+    text: u64,
+}
+
+impl<'l> Sheet<'l> {
+    fn new(name: String, is_1904: bool, limits: &'l Limits) -> Self {
+        Sheet {
+            name,
+            is_1904,
+            limits,
+            columns: None,
+            row: None,
+            cells: Vec::new(),
+            shows_text: false,
+            last_row: None,
+            text: 0,
+        }
+    }
+
+    fn too_large(&self, limit: Limit, found: String) -> SourceError {
+        LimitExceeded::new(self.limits, limit, found, format!("sheet '{}'", self.name)).into()
+    }
+
+    /// The used range the sheet declares is not trusted for anything, but an absurd one is a
+    /// file to refuse early.
+    fn check_declared(&self, declared: Dimensions) -> Result<(), SourceError> {
+        let (rows, cols) = (u64::from(declared.end.0) + 1, u64::from(declared.end.1) + 1);
+        let limit = if cols > self.limits.sheet_columns {
+            Limit::SheetColumns
+        } else if rows > self.limits.sheet_rows {
+            Limit::SheetRows
+        } else {
+            return Ok(());
+        };
+        let range =
+            format!("{}:{}", cell_name(declared.start.0, declared.start.1), cell_name(declared.end.0, declared.end.1));
+        Err(self.too_large(
+            limit,
+            format!("a declared used range of {range} ({} rows by {} columns)", thousands(rows), thousands(cols)),
+        ))
+    }
+
+    /// Takes one cell; returns the row it finishes, if it starts another.
+    fn cell(&mut self, cell: Cell<DataRef<'_>>) -> Result<Option<Parsed>, SourceError> {
+        let (r, c) = cell.get_position();
+        if u64::from(c) >= self.limits.sheet_columns {
+            return Err(self.too_large(
+                Limit::SheetColumns,
+                format!("a cell at {} (column {})", cell_name(r, c), thousands(u64::from(c) + 1)),
+            ));
+        }
+        if u64::from(r) >= self.limits.sheet_rows {
+            return Err(self.too_large(
+                Limit::SheetRows,
+                format!("a cell at {} (row {})", cell_name(r, c), thousands(u64::from(r) + 1)),
+            ));
+        }
+        let finished = match self.row {
+            Some(current) if r == current => None,
+            Some(current) if r < current => {
+                return Err(SourceError::Malformed {
+                    locator: Locator::Row(r.saturating_add(1)),
+                    reason: format!(
+                        "sheet '{}': row {} comes after row {}, and a sheet's rows must be in order",
+                        self.name,
+                        u64::from(r) + 1,
+                        u64::from(current) + 1
+                    ),
+                });
+            }
+            Some(_) => self.finish_row()?,
+            None => None,
+        };
+        self.row = Some(r);
+        let value = cell.get_value();
+        self.text += text_len(value) as u64;
+        if self.text > self.limits.xlsx_text_bytes {
+            let found = format!("cells holding more than {} of text together", bytes(self.limits.xlsx_text_bytes));
+            return Err(self.too_large(Limit::XlsxTextBytes, found).located(Locator::Row(r.saturating_add(1))));
+        }
+        self.shows_text |= has_text(value);
+        let c = c as usize;
+        if self.columns.as_ref().is_none_or(|columns| columns.wants(c)) {
+            if self.cells.len() <= c {
+                self.cells.resize(c + 1, Data::Empty);
+            }
+            self.cells[c] = Data::from(value.clone());
+        }
+        Ok(finished)
+    }
+
+    /// Ends the row being gathered: the header when it is the first to name the date column,
+    /// a meeting or a rejection after it.
+    fn finish_row(&mut self) -> Result<Option<Parsed>, SourceError> {
+        let Some(r) = self.row.take() else { return Ok(None) };
+        let cells = std::mem::take(&mut self.cells);
+        let shows_text = std::mem::take(&mut self.shows_text);
+        self.last_row = Some(r);
+        let locator = Locator::Row(r.saturating_add(1));
+        let Some(columns) = &self.columns else {
+            let date_key = header_key(H_DATE);
+            if cells.iter().any(|c| header_key(&cell_text(c)) == date_key) {
+                let columns = Columns::from_header(&cells).map_err(|reason| SourceError::Malformed {
+                    locator,
+                    reason: format!("sheet '{}': {reason}", self.name),
+                })?;
+                self.columns = Some(columns);
+            }
+            return Ok(None);
+        };
+        if !shows_text {
+            return Ok(None);
+        }
+        Ok(Some(match read_row(&cells, columns, self.is_1904) {
+            Ok(meeting) => Parsed::Record(Sourced { locator, record: Record::Meeting(meeting) }),
+            Err(reason) => Parsed::Rejected(Rejection { locator, reason }),
+        }))
+    }
+
+    /// The sheet could not be read on: where, as far as the rows read tell.
+    fn damaged(&self, e: &XlsxError) -> SourceError {
+        match self.row.or(self.last_row) {
+            Some(r) => {
+                let row = r.saturating_add(1);
+                SourceError::Malformed {
+                    locator: Locator::Row(row),
+                    reason: format!("sheet '{}' is damaged in or after row {row}: {e}", self.name),
+                }
+            }
+            None => SourceError::Malformed {
+                locator: Locator::Row(1),
+                reason: format!("sheet '{}' is damaged before its first row: {e}", self.name),
+            },
+        }
+    }
+}
+
+/// One row after the header, by column, as a meeting.
+fn read_row(cells: &[Data], c: &Columns, is_1904: bool) -> Result<Meeting, String> {
+    let cell = |col: usize| cells.get(col).unwrap_or(&Data::Empty);
+    let text = |col: Option<usize>| col.map(|col| cell_text(cell(col)).into_owned()).unwrap_or_default();
+    let published = PublishedMeeting {
+        date: date_text(cell(c.date), is_1904)?,
+        cabinet: text(c.cabinet),
+        dg: text(c.dg),
+        dg_acronym: text(c.dg_acronym),
+        portfolio: text(c.portfolio),
+        location: text(c.location),
+        representatives: text(Some(c.representatives)),
+        titles: text(c.titles),
+        organisations: text(Some(c.organisations)),
+        register_ids: text(Some(c.register_ids)),
+        subject: text(Some(c.subject)),
+    };
+    published.into_meeting()
 }
 
 #[cfg(test)]
@@ -375,10 +598,10 @@ pub(crate) mod tests {
 
     /// Every item of a parse, whether the error came from `parse` itself or from the stream.
     pub(crate) fn run(
-        parser: fn(Input) -> Result<Records, SourceError>,
+        parser: fn(Input, &Limits) -> Result<Records, SourceError>,
         bytes: Vec<u8>,
     ) -> Vec<Result<Parsed, SourceError>> {
-        match parser(Box::new(Cursor::new(bytes))) {
+        match parser(Box::new(Cursor::new(bytes)), &Limits::default()) {
             Ok(records) => records.collect(),
             Err(e) => vec![Err(e)],
         }
@@ -608,6 +831,14 @@ pub(crate) mod tests {
         assert!(date_text(&Data::Error(calamine::CellErrorType::NA), false).unwrap_err().contains("#N/A"));
     }
 
+    /// The one item is a file-level error of no place in the file, saying `needle`.
+    fn expect_unusable(items: &[Result<Parsed, SourceError>], needle: &str) {
+        match items {
+            [Err(SourceError::Unusable(reason))] => assert!(reason.contains(needle), "{reason}"),
+            other => panic!("expected Unusable, got {other:?}"),
+        }
+    }
+
     fn expect_malformed(items: &[Result<Parsed, SourceError>], locator: Locator, needle: &str) {
         assert_eq!(items.len(), 1, "nothing after the error: {items:?}");
         match &items[0] {
@@ -626,19 +857,19 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_sheet_without_the_header_is_malformed() {
+    fn a_sheet_without_the_header_is_unusable() {
         let items = parse_file(&fixture("no_header.xlsx"));
-        expect_malformed(&items, Locator::Row(0), "no header row with a 'Date of meeting' column");
+        expect_unusable(&items, "sheet 'Export Worksheet' has no header row with a 'Date of meeting' column");
     }
 
     #[test]
-    fn truncated_or_garbage_files_are_malformed_without_panicking() {
-        expect_malformed(&parse_file(&fixture("truncated.xlsx")), Locator::Row(0), "not a readable XLSX");
-        expect_malformed(&run(parse, b"PK\x03\x04 not really a zip".to_vec()), Locator::Row(0), "XLSX");
-        expect_malformed(&run(parse, Vec::new()), Locator::Row(0), "XLSX");
+    fn truncated_or_garbage_files_are_unusable_without_panicking() {
+        expect_unusable(&parse_file(&fixture("truncated.xlsx")), "not a readable XLSX");
+        expect_unusable(&run(parse, b"PK\x03\x04 not really a zip".to_vec()), "XLSX");
+        expect_unusable(&run(parse, Vec::new()), "XLSX");
         let real = std::fs::read(demo_xlsx()).unwrap();
         for len in [100, real.len() / 3, real.len() - 22, real.len() - 1] {
-            expect_malformed(&run(parse, real[..len].to_vec()), Locator::Row(0), "not a readable XLSX");
+            expect_unusable(&run(parse, real[..len].to_vec()), "cut short or damaged");
         }
     }
 

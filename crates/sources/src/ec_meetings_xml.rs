@@ -24,65 +24,56 @@
 //! when the comma-split names line up with the IDs, exactly as in the XLSX.
 
 use std::borrow::Cow;
-use std::io::{BufRead, Read};
 
 use lobbyscope_domain::{Locator, Record, Sourced};
 use quick_xml::Reader;
 use quick_xml::events::{BytesRef, Event};
 
 use crate::ec_meetings_xlsx::PublishedMeeting;
-use crate::{Input, Parsed, Records, Rejection, SourceError};
+use crate::xml::{Open, XmlInput, push_text, refuse_doctype};
+use crate::{Input, LimitExceeded, Limits, Parsed, Records, Rejection, SourceError};
 
 const MEETING: &str = "meeting";
 
-pub(crate) fn parse(input: Input) -> Result<Records, SourceError> {
-    let reader = Reader::from_reader(LineCounting { inner: input, newlines: 0 });
-    let mut meetings = Meetings { reader, buf: Vec::new(), depth: 0, seen_root: false, index: 0 };
+pub(crate) fn parse(input: Input, limits: &Limits) -> Result<Records, SourceError> {
+    let reader = Reader::from_reader(XmlInput::new(input, limits));
+    let mut meetings = Meetings {
+        reader,
+        buf: Vec::new(),
+        open: Open::new(limits),
+        seen_root: false,
+        index: 0,
+        limits: limits.clone(),
+    };
     Ok(crate::stream(move || meetings.next_meeting()))
 }
 
-/// Counts the line breaks the XML reader has consumed, so every element's line is known without
-/// holding the file.
-struct LineCounting<R> {
-    inner: R,
-    newlines: u64,
+/// Where a file-level error is, `index` meetings into the file: in the last one when inside it,
+/// else where the next one would be.
+fn at(index: u64, inside_meeting: bool, line: u64) -> Locator {
+    let index = if inside_meeting { index } else { index + 1 };
+    Locator::Element { name: MEETING.into(), index, line }
+}
+
+/// A limit passed at `line`, `index` meetings into the file.
+fn over(e: LimitExceeded, index: u64, inside_meeting: bool, line: u64) -> SourceError {
+    e.within(at(index, inside_meeting, line)).into()
 }
 
 fn count_newlines(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
-impl<R: BufRead> Read for LineCounting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.newlines += count_newlines(&buf[..n]);
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for LineCounting<R> {
-    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-        self.inner.fill_buf()
-    }
-
-    fn consume(&mut self, amt: usize) {
-        // The bytes being consumed are the front of the current buffer.
-        if let Ok(buffered) = self.inner.fill_buf() {
-            self.newlines += count_newlines(&buffered[..amt.min(buffered.len())]);
-        }
-        self.inner.consume(amt);
-    }
-}
-
 /// The stream of `<meeting>` elements.
 struct Meetings {
-    reader: Reader<LineCounting<Input>>,
+    reader: Reader<XmlInput>,
     buf: Vec<u8>,
     /// Elements open around the reader's position.
-    depth: usize,
+    open: Open,
     seen_root: bool,
     /// `<meeting>` elements started so far.
     index: u64,
+    limits: Limits,
 }
 
 /// A meeting being read: its fields as (once-decoded) text.
@@ -132,6 +123,11 @@ impl Draft {
 
     /// The field the current element holds, when it is one of the known ones.
     fn field(&mut self) -> Option<&mut String> {
+        // No field lies deeper than two levels; looking no further keeps each element's cost
+        // the same however deep the markup nests.
+        if self.path.len() > 2 {
+            return None;
+        }
         let path: Vec<&str> = self.path.iter().map(String::as_str).collect();
         Some(match path.as_slice() {
             ["date"] => &mut self.date,
@@ -250,20 +246,19 @@ pub(crate) fn decode_entities(s: &str) -> Cow<'_, str> {
 impl Meetings {
     /// 1-based line of the reader's position.
     fn line(&self) -> u64 {
-        self.reader.get_ref().newlines + 1
+        self.reader.get_ref().line()
     }
 
     /// Where a file-level error is: in the meeting being read, or else where the next one would
     /// be.
     fn locator(&self, inside_meeting: bool, line: u64) -> Locator {
-        let index = if inside_meeting { self.index } else { self.index + 1 };
-        Locator::Element { name: MEETING.into(), index, line }
+        at(self.index, inside_meeting, line)
     }
 
     fn xml_error(&self, e: quick_xml::Error, inside_meeting: bool) -> SourceError {
         let locator = self.locator(inside_meeting, self.line());
         match e {
-            quick_xml::Error::Io(io) => SourceError::Io(std::io::Error::new(io.kind(), io.to_string())),
+            quick_xml::Error::Io(io) => SourceError::from_shared_io(&io).located(locator),
             // Every syntax error is input ending inside markup (a tag, comment, CDATA, …).
             quick_xml::Error::Syntax(e) => SourceError::Truncated { locator, reason: e.to_string() },
             e => SourceError::Malformed { locator, reason: e.to_string() },
@@ -276,6 +271,8 @@ impl Meetings {
         let mut start_line = 0;
         loop {
             self.buf.clear();
+            self.reader.get_mut().start_event();
+            self.reader.get_mut().in_record(draft.is_some());
             let event = match self.reader.read_event_into(&mut self.buf) {
                 Ok(event) => event,
                 Err(e) => return Err(self.xml_error(e, draft.is_some())),
@@ -283,7 +280,9 @@ impl Meetings {
             match event {
                 Event::Start(e) => {
                     let name = local_name(e.name().as_ref());
-                    self.depth += 1;
+                    if let Err(e) = self.open.push(&name) {
+                        return Err(over(e, self.index, draft.is_some(), self.reader.get_ref().line()));
+                    }
                     self.seen_root = true;
                     match draft.as_mut() {
                         Some(d) => d.start(name),
@@ -291,8 +290,10 @@ impl Meetings {
                             self.index += 1;
                             // The reader has consumed the whole start tag; its own line breaks
                             // (between attributes) come after the line it starts on.
-                            start_line = self.reader.get_ref().newlines + 1 - count_newlines(e.as_bytes());
-                            draft = Some(Draft { depth: self.depth, ..Draft::default() });
+                            start_line = self.reader.get_ref().newlines() + 1 - count_newlines(e.as_bytes());
+                            // The meeting's size counts from its start tag.
+                            self.reader.get_mut().in_record(true);
+                            draft = Some(Draft { depth: self.open.depth(), ..Draft::default() });
                         }
                         None => {}
                     }
@@ -308,16 +309,16 @@ impl Meetings {
                         None if name == MEETING => {
                             // `<meeting/>`: a meeting with nothing in it, rejected below.
                             self.index += 1;
-                            start_line = self.reader.get_ref().newlines + 1 - count_newlines(e.as_bytes());
+                            start_line = self.reader.get_ref().newlines() + 1 - count_newlines(e.as_bytes());
                             return Ok(Some(self.finish(Draft::default(), start_line)));
                         }
                         None => {}
                     }
                 }
                 Event::End(_) => {
-                    self.depth = self.depth.saturating_sub(1);
+                    self.open.pop();
                     if let Some(d) = draft.as_mut() {
-                        if self.depth < d.depth {
+                        if self.open.depth() < d.depth {
                             let d = draft.take().unwrap_or_default();
                             return Ok(Some(self.finish(d, start_line)));
                         }
@@ -326,25 +327,33 @@ impl Meetings {
                 }
                 Event::Text(t) => {
                     if let Some(d) = draft.as_mut() {
-                        d.text.push_str(&t.xml10_content());
+                        push_text(&mut d.text, &t.xml10_content(), &self.limits)
+                            .map_err(|e| over(e, self.index, true, self.reader.get_ref().line()))?;
                     }
                 }
                 Event::CData(t) => {
                     if let Some(d) = draft.as_mut() {
-                        d.text.push_str(&t.xml10_content());
+                        push_text(&mut d.text, &t.xml10_content(), &self.limits)
+                            .map_err(|e| over(e, self.index, true, self.reader.get_ref().line()))?;
                     }
                 }
                 Event::GeneralRef(r) => {
                     if let Some(d) = draft.as_mut() {
-                        d.text.push_str(&resolve_ref(&r));
+                        push_text(&mut d.text, &resolve_ref(&r), &self.limits)
+                            .map_err(|e| over(e, self.index, true, self.reader.get_ref().line()))?;
                     }
+                }
+                Event::DocType(d) => {
+                    let line = self.reader.get_ref().line() - count_newlines(d.as_bytes());
+                    return Err(refuse_doctype(&d, at(self.index, draft.is_some(), line)));
                 }
                 Event::Eof => {
                     let line = self.line();
-                    if self.depth > 0 {
+                    let depth = self.open.depth();
+                    if depth > 0 {
                         let reason = match draft {
-                            Some(_) => format!("the file ends inside a <meeting>, {} element(s) left open", self.depth),
-                            None => format!("the file ends between meetings, {} element(s) left open", self.depth),
+                            Some(_) => format!("the file ends inside a <meeting>, {depth} element(s) left open"),
+                            None => format!("the file ends between meetings, {depth} element(s) left open"),
                         };
                         return Err(SourceError::Truncated { locator: self.locator(draft.is_some(), line), reason });
                     }
@@ -356,7 +365,7 @@ impl Meetings {
                     }
                     return Ok(None);
                 }
-                Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
+                Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
             }
         }
     }

@@ -4,14 +4,26 @@
 //! lobbyist_id`, columns mapped by name, optional UTF-8 BOM (csv-core strips it), RFC 4180 quoting
 //! (quoted fields may span lines). One [`Meeting`] per row, located by the line the row starts on.
 //!
-//! The file is read one record at a time; nothing but the current row is held in memory.
+//! The file is read one record at a time; nothing but the current row (and the next, to know
+//! which is the last) is held in memory.
+//!
+//! Quoted fields may span lines, so a quote left open cannot be told from a long field until the
+//! file ends. What is checked: a row longer than [`Limits::csv_row_bytes`] stops the file (that
+//! also bounds what an open quote can swallow); a quote still open at the end of the file is a
+//! truncated file, naming the line it opened on, never one giant field; a row whose fields do
+//! not match the header is rejected with the lines it spans, so that rows merged by a stray
+//! quote show as such; and a last row that is short of fields and has no line break after it is
+//! a file cut short.
+
+use std::collections::HashSet;
 
 use csv::ByteRecord;
 use lobbyscope_domain::{Attendee, Host, Institution, Locator, Meeting, ProcedureRef, Record, RegisterId, Sourced};
 
 use crate::dates::Published;
+use crate::limits::{Limit, LimitExceeded, bytes, limit_error, thousands};
 use crate::text::{clean_multiline, non_empty};
-use crate::{Input, Parsed, Records, Rejection, SourceError};
+use crate::{Input, Limits, Parsed, Records, Rejection, SourceError};
 
 /// The columns of the official export, in their published order.
 const COLUMNS: [&str; 8] = [
@@ -34,8 +46,17 @@ const PROCEDURE_REFERENCE: usize = 5;
 const ATTENDEES: usize = 6;
 const LOBBYIST_ID: usize = 7;
 
-pub(crate) fn parse(input: Input) -> Result<Records, SourceError> {
-    let mut reader = csv::ReaderBuilder::new()
+/// The csv reader's buffer; a row is bounded to within this of [`Limits::csv_row_bytes`] while
+/// it is read, and exactly once it is.
+const BUFFER: usize = 64 * 1024;
+
+/// The one field of the record [`CsvInput`] adds after the file's last line. No real line is
+/// this (it holds NUL bytes), so reading it back means the file ended outside any quote; finding
+/// it at the end of a field instead means a quote was still open at the end of the file.
+const END: &[u8] = b"\0lobbyscope: end of input\0";
+
+pub(crate) fn parse(input: Input, limits: &Limits) -> Result<Records, SourceError> {
+    let reader = csv::ReaderBuilder::new()
         .has_headers(false)
         // A row with the wrong number of fields is one bad record, not a broken file.
         .flexible(true)
@@ -44,19 +65,27 @@ pub(crate) fn parse(input: Input) -> Result<Records, SourceError> {
         // CRLF file (the sample is one) would be located one line too early. The `\r` left at the
         // end of the last field is trimmed with the rest of the value.
         .terminator(csv::Terminator::Any(b'\n'))
-        .from_reader(EndsWithNewline { inner: input, last: b'\n', added: false });
-    let mut header = ByteRecord::new();
-    let got = reader.read_byte_record(&mut header).map_err(csv_error)?;
-    if !got {
+        .buffer_capacity(BUFFER)
+        .from_reader(CsvInput::new(input, limits));
+    let mut rows = Rows {
+        reader,
+        index: [0; 8],
+        names: Vec::new(),
+        limits: limits.clone(),
+        ahead: None,
+        spare: ByteRecord::new(),
+        ended: false,
+    };
+    let Some(header) = rows.read()? else {
         return Err(SourceError::Malformed {
             locator: Locator::Line(1),
             reason: "empty file: no EP meetings CSV header".into(),
         });
-    }
-    let line = start_line(&reader, &header, 1);
-    let index =
-        column_index(&header).map_err(|reason| SourceError::Malformed { locator: Locator::Line(line), reason })?;
-    let mut rows = Rows { reader, index, width: header.len(), record: ByteRecord::new() };
+    };
+    rows.index = column_index(&header.record)
+        .map_err(|reason| SourceError::Malformed { locator: Locator::Line(header.line), reason })?;
+    rows.names = header.record.iter().map(|f| String::from_utf8_lossy(f).trim().to_owned()).collect();
+    rows.spare = header.record;
     Ok(crate::stream(move || rows.next_row()))
 }
 
@@ -86,81 +115,307 @@ fn column_index(header: &ByteRecord) -> Result<[usize; 8], String> {
     }
 }
 
-fn csv_error(e: csv::Error) -> SourceError {
-    let line = e.position().map_or(1, |p| p.line());
+/// A reading error of the row that starts on `line`.
+fn csv_error(e: csv::Error, line: u64) -> SourceError {
+    let line = e.position().map_or(line, |p| p.line());
     match e.into_kind() {
-        csv::ErrorKind::Io(io) => SourceError::Io(io),
+        csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => SourceError::Truncated {
+            locator: Locator::Line(line),
+            reason: format!("the compressed data ends early ({io})"),
+        },
+        csv::ErrorKind::Io(io) => SourceError::from(io).located(Locator::Line(line)),
         other => SourceError::Malformed { locator: Locator::Line(line), reason: format!("{other:?}") },
     }
 }
 
-/// The line a record starts on.
-///
-/// csv's own `Position::line()` is taken before the blank lines that csv skips, so a row after a
-/// blank line would be located on the blank line. Counting back from the end of the record is
-/// exact instead: every record ends with `\n` (see [`EndsWithNewline`]), and the only other line
-/// breaks in it are the ones inside its quoted fields. The one exception, a quote left open at
-/// the end of the file, swallows the final `\n` too; `not_before` (the line after the previous
-/// record) keeps that record from being placed before its predecessor's end.
-fn start_line(reader: &csv::Reader<EndsWithNewline>, record: &ByteRecord, not_before: u64) -> u64 {
-    let inside = record.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
-    reader.position().line().saturating_sub(1 + inside).max(not_before)
+/// Where the input stands at its end.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tail {
+    /// Still reading the file.
+    Data,
+    /// The file has ended; this much of what follows it has been given out.
+    After(usize),
 }
 
-/// The input, with a `\n` added at the end when the last line has none.
-struct EndsWithNewline {
+/// The file, as the csv reader gets it: followed by a `\n` when its last line has none, then by
+/// the [`END`] record; and failing once the row being read has grown past
+/// [`Limits::csv_row_bytes`] (plus the reader's buffer, which may run ahead of it).
+struct CsvInput {
     inner: Input,
+    tail: Tail,
     last: u8,
-    added: bool,
+    /// The file's last line had no line break (one was added).
+    unterminated: bool,
+    /// Line breaks of the file itself.
+    newlines: u64,
+    given: u64,
+    /// Where the row being read started, in bytes given and as a line.
+    row_start: u64,
+    row_line: u64,
+    row_cap: u64,
+    limits: Limits,
 }
 
-impl std::io::Read for EndsWithNewline {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n > 0 {
-            self.last = buf[n - 1];
-            return Ok(n);
+impl CsvInput {
+    fn new(inner: Input, limits: &Limits) -> Self {
+        CsvInput {
+            inner,
+            tail: Tail::Data,
+            last: b'\n',
+            unterminated: false,
+            newlines: 0,
+            given: 0,
+            row_start: 0,
+            row_line: 1,
+            row_cap: limits.csv_row_bytes.saturating_add(BUFFER as u64),
+            limits: limits.clone(),
         }
-        if self.last != b'\n' && !self.added && !buf.is_empty() {
-            self.added = true;
-            buf[0] = b'\n';
-            return Ok(1);
-        }
-        Ok(0)
+    }
+
+    /// What follows the file.
+    fn after(&self) -> &'static [u8] {
+        const AFTER: &[u8] = b"\n\0lobbyscope: end of input\0\n";
+        if self.unterminated { AFTER } else { &AFTER[1..] }
+    }
+
+    /// The file's lines: the last one, with or without its line break.
+    fn lines(&self) -> u64 {
+        self.newlines + u64::from(self.unterminated)
+    }
+
+    fn row_too_long(&self) -> LimitExceeded {
+        let long = bytes(self.limits.csv_row_bytes);
+        // The bytes given may run a buffer ahead of the row, so its last line is a bound.
+        let found = if self.newlines + 1 > self.row_line {
+            format!(
+                "a row longer than {long}, from line {} to near line {} (a quote opened in it and never closed would read the rest of the file into one field)",
+                thousands(self.row_line),
+                thousands(self.newlines + 1)
+            )
+        } else {
+            format!("a row longer than {long} on one line")
+        };
+        LimitExceeded::new(&self.limits, Limit::CsvRowBytes, found, "")
     }
 }
 
-struct Rows {
-    reader: csv::Reader<EndsWithNewline>,
-    index: [usize; 8],
-    width: usize,
+impl std::io::Read for CsvInput {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.given - self.row_start > self.row_cap {
+            return Err(limit_error(self.row_too_long()));
+        }
+        if self.tail == Tail::Data {
+            let n = self.inner.read(buf)?;
+            if n > 0 {
+                self.last = buf[n - 1];
+                self.newlines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+                self.given += n as u64;
+                return Ok(n);
+            }
+            self.unterminated = self.last != b'\n';
+            self.tail = Tail::After(0);
+        }
+        let Tail::After(done) = self.tail else { return Ok(0) };
+        let rest = &self.after()[done..];
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.tail = Tail::After(done + n);
+        self.given += n as u64;
+        Ok(n)
+    }
+}
+
+/// A row read, and the line it starts on.
+struct Row {
     record: ByteRecord,
+    line: u64,
+    /// Line breaks inside its quoted fields.
+    inside: u64,
+}
+
+struct Rows {
+    reader: csv::Reader<CsvInput>,
+    index: [usize; 8],
+    /// The header's column names, for messages.
+    names: Vec<String>,
+    limits: Limits,
+    /// The row after the one being handed out: a row is known to be the last only once reading
+    /// the next finds the end.
+    ahead: Option<Row>,
+    spare: ByteRecord,
+    ended: bool,
 }
 
 impl Rows {
-    fn next_row(&mut self) -> Result<Option<Parsed>, SourceError> {
+    /// The next row that is not blank, or `None` at the end of the file.
+    fn read(&mut self) -> Result<Option<Row>, SourceError> {
         loop {
-            let not_before = self.reader.position().line();
-            if !self.reader.read_byte_record(&mut self.record).map_err(csv_error)? {
+            if self.ended {
                 return Ok(None);
             }
+            let start = self.reader.position().clone();
+            let input = self.reader.get_mut();
+            input.row_start = start.byte();
+            input.row_line = start.line();
+            let mut record = std::mem::take(&mut self.spare);
+            if !self.reader.read_byte_record(&mut record).map_err(|e| csv_error(e, start.line()))? {
+                // Only after an open quote swallowed the end record, which was reported then.
+                self.ended = true;
+                return Ok(None);
+            }
+            if record.len() == 1 && &record[0] == END {
+                self.ended = true;
+                return Ok(None);
+            }
+            let inside = record.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
+            let after = self.reader.position();
+            if record.get(record.len().saturating_sub(1)).is_some_and(|last| last.ends_with(&[END, b"\n"].concat())) {
+                // No line break ended this record: it runs to the end of the input.
+                let line = after.line() - inside;
+                return Err(self.open_quote(line));
+            }
             // A blank CRLF line is a record of one field "\r"; csv itself skips blank LF lines.
-            if self.record.len() == 1 && self.record[0].trim_ascii().is_empty() {
+            if record.len() == 1 && record[0].trim_ascii().is_empty() {
+                self.spare = record;
                 continue;
             }
-            let locator = Locator::Line(start_line(&self.reader, &self.record, not_before));
-            return Ok(Some(match row(&self.record, &self.index, self.width) {
-                Ok(meeting) => Parsed::Record(Sourced { locator, record: Record::Meeting(meeting) }),
-                Err(reason) => Parsed::Rejected(Rejection { locator, reason }),
-            }));
+            // Counted back from the end of the record, which is exact: csv's own line is taken
+            // before the blank lines it skips, and every record ends with `\n` (see `CsvInput`),
+            // the only other line breaks in it being inside its quoted fields.
+            let line = after.line() - 1 - inside;
+            let length = after.byte() - start.byte();
+            if length > self.limits.csv_row_bytes {
+                return Err(SourceError::from(self.reader.get_ref().row_too_long()).located(Locator::Line(line)));
+            }
+            self.check_fields(&record, line)?;
+            return Ok(Some(Row { record, line, inside }));
         }
+    }
+
+    fn open_quote(&self, line: u64) -> SourceError {
+        let last = self.reader.get_ref().lines();
+        let reason = if last > line {
+            format!(
+                "a quote opened in the row on line {line} is never closed: lines {line} to {last}, the rest of the file, would be read as one field"
+            )
+        } else {
+            format!("a quote opened in the row on line {line}, the last, is never closed")
+        };
+        SourceError::Truncated { locator: Locator::Line(line), reason }
+    }
+
+    fn check_fields(&self, record: &ByteRecord, line: u64) -> Result<(), SourceError> {
+        let limit = self.limits.csv_field_bytes;
+        let Some((i, field)) = record.iter().enumerate().find(|(_, f)| f.len() as u64 > limit) else {
+            return Ok(());
+        };
+        let column = match self.names.get(i) {
+            Some(name) => format!("field {} ('{name}')", i + 1),
+            None => format!("field {}", i + 1),
+        };
+        let found = format!("{column} of {}", bytes(field.len() as u64));
+        Err(SourceError::from(LimitExceeded::new(&self.limits, Limit::CsvFieldBytes, found, ""))
+            .located(Locator::Line(line)))
+    }
+
+    /// Why a row that spans lines looks like several rows merged by a quote left open: lines
+    /// inside its quoted fields that are shaped like this file's rows. A real title or attendee
+    /// list may run over several lines, but none of its lines holds a member id and a meeting
+    /// date where this file's columns have them.
+    fn merged(&self, row: &Row) -> Option<String> {
+        if row.inside == 0 {
+            return None;
+        }
+        let mut line = row.line;
+        let mut shaped = Vec::new();
+        for field in &row.record {
+            let mut lines = field.split(|&b| b == b'\n');
+            // The first piece continues a line the field began on.
+            lines.next();
+            for piece in lines {
+                line += 1;
+                if self.shaped_like_a_row(piece) {
+                    shaped.push(line);
+                }
+            }
+        }
+        let (first, last) = (shaped.first()?, shaped.last()?);
+        let lines = match shaped.len() {
+            1 => format!("line {first}"),
+            n => format!("{n} lines from {first} to {last}"),
+        };
+        Some(format!(
+            "a quoted field runs from line {} to line {} and holds what look like rows of this file ({lines}): \
+             a quote left open on line {} seems to have merged them into this row, so none of them is read",
+            row.line,
+            row.line + row.inside,
+            row.line
+        ))
+    }
+
+    fn shaped_like_a_row(&self, line: &[u8]) -> bool {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .buffer_capacity(line.len() + 1)
+            .from_reader(line);
+        let mut record = ByteRecord::new();
+        if !matches!(reader.read_byte_record(&mut record), Ok(true)) || record.len() < self.names.len() {
+            return false;
+        }
+        let text =
+            |column: usize| record.get(self.index[column]).and_then(|f| std::str::from_utf8(f).ok()).map(str::trim);
+        text(MEMBER_ID).is_some_and(|id| id.parse::<u64>().is_ok())
+            && text(MEETING_DATE).is_some_and(|date| Published::plain_date(date).is_some())
+    }
+
+    fn next_row(&mut self) -> Result<Option<Parsed>, SourceError> {
+        let current = match self.ahead.take() {
+            Some(row) => row,
+            None => match self.read()? {
+                Some(row) => row,
+                None => return Ok(None),
+            },
+        };
+        self.ahead = self.read()?;
+        let width = self.names.len();
+        if self.ahead.is_none() && self.reader.get_ref().unterminated && current.record.len() < width {
+            return Err(SourceError::Truncated {
+                locator: Locator::Line(current.line),
+                reason: format!(
+                    "the file ends in the middle of the row on line {}: it has {} of the header's {width} fields and no line break after it, so the file looks cut short",
+                    current.line,
+                    current.record.len()
+                ),
+            });
+        }
+        let locator = Locator::Line(current.line);
+        if let Some(reason) = self.merged(&current) {
+            self.spare = current.record;
+            return Ok(Some(Parsed::Rejected(Rejection { locator, reason })));
+        }
+        let parsed = match row(&current, &self.index, width) {
+            Ok(meeting) => Parsed::Record(Sourced { locator, record: Record::Meeting(meeting) }),
+            Err(reason) => Parsed::Rejected(Rejection { locator, reason }),
+        };
+        self.spare = current.record;
+        Ok(Some(parsed))
     }
 }
 
 /// One row to a meeting, or the reason it cannot be one.
-fn row(record: &ByteRecord, index: &[usize; 8], width: usize) -> Result<Meeting, String> {
+fn row(row: &Row, index: &[usize; 8], width: usize) -> Result<Meeting, String> {
+    let record = &row.record;
     if record.len() != width {
-        return Err(format!("row has {} fields, the header has {width}", record.len()));
+        let fields = format!("row has {} fields, the header has {width}", record.len());
+        return Err(match row.inside {
+            0 => fields,
+            n => format!(
+                "{fields}; it spans lines {} to {}, so a quote may have been left open on the first and closed on the last",
+                row.line,
+                row.line + n
+            ),
+        });
     }
     let field = |column: usize| -> Result<&str, String> {
         let bytes = record.get(index[column]).unwrap_or_default();
@@ -247,8 +502,10 @@ pub(crate) fn attendees(cell: &str, lobbyist_id: &str) -> Vec<Attendee> {
             attendee.register_id = Some(id);
         }
     } else {
+        // A set, not a search of `out` per ID: a cell of many IDs stays linear.
+        let attached: HashSet<RegisterId> = out.iter().filter_map(|a| a.register_id.clone()).collect();
         for id in listed {
-            if !out.iter().any(|a| a.register_id.as_ref() == Some(&id)) {
+            if !attached.contains(&id) {
                 out.push(Attendee { name: None, register_id: Some(id) });
             }
         }
@@ -353,12 +610,12 @@ mod tests {
     }
 
     fn parse_bytes(bytes: &[u8]) -> Result<Vec<Result<Parsed, SourceError>>, SourceError> {
-        Ok(parse(Box::new(std::io::Cursor::new(bytes.to_vec())))?.collect())
+        Ok(parse(Box::new(std::io::Cursor::new(bytes.to_vec())), &Limits::default())?.collect())
     }
 
     fn parse_file(path: &Path) -> Vec<Parsed> {
         let input = std::io::BufReader::new(std::fs::File::open(path).unwrap());
-        parse(Box::new(input)).unwrap().map(Result::unwrap).collect()
+        parse(Box::new(input), &Limits::default()).unwrap().map(Result::unwrap).collect()
     }
 
     fn meetings(items: &[Parsed]) -> Vec<(u64, &Meeting)> {
@@ -626,8 +883,13 @@ mod tests {
 
     #[test]
     fn strange_bytes_never_panic() {
+        // A quote never closed is the file's error, not a field running to its end.
+        let open = parse_bytes(format!("{HEADER}\"unterminated,1,X,2020-01-01,Member,,a,b\n").as_bytes()).unwrap();
+        assert!(
+            matches!(open.as_slice(), [Err(SourceError::Truncated { locator: Locator::Line(2), reason })] if reason.contains("never closed")),
+            "{open:?}"
+        );
         let mut inputs: Vec<Vec<u8>> = vec![
-            format!("{HEADER}\"unterminated,1,X,2020-01-01,Member,,a,b\n").into_bytes(),
             format!("{HEADER}t,1,X,2020-01-01,M,,\u{feff}A 12345678-90 12345678-90,,\n").into_bytes(),
             format!("{HEADER}t,99999999999999999999999,X,2020-01-01,M,,,\n").into_bytes(),
             format!("{HEADER}t,1,,2020-01-01,M,,,\n").into_bytes(),

@@ -11,22 +11,25 @@
 //!   `_embedded.initiativeResultDtoes[]`) → initiatives, usually without publications.
 //! - One feedback item on its own (`feedbackById`) → one feedback at `$`.
 //!
-//! Pages hold at most a few hundred items (`size` ≤ 100 in practice), so a page is read whole.
-
-use std::io::Read;
+//! Pages hold at most a few hundred items (`size` ≤ 100 in practice), so a page is read whole,
+//! up to [`Limits::json_bytes`]; its items become records one at a time.
 
 use chrono::NaiveDateTime;
 use lobbyscope_domain::{Document, Feedback, Initiative, Locator, Publication, Record, RegisterId, Sourced};
 use serde_json::{Map, Value};
 
 use crate::dates::Published;
+use crate::limits::{Limit, LimitExceeded, bytes, read_whole, thousands};
 use crate::text::non_empty;
-use crate::{Input, Parsed, Records, Rejection, SourceError};
+use crate::{Input, Limits, Parsed, Records, Rejection, SourceError};
 
-pub(crate) fn parse(mut input: Input) -> Result<Records, SourceError> {
-    let mut bytes = Vec::new();
-    input.read_to_end(&mut bytes)?;
+pub(crate) fn parse(input: Input, limits: &Limits) -> Result<Records, SourceError> {
+    let cap = limits.json_bytes;
+    let found = format!("a JSON page larger than {}", bytes(cap));
+    let over = LimitExceeded::new(limits, Limit::JsonBytes, found, format!("byte {}", thousands(cap + 1)));
+    let bytes = read_whole(input, cap, over)?;
     let value: Value = serde_json::from_slice(&bytes).map_err(json_error)?;
+    drop(bytes);
     let items = match value {
         Value::Object(map) => items_of(map)?,
         other => {
@@ -36,8 +39,12 @@ pub(crate) fn parse(mut input: Input) -> Result<Records, SourceError> {
             });
         }
     };
-    Ok(Box::new(items.into_iter().map(Ok)))
+    Ok(Box::new(items.map(Ok)))
 }
+
+/// A page's items, turned into records as they are asked for: a page of a million small
+/// items then holds its parsed tree, not a million records too.
+type Items = Box<dyn Iterator<Item = Parsed> + Send>;
 
 /// A syntax error, or the end of the text inside a value (a truncated download).
 fn json_error(e: serde_json::Error) -> SourceError {
@@ -52,7 +59,7 @@ fn json_error(e: serde_json::Error) -> SourceError {
 }
 
 /// Which shape the object is, and its items in document order.
-fn items_of(mut map: Map<String, Value>) -> Result<Vec<Parsed>, SourceError> {
+fn items_of(mut map: Map<String, Value>) -> Result<Items, SourceError> {
     if let Some(content) = map.remove("content") {
         return list(content, "$.content", feedback);
     }
@@ -62,7 +69,7 @@ fn items_of(mut map: Map<String, Value>) -> Result<Vec<Parsed>, SourceError> {
         };
         return match page.remove("content") {
             Some(content) => list(content, "$.initiativeResultDtoPage.content", initiative),
-            None => Ok(Vec::new()),
+            None => Ok(Box::new(std::iter::empty())),
         };
     }
     if let Some(embedded) = map.remove("_embedded") {
@@ -86,15 +93,15 @@ fn items_of(mut map: Map<String, Value>) -> Result<Vec<Parsed>, SourceError> {
     let mut out = Vec::new();
     if map.contains_key("publications") || map.contains_key("shortTitle") {
         initiative(&Value::Object(map), "$", &mut out);
-        return Ok(out);
+        return Ok(Box::new(out.into_iter()));
     }
     if map.contains_key("dateFeedback") || map.contains_key("feedback") {
         feedback(&Value::Object(map), "$", &mut out);
-        return Ok(out);
+        return Ok(Box::new(out.into_iter()));
     }
     if map.contains_key("page") || map.contains_key("totalElements") {
         // A HAL page with no items has no `_embedded` at all.
-        return Ok(Vec::new());
+        return Ok(Box::new(std::iter::empty()));
     }
     let keys: Vec<&str> = map.keys().take(10).map(String::as_str).collect();
     Err(malformed("$", &format!("not a Have Your Say initiative or feedback page (keys: {})", keys.join(", "))))
@@ -108,16 +115,17 @@ fn malformed(path: &str, what: &str) -> SourceError {
 /// rejections of its bad publications.
 type Item = fn(&Value, &str, &mut Vec<Parsed>);
 
-fn list(items: Value, path: &str, one: Item) -> Result<Vec<Parsed>, SourceError> {
+fn list(items: Value, path: &str, one: Item) -> Result<Items, SourceError> {
     match items {
         Value::Array(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for (i, v) in items.iter().enumerate() {
-                one(v, &format!("{path}[{i}]"), &mut out);
-            }
-            Ok(out)
+            let path = path.to_owned();
+            Ok(Box::new(items.into_iter().enumerate().flat_map(move |(i, v)| {
+                let mut out = Vec::new();
+                one(&v, &format!("{path}[{i}]"), &mut out);
+                out
+            })))
         }
-        Value::Null => Ok(Vec::new()),
+        Value::Null => Ok(Box::new(std::iter::empty())),
         other => Err(malformed(path, &format!("is {}, expected an array", kind(&other)))),
     }
 }
@@ -341,7 +349,7 @@ mod tests {
     }
 
     fn parse_bytes(bytes: &[u8]) -> Result<Vec<Parsed>, SourceError> {
-        parse(Box::new(std::io::Cursor::new(bytes.to_vec())))?.collect()
+        parse(Box::new(std::io::Cursor::new(bytes.to_vec())), &Limits::default())?.collect()
     }
 
     /// Through content detection, as the importer does it.

@@ -19,7 +19,8 @@
 //!   error: located by the record being read when inside one (`Element`, with the line where
 //!   reading stopped), else by `Locator::Line`.
 
-use std::io::{self, BufRead, Read};
+use std::borrow::Cow;
+use std::io::{self, BufRead};
 use std::mem;
 
 use chrono::NaiveDate;
@@ -30,75 +31,19 @@ use quick_xml::{Reader, XmlVersion};
 
 use crate::dates::Published;
 use crate::text::{clean_multiline, non_empty};
-use crate::{Input, Parsed, Records, Rejection, SourceError};
+use crate::xml::{Open, XmlInput, push_text, refuse_doctype};
+use crate::{Input, Limits, Parsed, Records, Rejection, SourceError};
 
 const RECORD: &str = "interestRepresentative";
 
-pub(crate) fn parse(input: Input) -> Result<Records, SourceError> {
-    let mut xml = Reader::from_reader(LineCounting::new(input));
+pub(crate) fn parse(input: Input, limits: &Limits) -> Result<Records, SourceError> {
+    let mut xml = Reader::from_reader(XmlInput::new(input, limits));
     let config = xml.config_mut();
     // A lone `&` comes through as text, so it can reject its record instead of the whole file.
     config.allow_dangling_amp = true;
     config.check_end_names = true;
-    let mut parser = RegisterXml { xml, buf: Vec::with_capacity(64 * 1024), state: State::default() };
+    let mut parser = RegisterXml { xml, buf: Vec::with_capacity(64 * 1024), state: State::new(limits) };
     Ok(crate::stream(move || parser.advance()))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Line counting
-
-/// A `BufRead` that counts the newlines of the bytes the XML reader has consumed, so the line of
-/// each event is known without keeping any text.
-struct LineCounting {
-    inner: Input,
-    buf: Box<[u8]>,
-    pos: usize,
-    len: usize,
-    newlines: u64,
-}
-
-impl LineCounting {
-    fn new(inner: Input) -> Self {
-        LineCounting { inner, buf: vec![0; 64 * 1024].into_boxed_slice(), pos: 0, len: 0, newlines: 0 }
-    }
-
-    /// The 1-based line of the next unread byte.
-    fn line(&self) -> u64 {
-        self.newlines + 1
-    }
-}
-
-impl Read for LineCounting {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(out.len());
-        out[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl BufRead for LineCounting {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if self.pos >= self.len {
-            self.pos = 0;
-            self.len = 0;
-            self.len = loop {
-                match self.inner.read(&mut self.buf) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e),
-                }
-            };
-        }
-        Ok(&self.buf[self.pos..self.len])
-    }
-
-    fn consume(&mut self, amount: usize) {
-        let end = (self.pos + amount).min(self.len);
-        self.newlines += self.buf[self.pos..end].iter().filter(|&&b| b == b'\n').count() as u64;
-        self.pos = end;
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -289,7 +234,7 @@ const COSTS_PATH: [Tag; 3] = [Tag::FinancialData, Tag::ClosedYear, Tag::Costs];
 // The parser
 
 struct RegisterXml {
-    xml: Reader<LineCounting>,
+    xml: Reader<XmlInput>,
     buf: Vec<u8>,
     state: State,
 }
@@ -301,6 +246,7 @@ impl RegisterXml {
             self.buf.clear();
             // Markup starts right where the previous event ended, so this is the event's line.
             let line = self.xml.get_ref().line();
+            self.xml.get_mut().start_event();
             let event = match self.xml.read_event_into(&mut self.buf) {
                 Ok(event) => event,
                 Err(e) => {
@@ -310,39 +256,50 @@ impl RegisterXml {
                 }
             };
             let st = &mut self.state;
-            match event {
-                Event::Start(e) => st.start(e.local_name().into_inner(), line)?,
+            let parsed = match event {
+                Event::Start(e) => {
+                    st.start(e.local_name().into_inner(), line)?;
+                    None
+                }
                 Event::Empty(e) => {
                     st.start(e.local_name().into_inner(), line)?;
-                    if let Some(parsed) = st.end(line)? {
-                        return Ok(Some(parsed));
-                    }
+                    st.end(line)?
                 }
-                Event::End(_) => {
-                    if let Some(parsed) = st.end(line)? {
-                        return Ok(Some(parsed));
-                    }
-                }
+                Event::End(_) => st.end(line)?,
                 Event::Text(t) => {
                     if st.wants_text() && !t.contains('&') {
                         st.text(&t.xml_content(st.version), line)?;
                     } else {
                         st.text(&t, line)?;
                     }
+                    None
                 }
-                Event::CData(t) => st.cdata(&t.xml_content(st.version)),
-                Event::GeneralRef(r) => st.reference(&r, line)?,
+                Event::CData(t) => {
+                    st.cdata(&t.xml_content(st.version), line)?;
+                    None
+                }
+                Event::GeneralRef(r) => {
+                    st.reference(&r, line)?;
+                    None
+                }
                 Event::Decl(d) => {
                     st.version = d.xml_version().map_err(|e| SourceError::Malformed {
                         locator: Locator::Line(line),
                         reason: format!("XML declaration: {e}"),
                     })?;
+                    None
                 }
-                Event::Comment(_) | Event::PI(_) | Event::DocType(_) => {}
+                Event::DocType(d) => return Err(refuse_doctype(&d, Locator::Line(line))),
+                Event::Comment(_) | Event::PI(_) => None,
                 Event::Eof => {
                     let here = self.xml.get_ref().line();
                     return self.state.finish(here).map(|()| None);
                 }
+            };
+            // The record's size counts from its start tag to its end tag.
+            self.xml.get_mut().in_record(self.state.in_record());
+            if parsed.is_some() {
+                return Ok(parsed);
             }
         }
     }
@@ -353,9 +310,8 @@ struct State {
     version: XmlVersion,
     /// Open elements, outermost first.
     stack: Vec<Tag>,
-    /// Local names of the open elements, for messages: `names[name_ends[i-1]..name_ends[i]]`.
-    names: String,
-    name_ends: Vec<usize>,
+    /// Their names, for messages; also what bounds the depth.
+    open: Open,
     root_seen: bool,
     snapshot: Option<NaiveDate>,
     records_seen: u64,
@@ -368,15 +324,15 @@ struct State {
     text: String,
     costs_text: String,
     draft: Draft,
+    limits: Limits,
 }
 
-impl Default for State {
-    fn default() -> Self {
+impl State {
+    fn new(limits: &Limits) -> Self {
         State {
             version: XmlVersion::Implicit1_0,
             stack: Vec::new(),
-            names: String::new(),
-            name_ends: Vec::new(),
+            open: Open::new(limits),
             root_seen: false,
             snapshot: None,
             records_seen: 0,
@@ -386,6 +342,7 @@ impl Default for State {
             text: String::new(),
             costs_text: String::new(),
             draft: Draft::default(),
+            limits: limits.clone(),
         }
     }
 }
@@ -433,24 +390,11 @@ impl State {
     }
 
     fn current_name(&self) -> &str {
-        let n = self.name_ends.len();
-        match n {
-            0 => "",
-            _ => &self.names[if n >= 2 { self.name_ends[n - 2] } else { 0 }..self.name_ends[n - 1]],
-        }
+        self.open.current()
     }
 
     fn open_path(&self) -> String {
-        let mut out = String::new();
-        let mut from = 0;
-        for &to in &self.name_ends {
-            if !out.is_empty() {
-                out.push('/');
-            }
-            out.push_str(&self.names[from..to]);
-            from = to;
-        }
-        out
+        self.open.path()
     }
 
     /// Where a file-level error is reported: the record being read, else the line.
@@ -487,9 +431,8 @@ impl State {
         } else if self.stack.is_empty() {
             return Err(self.malformed(line, format!("element <{name}> after the end of the root element")));
         }
+        self.open.push(name).map_err(|e| e.within(self.locator(line)))?;
         self.stack.push(tag);
-        self.names.push_str(name);
-        self.name_ends.push(self.names.len());
         let depth = self.stack.len();
         if self.capture.is_some() {
             // Markup inside a collected element: its text is part of the value.
@@ -544,8 +487,7 @@ impl State {
             parsed = Some(self.finish_record());
         }
         self.stack.pop();
-        self.name_ends.pop();
-        self.names.truncate(self.name_ends.last().copied().unwrap_or(0));
+        self.open.pop();
         Ok(parsed)
     }
 
@@ -557,33 +499,30 @@ impl State {
         if self.stack.is_empty() && !content.trim().is_empty() {
             return Err(self.malformed(line, "text outside the root element".into()));
         }
-        self.cdata(content);
-        Ok(())
+        self.cdata(content, line)
     }
 
     /// Text that needs no checks (CDATA, or text already checked).
-    fn cdata(&mut self, content: &str) {
+    fn cdata(&mut self, content: &str, line: u64) -> Result<(), SourceError> {
         let target = if self.capture.is_some() {
             &mut self.text
         } else if self.costs_depth.is_some_and(|d| d == self.stack.len()) {
             &mut self.costs_text
         } else {
-            return;
+            return Ok(());
         };
-        if content.contains('\0') {
-            // See `decode_reference`: NUL cannot be stored, whatever way it arrived.
-            target.push_str(&content.replace('\0', "\u{FFFD}"));
-        } else {
-            target.push_str(content);
-        }
+        // See `decode_reference`: NUL cannot be stored, whatever way it arrived.
+        let content =
+            if content.contains('\0') { content.replace('\0', "\u{FFFD}").into() } else { Cow::Borrowed(content) };
+        push_text(target, &content, &self.limits)
+            .map_err(|e| e.within(format_args!("{}, in {}", self.locator(line), self.open_path())).into())
     }
 
     fn reference(&mut self, name: &str, line: u64) -> Result<(), SourceError> {
         match decode_reference(name) {
             Ok(c) => {
                 let mut utf8 = [0; 4];
-                self.cdata(c.encode_utf8(&mut utf8));
-                Ok(())
+                self.cdata(c.encode_utf8(&mut utf8), line)
             }
             Err(why) => {
                 let reason = format!("{why} in <{}>", self.current_name());
@@ -707,6 +646,9 @@ impl State {
     fn xml_error(&self, error: quick_xml::Error, line: u64, here: u64, at_eof: bool) -> SourceError {
         use quick_xml::Error as E;
         match error {
+            E::Io(e) if crate::limits::limit_of(&e).is_some() => {
+                SourceError::from_shared_io(&e).located(format_args!("{}, in {}", self.locator(here), self.open_path()))
+            }
             E::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
                 SourceError::Truncated { locator: self.locator(here), reason: format!("{} ({e})", self.cut_reason()) }
             }
@@ -898,7 +840,7 @@ mod tests {
     }
 
     fn run(bytes: &[u8]) -> Vec<Result<Parsed, SourceError>> {
-        let mut it = parse(Box::new(Cursor::new(bytes.to_vec()))).unwrap();
+        let mut it = parse(Box::new(Cursor::new(bytes.to_vec())), &Limits::default()).unwrap();
         let items: Vec<_> = it.by_ref().collect();
         assert!(it.next().is_none(), "the stream stays ended");
         if let Some(i) = items.iter().position(Result::is_err) {
