@@ -8,6 +8,7 @@ use flate2::read::MultiGzDecoder;
 use lobbyscope_domain::{Locator, SourceKind};
 
 use crate::limits::{Capped, Limit, LimitExceeded, Limits, bytes, thousands};
+use crate::xml::shown_doctype;
 use crate::{Input, SourceError};
 
 /// How much of a file is read to recognise it. Enough for an XML prologue, a CSV header or the
@@ -76,8 +77,7 @@ fn unknown(head: &[u8]) -> String {
     let text = text.trim_start_matches('\u{feff}').trim_start();
     match prologue(text).doctype {
         Some(doctype) if !doctype.to_ascii_lowercase().starts_with("html") => {
-            let shown: String = doctype.chars().take(60).collect();
-            format!("an XML document with a DTD (<!DOCTYPE {shown}…>), and DTDs are not accepted; {expected}")
+            format!("an XML document with a DTD ({}), and DTDs are not accepted; {expected}", shown_doctype(doctype))
         }
         _ => expected.into(),
     }

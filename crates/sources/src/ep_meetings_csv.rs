@@ -383,7 +383,7 @@ impl Rows {
             return Err(SourceError::Truncated {
                 locator: Locator::Line(current.line),
                 reason: format!(
-                    "the file ends in the middle of the row on line {}: it has {} of the header's {width} fields and no line break after it, so the file looks cut short",
+                    "the row on line {} stops after {} of the header's {width} fields, with no line break after it: the file looks cut short",
                     current.line,
                     current.record.len()
                 ),

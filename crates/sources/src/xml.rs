@@ -208,11 +208,18 @@ pub(crate) fn push_text(text: &mut String, more: &str, limits: &Limits) -> Resul
 /// gigabytes from a few lines ("billion laughs") or read other files; the official exports have
 /// none, so one is refused outright rather than read with care.
 pub(crate) fn refuse_doctype(declaration: &str, locator: Locator) -> SourceError {
-    let shown: String = declaration.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(60).collect();
     SourceError::Refused {
         locator,
         reason: format!(
-            "DTDs are not accepted, and this file declares one (<!DOCTYPE {shown}…>): the official exports have none"
+            "DTDs are not accepted, and this file declares one ({}): the official exports have none",
+            shown_doctype(declaration)
         ),
     }
+}
+
+/// A document type declaration (the text after `<!DOCTYPE`) as a message shows it: on one line,
+/// its start only.
+pub(crate) fn shown_doctype(declaration: &str) -> String {
+    let one_line = declaration.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!("<!DOCTYPE {}…>", one_line.chars().take(60).collect::<String>())
 }
