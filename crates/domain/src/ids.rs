@@ -33,14 +33,15 @@ impl RegisterId {
     /// joined by commas (Commission meetings).
     pub fn find_all(text: &str) -> Vec<RegisterId> {
         let mut out: Vec<RegisterId> = Vec::new();
+        // A field may list tens of thousands of IDs: a set keeps the removal of repeats linear.
+        let mut seen = std::collections::HashSet::new();
         // The regex consumes one delimiter on each side, so adjacent IDs joined by a single
         // character would be skipped; scanning from the end of each ID (not the match) avoids it.
         let mut at = 0;
         while let Some(c) = REGISTER_ID.captures_at(text, at) {
-            let m = c.get(1).unwrap();
-            let id = RegisterId(m.as_str().to_owned());
-            if !out.contains(&id) {
-                out.push(id);
+            let Some(m) = c.get(1) else { break };
+            if seen.insert(m.as_str()) {
+                out.push(RegisterId(m.as_str().to_owned()));
             }
             at = m.end();
         }
@@ -78,10 +79,11 @@ pub struct ProcedureRef(String);
 impl ProcedureRef {
     pub fn find_all(text: &str) -> Vec<ProcedureRef> {
         let mut out: Vec<ProcedureRef> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for c in PROCEDURE_REF.captures_iter(text) {
-            let r = ProcedureRef(c[1].to_owned());
-            if !out.contains(&r) {
-                out.push(r);
+            let Some(m) = c.get(1) else { continue };
+            if seen.insert(m.as_str()) {
+                out.push(ProcedureRef(m.as_str().to_owned()));
             }
         }
         out
@@ -119,6 +121,13 @@ mod tests {
         assert!(RegisterId::find_all("12345678-123").is_empty());
         let adjacent = RegisterId::find_all("91408765797-03,0649790813-47");
         assert_eq!(adjacent.len(), 2);
+        // 50,000 distinct IDs and each again: all found once, in order (a quadratic removal of
+        // repeats took seconds on such a field).
+        let many: Vec<String> = (0..50_000).map(|i| format!("{:011}-{:02}", i, i % 100)).collect();
+        let text = format!("{} {}", many.join(" "), many.join(","));
+        let found = RegisterId::find_all(&text);
+        assert_eq!(found.len(), many.len());
+        assert!(found.iter().zip(&many).all(|(f, m)| f.as_str() == m));
     }
 
     #[test]
