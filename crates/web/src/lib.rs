@@ -31,6 +31,9 @@ pub use error::WebError;
 /// Items on a page of a timeline (an organisation's, a person's, a procedure's, an initiative's
 /// responses): `lobbyscope bench corpus` works out the deepest page from an item count with it.
 pub use query::PAGE_SIZE;
+/// The query-string reader, for the fuzz target (`fuzz/`) and its regression test.
+#[doc(hidden)]
+pub use query::{Params, filter_query};
 
 /// What every handler shares.
 #[derive(Clone)]

@@ -21,12 +21,17 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let RawQuery(raw) = RawQuery::from_request_parts(parts, state).await.expect("infallible");
-        let raw = raw.unwrap_or_default();
+        Params::from_query(&raw.unwrap_or_default())
+    }
+}
+
+impl Params {
+    /// The pairs of a query string (without its `?`), as a request's are read.
+    pub fn from_query(raw: &str) -> Result<Params, WebError> {
         if raw.len() > 2048 {
             return Err(WebError::BadRequest("The query string is too long.".into()));
         }
-        let pairs = serde_urlencoded_pairs(&raw)?;
-        Ok(Params(pairs))
+        Ok(Params(serde_urlencoded_pairs(raw)?))
     }
 }
 
