@@ -2365,19 +2365,38 @@ mod tests {
             let (list, _) = list.split_once(");").expect("the end of the list");
             list.split(',').map(str::trim).filter(|n| !n.is_empty()).collect()
         };
-        let (one, two) = (list("@each $fresh;"), list("@pairs $fresh;"));
-        // Each function with whether it takes two stores.
-        let defined: Vec<(&str, bool)> = source
+        let (one, two, fixture) = (list("@each $fresh;"), list("@pairs $fresh;"), list("@fixture $fresh;"));
+        /// What a contract function takes: one store, two, or the fixture itself.
+        #[derive(PartialEq)]
+        enum Takes {
+            Store,
+            Pair,
+            Fixture,
+        }
+        let defined: Vec<(&str, Takes)> = source
             .lines()
             .filter_map(|l| l.strip_prefix("pub async fn "))
-            .filter_map(|l| l.split_once('(').map(|(name, rest)| (name, rest.matches("&dyn Store").count() == 2)))
+            .filter_map(|l| {
+                l.split_once('(').map(|(name, rest)| {
+                    let takes = match rest.matches("&dyn Store").count() {
+                        2 => Takes::Pair,
+                        _ if rest.starts_with("fixture: &impl Fixture") => Takes::Fixture,
+                        _ => Takes::Store,
+                    };
+                    (name, takes)
+                })
+            })
             .collect();
-        assert!(!defined.is_empty() && !two.is_empty());
-        for (name, pair) in &defined {
-            let listed = if *pair { &two } else { &one };
-            assert!(listed.contains(name), "{name} is not in store_contract_tests!'s list for its stores");
+        assert!(!defined.is_empty() && !two.is_empty() && !fixture.is_empty());
+        for (name, takes) in &defined {
+            let listed = match takes {
+                Takes::Store => &one,
+                Takes::Pair => &two,
+                Takes::Fixture => &fixture,
+            };
+            assert!(listed.contains(name), "{name} is not in store_contract_tests!'s list for what it takes");
         }
-        for name in one.iter().chain(&two) {
+        for name in one.iter().chain(&two).chain(&fixture) {
             assert!(defined.iter().any(|(d, _)| d == name), "{name} is listed but not defined");
         }
     }
