@@ -3,7 +3,10 @@
 //! The store changes only when files are imported, so a page rendered once stays right until
 //! the store's data generation moves on. Answers are kept by URI and dropped all at once when
 //! the generation changes; the generation is read at most once a second, so a page can lag an
-//! import by that long. Browsers revalidate with the generation as `ETag` and get a 304.
+//! import by that long. Browsers revalidate with the generation as `ETag` and get a 304, for
+//! kept answers and for those too large or streamed to keep (exports). An entity tag is
+//! compared only for the address it came with, so the generation alone tells one version of
+//! an answer from the next.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -129,11 +132,19 @@ pub async fn layer(State(cache): State<Arc<PageCache>>, request: Request, next: 
         return answer(kept, tag);
     }
     let mut response = next.run(request).await;
-    let small = response.body().size_hint().exact().is_some_and(|n| n <= MAX_ANSWER);
-    if response.status() != StatusCode::OK || !small {
+    if response.status() != StatusCode::OK {
         return response;
     }
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    let small = response.body().size_hint().exact().is_some_and(|n| n <= MAX_ANSWER);
+    if !small {
+        // Not kept (a streamed export, a large answer), but it still changes only with the
+        // data, so the browser can revalidate it as any page. Its pages are read after the
+        // generation was, so the tag can only be older than the data, never newer: at worst
+        // a revalidation gets the whole answer again.
+        response.headers_mut().insert(header::ETAG, tag);
+        return response;
+    }
     let (parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_ANSWER as usize).await else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "The answer could not be read.").into_response();

@@ -1,8 +1,12 @@
-//! Errors as pages: a 404 or 400 page that says what went wrong, JSON under `/api`.
+//! Errors as pages: a 404 or 400 page that says what went wrong, JSON under `/api`; the same
+//! for the errors the site's layers answer (busy, too slow, too large, no such method).
 
 use askama::Template;
 use axum::Json;
-use axum::http::StatusCode;
+use axum::body::HttpBody;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use lobbyscope_store::StoreError;
 
@@ -52,19 +56,105 @@ impl WebError {
     /// The same error for the JSON API.
     pub fn json(self) -> Response {
         let (status, title, message) = self.parts();
-        (status, Json(serde_json::json!({ "error": title, "message": message }))).into_response()
+        answer(status, Failure { title, message }, true)
     }
 }
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, title, message) = self.parts();
-        let page = ErrorPage { title, message: &message };
-        match page.render() {
+        answer(status, Failure { title, message }, false)
+    }
+}
+
+/// What went wrong, kept on an error answer, so that [`bodies`] can tell an answer that says
+/// it from one that a layer or axum left bare.
+#[derive(Clone, Debug)]
+pub(crate) struct Failure {
+    title: &'static str,
+    message: String,
+}
+
+impl Failure {
+    /// What an error answer says when nothing of ours said more.
+    fn of(status: StatusCode) -> Failure {
+        let message = match status {
+            StatusCode::NOT_FOUND => "There is no page at this address.",
+            StatusCode::METHOD_NOT_ALLOWED => "This address answers GET and HEAD requests only.",
+            StatusCode::PAYLOAD_TOO_LARGE => "This site takes no request bodies.",
+            StatusCode::INTERNAL_SERVER_ERROR => "The page could not be made.",
+            StatusCode::GATEWAY_TIMEOUT => "The answer took too long to make.",
+            s if s.is_server_error() => "The server could not answer.",
+            _ => "The request could not be answered.",
+        };
+        Failure { title: status.canonical_reason().unwrap_or("Error"), message: message.into() }
+    }
+}
+
+/// An error answer: the site's error page, or under `/api` `{"error": title, "message": …}`.
+fn answer(status: StatusCode, failure: Failure, api: bool) -> Response {
+    let mut response = if api {
+        (status, Json(serde_json::json!({ "error": failure.title, "message": failure.message }))).into_response()
+    } else {
+        match (ErrorPage { title: failure.title, message: &failure.message }).render() {
             Ok(html) => (status, Html(html)).into_response(),
-            Err(_) => (status, message).into_response(),
+            Err(_) => (status, failure.message.clone()).into_response(),
+        }
+    };
+    response.extensions_mut().insert(failure);
+    response
+}
+
+/// An error a layer answers, before it knows in which form: [`bodies`] writes it out as a
+/// page or as JSON.
+pub(crate) fn layer_error(status: StatusCode, message: &str) -> Response {
+    let title = status.canonical_reason().unwrap_or("Error");
+    let mut response = status.into_response();
+    response.extensions_mut().insert(Failure { title, message: message.into() });
+    response
+}
+
+/// Keeps an answer a handler wrote in its own form (a probe's short text) as it is.
+pub(crate) fn as_written(mut response: Response, message: &str) -> Response {
+    let title = response.status().canonical_reason().unwrap_or("Error");
+    response.extensions_mut().insert(Failure { title, message: message.into() });
+    response
+}
+
+fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
+/// The middleware that gives every error answer a body in the form its address calls for: a
+/// page on the site, JSON under `/api`, whether a handler, a layer (the time limit, the busy
+/// server, the size limits, a panic) or axum (405, a path it could not decode) answered.
+pub(crate) async fn bodies(request: Request, next: Next) -> Response {
+    let api = is_api(request.uri().path());
+    let response = next.run(request).await;
+    let status = response.status();
+    if !status.is_client_error() && !status.is_server_error() {
+        return response;
+    }
+    let json =
+        response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let failure = response.extensions().get::<Failure>().cloned();
+    // Ours and already in its form: JSON under /api, a page or a probe's text elsewhere.
+    if failure.is_some() && if api { json } else { !response.body().is_end_stream() } {
+        return response;
+    }
+    let failure = failure.unwrap_or_else(|| Failure::of(status));
+    let (parts, _) = response.into_parts();
+    let mut written = answer(status, failure, api);
+    // What the answer said besides its body stays (`Allow` on a 405, `Retry-After` on a 503).
+    for name in parts.headers.keys() {
+        if *name == header::CONTENT_TYPE || *name == header::CONTENT_LENGTH || written.headers().contains_key(name) {
+            continue;
+        }
+        for value in parts.headers.get_all(name) {
+            written.headers_mut().append(name.clone(), value.clone());
         }
     }
+    written
 }
 
 /// A handler result for JSON routes: errors answer in JSON too.

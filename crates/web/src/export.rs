@@ -9,6 +9,7 @@ use futures_util::stream;
 use lobbyscope_store::{Activity, OrgKey, StoreError, When};
 
 use crate::format::{self, Segment};
+use crate::limits::Expensive;
 use crate::query::MAX_EXPORT;
 use crate::timeline::{self, SourceView};
 
@@ -111,23 +112,34 @@ where
 /// from its state (`None` at the end), so that memory holds one page whatever the size of the
 /// download, and the first bytes leave before the last page is read. A store error after the
 /// first bytes cuts the download short (the status is sent by then).
-pub(crate) fn csv_body<S, F, Fut>(header: &'static [&'static str], start: S, next: F) -> Body
+///
+/// Each page is read in a turn of the expensive requests' ([`Expensive::turn`]), so that
+/// exports count against that bound while they read and hold nothing while a slow client
+/// reads. The request's time limit covers only the answer's head, which leaves at once: a long
+/// export is not cut short by it.
+pub(crate) fn csv_body<S, F, Fut>(turns: &Expensive, header: &'static [&'static str], start: S, next: F) -> Body
 where
     S: Send + 'static,
     F: FnMut(S) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Option<(Vec<Vec<String>>, S)>, StoreError>> + Send,
 {
     let head = Some(encode([header]));
-    let pages = stream::unfold((next, Some(start), head), |(mut next, state, head)| async move {
-        if let Some(head) = head {
-            return Some((Ok(head), (next, state, None)));
-        }
-        match next(state?).await {
-            Ok(Some((rows, state))) => Some((Ok(encode(rows)), (next, Some(state), None))),
-            Ok(None) => None,
-            Err(e) => {
-                tracing::warn!("an export stopped: {e}");
-                Some((Err(std::io::Error::other(e.to_string())), (next, None, None)))
+    let turns = turns.clone();
+    let pages = stream::unfold((next, Some(start), head), move |(mut next, state, head)| {
+        let turns = turns.clone();
+        async move {
+            if let Some(head) = head {
+                return Some((Ok(head), (next, state, None)));
+            }
+            let state = state?;
+            let _turn = turns.turn().await;
+            match next(state).await {
+                Ok(Some((rows, state))) => Some((Ok(encode(rows)), (next, Some(state), None))),
+                Ok(None) => None,
+                Err(e) => {
+                    tracing::warn!("an export stopped: {e}");
+                    Some((Err(std::io::Error::other(e.to_string())), (next, None, None)))
+                }
             }
         }
     });
@@ -136,12 +148,17 @@ where
 
 /// A timeline as a CSV download, one row per item, up to [`MAX_EXPORT`] of them, read
 /// [`EXPORT_PAGE`] at a time by `read(offset, limit)`.
-pub(crate) fn activity_csv<F, Fut>(subject_org: Option<OrgKey>, file_name: &str, mut read: F) -> Response
+pub(crate) fn activity_csv<F, Fut>(
+    turns: &Expensive,
+    subject_org: Option<OrgKey>,
+    file_name: &str,
+    mut read: F,
+) -> Response
 where
     F: FnMut(u32, u32) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Vec<Activity>, StoreError>> + Send + 'static,
 {
-    let body = csv_body(&CSV_HEADER, 0, move |offset: u32| {
+    let body = csv_body(turns, &CSV_HEADER, 0, move |offset: u32| {
         let page = (offset < MAX_EXPORT).then(|| read(offset, EXPORT_PAGE.min(MAX_EXPORT - offset)));
         let subject_org = subject_org.clone();
         async move {

@@ -9,36 +9,47 @@ mod cache;
 mod error;
 mod export;
 pub mod format;
+mod limits;
 mod lists;
 mod org;
 mod people;
 mod position;
 mod query;
 mod record;
+mod server;
 mod timeline;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use lobbyscope_store::Store;
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
 
 pub use error::WebError;
+pub use limits::{Limits, MAX_BODY, MAX_HEADER_BYTES, MAX_HEADERS, MAX_URI};
 /// Items on a page of a timeline (an organisation's, a person's, a procedure's, an initiative's
 /// responses): `lobbyscope bench corpus` works out the deepest page from an item count with it.
 pub use query::PAGE_SIZE;
 /// The query-string reader, for the fuzz target (`fuzz/`) and its regression test.
 #[doc(hidden)]
 pub use query::{Params, filter_query};
+pub use server::{ServerOptions, serve};
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// Turns for the pages of streamed exports (`export::csv_body`).
+    pub(crate) expensive: limits::Expensive,
 }
 
 const STYLE: &str = include_str!("../assets/style.css");
@@ -68,35 +79,64 @@ async fn readyz(State(state): State<AppState>) -> Response {
         Ok(_) => ([(header::CACHE_CONTROL, "no-store")], "ready\n").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
-            (StatusCode::SERVICE_UNAVAILABLE, [(header::CACHE_CONTROL, "no-store")], "the database does not answer\n")
-                .into_response()
+            let text = "the database does not answer\n";
+            error::as_written(
+                (StatusCode::SERVICE_UNAVAILABLE, [(header::CACHE_CONTROL, "no-store")], text).into_response(),
+                text.trim_end(),
+            )
         }
     }
 }
 
-/// The whole site.
+/// The headers every answer carries, errors included: whatever an answer holds, nothing in it
+/// may run, be sniffed into another type, be framed or leak the address it was read at.
+async fn secure(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+/// The span of one request in the log: what was asked, by which route, under which id (the
+/// client's or the proxy's `x-request-id`, else one made here, and sent back either way).
+fn request_span(request: &Request) -> tracing::Span {
+    let route = request.extensions().get::<MatchedPath>().map_or("-", MatchedPath::as_str);
+    let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+    tracing::info_span!(target: "lobbyscope_web::request", "request", method = %request.method(), route, uri = %request.uri(), id)
+}
+
+/// One line per answer, when its head is sent (a streamed export goes on after it).
+fn log_answer(response: &Response, latency: Duration, _span: &tracing::Span) {
+    let (status, ms) = (response.status().as_u16(), latency.as_secs_f64() * 1000.0);
+    if response.status().is_server_error() {
+        tracing::warn!(target: "lobbyscope_web::request", status, ms, "answered");
+    } else {
+        tracing::info!(target: "lobbyscope_web::request", status, ms, "answered");
+    }
+}
+
+/// The whole site, with the default [`Limits`].
 pub fn router(store: Arc<dyn Store>) -> Router {
+    router_with(store, &Limits::default())
+}
+
+/// The whole site.
+pub fn router_with(store: Arc<dyn Store>, limits: &Limits) -> Router {
     let cache = cache::PageCache::new(store.clone());
-    let state = AppState { store };
+    let expensive = limits::Expensive::new(limits);
+    let state = AppState { store, expensive: expensive.clone() };
     // Outside the page cache: a probe must reach the database every time.
     let probes = Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).with_state(state.clone());
-    Router::new()
-        .route("/assets/style.css", get(style))
+    // Pages whose work grows with the data (searches, lists, timelines, feeds, exports): each
+    // takes a turn when the page cache does not hold its answer. A record's page reads one
+    // record by its key, and takes none.
+    let data = Router::new()
         .route("/org/{key}", get(org::page))
         .route("/org/{key}/activity.csv", get(org::csv))
         .route("/org/{key}/feed.atom", get(org::atom))
         .route("/api/org/{key}", get(org::api))
-        .route("/meeting/{id}", get(record::meeting_page))
-        .route("/api/meeting/{id}", get(record::meeting_api))
-        .route("/response/{id}", get(record::response_page))
-        .route("/api/response/{id}", get(record::response_api))
-        // --- position items ---
-        .route("/position/{id}", get(position::page))
-        .route("/api/position/{id}", get(position::api))
-        .route("/source/{id}", get(position::source_page))
-        .route("/api/source/{id}", get(position::source_api))
-        .route("/about/checking", get(position::checking))
-        // --- end position items ---
         // --- people and procedures ---
         .route("/mep/{id}", get(people::mep_page))
         .route("/mep/{id}/activity.csv", get(people::mep_csv))
@@ -121,12 +161,40 @@ pub fn router(store: Arc<dyn Store>) -> Router {
         .route("/initiative/{id}/feed.atom", get(lists::initiative_atom))
         .route("/api/initiative/{id}", get(lists::initiative_api))
         // --- end consultations, home page and lists ---
+        .route_layer(axum::middleware::from_fn_with_state(expensive, limits::expensive));
+    Router::new()
+        .merge(data)
+        .route("/assets/style.css", get(style))
+        .route("/meeting/{id}", get(record::meeting_page))
+        .route("/api/meeting/{id}", get(record::meeting_api))
+        .route("/response/{id}", get(record::response_page))
+        .route("/api/response/{id}", get(record::response_api))
+        // --- position items ---
+        .route("/position/{id}", get(position::page))
+        .route("/api/position/{id}", get(position::api))
+        .route("/source/{id}", get(position::source_page))
+        .route("/api/source/{id}", get(position::source_api))
+        .route("/about/checking", get(position::checking))
+        // --- end position items ---
         .fallback(not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(cache, cache::layer))
         .merge(probes)
-        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
-        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
-        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        // From here out, every answer, the probes' too. Innermost first: a panic is a 500,
+        // not a dropped connection; then the time limit, which drops the work under it.
+        .layer(CatchPanicLayer::new())
+        .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, limits.request_timeout))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(axum::middleware::from_fn(limits::head))
+        .layer(axum::middleware::from_fn(error::bodies))
+        .layer(axum::middleware::map_response(secure))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(log_answer)
+                .on_failure(()),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }

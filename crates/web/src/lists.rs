@@ -407,8 +407,11 @@ pub async fn orgs_csv(State(state): State<AppState>, params: Params) -> Result<R
     let sort = sort(&params)?;
     let store = state.store.clone();
     // The state: the rank of the next row and the organisation before it; `None` when done.
-    let body =
-        crate::export::csv_body(&ORGS_CSV_HEADER, Some((0u32, None)), move |at: Option<(u32, Option<OrgKey>)>| {
+    let body = crate::export::csv_body(
+        &state.expensive,
+        &ORGS_CSV_HEADER,
+        Some((0u32, None)),
+        move |at: Option<(u32, Option<OrgKey>)>| {
             let store = store.clone();
             async move {
                 let Some((done, after)) = at else { return Ok(None) };
@@ -430,7 +433,8 @@ pub async fn orgs_csv(State(state): State<AppState>, params: Params) -> Result<R
                     .collect();
                 Ok(Some((rows, next)))
             }
-        });
+        },
+    );
     Ok(crate::export::csv_attachment(body, &format!("lobbyscope-organisations-by-{}.csv", sort.as_str())))
 }
 
@@ -650,7 +654,7 @@ pub async fn initiative_csv(State(state): State<AppState>, Path(id): Path<String
     let (i, _) = load_initiative(&state, &id, 0, 0).await?;
     let store = state.store.clone();
     let name = format!("lobbyscope-initiative-{}-responses.csv", i.id);
-    Ok(crate::export::activity_csv(None, &name, move |offset, limit| {
+    Ok(crate::export::activity_csv(&state.expensive, None, &name, move |offset, limit| {
         let store = store.clone();
         async move { Ok(responses_as_activity(store.initiative_responses(i.id, offset, limit).await?)) }
     }))

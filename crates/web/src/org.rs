@@ -220,7 +220,7 @@ pub async fn csv(State(state): State<AppState>, Path(key): Path<String>, params:
     }
     let name = format!("lobbyscope-{}-activity.csv", key.url_segment().replace(':', "_"));
     let store = state.store.clone();
-    Ok(crate::export::activity_csv(Some(key.clone()), &name, move |offset, limit| {
+    Ok(crate::export::activity_csv(&state.expensive, Some(key.clone()), &name, move |offset, limit| {
         let (store, key) = (store.clone(), key.clone());
         let f = ActivityFilter { offset, limit, ..filter.clone() };
         async move { Ok(store.organisation_activity(&key, &f).await?.items) }

@@ -72,14 +72,14 @@ fn procedure_url(reference: &str) -> String {
 // The timeline part both templates share
 
 /// A timeline as a CSV download, read page by page with the filter the address gives.
-fn csv_response<F, Fut>(params: &Params, file_stem: &str, read: F) -> Result<Response, WebError>
+fn csv_response<F, Fut>(state: &AppState, params: &Params, file_stem: &str, read: F) -> Result<Response, WebError>
 where
     F: Fn(ActivityFilter) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Result<ActivityPage, lobbyscope_store::StoreError>> + Send + 'static,
 {
     let filter = params.activity_filter()?;
     let name = format!("lobbyscope-{file_stem}-activity.csv");
-    Ok(crate::export::activity_csv(None, &name, move |offset, limit| {
+    Ok(crate::export::activity_csv(&state.expensive, None, &name, move |offset, limit| {
         let page = read(ActivityFilter { offset, limit, ..filter.clone() });
         async move { Ok(page.await?.items) }
     }))
@@ -237,7 +237,7 @@ async fn person_csv(state: &AppState, who: Who<'_>, params: Params) -> Result<Re
     let person = state.store.person(&key).await?.ok_or_else(|| who.missing())?;
     let stem = base_href(&person).trim_start_matches('/').replace('/', "-");
     let store = state.store.clone();
-    csv_response(&params, &stem, move |f| {
+    csv_response(state, &params, &stem, move |f| {
         let (store, key) = (store.clone(), key.clone());
         async move { store.person_activity(&key, &f).await }
     })
@@ -331,7 +331,7 @@ pub async fn procedure(
         let reference = procedure_reference(reference)?.to_owned();
         let stem = format!("procedure-{}", reference.replace('/', "-").replace(['(', ')'], ""));
         let store = state.store.clone();
-        return csv_response(&params, &stem, move |f| {
+        return csv_response(&state, &params, &stem, move |f| {
             let (store, reference) = (store.clone(), reference.clone());
             async move { store.procedure_activity(&reference, &f).await }
         });
