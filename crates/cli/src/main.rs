@@ -11,9 +11,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use lobbyscope_generate::Options;
 use lobbyscope_store::Store;
 
@@ -36,8 +37,59 @@ struct Cli {
     #[arg(long, global = true, env = "LOBBYSCOPE_STATEMENT_TIMEOUT", value_name = "SECONDS")]
     statement_timeout: Option<u64>,
 
+    /// How log lines on stderr are written: `text` for people, `json` (one object a line) for
+    /// log collectors. Which lines: LOBBYSCOPE_LOG (else RUST_LOG), e.g. `debug` or
+    /// `lobbyscope_web::request=off`; `serve` logs each request by default.
+    #[arg(long, global = true, env = "LOBBYSCOPE_LOG_FORMAT", value_enum, default_value = "text")]
+    log_format: LogFormat,
+
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// How `serve` (and `demo`) treat clients: durations as `10s`, `500ms`, `2m`.
+#[derive(Args)]
+struct ServeLimits {
+    /// Time a client has to send a request's whole head, from connecting or from the end of
+    /// the previous answer: closes half-sent requests and idle keep-alive connections.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    header_timeout: Duration,
+    /// Time a write may wait for the client to read (a stalled download) before the
+    /// connection is closed.
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    send_timeout: Duration,
+    /// Time a request may take until its answer starts; then 504. A streamed CSV export has
+    /// started by then and is not cut.
+    #[arg(long, default_value = "20s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    request_timeout: Duration,
+    /// Requests at once whose work grows with the data (searches, lists, timelines, feeds,
+    /// exports) when the page cache does not hold their answer; more wait, then get a 503.
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_expensive: u32,
+    /// How long such a request waits for its turn before the 503 (with Retry-After).
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    expensive_wait: Duration,
+}
+
+impl ServeLimits {
+    fn options(&self) -> lobbyscope_web::ServerOptions {
+        lobbyscope_web::ServerOptions {
+            header_timeout: self.header_timeout,
+            send_timeout: self.send_timeout,
+            limits: lobbyscope_web::Limits {
+                request_timeout: self.request_timeout,
+                max_expensive: self.max_expensive as usize,
+                expensive_wait: self.expensive_wait,
+            },
+            ..lobbyscope_web::ServerOptions::default()
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -60,6 +112,8 @@ enum Command {
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
         addr: SocketAddr,
+        #[command(flatten)]
+        limits: ServeLimits,
     },
     /// Import the bundled demo data into a fresh database, write its position items with the
     /// extractive writer, and serve it.
@@ -72,6 +126,8 @@ enum Command {
         /// Import and print the summary, but do not serve.
         #[arg(long)]
         no_serve: bool,
+        #[command(flatten)]
+        limits: ServeLimits,
     },
     /// Write position items (Message — Why — Impact) from organisations' own words, every
     /// sentence checked against the passages it cites. Unchanged inputs are skipped; a rerun
@@ -177,16 +233,47 @@ fn demo_dir(given: Option<PathBuf>) -> PathBuf {
     })
 }
 
-async fn serve(store: Arc<dyn Store>, addr: SocketAddr) -> Result<()> {
+async fn serve(store: Arc<dyn Store>, addr: SocketAddr, limits: &ServeLimits) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     println!("Serving on http://{}/ (Ctrl-C to stop)", listener.local_addr()?);
-    let app = lobbyscope_web::router(store);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    lobbyscope_web::serve(listener, store, &limits.options(), stopped()).await?;
     Ok(())
+}
+
+/// Ctrl-C, or the SIGTERM a supervisor stops a service with.
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Log lines on stderr, as LOBBYSCOPE_LOG (else RUST_LOG) filters them. By default errors only,
+/// but a server also logs its warnings and one line per request.
+fn init_logging(format: LogFormat, serving: bool) {
+    use tracing_subscriber::EnvFilter;
+    let given =
+        ["LOBBYSCOPE_LOG", "RUST_LOG"].into_iter().find_map(|v| std::env::var(v).ok().filter(|f| !f.is_empty()));
+    let filter = match given {
+        Some(directives) => EnvFilter::builder().parse_lossy(directives),
+        None if serving => EnvFilter::new("error,lobbyscope_web=warn,lobbyscope_web::request=info"),
+        None => EnvFilter::new("error"),
+    };
+    // Colours only for a person at a terminal, not in a file or a collector's pipe.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().with_current_span(true).with_span_list(false).init(),
+    }
 }
 
 /// Exit codes (README, "Exit codes"): 0 when everything asked was done; [`PARTIAL`] when some
@@ -217,11 +304,8 @@ fn main() -> ExitCode {
 }
 
 async fn run() -> Result<ExitCode> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("LOBBYSCOPE_LOG"))
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    init_logging(cli.log_format, matches!(cli.command, Command::Serve { .. } | Command::Demo { no_serve: false, .. }));
     let connections = Connections {
         pool_size: cli.pool_size,
         statement_timeout: cli.statement_timeout.filter(|s| *s > 0).map(std::time::Duration::from_secs),
@@ -271,11 +355,11 @@ async fn run() -> Result<ExitCode> {
                 return Ok(ExitCode::from(PARTIAL));
             }
         }
-        Command::Serve { addr } => {
+        Command::Serve { addr, limits } => {
             let store = db.open(&connections).await?;
-            serve(store, addr).await?;
+            serve(store, addr, &limits).await?;
         }
-        Command::Demo { data, addr, no_serve } => {
+        Command::Demo { data, addr, no_serve, limits } => {
             let data = demo_dir(data);
             if !data.is_dir() {
                 bail!("demo data not found at {}: pass --data DIR", data.display());
@@ -308,7 +392,7 @@ async fn run() -> Result<ExitCode> {
             println!();
             analyze::run(&*store, None, analyze::WriterKind::Extractive, None, false).await?;
             if !no_serve {
-                serve(store, addr).await?;
+                serve(store, addr, &limits).await?;
             }
         }
         Command::CopyStore { .. } => unreachable!("run before a --db is worked out"),
