@@ -87,7 +87,23 @@ impl Failure {
             s if s.is_server_error() => "The server could not answer.",
             _ => "The request could not be answered.",
         };
-        Failure { title: status.canonical_reason().unwrap_or("Error"), message: message.into() }
+        Failure { title: title(status), message: message.into() }
+    }
+}
+
+/// An error page's heading and the API's `error`, in the words [`WebError`]'s have.
+fn title(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "Bad request",
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::METHOD_NOT_ALLOWED => "Method not allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "Request too large",
+        StatusCode::URI_TOO_LONG => "Address too long",
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "Headers too large",
+        StatusCode::SERVICE_UNAVAILABLE => "Busy",
+        StatusCode::GATEWAY_TIMEOUT => "Too slow",
+        s if s.is_server_error() => "Server error",
+        s => s.canonical_reason().unwrap_or("Error"),
     }
 }
 
@@ -108,15 +124,14 @@ fn answer(status: StatusCode, failure: Failure, api: bool) -> Response {
 /// An error a layer answers, before it knows in which form: [`bodies`] writes it out as a
 /// page or as JSON.
 pub(crate) fn layer_error(status: StatusCode, message: &str) -> Response {
-    let title = status.canonical_reason().unwrap_or("Error");
     let mut response = status.into_response();
-    response.extensions_mut().insert(Failure { title, message: message.into() });
+    response.extensions_mut().insert(Failure { title: title(status), message: message.into() });
     response
 }
 
 /// Keeps an answer a handler wrote in its own form (a probe's short text) as it is.
 pub(crate) fn as_written(mut response: Response, message: &str) -> Response {
-    let title = response.status().canonical_reason().unwrap_or("Error");
+    let title = title(response.status());
     response.extensions_mut().insert(Failure { title, message: message.into() });
     response
 }

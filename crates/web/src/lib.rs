@@ -104,12 +104,13 @@ async fn secure(mut response: Response) -> Response {
 fn request_span(request: &Request) -> tracing::Span {
     let route = request.extensions().get::<MatchedPath>().map_or("-", MatchedPath::as_str);
     let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-    tracing::info_span!(target: "lobbyscope_web::request", "request", method = %request.method(), route, uri = %request.uri(), id)
+    tracing::info_span!(target: "lobbyscope_web::request", "request", method = %request.method(), route, uri = %request.uri(), request_id = id)
 }
 
 /// One line per answer, when its head is sent (a streamed export goes on after it).
 fn log_answer(response: &Response, latency: Duration, _span: &tracing::Span) {
-    let (status, ms) = (response.status().as_u16(), latency.as_secs_f64() * 1000.0);
+    // Milliseconds to the hundredth: enough to see a slow page, short in a log line.
+    let (status, ms) = (response.status().as_u16(), (latency.as_secs_f64() * 100_000.0).round() / 100.0);
     if response.status().is_server_error() {
         tracing::warn!(target: "lobbyscope_web::request", status, ms, "answered");
     } else {

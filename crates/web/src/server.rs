@@ -57,9 +57,9 @@ impl Default for ServerOptions {
 
 /// hyper's read buffer, which bounds a request head: larger than the router's bounds, so that
 /// those answer, and small, since a head is read before anything else is known of a client.
-pub const HEAD_BUFFER: usize = 64 << 10;
+const HEAD_BUFFER: usize = 64 << 10;
 /// Header lines hyper parses at most (more is its bare 431); the router allows fewer.
-pub const HEAD_LINES: usize = 2 * crate::MAX_HEADERS;
+const HEAD_LINES: usize = 2 * crate::MAX_HEADERS;
 
 /// Serves the site over `store` on `listener` until `shutdown` completes; then accepts no more
 /// connections, lets answers under way finish for [`ServerOptions::shutdown_grace`], and
@@ -74,7 +74,10 @@ pub async fn serve(
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(options.header_timeout)
+        // The buffer bounds memory; the header size bounds the head exactly (a head that
+        // arrives in one read can be larger than the buffer's nominal size).
         .max_buf_size(HEAD_BUFFER)
+        .max_header_size(HEAD_BUFFER)
         .max_headers(HEAD_LINES);
     let graceful = GracefulShutdown::new();
     let mut shutdown = pin!(shutdown);
