@@ -30,11 +30,24 @@ rustup toolchain list | grep -q '^nightly' || { echo "the nightly toolchain is n
 
 # The longest input each target is given: text formats 64 KiB; an XLSX fixture is a few KiB of
 # zip, so it has room to grow; a query string past 2,048 bytes is refused whole, so a little
-# more than that shows the refusal too.
+# more than that shows the refusal too. The EP CSV parser costs about 0.8 us a byte under the
+# fuzzer's instrumentation and reads every row of any input, so 64 KiB inputs ran at 100 a
+# second: 4 KiB is a dozen rows, enough for every path of a row.
 max_len() {
     case "$1" in
         web_query) echo 4096 ;;
+        ep_meetings_csv) echo 4096 ;;
         *) echo 65536 ;;
+    esac
+}
+
+# Options of one target. The XLSX parser reads the sheet on a thread of its own, which the
+# stream's end does not wait for: LeakSanitizer, checking right after an input, can find that
+# thread's last allocations not yet freed (a leak report that does not reproduce; RELIABILITY.md),
+# so leak checking is off for that target only. Every other sanitizer check stays.
+options() {
+    case "$1" in
+        ec_meetings_xlsx) echo -detect_leaks=0 ;;
     esac
 }
 
@@ -112,24 +125,29 @@ crashed=0
 for target in "${targets[@]}"; do
     n=$(seed "$target")
     log=fuzz/logs/$target.log
-    echo "== $target: $n seeds, ${stop[*]}, -max_len=$(max_len "$target")"
+    echo "== $target: $n seeds, ${stop[*]}, -max_len=$(max_len "$target") $(options "$target")"
     status=0
+    started=$(date +%s)
     cargo +nightly fuzz run "$target" "fuzz/corpus/$target" -- \
         "${stop[@]}" -max_len="$(max_len "$target")" -timeout=10 -rss_limit_mb=2048 \
-        -print_final_stats=1 >"$log" 2>&1 || status=$?
+        -print_final_stats=1 $(options "$target") >"$log" 2>&1 || status=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    wall=$(($(date +%s) - started))
     secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
     last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
     cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
     ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
     if [ "$status" -eq 0 ]; then
         result=ok
+    elif grep -q 'libFuzzer: run interrupted' "$log"; then
+        crashed=1
+        result="interrupted (exit $status)"
     else
         crashed=1
         artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
         result="CRASH (exit $status) ${artifact:-see $log}"
     fi
-    line="$target: ${runs:-?} executions in ${secs:-?} s, cov ${cov:-?}, ft ${ft:-?}: $result"
+    line="$target: ${runs:-?} executions in ${secs:-?} s ($wall s with the build), cov ${cov:-?}, ft ${ft:-?}: $result"
     echo "$line"
     summary+=("$line")
 done
