@@ -16,6 +16,8 @@
 use std::fmt;
 use std::io::{self, Read};
 
+pub(crate) use lobbyscope_domain::thousands;
+
 use crate::SourceError;
 
 const KIB: u64 = 1024;
@@ -191,19 +193,6 @@ pub(crate) fn bytes(n: u64) -> String {
         }
     }
     format!("{} bytes", thousands(n))
-}
-
-/// `1048576` as `1,048,576`.
-pub(crate) fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A limit a file went past.
