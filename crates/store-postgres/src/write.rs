@@ -12,8 +12,8 @@ use lobbyscope_store::{
 };
 use lobbyscope_store_sql::Cols;
 use lobbyscope_store_sql::plan::{
-    Batch, Buckets, MeetingPlan, Plan, RecordWriter, SessionWriter, WithLinks, WrittenOrgs, replacing_file, sort_batch,
-    write_batch, write_files,
+    Batch, Buckets, MeetingPlan, Plan, RecordWriter, SessionWriter, StoredKey, WithLinks, WrittenOrgs, replacing_file,
+    sort_batch, stored_hashes, write_batch, write_files,
 };
 use lobbyscope_store_sql::rows::{
     ATTENDEE_COLUMNS, FEEDBACK_COLUMNS, HOST_COLUMNS, IMPORT_FILE_COLUMNS, INITIATIVE_COLUMNS, MEETING_COLUMNS,
@@ -117,24 +117,21 @@ enum Lookups {
     Int(Vec<i64>),
 }
 
-/// The stored (key, content hash) that `select` returns for `lookups`.
-async fn stored_hashes(
+/// The stored content hash of each key that `select` returns (content hash, then the key's
+/// columns) for `lookups`.
+async fn stored_for<K: StoredKey>(
     conn: &mut PgConnection,
     table: &'static str,
     select: &'static str,
     lookups: Lookups,
-) -> Result<HashMap<String, String>> {
+) -> Result<HashMap<K, String>> {
     let query = sqlx::query(select);
     let query = match lookups {
         Lookups::Text(v) => query.bind(v),
         Lookups::Int(v) => query.bind(v),
     };
-    let mut stored = HashMap::new();
-    for row in query.fetch_all(&mut *conn).await.map_err(db_err)? {
-        let c = Cols::new(&row, table);
-        stored.insert(c.get(0)?, c.get(1)?);
-    }
-    Ok(stored)
+    let rows = query.fetch_all(&mut *conn).await.map_err(db_err)?;
+    stored_hashes(rows.iter().map(|row| Cols::new(row, table)))
 }
 
 /// Rows written by `COPY` rather than by INSERT statements. `COPY` sends the rows as one
@@ -376,18 +373,20 @@ impl<C: DerefMut<Target = PgConnection> + Send> PgWriter<C> {
 impl<C: DerefMut<Target = PgConnection> + Send> RecordWriter for PgWriter<C> {
     async fn write_register(&mut self, items: Vec<(&Provenance, &RegisterEntry)>) -> Result<Vec<Outcome>> {
         let ids = items.iter().map(|(_, r)| r.register_id.as_str().to_owned()).collect();
-        let stored = stored_hashes(
+        let stored = stored_for(
             &mut self.conn,
             "register_entries",
-            "SELECT register_id || '|' || snapshot_date, content_hash FROM register_entries WHERE register_id = ANY($1)",
+            "SELECT content_hash, register_id, snapshot_date FROM register_entries WHERE register_id = ANY($1)",
             Lookups::Text(ids),
         )
         .await?;
-        let keyed = items.into_iter().map(|(p, r)| (format!("{}|{}", r.register_id, r.snapshot_date), p, r)).collect();
-        let plan: Plan<&RegisterEntry> = sort_batch(keyed, &stored);
+        let keyed = items
+            .into_iter()
+            .map(|(p, r)| ((r.register_id.as_str().to_owned(), r.snapshot_date.to_string()), p, r))
+            .collect();
+        let plan: Plan<_, &RegisterEntry> = sort_batch(keyed, &stored);
         self.register_changed |= !plan.insert.is_empty();
-        for key in &plan.replace {
-            let Some((id, snapshot)) = key.split_once('|') else { continue };
+        for (id, snapshot) in &plan.replace {
             sqlx::query("DELETE FROM register_entries WHERE register_id = $1 AND snapshot_date = $2")
                 .bind(id)
                 .bind(snapshot)
@@ -437,15 +436,15 @@ impl<C: DerefMut<Target = PgConnection> + Send> RecordWriter for PgWriter<C> {
     }
     async fn write_initiatives(&mut self, items: Vec<(&Provenance, &Initiative)>) -> Result<Vec<Outcome>> {
         let ids = items.iter().map(|(_, i)| i.id as i64).collect();
-        let stored = stored_hashes(
+        let stored = stored_for(
             &mut self.conn,
             "initiatives",
-            "SELECT id::text, content_hash FROM initiatives WHERE id = ANY($1)",
+            "SELECT content_hash, id FROM initiatives WHERE id = ANY($1)",
             Lookups::Int(ids),
         )
         .await?;
-        let plan = sort_batch(items.into_iter().map(|(p, i)| (i.id.to_string(), p, i)).collect(), &stored);
-        let replaced: Vec<i64> = plan.replace.iter().filter_map(|k| k.parse().ok()).collect();
+        let plan = sort_batch(items.into_iter().map(|(p, i)| (i.id as i64, p, i)).collect(), &stored);
+        let replaced = &plan.replace;
         if !replaced.is_empty() {
             // Publications go with them (ON DELETE CASCADE).
             sqlx::query("DELETE FROM initiatives WHERE id = ANY($1)")
@@ -468,15 +467,15 @@ impl<C: DerefMut<Target = PgConnection> + Send> RecordWriter for PgWriter<C> {
     }
     async fn write_feedback(&mut self, items: Vec<(&Provenance, WithLinks<'_, Feedback>)>) -> Result<Vec<Outcome>> {
         let ids = items.iter().map(|(_, (f, _))| f.id as i64).collect();
-        let stored = stored_hashes(
+        let stored = stored_for(
             &mut self.conn,
             "feedback",
-            "SELECT id::text, content_hash FROM feedback WHERE id = ANY($1)",
+            "SELECT content_hash, id FROM feedback WHERE id = ANY($1)",
             Lookups::Int(ids),
         )
         .await?;
-        let plan = sort_batch(items.into_iter().map(|(p, f)| (f.0.id.to_string(), p, f)).collect(), &stored);
-        let replaced: Vec<i64> = plan.replace.iter().filter_map(|k| k.parse().ok()).collect();
+        let plan = sort_batch(items.into_iter().map(|(p, f)| (f.0.id as i64, p, f)).collect(), &stored);
+        let replaced = &plan.replace;
         if !replaced.is_empty() {
             let old: Vec<Option<String>> =
                 sqlx::query_scalar("DELETE FROM feedback WHERE id = ANY($1) RETURNING org_key")

@@ -3,6 +3,7 @@
 //! and which identity each meeting gets (`lobbyscope_domain::identity`).
 
 use std::collections::HashMap;
+use std::hash::Hash;
 
 use async_trait::async_trait;
 use lobbyscope_domain::{
@@ -13,13 +14,41 @@ use lobbyscope_store::{
     ImportFile, MentionLink, Organisation, Outcome, Result, Stamped, StoreError, WholeFile, WriteCounts,
 };
 
+use crate::Cols;
 use crate::map::corrupt;
 
+/// What a stored version is found again by: a batch's records are sorted by it against the
+/// stored ones, and a replaced version is deleted by it.
+pub trait StoredKey: Sized + Eq + Hash + Clone {
+    /// Reads the key from a stored row whose column 0 is the content hash and whose key
+    /// columns follow it.
+    fn read(c: &Cols<'_>) -> Result<Self>;
+}
+
+/// Initiatives and responses: their portal id.
+impl StoredKey for i64 {
+    fn read(c: &Cols<'_>) -> Result<Self> {
+        c.get(1)
+    }
+}
+
+/// Register entries: the register ID and the snapshot's date, as stored.
+impl StoredKey for (String, String) {
+    fn read(c: &Cols<'_>) -> Result<Self> {
+        Ok((c.get(1)?, c.get(2)?))
+    }
+}
+
+/// The stored content hash of each key in `rows` (content hash, then the key's columns).
+pub fn stored_hashes<'r, K: StoredKey>(rows: impl IntoIterator<Item = Cols<'r>>) -> Result<HashMap<K, String>> {
+    rows.into_iter().map(|c| Ok((K::read(&c)?, c.get(0)?))).collect()
+}
+
 /// Which records of a batch are new, which replace a stored version, which are already there.
-pub struct Plan<'a, T> {
+pub struct Plan<'a, K, T> {
     pub insert: Vec<(&'a Provenance, T)>,
     /// Keys of stored versions to delete before inserting their replacement.
-    pub replace: Vec<String>,
+    pub replace: Vec<K>,
     /// Versions a later record of the same batch replaced before they were stored: what they
     /// pointed at may be left with nothing, as if they had been stored and replaced.
     pub superseded: Vec<T>,
@@ -31,7 +60,10 @@ pub struct Plan<'a, T> {
 /// version). A record repeated within the batch is stored once, its last version: the earlier
 /// one counts as stored and then replaced (or left as it was, if the same), exactly as if each
 /// had come in a write of its own.
-pub fn sort_batch<'a, T>(items: Vec<(String, &'a Provenance, T)>, stored: &HashMap<String, String>) -> Plan<'a, T> {
+pub fn sort_batch<'a, K: StoredKey, T>(
+    items: Vec<(K, &'a Provenance, T)>,
+    stored: &HashMap<K, String>,
+) -> Plan<'a, K, T> {
     let mut plan = Plan {
         insert: Vec::new(),
         replace: Vec::new(),
@@ -39,7 +71,7 @@ pub fn sort_batch<'a, T>(items: Vec<(String, &'a Provenance, T)>, stored: &HashM
         outcomes: Vec::with_capacity(items.len()),
     };
     // Position in `insert` of each key seen in this batch.
-    let mut pending: HashMap<String, usize> = HashMap::new();
+    let mut pending: HashMap<K, usize> = HashMap::new();
     for (key, prov, record) in items {
         if let Some(&at) = pending.get(&key) {
             if plan.insert[at].0.content_hash == prov.content_hash {

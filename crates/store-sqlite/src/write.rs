@@ -1,6 +1,5 @@
 //! Writing one file's records inside its transaction.
 
-use std::collections::HashMap;
 use std::ops::DerefMut;
 
 use async_trait::async_trait;
@@ -13,8 +12,8 @@ use lobbyscope_store::{
     WriteCounts,
 };
 use lobbyscope_store_sql::plan::{
-    Batch, Buckets, MeetingPlan, Plan, RecordWriter, SessionWriter, WithLinks, WrittenOrgs, replacing_file, sort_batch,
-    write_batch, write_files,
+    Batch, Buckets, MeetingPlan, Plan, RecordWriter, SessionWriter, StoredKey, WithLinks, WrittenOrgs, replacing_file,
+    sort_batch, stored_hashes, write_batch, write_files,
 };
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, Transaction};
 
@@ -156,15 +155,15 @@ enum Lookup {
 }
 
 /// Sorts `items` (key, lookup value, provenance, record) against what is stored. `select` is a
-/// query on `table` returning (key, content_hash) for the lookup values in the JSON array
+/// query on `table` returning (content_hash, key columns) for the lookup values in the JSON array
 /// bound to its one parameter (`IN (SELECT value FROM json_each(?))`), so that it is one
 /// statement, prepared once, whatever the batch's length.
-async fn plan<'a, T: Copy>(
+async fn plan<'a, K: StoredKey, T: Copy>(
     conn: &mut SqliteConnection,
     table: &'static str,
     select: &'static str,
-    items: Vec<(String, Lookup, &'a Provenance, T)>,
-) -> Result<Plan<'a, T>> {
+    items: Vec<(K, Lookup, &'a Provenance, T)>,
+) -> Result<Plan<'a, K, T>> {
     let lookups: Vec<serde_json::Value> = items
         .iter()
         .map(|(_, lookup, _, _)| match lookup {
@@ -172,12 +171,8 @@ async fn plan<'a, T: Copy>(
             Lookup::Int(n) => serde_json::Value::from(*n),
         })
         .collect();
-    let lookups = json(&lookups);
-    let mut stored: HashMap<String, String> = HashMap::new();
-    for row in sqlx::query(select).bind(lookups).fetch_all(&mut *conn).await.map_err(db_err)? {
-        let c = Cols::new(&row, table);
-        stored.insert(c.get(0)?, c.get(1)?);
-    }
+    let rows = sqlx::query(select).bind(json(&lookups)).fetch_all(&mut *conn).await.map_err(db_err)?;
+    let stored = stored_hashes(rows.iter().map(|row| Cols::new(row, table)))?;
     Ok(sort_batch(items.into_iter().map(|(key, _, prov, record)| (key, prov, record)).collect(), &stored))
 }
 
@@ -332,7 +327,7 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> RecordWriter for SqliteWrite
             .into_iter()
             .map(|(p, r)| {
                 (
-                    format!("{}|{}", r.register_id, r.snapshot_date),
+                    (r.register_id.as_str().to_owned(), r.snapshot_date.to_string()),
                     Lookup::Text(r.register_id.as_str().to_owned()),
                     p,
                     r,
@@ -342,14 +337,13 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> RecordWriter for SqliteWrite
         let plan = plan(
             &mut self.conn,
             "register_entries",
-            "SELECT register_id || '|' || snapshot_date, content_hash FROM register_entries \
+            "SELECT content_hash, register_id, snapshot_date FROM register_entries \
              WHERE register_id IN (SELECT value FROM json_each(?))",
             keyed,
         )
         .await?;
         self.register_changed |= !plan.insert.is_empty();
-        for key in &plan.replace {
-            let (id, snapshot) = key.split_once('|').expect("register keys hold a '|'");
+        for (id, snapshot) in &plan.replace {
             sqlx::query("DELETE FROM register_entries WHERE register_id = ? AND snapshot_date = ?")
                 .bind(id)
                 .bind(snapshot)
@@ -401,18 +395,18 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> RecordWriter for SqliteWrite
         Ok(outcomes)
     }
     async fn write_initiatives(&mut self, items: Vec<(&Provenance, &Initiative)>) -> Result<Vec<Outcome>> {
-        let keyed = items.into_iter().map(|(p, i)| (i.id.to_string(), Lookup::Int(i.id as i64), p, i)).collect();
+        let keyed = items.into_iter().map(|(p, i)| (i.id as i64, Lookup::Int(i.id as i64), p, i)).collect();
         let plan = plan(
             &mut self.conn,
             "initiatives",
-            "SELECT CAST(id AS TEXT), content_hash FROM initiatives WHERE id IN (SELECT value FROM json_each(?))",
+            "SELECT content_hash, id FROM initiatives WHERE id IN (SELECT value FROM json_each(?))",
             keyed,
         )
         .await?;
         for key in &plan.replace {
             // Publications go with it (ON DELETE CASCADE).
             sqlx::query("DELETE FROM initiatives WHERE id = ?")
-                .bind(key.parse::<i64>().expect("initiative keys are ids"))
+                .bind(key)
                 .execute(&mut *self.conn)
                 .await
                 .map_err(db_err)?;
@@ -431,17 +425,17 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> RecordWriter for SqliteWrite
         Ok(plan.outcomes)
     }
     async fn write_feedback(&mut self, items: Vec<(&Provenance, WithLinks<'_, Feedback>)>) -> Result<Vec<Outcome>> {
-        let keyed = items.into_iter().map(|(p, f)| (f.0.id.to_string(), Lookup::Int(f.0.id as i64), p, f)).collect();
+        let keyed = items.into_iter().map(|(p, f)| (f.0.id as i64, Lookup::Int(f.0.id as i64), p, f)).collect();
         let plan = plan(
             &mut self.conn,
             "feedback",
-            "SELECT CAST(id AS TEXT), content_hash FROM feedback WHERE id IN (SELECT value FROM json_each(?))",
+            "SELECT content_hash, id FROM feedback WHERE id IN (SELECT value FROM json_each(?))",
             keyed,
         )
         .await?;
         for key in &plan.replace {
             let old: Option<Option<String>> = sqlx::query_scalar("DELETE FROM feedback WHERE id = ? RETURNING org_key")
-                .bind(key.parse::<i64>().expect("feedback keys are ids"))
+                .bind(key)
                 .fetch_optional(&mut *self.conn)
                 .await
                 .map_err(db_err)?;
