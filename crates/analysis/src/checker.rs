@@ -16,6 +16,7 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
+use lobbyscope_domain::fixed_pattern;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
@@ -193,7 +194,7 @@ fn contains_seq(hay: &[String], needle: &[String], plural: bool) -> bool {
 
 // ---- numbers and dates ----
 
-static NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+(?:[.,]\d+)*").expect("valid regex"));
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| fixed_pattern(r"\d+(?:[.,]\d+)*"));
 
 /// Numbers with their text. "1,000" is a thousand; "2,5" is two and a half, as Europeans write.
 fn numbers(folded: &str) -> Vec<(f64, String)> {
@@ -227,14 +228,13 @@ impl Date {
 const MONTHS: &str = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
 
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
+    fixed_pattern(&format!(
         r"\b(?:(?P<iy>\d{{4}})-(?P<im>\d{{2}})-(?P<id>\d{{2}})|(?P<ad>\d{{1,2}})\s+(?P<am>{MONTHS})\.?\s+(?P<ay>\d{{4}})|(?P<bm>{MONTHS})\.?\s+(?:(?P<bd>\d{{1,2}}),?\s+)?(?P<by>\d{{4}}))\b"
     ))
-    .expect("valid regex")
 });
 
 fn is_month(w: &str) -> bool {
-    static MONTH: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!("^(?:{MONTHS})$")).expect("valid regex"));
+    static MONTH: LazyLock<Regex> = LazyLock::new(|| fixed_pattern(&format!("^(?:{MONTHS})$")));
     MONTH.is_match(w)
 }
 
@@ -280,9 +280,8 @@ fn extract_dates(folded: &str) -> (Vec<(Date, String)>, String) {
 /// Double-quoted strings (typographic quotes are folded to `"`), and single-quoted ones whose
 /// quote marks stand apart from words, so that apostrophes ("Internet's") are not taken for them.
 fn quotes(folded: &str) -> Vec<String> {
-    static DOUBLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#""([^"]+)""#).expect("valid regex"));
-    static SINGLE: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(?:^|[\s(\[])'([^']+)'(?:$|[\s.,;:!?)\]])").expect("valid regex"));
+    static DOUBLE: LazyLock<Regex> = LazyLock::new(|| fixed_pattern(r#""([^"]+)""#));
+    static SINGLE: LazyLock<Regex> = LazyLock::new(|| fixed_pattern(r"(?:^|[\s(\[])'([^']+)'(?:$|[\s.,;:!?)\]])"));
     DOUBLE
         .captures_iter(folded)
         .chain(SINGLE.captures_iter(folded))

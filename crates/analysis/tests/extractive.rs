@@ -1,5 +1,12 @@
 //! The extractive writer on the four real Internet Society responses in demo/have_your_say.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 use lobbyscope_analysis::extractive::write;
 use lobbyscope_analysis::{ExtractiveDraft, Part, SourceText};
 use lobbyscope_domain::When;

@@ -1,6 +1,13 @@
 //! The LLM writer against a real HTTP server on 127.0.0.1 that replays recorded
 //! chat-completions answers (tests/llm/*.json) and records what it was sent.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 mod common;
 
 use std::path::PathBuf;

@@ -2,6 +2,13 @@
 //! SQLite store, items written by both writers (the LLM one against a local server), checked,
 //! stored, cached, resumed after failures, and every citation checked against the stored text.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -1,10 +1,9 @@
 //! `lobbyscope analyze`: position items with progress and a summary.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use lobbyscope_analysis::run::Progress;
 use lobbyscope_analysis::{Extractive, LlmConfig, LlmWriter, Outcome, RunOptions, RunReport, Writer};
 use lobbyscope_store::{OrgKey, Store};
@@ -84,11 +83,7 @@ pub async fn run(
     let report = if quiet {
         lobbyscope_analysis::analyze(store, writer, &options, &Plain).await?
     } else {
-        let bar = ProgressBar::new(0).with_style(
-            ProgressStyle::with_template("{spinner} position items: {human_pos}/{human_len} organisations ({eta})")
-                .expect("valid template"),
-        );
-        bar.enable_steady_tick(Duration::from_millis(120));
+        let bar = crate::report::ticking("{spinner} position items: {human_pos}/{human_len} organisations ({eta})");
         let report = lobbyscope_analysis::analyze(store, writer, &options, &Bar(bar.clone())).await?;
         bar.finish_and_clear();
         report

@@ -2,10 +2,10 @@
 //! counting both at the end.
 
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use lobbyscope_store::{
     CopyError, CopyProgress, CopyReport, CopyTable, ImportGuard, LockAttempt, LockHolder, Store, copy_store,
 };
@@ -66,14 +66,7 @@ pub async fn run(from: &Db, to: &Db, connections: &Connections, quiet: bool) -> 
 
     println!("Copying {} into {}", from.shown(), to.shown());
     let started = Instant::now();
-    let bar = (!quiet).then(|| {
-        let bar = ProgressBar::new(0).with_style(
-            ProgressStyle::with_template("{spinner} {msg}: {human_pos}/{human_len} rows ({per_sec})")
-                .expect("valid template"),
-        );
-        bar.enable_steady_tick(Duration::from_millis(120));
-        bar
-    });
+    let bar = (!quiet).then(|| crate::report::ticking("{spinner} {msg}: {human_pos}/{human_len} rows ({per_sec})"));
     let progress = Progress { bar: bar.clone(), table_started: Mutex::new(Instant::now()) };
     let copied = copy_store(&*source, &*target, &progress).await;
     if let Some(bar) = bar {

@@ -66,14 +66,19 @@ pub fn print_resumed_relink(changed: Option<u64>) {
     }
 }
 
+/// A progress bar drawn in `template` (indicatif's), ticking on its own while the work waits.
+#[allow(clippy::expect_used, reason = "the templates are the program's own, not data")]
+pub fn ticking(template: &'static str) -> ProgressBar {
+    let bar = ProgressBar::no_length().with_style(ProgressStyle::with_template(template).expect("a valid template"));
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
 pub async fn run_import(store: &dyn Store, paths: &[PathBuf], quiet: bool) -> Result<ImportReport> {
     let report = if quiet {
         lobbyscope_ingest::import_paths(store, paths, &Plain).await?
     } else {
-        let bar = ProgressBar::new_spinner().with_style(
-            ProgressStyle::with_template("{spinner} {msg}: {human_pos} records ({per_sec})").expect("valid template"),
-        );
-        bar.enable_steady_tick(Duration::from_millis(120));
+        let bar = ticking("{spinner} {msg}: {human_pos} records ({per_sec})");
         let report = lobbyscope_ingest::import_paths(store, paths, &Bar(bar.clone())).await?;
         bar.finish_and_clear();
         report

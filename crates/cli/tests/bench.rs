@@ -5,6 +5,13 @@
 //! a server (else skipped, unless `LOBBYSCOPE_REQUIRE_POSTGRES` is set). No timing is asserted:
 //! the figures depend on the machine.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -1,5 +1,12 @@
 //! The `lobbyscope` binary as a user runs it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

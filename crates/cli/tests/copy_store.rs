@@ -5,6 +5,13 @@
 //! the server of `LOBBYSCOPE_TEST_POSTGRES` (without one the copy goes SQLite to SQLite, unless
 //! `LOBBYSCOPE_REQUIRE_POSTGRES` is set).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;

@@ -7,6 +7,13 @@
 //! against it as they are written) and another after them (its full linking pass relinks
 //! them): a kill between that file's commit and its pass is the case that once lost links.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};

@@ -3,6 +3,13 @@
 //! The test itself holds the import lock, as a running import would, so that the waiting is
 //! certain rather than a matter of timing.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

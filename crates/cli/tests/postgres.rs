@@ -3,6 +3,13 @@
 //! seconds; a second import waits for the running one and names it. Needs the server of
 //! `LOBBYSCOPE_TEST_POSTGRES` (skipped without one, unless `LOBBYSCOPE_REQUIRE_POSTGRES` is set).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

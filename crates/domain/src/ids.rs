@@ -5,8 +5,16 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 static REGISTER_ID: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|[^0-9])([0-9]{8,12}-[0-9]{2})(?:$|[^0-9])").unwrap());
-static PROCEDURE_REF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b([0-9]{4}/[0-9]{4}\([A-Z]{3}\))").unwrap());
+    LazyLock::new(|| fixed_pattern(r"(?:^|[^0-9])([0-9]{8,12}-[0-9]{2})(?:$|[^0-9])"));
+static PROCEDURE_REF: LazyLock<Regex> = LazyLock::new(|| fixed_pattern(r"\b([0-9]{4}/[0-9]{4}\([A-Z]{3}\))"));
+
+/// A regular expression written in the program, never taken from input: for a `LazyLock`.
+///
+/// Panics on a malformed pattern, which the first test to use it shows.
+#[allow(clippy::expect_used, reason = "the pattern is the program's own, not data")]
+pub fn fixed_pattern(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("a valid fixed pattern")
+}
 
 /// A Transparency Register identification code, `\d{8,12}-\d{2}`.
 ///

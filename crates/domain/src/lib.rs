@@ -14,7 +14,7 @@ mod records;
 mod when;
 
 pub use identity::{Candidate, Facets, MeetingId, MeetingKey, Pairing, pair};
-pub use ids::{ProcedureRef, RegisterId};
+pub use ids::{ProcedureRef, RegisterId, fixed_pattern};
 pub use keys::{FoldedName, OrgKey, PersonKey};
 pub use names::{fold_name, fold_words, parenthetical_acronym, shown_acronym, strip_legal_forms};
 pub use numbers::thousands;

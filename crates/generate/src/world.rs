@@ -191,7 +191,7 @@ pub struct Zipf {
 impl Zipf {
     fn new(n: usize, offset: f64, rng: &mut ChaCha8Rng) -> Zipf {
         let weights = (0..n.max(1)).map(|r| 1.0 / (r as f64 + offset));
-        // Weights are positive and finite, so this cannot fail.
+        #[allow(clippy::expect_used, reason = "weights are positive and finite, so this cannot fail")]
         let index = WeightedIndex::new(weights).expect("positive finite weights");
         let mut order: Vec<u32> = (0..n.max(1) as u32).collect();
         order.shuffle(rng);

@@ -282,10 +282,11 @@ struct WholeRecords {
 
 impl Session {
     async fn get(&mut self, store: &dyn Store) -> Result<&mut dyn ImportSession, StoreError> {
-        if self.open.is_none() {
-            self.open = Some(store.begin_session().await?);
-        }
-        Ok(self.open.as_deref_mut().expect("opened above"))
+        let open = match self.open.take() {
+            Some(open) => open,
+            None => store.begin_session().await?,
+        };
+        Ok(&mut **self.open.insert(open))
     }
 
     /// Writes the waiting files, then reports them (and the files between them) in order; the
@@ -585,7 +586,7 @@ async fn write_files(
 ) -> Result<(), IngestError> {
     let mut writing: Option<Writing> = None;
     while let Some(event) = events.recv().await {
-        match (event, writing.as_mut()) {
+        match (event, writing.take()) {
             (Event::Begin(report, file), None) => match file {
                 Some(file) => {
                     progress.file_started(&report.path, file.source);
@@ -593,7 +594,7 @@ async fn write_files(
                 }
                 None => done(store, session, progress, reports, report, None).await?,
             },
-            (Event::Batch { records, organisations, rejected, last }, Some(w)) => {
+            (Event::Batch { records, organisations, rejected, last }, Some(mut w)) => {
                 let report = &mut w.report;
                 report.read += (records.len() + rejected.len()) as u64;
                 report.rejected += rejected.len() as u64;
@@ -602,7 +603,7 @@ async fn write_files(
                 progress.records_read(report.read);
                 // The first batch is the last: the file is known whole.
                 if last && w.writer.is_none() {
-                    let Writing { report, file, .. } = writing.take().expect("matched as Some");
+                    let Writing { report, file, .. } = w;
                     let whole = WholeRecords { file, records, organisations };
                     done(store, session, progress, reports, report, Some(whole)).await?;
                     continue;
@@ -628,19 +629,21 @@ async fn write_files(
                     }
                 }
                 if last {
-                    let Writing { mut report, writer, .. } = writing.take().expect("matched as Some");
+                    let Writing { mut report, writer, .. } = w;
                     if let Some(writer) = writer
                         && let Err(e) = writer.commit().await
                     {
                         refused(&mut report, e)?;
                     }
                     done(store, session, progress, reports, report, None).await?;
+                } else {
+                    writing = Some(w);
                 }
             }
-            (Event::Failed(reason), Some(_)) => {
+            (Event::Failed(reason), Some(w)) => {
                 // Dropping the file's writer rolls it back; what it wrote into the session was
                 // written only once the file was known whole.
-                let Writing { mut report, .. } = writing.take().expect("matched as Some");
+                let Writing { mut report, .. } = w;
                 report.failure = Some(reason);
                 report.counts = WriteCounts::default();
                 done(store, session, progress, reports, report, None).await?;

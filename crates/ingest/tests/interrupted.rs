@@ -2,6 +2,13 @@
 //! are finished by the next run of the same command: the store ends as a clean run leaves it. The real `kill -9`
 //! is in the CLI's tests; here the stopped run is the state it leaves, built step by step.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 use std::path::{Path, PathBuf};
 
 use lobbyscope_ingest::{Quiet, finish_linking, import_file, import_paths};

@@ -1,5 +1,12 @@
 //! The import pipeline end to end: real files → SQLite → linked organisations.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 use std::path::{Path, PathBuf};
 
 use lobbyscope_ingest::{ImportReport, Quiet, import_paths};

@@ -83,8 +83,9 @@ impl NameIndex {
     fn lookup(&self, folded: &str) -> Lookup<'_> {
         for (map, method) in [(&self.names, LinkMethod::ExactName), (&self.acronyms, LinkMethod::Acronym)] {
             if let Some(ids) = map.get(folded) {
-                return match ids.len() {
-                    1 => Lookup::One(ids.iter().next().unwrap(), method),
+                let mut ids = ids.iter();
+                return match (ids.next(), ids.next()) {
+                    (Some(id), None) => Lookup::One(id, method),
                     _ => Lookup::Ambiguous,
                 };
             }

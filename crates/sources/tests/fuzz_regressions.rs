@@ -3,6 +3,13 @@
 //! `detect`, then `parse_with` of the target's kind with every item read to the end, under the
 //! fuzz targets' low limits and under the defaults. None may panic, and an error ends the stream.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};

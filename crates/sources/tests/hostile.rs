@@ -2,6 +2,13 @@
 //! clear error, quickly and in bounded memory, through the public entry points an importer uses.
 //! Limits are lowered where the default would need a large file to reach.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 use std::io::{Cursor, Write};
 use std::path::Path;
 

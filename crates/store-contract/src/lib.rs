@@ -11,6 +11,13 @@
 //!
 //! Records are built by hand here so that the contract does not depend on any parser.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a contract test suite: a broken expectation fails the test that runs it"
+)]
+
 /// A fresh store for one test, with whatever must live as long as it (a temporary folder, a
 /// database to drop afterwards).
 pub trait Fixture {

@@ -3,6 +3,8 @@
 //! tests that need PostgreSQL are skipped, unless `LOBBYSCOPE_REQUIRE_POSTGRES` is set (CI sets
 //! both), when they fail.
 
+#![allow(clippy::panic, reason = "test support: a test without its database fails, saying why")]
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// The server for tests, if any. Panics when PostgreSQL is required and not configured.

@@ -4,6 +4,13 @@
 //! One database of its own per sequence on the server `LOBBYSCOPE_TEST_POSTGRES` names (skipped
 //! without one, unless `LOBBYSCOPE_REQUIRE_POSTGRES` is set).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 use lobbyscope_store::Store;
 use lobbyscope_store_contract as contract;
 use lobbyscope_store_postgres::PgStore;

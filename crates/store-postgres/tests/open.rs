@@ -1,6 +1,13 @@
 //! Opening a PostgreSQL store: several processes starting at once on a new database each find
 //! the schema made once; the statement timeout servers set is the server's to enforce.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 use std::time::Duration;
 
 use lobbyscope_store::Store;

@@ -7,9 +7,10 @@ use lobbyscope_domain::{
 use lobbyscope_store::{ImportFile, MentionLink, Organisation};
 
 pub fn locator_json(l: &Locator) -> String {
-    serde_json::to_string(l).expect("locators serialise")
+    json(l)
 }
 
+#[allow(clippy::expect_used, reason = "serde_json fails only on maps with non-string keys, which no domain value has")]
 pub fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("domain values serialise")
 }

@@ -2,6 +2,13 @@
 //! 0010 (kept by triggers) equal a recount from the records, table by table, after every contract
 //! sequence that writes; and a store filled before the migrations gets them filled by them.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 use lobbyscope_store::Store;
 use lobbyscope_store_contract as contract;
 use lobbyscope_store_sqlite::SqliteStore;

@@ -1,6 +1,13 @@
 //! Bulk loads on SQLite: the indexes of empty tables are really dropped, and built again as
 //! they were, also by a later process when the one that began the load was killed.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 use lobbyscope_store::Store;
 use lobbyscope_store_sqlite::SqliteStore;
 

@@ -1,6 +1,13 @@
 //! Several stores on one SQLite file, as several processes use it: a server reading while an
 //! import writes, a second writer, a store reopened after its process stopped.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 use std::path::Path;
 use std::time::Duration;
 

@@ -1,5 +1,12 @@
 //! The store contract, run against the SQLite backend.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 use lobbyscope_store::Store;
 use lobbyscope_store_contract::{Fixture, store_contract_tests};
 use lobbyscope_store_sqlite::SqliteStore;

@@ -2,6 +2,13 @@
 //! works out itself, and the target's aggregates come out exact, as after an import: after
 //! every contract sequence that writes, copied into a fresh store.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 use lobbyscope_store::{QuietCopy, Store, copy_store};
 use lobbyscope_store_contract as contract;
 use lobbyscope_store_sql::copy::unaccounted;

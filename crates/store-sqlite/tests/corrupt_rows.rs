@@ -1,6 +1,13 @@
 //! A stored row the store cannot read back (edited by hand, written by a newer version) is an
 //! error naming its table and column, through the `Store` trait, never a panic.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 use lobbyscope_domain::SourceKind;
 use lobbyscope_store::{ImportFile, Store, StoreError};
 use lobbyscope_store_contract as contract;

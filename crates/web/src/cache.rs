@@ -50,10 +50,16 @@ impl PageCache {
         Arc::new(PageCache { store, inner: Mutex::new(Inner::default()) })
     }
 
+    /// A panic while the lock was held leaves answers that are whole or missing, never torn,
+    /// so the cache goes on.
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// The current generation, read again when last read more than [`RECHECK`] ago.
     async fn generation(&self) -> Option<i64> {
         {
-            let inner = self.inner.lock().expect("cache lock");
+            let inner = self.lock();
             if let (Some(g), Some(at)) = (inner.generation, inner.checked)
                 && at.elapsed() < RECHECK
             {
@@ -61,7 +67,7 @@ impl PageCache {
             }
         }
         let g = self.store.data_generation().await.ok()?;
-        let mut inner = self.inner.lock().expect("cache lock");
+        let mut inner = self.lock();
         if inner.generation != Some(g) {
             inner.answers.clear();
             inner.bytes = 0;
@@ -72,11 +78,11 @@ impl PageCache {
     }
 
     fn get(&self, key: &str) -> Option<Kept> {
-        self.inner.lock().expect("cache lock").answers.get(key).cloned()
+        self.lock().answers.get(key).cloned()
     }
 
     fn put(&self, key: String, generation: i64, kept: Kept) {
-        let mut inner = self.inner.lock().expect("cache lock");
+        let mut inner = self.lock();
         if inner.generation != Some(generation) {
             return; // rendered under a generation that has passed
         }
@@ -91,6 +97,7 @@ impl PageCache {
     }
 }
 
+#[allow(clippy::expect_used, reason = "quotes, a letter and digits are all visible ASCII")]
 fn etag(generation: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"g{generation}\"")).expect("ASCII")
 }

@@ -4,6 +4,13 @@
 //! byte but for the times of the imports. Needs the PostgreSQL server of
 //! `LOBBYSCOPE_TEST_POSTGRES` (skipped without one, unless `LOBBYSCOPE_REQUIRE_POSTGRES` is set).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 mod common;
 
 use std::collections::{BTreeSet, VecDeque};

@@ -6,6 +6,13 @@
 //! `chromedriver` the test fails when `CI=true` and is skipped with a note otherwise.
 //! Screenshots are saved under `target/e2e/`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 mod common;
 
 use std::net::TcpListener as StdListener;

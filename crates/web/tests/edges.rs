@@ -4,6 +4,13 @@
 //! carries the site's security headers and speaks JSON under `/api`, every export revalidates,
 //! and every answer names its request.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 mod common;
 
 use std::net::SocketAddr;

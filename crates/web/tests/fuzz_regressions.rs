@@ -4,6 +4,13 @@
 //! as text through `Params::from_query`; then every reader of `query.rs`. None may panic; a filter
 //! must come back the same from the query string written for it, and a span must fit its text.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::task::{Context, Poll, Waker};

@@ -2,6 +2,13 @@
 //! consultation initiative page, over the real demo data. Expected figures come from outside the
 //! code under test: direct SQL on the store, the demo's JSON files, `Store::stats`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 mod common;
 
 use std::collections::BTreeMap;

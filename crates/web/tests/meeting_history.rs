@@ -1,6 +1,13 @@
 //! A meeting the source corrects keeps its address, and its page says what changed and which
 //! import changed it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 mod common;
 
 use std::sync::Arc;

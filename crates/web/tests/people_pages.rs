@@ -1,6 +1,13 @@
 //! The MEP, Commission official and procedure pages, over the real demo data and over a small
 //! hand-made EP export that cites procedures (the demo's EP copy has no procedure references).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 mod common;
 
 use std::collections::HashSet;

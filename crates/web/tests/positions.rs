@@ -2,6 +2,13 @@
 //! page with every verdict, the cited texts with the passage highlighted, and the JSON that lets
 //! anyone check each citation. The items are those of `common::demo_with_positions`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 mod common;
 
 use common::{EXTRACTIVE_ITEM, ISOC, LLM_ITEM, get, positions_app, unescape, visible_text};

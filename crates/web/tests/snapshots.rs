@@ -8,6 +8,13 @@
 //! To accept a deliberate change: `INSTA_UPDATE=always cargo test -p lobbyscope-web --test
 //! snapshots` (or `cargo insta review`), then read the diff of the `.snap` files.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 mod common;
 
 use common::{EXTRACTIVE_ITEM, ISOC, Reply, demo_app, get, positions_app};

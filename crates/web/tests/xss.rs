@@ -12,6 +12,13 @@
 //! as a writer might have produced it from the hostile response: payload in every text field,
 //! and a citation whose source id is a script URL.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 mod common;
 
 use std::collections::{BTreeSet, HashSet, VecDeque};

@@ -1,6 +1,12 @@
 //! A chat-completions server on 127.0.0.1 for the tests: it replays scripted answers, records
 //! what it was sent, and injects faults (status codes, `Retry-After`, delays).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
 #![allow(dead_code)]
 
 use std::collections::VecDeque;

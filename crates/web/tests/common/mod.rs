@@ -1,5 +1,11 @@
 //! Shared by the web tests: the site over a store loaded from the real demo data.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
