@@ -75,6 +75,10 @@ struct ServeLimits {
     /// How long such a request waits for its turn before the 503 (with Retry-After).
     #[arg(long, default_value = "1s", value_parser = humantime::parse_duration, value_name = "DURATION")]
     expensive_wait: Duration,
+    /// Connections served at once; further ones wait to be accepted. Keep it below the
+    /// process's limit on open files (`ulimit -n`).
+    #[arg(long, default_value_t = 900, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
 }
 
 impl ServeLimits {
@@ -82,6 +86,7 @@ impl ServeLimits {
         lobbyscope_web::ServerOptions {
             header_timeout: self.header_timeout,
             send_timeout: self.send_timeout,
+            max_connections: self.max_connections as usize,
             limits: lobbyscope_web::Limits {
                 request_timeout: self.request_timeout,
                 max_expensive: self.max_expensive as usize,

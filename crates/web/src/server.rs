@@ -5,6 +5,10 @@
 //!   start or from the end of the previous answer: hyper's header-read timer starts again as
 //!   soon as a connection falls idle, so the same bound closes half-sent requests and idle
 //!   keep-alive connections alike.
+//! - At most [`ServerOptions::max_connections`] connections are served at once; past that the
+//!   server stops accepting, so that further clients wait in the kernel's queue (and time out
+//!   there) instead of costing a task and buffers each. The header timeout frees the places
+//!   of clients that connect and send nothing.
 //! - A write that makes no progress for the send timeout (a client that stopped reading an
 //!   export) ends the connection.
 //! - hyper reads heads into a buffer of [`HEAD_BUFFER`] and answers a larger head (or more than
@@ -26,6 +30,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use lobbyscope_store::Store;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tokio_io_timeout::TimeoutStream;
 use tower::Service;
 
@@ -41,6 +46,8 @@ pub struct ServerOptions {
     pub send_timeout: Duration,
     /// After the shutdown signal, how long answers under way may take to finish.
     pub shutdown_grace: Duration,
+    /// Connections served at once; further ones wait to be accepted.
+    pub max_connections: usize,
     pub limits: Limits,
 }
 
@@ -50,6 +57,9 @@ impl Default for ServerOptions {
             header_timeout: Duration::from_secs(10),
             send_timeout: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(10),
+            // Below the usual soft limit on open files (1,024), which the store's own
+            // connections and files share.
+            max_connections: 900,
             limits: Limits::default(),
         }
     }
@@ -80,8 +90,16 @@ pub async fn serve(
         .max_header_size(HEAD_BUFFER)
         .max_headers(HEAD_LINES);
     let graceful = GracefulShutdown::new();
+    let places = Arc::new(Semaphore::new(options.max_connections));
     let mut shutdown = pin!(shutdown);
     loop {
+        let place = tokio::select! {
+            place = places.clone().acquire_owned() => match place {
+                Ok(place) => place,
+                Err(_) => break, // never closed
+            },
+            () = &mut shutdown => break,
+        };
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
@@ -108,6 +126,7 @@ pub async fn serve(
             if let Err(e) = connection.await {
                 tracing::debug!(error = %e, "a connection ended");
             }
+            drop(place);
         });
     }
     drop(listener);

@@ -170,6 +170,33 @@ async fn slow_and_idle_clients_are_dropped() {
 }
 
 #[tokio::test]
+async fn connections_past_the_cap_wait_until_a_place_is_free() {
+    let (_dir, store) = store_with(&[repo("fixtures/ep_meetings/search-meetings_subset_relaid.csv")]).await;
+    // Idle connections are kept for the whole test: only closing one frees its place.
+    let options = ServerOptions { max_connections: 1, header_timeout: DEADLINE * 3, ..options(Limits::default()) };
+    let server = Server::start(Arc::new(store), options).await;
+    let request = b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n";
+
+    let mut holder = TcpStream::connect(server.addr).await.unwrap();
+    holder.write_all(request).await.unwrap();
+    let mut buf = [0u8; 512];
+    let n = holder.read(&mut buf).await.unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"), "the first connection is served");
+
+    // The kernel completes the second connection, but the server does not take it up.
+    let mut waiting = TcpStream::connect(server.addr).await.unwrap();
+    waiting.write_all(request).await.unwrap();
+    let early = tokio::time::timeout(Duration::from_millis(500), waiting.read(&mut buf)).await;
+    assert!(early.is_err(), "a connection past the cap was answered: {early:?}");
+
+    drop(holder);
+    let n = tokio::time::timeout(DEADLINE, waiting.read(&mut buf)).await.expect("served once a place is free").unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"), "the waiting connection is served");
+    drop(waiting);
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_busy_server_says_so_and_a_slow_answer_is_cut() {
     let (_dir, store) = store_with(&[repo("fixtures/ep_meetings/search-meetings_subset_relaid.csv")]).await;
     let store = Held::new(store);
