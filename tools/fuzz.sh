@@ -41,16 +41,6 @@ max_len() {
     esac
 }
 
-# Options of one target. The XLSX parser reads the sheet on a thread of its own, which the
-# stream's end does not wait for: LeakSanitizer, checking right after an input, can find that
-# thread's last allocations not yet freed (a leak report that does not reproduce; RELIABILITY.md),
-# so leak checking is off for that target only. Every other sanitizer check stays.
-options() {
-    case "$1" in
-        ec_meetings_xlsx) echo -detect_leaks=0 ;;
-    esac
-}
-
 # The seed files of a target's layout.
 seeds() {
     case "$1" in
@@ -125,12 +115,12 @@ crashed=0
 for target in "${targets[@]}"; do
     n=$(seed "$target")
     log=fuzz/logs/$target.log
-    echo "== $target: $n seeds, ${stop[*]}, -max_len=$(max_len "$target") $(options "$target")"
+    echo "== $target: $n seeds, ${stop[*]}, -max_len=$(max_len "$target")"
     status=0
     started=$(date +%s)
     cargo +nightly fuzz run "$target" "fuzz/corpus/$target" -- \
         "${stop[@]}" -max_len="$(max_len "$target")" -timeout=10 -rss_limit_mb=2048 \
-        -print_final_stats=1 $(options "$target") >"$log" 2>&1 || status=$?
+        -print_final_stats=1 >"$log" 2>&1 || status=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     wall=$(($(date +%s) - started))
     secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)

@@ -13,7 +13,8 @@
 
 use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc::{self, SyncSender};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::thread::JoinHandle;
 
 use calamine::{Cell, Data, DataRef, Dimensions, ExcelDateTime, ExcelDateTimeType, Reader, Xlsx, XlsxError};
 use chrono::NaiveDate;
@@ -267,7 +268,7 @@ pub(crate) fn parse(input: Input, limits: &Limits) -> Result<Records, SourceErro
     check_parts(&bytes, limits)?;
     let (tx, rx) = mpsc::sync_channel(ROWS_AHEAD);
     let limits = limits.clone();
-    std::thread::Builder::new().name("xlsx-rows".into()).spawn(move || {
+    let reader = std::thread::Builder::new().name("xlsx-rows".into()).spawn(move || {
         // calamine reads untrusted zip and XML; a panic in it must not take the importer down.
         let read = catch_unwind(AssertUnwindSafe(|| read_sheet(bytes, &limits, &tx)));
         let failed = match read {
@@ -278,7 +279,34 @@ pub(crate) fn parse(input: Input, limits: &Limits) -> Result<Records, SourceErro
         // The reader may have stopped listening; then nobody needs the error either.
         tx.send(Err(failed)).ok();
     })?;
-    Ok(Box::new(rx.into_iter()))
+    Ok(Box::new(SheetRows { rows: Some(rx), reader: Some(reader) }))
+}
+
+/// The rows the sheet's thread sends. Dropped, it waits for the thread to end, so that a file
+/// whose import has ended (read to the end, failed or let go) holds no thread and no workbook
+/// in memory while the next one is read.
+struct SheetRows {
+    rows: Option<Receiver<Result<Parsed, SourceError>>>,
+    reader: Option<JoinHandle<()>>,
+}
+
+impl Iterator for SheetRows {
+    type Item = Result<Parsed, SourceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.rows.as_ref()?.recv().ok()
+    }
+}
+
+impl Drop for SheetRows {
+    fn drop(&mut self) {
+        // The thread's next send fails once the receiver is gone, and it returns.
+        self.rows = None;
+        if let Some(reader) = self.reader.take() {
+            // Its panics were caught inside it; a join error says nothing more.
+            reader.join().ok();
+        }
+    }
 }
 
 /// Rows read ahead of the importer.
