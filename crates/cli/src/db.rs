@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Result;
 use lobbyscope_store::Store;
 use lobbyscope_store_postgres::{PgOptions, PgStore, is_postgres_url};
-use lobbyscope_store_sqlite::SqliteStore;
+use lobbyscope_store_sqlite::{SqliteOptions, SqliteStore};
 
 /// A store's location as given.
 #[derive(Debug, Clone)]
@@ -17,7 +17,8 @@ pub enum Db {
     Postgres(String),
 }
 
-/// How to reach a PostgreSQL store (ignored by SQLite, whose file needs no pool).
+/// How to reach the store: a pool size (PostgreSQL's; SQLite's file needs no more than it has)
+/// and how long a statement may run.
 #[derive(Debug, Clone, Default)]
 pub struct Connections {
     pub pool_size: Option<u32>,
@@ -32,7 +33,11 @@ impl Db {
     /// Opens the store, bringing its schema up to date.
     pub async fn open(&self, connections: &Connections) -> Result<Arc<dyn Store>> {
         Ok(match self {
-            Db::Sqlite(path) => Arc::new(SqliteStore::open(path).await?),
+            Db::Sqlite(path) => {
+                let options =
+                    SqliteOptions { statement_timeout: connections.statement_timeout, ..SqliteOptions::default() };
+                Arc::new(SqliteStore::open_with(path, &options).await?)
+            }
             Db::Postgres(url) => {
                 let defaults = PgOptions::default();
                 let options = PgOptions {

@@ -33,7 +33,9 @@ struct Cli {
     #[arg(long, global = true, env = "LOBBYSCOPE_POOL_SIZE", value_name = "N")]
     pool_size: Option<u32>,
 
-    /// PostgreSQL: seconds one statement may run before the server cancels it (0: no limit).
+    /// Seconds one statement may run before the database stops it (0: no limit): on
+    /// PostgreSQL every statement, on SQLite the pages' reads. `serve` and `demo` default to
+    /// their --request-timeout, after which nobody waits for the answer; other commands to none.
     #[arg(long, global = true, env = "LOBBYSCOPE_STATEMENT_TIMEOUT", value_name = "SECONDS")]
     statement_timeout: Option<u64>,
 
@@ -311,10 +313,16 @@ fn main() -> ExitCode {
 async fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     init_logging(cli.log_format, matches!(cli.command, Command::Serve { .. } | Command::Demo { no_serve: false, .. }));
-    let connections = Connections {
-        pool_size: cli.pool_size,
-        statement_timeout: cli.statement_timeout.filter(|s| *s > 0).map(std::time::Duration::from_secs),
+    let serving = match &cli.command {
+        Command::Serve { limits, .. } | Command::Demo { no_serve: false, limits, .. } => Some(limits.request_timeout),
+        _ => None,
     };
+    let statement_timeout = match cli.statement_timeout {
+        Some(0) => None,
+        Some(seconds) => Some(Duration::from_secs(seconds)),
+        None => serving,
+    };
+    let connections = Connections { pool_size: cli.pool_size, statement_timeout };
     if let Command::CopyStore { from, to, quiet } = &cli.command {
         return copy::run(&Db::parse(from), &Db::parse(to), &connections, *quiet).await.map(|()| ExitCode::SUCCESS);
     }

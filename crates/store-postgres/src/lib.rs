@@ -60,6 +60,12 @@ pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
     {
         return StoreError::Refused(d.message().to_owned());
     }
+    // query_canceled: the statement timeout (or an operator) stopped it.
+    if let sqlx::Error::Database(d) = &e
+        && d.code().as_deref() == Some("57014")
+    {
+        return StoreError::TooSlow(d.message().to_owned());
+    }
     StoreError::Database(e.to_string())
 }
 
@@ -363,6 +369,23 @@ pub(crate) async fn bump_generation(conn: &mut sqlx::PgConnection) -> Result<()>
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use lobbyscope_store::StoreError;
+
+    use super::{PgOptions, PgStore, db_err};
+    use crate::testing::TestDatabase;
+
+    #[tokio::test]
+    async fn a_statement_past_the_timeout_is_stopped_as_too_slow() {
+        let Some(db) = TestDatabase::create().await else { return };
+        let options = PgOptions { statement_timeout: Some(Duration::from_millis(200)), ..PgOptions::default() };
+        let store = PgStore::open_with(db.url(), &options).await.unwrap();
+        let stopped = sqlx::query("SELECT pg_sleep(30)").execute(store.pool()).await.map_err(db_err);
+        assert!(matches!(stopped, Err(StoreError::TooSlow(_))), "{stopped:?}");
+        store.close().await;
+    }
+
     #[test]
     fn urls_are_shown_without_their_password() {
         assert_eq!(super::redacted("postgres://me:secret@db.example/lobby"), "postgres://me@db.example/lobby");

@@ -56,6 +56,32 @@ const READ_CACHE_KIB: u32 = 8192;
 /// once when another connection wrote in between, and no waiting helps it.
 pub(crate) const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
+/// How a [`SqliteStore`] is opened.
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// How long a write waits for another process's write transaction before `Busy`.
+    pub busy_timeout: Duration,
+    /// How long a page's reading may run on its connection before SQLite stops it (`TooSlow`).
+    /// A request that timed out is dropped, but SQLite would go on running its statement on the
+    /// connection's thread; this ends it. Imports are never stopped.
+    pub statement_timeout: Option<Duration>,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions { busy_timeout: BUSY_TIMEOUT, statement_timeout: None }
+    }
+}
+
+/// Lets what runs on `conn` from now on run for `timeout`: SQLite calls the handler every
+/// thousand or so steps of a statement, and stops the statement once it answers false. Set
+/// again each time a page takes the connection from the pool.
+async fn stop_statements_after(conn: &mut sqlx::SqliteConnection, timeout: Duration) -> Result<(), sqlx::Error> {
+    let deadline = std::time::Instant::now() + timeout;
+    conn.lock_handle().await?.set_progress_handler(1000, move || std::time::Instant::now() < deadline);
+    Ok(())
+}
+
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(d) = &e
         && is_busy(d.code().as_deref())
@@ -70,18 +96,31 @@ pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
     {
         return StoreError::Refused(d.message().to_owned());
     }
+    if let sqlx::Error::Database(d) = &e
+        && primary_code(d.code().as_deref()) == Some(SQLITE_INTERRUPT)
+    {
+        return StoreError::TooSlow(d.message().to_owned());
+    }
     StoreError::Database(e.to_string())
 }
+
+/// The primary result code of an error's (extended) code: its low byte.
+fn primary_code(code: Option<&str>) -> Option<i32> {
+    code.and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff)
+}
+
+/// What a statement stopped by the progress handler ([`SqliteOptions::statement_timeout`]) ends with.
+const SQLITE_INTERRUPT: i32 = 9;
 
 /// `SQLITE_TOOBIG`, `SQLITE_CONSTRAINT` and `SQLITE_MISMATCH` (with their extended codes): the
 /// values written, not the database, are at fault.
 fn is_refusal(code: Option<&str>) -> bool {
-    code.and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| matches!(c & 0xff, 18..=20))
+    primary_code(code).is_some_and(|c| matches!(c, 18..=20))
 }
 
 /// `SQLITE_BUSY` and its extended codes (`_RECOVERY`, `_SNAPSHOT`, `_TIMEOUT`).
 fn is_busy(code: Option<&str>) -> bool {
-    code.and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| c & 0xff == 5)
+    primary_code(code) == Some(5)
 }
 
 #[derive(Clone)]
@@ -102,6 +141,11 @@ impl SqliteStore {
 
     /// [`SqliteStore::open`] with another busy timeout (tests that want `SQLITE_BUSY` soon).
     pub async fn open_with_busy_timeout(path: &Path, busy_timeout: Duration) -> Result<SqliteStore> {
+        SqliteStore::open_with(path, &SqliteOptions { busy_timeout, ..SqliteOptions::default() }).await
+    }
+
+    pub async fn open_with(path: &Path, given: &SqliteOptions) -> Result<SqliteStore> {
+        let busy_timeout = given.busy_timeout;
         let open_err = |reason: String| StoreError::Open { path: path.display().to_string(), reason };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
@@ -136,8 +180,13 @@ impl SqliteStore {
         // Opened after the migration, so that no reader ever sees an older schema. A page
         // reads a few hundred pages of the file, which the OS keeps cached anyway; four
         // connections with the writer's 64 MB each made `serve` hold a quarter of a gigabyte.
-        let read = SqlitePoolOptions::new()
-            .max_connections(4)
+        let mut read = SqlitePoolOptions::new().max_connections(4);
+        if let Some(timeout) = given.statement_timeout {
+            read = read.after_connect(move |conn, _| Box::pin(stop_statements_after(conn, timeout))).before_acquire(
+                move |conn, _| Box::pin(async move { stop_statements_after(conn, timeout).await.map(|()| true) }),
+            );
+        }
+        let read = read
             .connect_with(options.pragma("cache_size", format!("-{READ_CACHE_KIB}")))
             .await
             .map_err(|e| open_err(e.to_string()))?;
@@ -416,4 +465,47 @@ impl Store for SqliteStore {
 pub(crate) async fn bump_generation(conn: &mut sqlx::SqliteConnection) -> Result<()> {
     sqlx::query("UPDATE data_generation SET generation = generation + 1").execute(conn).await.map_err(db_err)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use lobbyscope_store::{Store, StoreError};
+
+    use super::{SqliteOptions, SqliteStore, db_err};
+
+    /// Counts without end: only an interruption stops it.
+    const ENDLESS: &str = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
+    /// Counts to three million: some hundreds of milliseconds.
+    const LONG: &str =
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT count(*) FROM c";
+
+    #[tokio::test]
+    async fn a_page_read_past_the_statement_timeout_is_stopped_and_its_connection_serves_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let timeout = Duration::from_millis(200);
+        let options = SqliteOptions { statement_timeout: Some(timeout), ..SqliteOptions::default() };
+        let store = SqliteStore::open_with(&dir.path().join("t.sqlite"), &options).await.unwrap();
+        // More reads than the pool has connections: each connection is armed again when
+        // taken, not only when made.
+        for _ in 0..6 {
+            let stopped = sqlx::query_scalar::<_, i64>(ENDLESS).fetch_one(&store.read).await.map_err(db_err);
+            assert!(matches!(stopped, Err(StoreError::TooSlow(_))), "{stopped:?}");
+        }
+        // Past the deadlines those connections were given, they read again.
+        tokio::time::sleep(timeout * 2).await;
+        assert_eq!(store.stats().await.unwrap().organisations, 0);
+        // The writer's connections (imports) are never stopped.
+        let counted: i64 = sqlx::query_scalar(LONG).fetch_one(&store.pool).await.unwrap();
+        assert_eq!(counted, 3_000_000);
+    }
+
+    #[tokio::test]
+    async fn without_a_statement_timeout_nothing_is_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.sqlite")).await.unwrap();
+        let counted: i64 = sqlx::query_scalar(LONG).fetch_one(&store.read).await.unwrap();
+        assert_eq!(counted, 3_000_000);
+    }
 }

@@ -55,6 +55,9 @@ pub enum StoreError {
     /// Another process kept the database locked for writing longer than the store waits.
     #[error("the database is busy: {0}")]
     Busy(String),
+    /// A statement ran past the store's statement timeout and the database stopped it.
+    #[error("the database stopped a statement that ran too long: {0}")]
+    TooSlow(String),
     #[error("cannot take the import lock {path}: {reason}")]
     Lock { path: String, reason: String },
 }

@@ -42,6 +42,14 @@ impl WebError {
         match self {
             WebError::NotFound(m) => (StatusCode::NOT_FOUND, "Not found", m.clone()),
             WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Bad request", m.clone()),
+            WebError::Store(e @ StoreError::TooSlow(_)) => {
+                tracing::warn!(error = %e, "store statement stopped");
+                (
+                    StatusCode::GATEWAY_TIMEOUT,
+                    title(StatusCode::GATEWAY_TIMEOUT),
+                    Failure::of(StatusCode::GATEWAY_TIMEOUT).message,
+                )
+            }
             WebError::Store(e) => {
                 tracing::error!(error = %e, "store error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "Server error", "The database could not answer.".into())

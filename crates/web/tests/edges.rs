@@ -277,6 +277,9 @@ async fn every_error_carries_the_security_headers_and_speaks_json_under_api() {
         // A store that fails in a way no handler expected.
         ("GET /?q=panic HTTP/1.1\r\nHost: test".to_owned(), 500, false),
         ("GET /api?q=panic HTTP/1.1\r\nHost: test".to_owned(), 500, true),
+        // A statement the database stopped at its statement timeout.
+        ("GET /?q=slow HTTP/1.1\r\nHost: test".to_owned(), 504, false),
+        ("GET /api?q=slow HTTP/1.1\r\nHost: test".to_owned(), 504, true),
     ];
     for (request, status, api) in &cases {
         let what = request.lines().next().unwrap_or_default().chars().take(60).collect::<String>();
@@ -350,7 +353,8 @@ async fn every_export_revalidates_and_every_answer_names_its_request() {
 // ---------------------------------------------------------------------------------------------
 
 /// The demo's store, except that a search for "hold" waits until its request is dropped and a
-/// search for "panic" panics: a slow page and a broken one, on demand.
+/// search for "panic" panics, and one for "slow" ends as the database's statement timeout
+/// ends one: a slow page, a broken one and a stopped one, on demand.
 struct Held {
     inner: Arc<dyn Store>,
     entered: Notify,
@@ -371,6 +375,7 @@ impl Store for Held {
                 std::future::pending().await
             }
             "panic" => panic!("a store that fails as nothing expects"),
+            "slow" => Err(StoreError::TooSlow("canceling statement due to statement timeout".into())),
             _ => self.inner.find_organisations(query, limit).await,
         }
     }
