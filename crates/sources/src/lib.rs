@@ -11,6 +11,8 @@ mod detect;
 pub mod ec_meetings_xlsx;
 pub mod ec_meetings_xml;
 pub mod ep_meetings_csv;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hys_json;
 mod limits;
 pub mod register_xml;

@@ -10,12 +10,12 @@
     reason = "test code: a broken expectation fails the test"
 )]
 
-use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use lobbyscope_domain::SourceKind;
-use lobbyscope_sources::{Limits, detect, parse_with};
+use lobbyscope_sources::Limits;
+use lobbyscope_sources::fuzzing::{limits as fuzz_limits, parse_all};
 
 /// Each parser's target and the kind it parses its input as (`fuzz/fuzz_targets/`).
 const TARGETS: &[(&str, SourceKind)] = &[
@@ -28,42 +28,6 @@ const TARGETS: &[(&str, SourceKind)] = &[
 
 /// The web's target, replayed by `crates/web/tests/fuzz_regressions.rs`.
 const ELSEWHERE: &[&str] = &["web_query"];
-
-const KIB: u64 = 1024;
-const MIB: u64 = 1024 * KIB;
-
-/// The fuzz targets' limits, as `fuzz/src/lib.rs` sets them.
-fn fuzz_limits() -> Limits {
-    Limits {
-        decompressed_bytes: 4 * MIB,
-        compression_ratio: 100,
-        xlsx_bytes: MIB,
-        xlsx_inflated_bytes: 4 * MIB,
-        xlsx_styles_bytes: 256 * KIB,
-        xlsx_text_bytes: 4 * MIB,
-        sheet_rows: 10_000,
-        sheet_columns: 64,
-        xml_depth: 64,
-        xml_text_bytes: 256 * KIB,
-        xml_record_bytes: MIB,
-        csv_field_bytes: 64 * KIB,
-        csv_row_bytes: 256 * KIB,
-        json_bytes: MIB,
-    }
-}
-
-/// What a fuzz target does with its input (`lobbyscope_fuzz::parse_all`).
-fn parse_all(kind: SourceKind, data: &[u8], limits: &Limits) {
-    let _ = detect(data);
-    let Ok(mut items) = parse_with(kind, Box::new(Cursor::new(data.to_vec())), limits) else { return };
-    while let Some(item) = items.next() {
-        if let Err(e) = item {
-            let _ = e.to_string();
-            assert!(items.next().is_none(), "an item after the error {e}");
-            return;
-        }
-    }
-}
 
 fn fuzz_fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/fuzz")

@@ -9,6 +9,8 @@ mod cache;
 mod error;
 mod export;
 pub mod format;
+#[doc(hidden)]
+pub mod fuzzing;
 mod limits;
 mod lists;
 mod org;
@@ -39,9 +41,6 @@ pub use limits::{Limits, MAX_BODY, MAX_HEADER_BYTES, MAX_HEADERS, MAX_URI};
 /// Items on a page of a timeline (an organisation's, a person's, a procedure's, an initiative's
 /// responses): `lobbyscope bench corpus` works out the deepest page from an item count with it.
 pub use query::PAGE_SIZE;
-/// The query-string reader, for the fuzz target (`fuzz/`) and its regression test.
-#[doc(hidden)]
-pub use query::{Params, filter_query};
 pub use server::{ServerOptions, serve};
 
 /// What every handler shares.
