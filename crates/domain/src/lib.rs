@@ -19,6 +19,6 @@ pub use keys::{FoldedName, OrgKey, PersonKey};
 pub use names::{fold_name, fold_words, parenthetical_acronym, shown_acronym, strip_legal_forms};
 pub use numbers::thousands;
 pub use positions::{Citation, Part, RegisterText, SourceRef};
-pub use provenance::{Locator, Provenance, SourceKind, Sourced, content_hash, hex};
+pub use provenance::{Locator, Provenance, SourceKind, Sourced, content_hash, content_hash_and_size, hex};
 pub use records::*;
 pub use when::When;

@@ -102,10 +102,16 @@ pub struct Provenance {
 
 /// A stable hash of a record's content (its JSON form), used to tell new, changed and
 /// unchanged records apart and to derive identities for records the sources give no id.
-#[allow(clippy::expect_used, reason = "serde_json fails only on maps with non-string keys, which no record has")]
 pub fn content_hash<T: Serialize + ?Sized>(record: &T) -> String {
+    content_hash_and_size(record).0
+}
+
+/// [`content_hash`], with the length of the JSON form it hashes: about what the record holds,
+/// which is what the importer bounds its batches by.
+#[allow(clippy::expect_used, reason = "serde_json fails only on maps with non-string keys, which no record has")]
+pub fn content_hash_and_size<T: Serialize + ?Sized>(record: &T) -> (String, usize) {
     let json = serde_json::to_vec(record).expect("domain records always serialise");
-    hex(&Sha256::digest(&json))
+    (hex(&Sha256::digest(&json)), json.len())
 }
 
 /// Lower-case hexadecimal of a digest.

@@ -1,7 +1,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use crate::{ProcedureRef, RegisterId, content_hash};
+use crate::{ProcedureRef, RegisterId, content_hash_and_size};
 
 // ---------------------------------------------------------------------------------------------
 // Transparency Register
@@ -183,13 +183,18 @@ pub enum Record {
 }
 
 impl Record {
-    /// [`content_hash`] of the record inside.
+    /// [`content_hash`](crate::content_hash) of the record inside.
     pub fn content_hash(&self) -> String {
+        self.content_hash_and_size().0
+    }
+
+    /// [`content_hash_and_size`] of the record inside.
+    pub fn content_hash_and_size(&self) -> (String, usize) {
         match self {
-            Record::Register(r) => content_hash(r),
-            Record::Meeting(m) => content_hash(m),
-            Record::Initiative(i) => content_hash(i),
-            Record::Feedback(f) => content_hash(f),
+            Record::Register(r) => content_hash_and_size(r),
+            Record::Meeting(m) => content_hash_and_size(m),
+            Record::Initiative(i) => content_hash_and_size(i),
+            Record::Feedback(f) => content_hash_and_size(f),
         }
     }
 }

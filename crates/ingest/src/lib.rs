@@ -42,6 +42,12 @@ use tokio::sync::mpsc;
 /// memory flat on the 117 MB register export.
 pub const BATCH: usize = 2000;
 
+/// What a batch's records may hold (the length of their JSON forms) before it is sent, however
+/// few they are: with [`READ_AHEAD`] batches in flight, a file of large records (each within
+/// the parsers' limits) holds some 150 MB at most, whatever its size. Real records are a few KB:
+/// a register export's batches are of about 1,200 entries.
+pub const BATCH_BYTES: usize = 8 << 20;
+
 /// Records read before the files written so far are committed together. A transaction per
 /// file cost more than the records of a small file (a Have Your Say page holds tens); a
 /// transaction of this size commits every second or so, and an interrupted run redoes at most
@@ -52,6 +58,9 @@ pub const SESSION_RECORDS: u64 = 100_000;
 /// a page of Have Your Say responses costs its statements more than its rows, so files
 /// written a few hundred at a time cost a few statements each time, not a few each.
 pub const GROUP_RECORDS: usize = 10_000;
+
+/// What those held-back files may hold together, however few their records.
+pub const GROUP_BYTES: usize = 32 << 20;
 
 /// How many rejections a report keeps with their reasons; the rest are only counted.
 pub const REPORTED_REJECTIONS: usize = 20;
@@ -265,6 +274,8 @@ struct Session {
     waiting: Vec<Waiting>,
     /// Records of the whole files in `waiting`.
     waiting_records: usize,
+    /// What they hold.
+    waiting_bytes: usize,
 }
 
 /// A file done reading, and what it has left to write.
@@ -277,6 +288,8 @@ struct Waiting {
 struct WholeRecords {
     file: ImportFile,
     records: Vec<Stamped>,
+    /// What they hold ([`GROUP_BYTES`]).
+    bytes: usize,
     organisations: Vec<Organisation>,
 }
 
@@ -299,6 +312,7 @@ impl Session {
     ) -> Result<(), StoreError> {
         let mut waiting = std::mem::take(&mut self.waiting);
         self.waiting_records = 0;
+        self.waiting_bytes = 0;
         let wholes: Vec<WholeFile> = waiting
             .iter()
             .filter_map(|w| w.whole.as_ref())
@@ -426,7 +440,14 @@ enum Event {
     Begin(FileReport, Option<ImportFile>),
     /// Records stamped and linked, the organisations their links point at, and rejections.
     /// `last`: the file's parser has finished cleanly and no batch of it follows.
-    Batch { records: Vec<Stamped>, organisations: Vec<Organisation>, rejected: Vec<Rejection>, last: bool },
+    Batch {
+        records: Vec<Stamped>,
+        /// What the records hold ([`BATCH_BYTES`]).
+        bytes: usize,
+        organisations: Vec<Organisation>,
+        rejected: Vec<Rejection>,
+        last: bool,
+    },
     /// The file cannot be used as a whole (truncated, not well-formed, …): nothing of it is
     /// kept.
     Failed(String),
@@ -448,25 +469,24 @@ struct Stamp {
 }
 
 impl Stamp {
-    /// Stamps and links a parsed batch, on the reading thread: hashing and linking cost about
-    /// as much as writing, and the writer should only write.
-    fn batch(&self, linker: &Linker, records: Vec<Sourced<Record>>, rejected: Vec<Rejection>, last: bool) -> Event {
-        let mut records: Vec<Stamped> = records
-            .into_iter()
-            .map(|s| Stamped {
-                prov: Provenance {
-                    source: self.kind,
-                    file: self.file_name.clone(),
-                    locator: s.locator,
-                    imported_at: self.imported_at.clone(),
-                    content_hash: s.record.content_hash(),
-                },
-                record: s.record,
-                links: Vec::new(),
-            })
-            .collect();
+    /// Stamps a parsed record with its provenance, on the reading thread: hashing and linking
+    /// cost about as much as writing, and the writer should only write. Also says what it holds.
+    fn record(&self, s: Sourced<Record>) -> (Stamped, usize) {
+        let (content_hash, size) = s.record.content_hash_and_size();
+        let prov = Provenance {
+            source: self.kind,
+            file: self.file_name.clone(),
+            locator: s.locator,
+            imported_at: self.imported_at.clone(),
+            content_hash,
+        };
+        (Stamped { prov, record: s.record, links: Vec::new() }, size)
+    }
+
+    /// Links a batch of stamped records.
+    fn batch(linker: &Linker, mut records: Vec<Stamped>, bytes: usize, rejected: Vec<Rejection>, last: bool) -> Event {
         let organisations = link_batch(linker, &mut records);
-        Event::Batch { records, organisations, rejected, last }
+        Event::Batch { records, bytes, organisations, rejected, last }
     }
 }
 
@@ -545,17 +565,22 @@ fn read_file(
     };
     // A full batch is held back until the next one is known, so that the last one can say so:
     // a file that fits in one batch is then known whole before anything of it is written.
-    let (mut held, mut batch, mut rejected): (Option<Event>, Vec<_>, Vec<_>) =
-        (None, Vec::with_capacity(BATCH), Vec::new());
+    let (mut held, mut batch, mut bytes, mut rejected): (Option<Event>, Vec<_>, usize, Vec<_>) =
+        (None, Vec::with_capacity(BATCH), 0, Vec::new());
     for item in records {
         match item {
-            Ok(Parsed::Record(r)) => batch.push(r),
+            Ok(Parsed::Record(r)) => {
+                let (stamped, size) = stamp.record(r);
+                batch.push(stamped);
+                bytes += size;
+            }
             Ok(Parsed::Rejected(r)) => rejected.push(r),
             Err(e) => return send(Event::Failed(e.to_string())),
         }
-        if batch.len() + rejected.len() >= BATCH {
+        if batch.len() + rejected.len() >= BATCH || bytes >= BATCH_BYTES {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-            if let Some(earlier) = held.replace(stamp.batch(linker, full, std::mem::take(&mut rejected), false)) {
+            let full = Stamp::batch(linker, full, std::mem::take(&mut bytes), std::mem::take(&mut rejected), false);
+            if let Some(earlier) = held.replace(full) {
                 send(earlier)?;
             }
         }
@@ -563,7 +588,7 @@ fn read_file(
     if let Some(earlier) = held {
         send(earlier)?;
     }
-    send(stamp.batch(linker, batch, rejected, true))
+    send(Stamp::batch(linker, batch, bytes, rejected, true))
 }
 
 /// The file being written, between its [`Event::Begin`] and its end.
@@ -594,7 +619,7 @@ async fn write_files(
                 }
                 None => done(store, session, progress, reports, report, None).await?,
             },
-            (Event::Batch { records, organisations, rejected, last }, Some(mut w)) => {
+            (Event::Batch { records, bytes, organisations, rejected, last }, Some(mut w)) => {
                 let report = &mut w.report;
                 report.read += (records.len() + rejected.len()) as u64;
                 report.rejected += rejected.len() as u64;
@@ -604,7 +629,7 @@ async fn write_files(
                 // The first batch is the last: the file is known whole.
                 if last && w.writer.is_none() {
                     let Writing { report, file, .. } = w;
-                    let whole = WholeRecords { file, records, organisations };
+                    let whole = WholeRecords { file, records, bytes, organisations };
                     done(store, session, progress, reports, report, Some(whole)).await?;
                     continue;
                 }
@@ -700,8 +725,9 @@ async fn done(
     whole: Option<WholeRecords>,
 ) -> Result<(), StoreError> {
     session.waiting_records += whole.as_ref().map_or(0, |w| w.records.len());
+    session.waiting_bytes += whole.as_ref().map_or(0, |w| w.bytes);
     session.waiting.push(Waiting { report, whole });
-    if session.waiting_records >= GROUP_RECORDS {
+    if session.waiting_records >= GROUP_RECORDS || session.waiting_bytes >= GROUP_BYTES {
         session.flush(store, progress, reports).await?;
     }
     Ok(())
