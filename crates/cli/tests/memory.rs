@@ -56,12 +56,12 @@ fn big_meetings(path: &Path, meetings: usize, subject_bytes: usize) {
     writeln!(out, "<meetings>").unwrap();
     for i in 0..meetings {
         let date = format!("{}-{:02}-{:02}", 2000 + i / 336, i / 28 % 12 + 1, i % 28 + 1);
-        write!(
+        writeln!(
             out,
             "<meeting><date>{date}</date><dgacronym>COMP</dgacronym><dgname>Directorate-General for Competition</dgname>\
              <location>Brussels</location><subject>{i} {subject}</subject>\
              <representative><name>Jane Example</name><title>Director-General</title></representative>\
-             <entity><name>BUSINESSEUROPE</name><id>3978240953-79</id></entity></meeting>\n"
+             <entity><name>BUSINESSEUROPE</name><id>3978240953-79</id></entity></meeting>"
         )
         .unwrap();
     }
