@@ -55,6 +55,9 @@ impl Default for PgOptions {
 }
 
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
+    if lobbyscope_store_sql::is_unavailable(&e) {
+        return StoreError::Unavailable(e.to_string());
+    }
     if let sqlx::Error::Database(d) = &e
         && d.code().as_deref().is_some_and(is_refusal)
     {
@@ -384,6 +387,8 @@ mod tests {
         let stopped = sqlx::query("SELECT pg_sleep(30)").execute(store.pool()).await.map_err(db_err);
         assert!(matches!(stopped, Err(StoreError::TooSlow(_))), "{stopped:?}");
         store.close().await;
+        let read = lobbyscope_store::Store::stats(&store).await;
+        assert!(matches!(read, Err(StoreError::Unavailable(_))), "{read:?}");
     }
 
     #[test]

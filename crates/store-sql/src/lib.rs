@@ -19,6 +19,19 @@ pub mod timeline;
 
 pub use cols::{Cols, RowRef};
 
+/// Whether `e` says the database could not be reached, rather than anything about the
+/// statement: a lost or refused connection, no connection free in time, a closed pool.
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+    )
+}
+
 /// Each table and the secondary indexes a bulk load stops maintaining while it fills the table
 /// from empty (`Store::begin_bulk_load`), as both schemas name them. Nothing an import looks up
 /// is among them: meetings are matched by `meetings_by_natural_key`, everything else by primary

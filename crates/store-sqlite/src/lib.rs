@@ -83,6 +83,9 @@ async fn stop_statements_after(conn: &mut sqlx::SqliteConnection, timeout: Durat
 }
 
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
+    if lobbyscope_store_sql::is_unavailable(&e) {
+        return StoreError::Unavailable(e.to_string());
+    }
     if let sqlx::Error::Database(d) = &e
         && is_busy(d.code().as_deref())
     {
@@ -499,6 +502,15 @@ mod tests {
         // The writer's connections (imports) are never stopped.
         let counted: i64 = sqlx::query_scalar(LONG).fetch_one(&store.pool).await.unwrap();
         assert_eq!(counted, 3_000_000);
+    }
+
+    #[tokio::test]
+    async fn a_closed_store_is_unavailable_not_broken() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.sqlite")).await.unwrap();
+        store.close().await;
+        let read = store.stats().await;
+        assert!(matches!(read, Err(StoreError::Unavailable(_))), "{read:?}");
     }
 
     #[tokio::test]

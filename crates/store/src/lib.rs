@@ -55,6 +55,10 @@ pub enum StoreError {
     /// Another process kept the database locked for writing longer than the store waits.
     #[error("the database is busy: {0}")]
     Busy(String),
+    /// The database cannot be reached just now (connection lost or refused, no connection free
+    /// in time, the pool closed): worth trying again later, unlike the errors above.
+    #[error("the database cannot be reached: {0}")]
+    Unavailable(String),
     /// A statement ran past the store's statement timeout and the database stopped it.
     #[error("the database stopped a statement that ran too long: {0}")]
     TooSlow(String),

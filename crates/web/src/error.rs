@@ -42,6 +42,14 @@ impl WebError {
         match self {
             WebError::NotFound(m) => (StatusCode::NOT_FOUND, "Not found", m.clone()),
             WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Bad request", m.clone()),
+            WebError::Store(e @ StoreError::Unavailable(_)) => {
+                tracing::error!(error = %e, "store unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Unavailable",
+                    "The database cannot be reached: try again in a moment.".into(),
+                )
+            }
             WebError::Store(e @ StoreError::TooSlow(_)) => {
                 tracing::warn!(error = %e, "store statement stopped");
                 (
@@ -63,15 +71,24 @@ impl WebError {
 
     /// The same error for the JSON API.
     pub fn json(self) -> Response {
+        self.answer(true)
+    }
+
+    fn answer(self, api: bool) -> Response {
         let (status, title, message) = self.parts();
-        answer(status, Failure { title, message }, true)
+        let mut response = answer(status, Failure { title, message }, api);
+        // A database that went away usually comes back: say when to ask again, as the busy
+        // answer does (and a proxy may try another server meanwhile).
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+        }
+        response
     }
 }
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        let (status, title, message) = self.parts();
-        answer(status, Failure { title, message }, false)
+        self.answer(false)
     }
 }
 

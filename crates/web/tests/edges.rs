@@ -280,6 +280,9 @@ async fn every_error_carries_the_security_headers_and_speaks_json_under_api() {
         // A statement the database stopped at its statement timeout.
         ("GET /?q=slow HTTP/1.1\r\nHost: test".to_owned(), 504, false),
         ("GET /api?q=slow HTTP/1.1\r\nHost: test".to_owned(), 504, true),
+        // A database that cannot be reached.
+        ("GET /?q=unreachable HTTP/1.1\r\nHost: test".to_owned(), 503, false),
+        ("GET /api?q=unreachable HTTP/1.1\r\nHost: test".to_owned(), 503, true),
     ];
     for (request, status, api) in &cases {
         let what = request.lines().next().unwrap_or_default().chars().take(60).collect::<String>();
@@ -292,6 +295,9 @@ async fn every_error_carries_the_security_headers_and_speaks_json_under_api() {
         } else {
             assert!(answer.header("content-type").is_some_and(|t| t.starts_with("text/html")), "{what}");
             assert!(answer.body.contains("<h1>"), "{what}: the site's error page: {}", answer.body);
+        }
+        if *status == 503 {
+            assert_eq!(answer.header("retry-after"), Some("5"), "{what}");
         }
         if *status == 405 {
             assert!(answer.header("allow").is_some_and(|a| a.contains("GET")), "{what}: Allow stays");
@@ -353,8 +359,9 @@ async fn every_export_revalidates_and_every_answer_names_its_request() {
 // ---------------------------------------------------------------------------------------------
 
 /// The demo's store, except that a search for "hold" waits until its request is dropped and a
-/// search for "panic" panics, and one for "slow" ends as the database's statement timeout
-/// ends one: a slow page, a broken one and a stopped one, on demand.
+/// search for "panic" panics, one for "slow" ends as the database's statement timeout ends one,
+/// and one for "unreachable" as a lost database does: a slow page, a broken one, a stopped one
+/// and one without its database, on demand.
 struct Held {
     inner: Arc<dyn Store>,
     entered: Notify,
@@ -376,6 +383,7 @@ impl Store for Held {
             }
             "panic" => panic!("a store that fails as nothing expects"),
             "slow" => Err(StoreError::TooSlow("canceling statement due to statement timeout".into())),
+            "unreachable" => Err(StoreError::Unavailable("pool timed out while waiting for an open connection".into())),
             _ => self.inner.find_organisations(query, limit).await,
         }
     }
