@@ -56,6 +56,9 @@ const READ_CACHE_KIB: u32 = 8192;
 /// once when another connection wrote in between, and no waiting helps it.
 pub(crate) const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
+/// The page cache of the writers' connections, in KiB.
+pub(crate) const WRITE_CACHE_KIB: u32 = 64 << 10;
+
 /// How a [`SqliteStore`] is opened.
 #[derive(Debug, Clone)]
 pub struct SqliteOptions {
@@ -163,7 +166,7 @@ impl SqliteStore {
             .foreign_keys(true)
             // Meeting ids are hashes, so index inserts land all over the b-trees; with the
             // default 2 MB page cache a file's transaction spills and re-reads pages.
-            .pragma("cache_size", "-65536")
+            .pragma("cache_size", format!("-{WRITE_CACHE_KIB}"))
             .pragma("temp_store", "memory")
             // The writer's multi-row statements come in a few fixed sizes per table (write.rs),
             // more than the default cache holds.
@@ -172,7 +175,17 @@ impl SqliteStore {
         // at once, without its busy handler, so the open is tried again within the timeout.
         let started = std::time::Instant::now();
         let pool = loop {
-            match SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await {
+            // The pool hands out its idle connections in turn, so each would come to hold a full
+            // cache: a connection given back lets its cache go (the OS still caches the file,
+            // and a transaction's first pages are read again in microseconds). A full import
+            // held 64 MB in each of its four.
+            let writers = SqlitePoolOptions::new().max_connections(4).after_release(|conn, _| {
+                Box::pin(async move {
+                    sqlx::query("PRAGMA shrink_memory").execute(&mut *conn).await?;
+                    Ok(true)
+                })
+            });
+            match writers.connect_with(options.clone()).await {
                 Err(sqlx::Error::Database(e)) if is_busy(e.code().as_deref()) && started.elapsed() < busy_timeout => {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
