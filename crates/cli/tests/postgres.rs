@@ -189,3 +189,48 @@ fn a_file_the_database_refuses_is_reported_and_the_others_imported() {
     let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
     assert_eq!(stats["imported_files"], 2, "{stats}");
 }
+
+/// A response whose organisation field holds 12,000 letters that do not compress (this one also
+/// gives a register ID): the response keeps the text and its link by ID, but the text is not
+/// taken for one of the organisation's names. Such a name is more than a PostgreSQL index entry
+/// holds, and the fold at the session's commit once failed on it, taking the files written with
+/// it along; the run now imports every file. (Without an ID, no organisation is made up for
+/// it: `resolve`'s own test.)
+#[test]
+fn a_name_longer_than_any_organisation_s_is_kept_as_text_and_the_run_goes_on() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let Some(db) = runtime.block_on(TestDatabase::create()) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let hys = repo("demo/have_your_say");
+    for name in ["feedback_publication_900000011.json", "feedback_publication_900000012.json"] {
+        std::fs::copy(hys.join(name), dir.path().join(name)).unwrap();
+    }
+    let mut page: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(hys.join("feedback_publication_900000014.json")).unwrap()).unwrap();
+    let mut seed = 7u64;
+    let long: String = (0..12_000)
+        .map(|_| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            char::from(b'a' + (seed >> 59) as u8 % 26)
+        })
+        .collect();
+    page["content"][0]["organization"] = long.clone().into();
+    let id = page["content"][0]["id"].as_u64().unwrap();
+    std::fs::write(dir.path().join("feedback_publication_900000014.json"), serde_json::to_vec(&page).unwrap()).unwrap();
+
+    let out = lobbyscope(db.url(), &["import", "--quiet", dir.path().to_str().unwrap()]).output().unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("3 file(s) imported (0 of them with rejected records), 0 not imported"), "{stdout}");
+    let shown = lobbyscope(db.url(), &["stats", "--json"]).output().unwrap();
+    let stats: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(stats["imported_files"], 3, "{stats}");
+    let store = runtime.block_on(lobbyscope_store_postgres::PgStore::open(db.url())).unwrap();
+    let response = runtime.block_on(lobbyscope_store::Store::response(&store, id)).unwrap().expect("stored");
+    assert_eq!(response.organization.as_deref(), Some(long.as_str()), "the text stays as published");
+    let key = response.org_key.expect("linked by its register ID");
+    let org =
+        runtime.block_on(lobbyscope_store::Store::organisation_view(&store, &key)).unwrap().expect("the organisation");
+    let shown = serde_json::to_string(&org).unwrap();
+    assert!(!shown.contains(&long), "the long text is not one of the organisation's names");
+}

@@ -24,6 +24,13 @@ use lobbyscope_store::{
     LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, OrgKey, Organisation, RegisteredName,
 };
 
+/// Longer than any organisation's name (the register's longest are a few hundred characters):
+/// text this long in a name field is something else, so no organisation is made up for it nor
+/// shown under it; the text stays on its record. It also keeps every name and key within what
+/// a database can index (a PostgreSQL b-tree entry holds about 2,700 bytes, and an unregistered
+/// organisation's key is its folded name): a longer one made the import's commit fail.
+pub const MAX_NAME_BYTES: usize = 1000;
+
 /// How many adjacent pieces may be re-joined into one name. Real names carry at most a few
 /// commas; a bound keeps the search linear.
 const MAX_JOINED_PIECES: usize = 6;
@@ -157,9 +164,11 @@ impl Linker {
                     continue;
                 };
                 let folded = strip_legal_forms(folded);
-                let Some(folded) = FoldedName::parse(folded).filter(|f| !f.is_empty()) else {
-                    // Punctuation only: nothing to name an organisation by. The raw text stays on
-                    // the item; no organisation is made up for it.
+                let usable = |f: &FoldedName| !f.is_empty() && f.as_str().len() <= MAX_NAME_BYTES;
+                let Some(folded) = FoldedName::parse(folded).filter(usable).filter(|_| name.len() <= MAX_NAME_BYTES)
+                else {
+                    // Punctuation only, or far too long: nothing to name an organisation by. The
+                    // raw text stays on the item; no organisation is made up for it.
                     i += 1;
                     continue;
                 };
@@ -250,7 +259,7 @@ impl<'a> OrgCollector<'a> {
     }
 
     fn saw_registered(&mut self, id: &RegisterId, published: Option<&str>) {
-        let published = published.map(str::trim).filter(|n| !n.is_empty());
+        let published = published.map(str::trim).filter(|n| !n.is_empty() && n.len() <= MAX_NAME_BYTES);
         match (self.registered.entry(id.clone()).or_default(), published) {
             (slot @ None, Some(name)) => *slot = Some(name.to_owned()),
             (Some(kept), Some(name)) => keep_first_sorted(kept, name),

@@ -149,6 +149,29 @@ fn punctuation_only_names_make_no_organisation() {
 }
 
 #[test]
+fn a_name_longer_than_any_organisation_s_makes_none_and_names_none() {
+    let long = "word ".repeat(MAX_NAME_BYTES / 5 + 1);
+    let inputs = LinkInputs {
+        registered: registry(),
+        groups: vec![group("m", &[(Some(&long), None), (Some(&long), Some("3978240953-79")), (Some("Zeta"), None)])],
+    };
+    let r = resolve(&inputs);
+    // The registered one is still linked by its ID, under its register name; Zeta as ever.
+    assert_eq!(
+        methods(&r),
+        [("3978240953-79".into(), LinkMethod::RegisterId), ("n:zeta".into(), LinkMethod::Unmatched)]
+    );
+    let unregistered: Vec<&str> =
+        r.organisations.iter().filter(|o| o.register_id.is_none()).map(|o| o.name.as_str()).collect();
+    assert_eq!(unregistered, ["Zeta"]);
+    assert!(r.organisations.iter().all(|o| o.name.len() < MAX_NAME_BYTES), "no organisation is named by the long text");
+    // Just within the bound, a name is a name.
+    let within = "w".repeat(MAX_NAME_BYTES);
+    let inputs = LinkInputs { registered: vec![], groups: vec![group("m", &[(Some(&within), None)])] };
+    assert_eq!(resolve(&inputs).organisations.len(), 1);
+}
+
+#[test]
 fn resolution_does_not_depend_on_registry_order() {
     let mut reversed = registry();
     reversed.reverse();

@@ -23,9 +23,12 @@ const FOLD: [&str; 14] = [
      WHERE kind = 'r' AND publication_id IS NOT NULL GROUP BY 1, 2, 3 HAVING sum(delta) <> 0 \
      ON CONFLICT (publication_id, user_type, country) \
      DO UPDATE SET responses = publication_counts.responses + excluded.responses",
+    // A published name longer than any organisation's (resolve::MAX_NAME_BYTES) is not one of
+    // its names: no index entry can hold it, and both backends show the same names.
     "INSERT INTO org_names (org_key, name, mentions) \
      SELECT org_key, name, sum(delta) FROM agg_log \
-     WHERE kind IN ('r', 'a') AND org_key IS NOT NULL AND name IS NOT NULL GROUP BY 1, 2 HAVING sum(delta) <> 0 \
+     WHERE kind IN ('r', 'a') AND org_key IS NOT NULL AND name IS NOT NULL AND octet_length(name) <= 1000 \
+     GROUP BY 1, 2 HAVING sum(delta) <> 0 \
      ON CONFLICT (org_key, name) DO UPDATE SET mentions = org_names.mentions + excluded.mentions",
     "DELETE FROM org_names WHERE mentions = 0 AND (org_key, name) IN \
      (SELECT org_key, name FROM agg_log WHERE org_key IS NOT NULL AND name IS NOT NULL AND delta < 0)",

@@ -27,9 +27,12 @@ const FOLD: [&str; 14] = [
      SELECT publication_id, coalesce(user_type, ''), coalesce(country, ''), sum(delta) FROM agg_log \
      WHERE kind = 'r' AND publication_id IS NOT NULL GROUP BY 1, 2, 3 HAVING sum(delta) <> 0 \
      ON CONFLICT DO UPDATE SET responses = responses + excluded.responses",
+    // A published name longer than any organisation's (resolve::MAX_NAME_BYTES) is not one of
+    // its names; PostgreSQL could not index it, and both backends show the same names.
     "INSERT INTO org_names (org_key, name, mentions) \
      SELECT org_key, name, sum(delta) FROM agg_log \
-     WHERE kind IN ('r', 'a') AND org_key IS NOT NULL AND name IS NOT NULL GROUP BY 1, 2 HAVING sum(delta) <> 0 \
+     WHERE kind IN ('r', 'a') AND org_key IS NOT NULL AND name IS NOT NULL AND length(CAST(name AS BLOB)) <= 1000 \
+     GROUP BY 1, 2 HAVING sum(delta) <> 0 \
      ON CONFLICT DO UPDATE SET mentions = mentions + excluded.mentions",
     "DELETE FROM org_names WHERE mentions = 0 AND (org_key, name) IN \
      (SELECT org_key, name FROM agg_log WHERE org_key IS NOT NULL AND name IS NOT NULL AND delta < 0)",
