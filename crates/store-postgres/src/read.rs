@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use lobbyscope_domain::MeetingId;
-use lobbyscope_store::{ActivityPage, MeetingVersion, MeetingView, ResponseView, Result, TimelineSummary};
+use lobbyscope_store::{ActivityPage, MeetingVersion, MeetingView, ResponseView, Result, TimelineSummary, Wanted};
 use lobbyscope_store_sql::Cols;
 use lobbyscope_store_sql::map::{self, ATTENDEE_COLUMNS, HOST_COLUMNS};
 use lobbyscope_store_sql::timeline::{Entry, EntryKind, activity_page, assemble, ids_of, response_ids};
@@ -103,11 +103,10 @@ pub(crate) async fn timeline_page(
     pool: &PgPool,
     summary: TimelineSummary,
     entries: &[Entry],
-    matching: u64,
-    positions: u64,
+    wanted: Wanted,
 ) -> Result<ActivityPage> {
     let meetings = meetings_by_ids(pool, &ids_of(entries, EntryKind::Meeting)).await?;
     let responses = responses_by_ids(pool, &response_ids(entries)).await?;
     let items = positions_by_ids(pool, &ids_of(entries, EntryKind::Position)).await?;
-    Ok(activity_page(summary, assemble(entries, meetings, responses, items), matching, positions))
+    Ok(activity_page(summary, assemble(entries, meetings, responses, items), wanted))
 }

@@ -2,7 +2,7 @@
 //! person's meetings, the meetings citing a procedure.
 
 use lobbyscope_store::{
-    ActivityFilter, ActivityKind, ActivityPage, PersonView, QuarterActivity, Result, TimelineSummary,
+    ActivityFilter, ActivityPage, PersonView, QuarterActivity, Result, Seek, TimelineSummary, Wanted,
 };
 use lobbyscope_store_sql::timeline::{
     Entry, EntryKind, meetings_page_query, meetings_quarter, meetings_quarters_query,
@@ -58,14 +58,14 @@ async fn meetings_timeline(
     let quarters: Vec<QuarterActivity> =
         rows.iter().map(|r| meetings_quarter(&Cols::new(r, table))).collect::<Result<_>>()?;
     let summary = TimelineSummary::of(&quarters, f);
-    let meetings_wanted = matches!(f.kind, ActivityKind::All | ActivityKind::Meetings);
-    let matching = if meetings_wanted { summary.meetings } else { 0 };
+    let wanted = Wanted::meetings_of(f);
     let mut entries = Vec::new();
-    if f.limit > 0 && u64::from(f.offset) < matching {
-        let mut q = meetings_page_query::<Postgres>(from, key, f);
+    if f.limit > 0 && u64::from(f.offset) < wanted.matching(&summary) {
+        let seek = Seek::of(&quarters, f, wanted);
+        let mut q = meetings_page_query::<Postgres>(from, key, f, seek.as_ref());
         for r in q.build().fetch_all(pool).await.map_err(db_err)? {
             entries.push(Entry { kind: EntryKind::Meeting, id: Cols::new(&r, table).get(1)? });
         }
     }
-    timeline_page(pool, summary, &entries, matching, 0).await
+    timeline_page(pool, summary, &entries, wanted).await
 }

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use lobbyscope_domain::Institution;
 use lobbyscope_store::{
-    Activity, ActivityFilter, ActivityKind, ActivityPage, MeetingView, PositionItemView, QuarterActivity, ResponseView,
-    Result, TimelineSummary,
+    Activity, ActivityFilter, ActivityPage, MeetingView, PositionItemView, QuarterActivity, ResponseView, Result, Seek,
+    TimelineSummary, Wanted,
 };
 use sqlx::QueryBuilder;
 
@@ -84,71 +84,70 @@ pub fn assemble(
 }
 
 /// A timeline's page: its records with the counts its quarters give.
-pub fn activity_page(summary: TimelineSummary, items: Vec<Activity>, matching: u64, positions: u64) -> ActivityPage {
+pub fn activity_page(summary: TimelineSummary, items: Vec<Activity>, wanted: Wanted) -> ActivityPage {
     ActivityPage {
         items,
-        matching,
+        matching: wanted.matching(&summary),
         counts: summary.counts,
-        positions,
+        positions: summary.all_positions,
         years: summary.years,
         per_quarter: summary.per_quarter,
     }
 }
 
-/// Which kinds of item an organisation's timeline shows under a filter.
-pub struct Wanted {
-    pub meetings: bool,
-    pub responses: bool,
-    pub positions: bool,
-}
-
-impl Wanted {
-    pub fn of(f: &ActivityFilter) -> Wanted {
-        Wanted {
-            meetings: matches!(f.kind, ActivityKind::All | ActivityKind::Meetings),
-            // Responses go to the Commission.
-            responses: matches!(f.kind, ActivityKind::All | ActivityKind::Responses)
-                && f.institution.is_none_or(|i| i == Institution::Commission),
-            // A position item may rest on register text, which is no institution's.
-            positions: matches!(f.kind, ActivityKind::All | ActivityKind::Positions) && f.institution.is_none(),
-        }
-    }
-
-    /// How many items the filter keeps, given the summary's counts and the shown position
-    /// items in the filter's range.
-    pub fn matching(&self, summary: &TimelineSummary, positions: u64) -> u64 {
-        let mut n = 0;
-        if self.meetings {
-            n += summary.meetings;
-        }
-        if self.responses {
-            n += summary.responses;
-        }
-        if self.positions {
-            n += positions;
-        }
-        n
-    }
-}
-
-/// The quarters of an organisation's timeline, and the count of its shown position items,
-/// from rows of `quarter, commission, parliament, responses` where the position items' row has
-/// no quarter.
-pub fn quarters_and_positions<'r>(rows: impl IntoIterator<Item = Cols<'r>>) -> Result<(Vec<QuarterActivity>, u64)> {
-    let mut quarters = Vec::new();
-    let mut positions = 0;
-    for c in rows {
-        match c.get::<Option<String>>(0)? {
-            Some(quarter) => quarters.push(QuarterActivity {
-                quarter,
+/// The quarters of an organisation's timeline from rows of `quarter, commission, parliament,
+/// responses, positions`.
+pub fn quarters<'r>(rows: impl IntoIterator<Item = Cols<'r>>) -> Result<Vec<QuarterActivity>> {
+    rows.into_iter()
+        .map(|c| {
+            Ok(QuarterActivity {
+                quarter: c.get(0)?,
                 commission: c.u64(1)?,
                 parliament: c.u64(2)?,
                 responses: c.u64(3)?,
-            }),
-            None => positions = c.u64(1)?,
+                positions: c.u64(4)?,
+            })
+        })
+        .collect()
+}
+
+/// The statement for an organisation's quarters, in a backend's terms: `quarter` is its
+/// expression for the quarter of a `date` column; `$1` the organisation's key. Position items
+/// are counted per quarter too, so that a seek can step over them.
+pub fn org_quarters_sql(quarter: &str) -> String {
+    format!(
+        "SELECT quarter, commission, parliament, responses, 0 FROM org_quarters WHERE org_key = $1 \
+         AND (commission <> 0 OR parliament <> 0 OR responses <> 0) \
+         UNION ALL SELECT {quarter}, 0, 0, 0, count(*) FROM position_items WHERE shown = 1 AND org_key = $1 GROUP BY 1"
+    )
+}
+
+/// Restricts a timeline's arm to what a [`Seek`] keeps.
+fn push_seek<DB: sqlx::Database>(q: &mut QueryBuilder<DB>, seek: Option<&Seek>)
+where
+    String: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    match seek {
+        Some(Seek::Before { date, .. }) => {
+            q.push(" AND date < ").push_bind(date.clone());
         }
+        Some(Seek::Undated { .. }) => {
+            q.push(" AND date IS NULL");
+        }
+        None => {}
     }
-    Ok((quarters, positions))
+}
+
+/// The `LIMIT … OFFSET …` of a page after its seek.
+fn push_page<DB: sqlx::Database>(q: &mut QueryBuilder<DB>, f: &ActivityFilter, seek: Option<&Seek>)
+where
+    i64: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let offset = u64::from(f.offset) - seek.map_or(0, Seek::skipped).min(u64::from(f.offset));
+    q.push(" LIMIT ")
+        .push_bind(i64::from(f.limit))
+        .push(" OFFSET ")
+        .push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
 }
 
 /// How the arms of a timeline's compound statement are written.
@@ -165,11 +164,13 @@ pub enum Arms {
 /// The statement for a page of an organisation's timeline: each kind newest first by its
 /// index, merged in the timeline's order (date, then kind as [`EntryKind`] orders them, then
 /// id), so that the offset steps through index entries, not rows. Rows are read by
-/// [`org_entry`]. Literals are cast so that every backend reads them as `i64`.
+/// [`org_entry`]. Literals are cast so that every backend reads them as `i64`. With a `seek`,
+/// each arm starts at the quarter the page starts in.
 pub fn org_page_query<DB: sqlx::Database>(
     key: &str,
     f: &ActivityFilter,
-    wanted: &Wanted,
+    wanted: Wanted,
+    seek: Option<&Seek>,
     arms: Arms,
 ) -> QueryBuilder<DB>
 where
@@ -192,6 +193,7 @@ where
             q.push(" AND institution = ").push_bind(i.as_str().to_owned());
         }
         push_range(q, range.as_ref());
+        push_seek(q, seek);
         if arms == Arms::Ordered {
             q.push(format!(" ORDER BY 2 DESC NULLS LAST, 3, 4) AS arm{n}"));
         }
@@ -219,10 +221,8 @@ where
             f.institution,
         );
     }
-    q.push(" ORDER BY 2 DESC NULLS LAST, 1, 3, 4 LIMIT ")
-        .push_bind(i64::from(f.limit))
-        .push(" OFFSET ")
-        .push_bind(i64::from(f.offset));
+    q.push(" ORDER BY 2 DESC NULLS LAST, 1, 3, 4");
+    push_page(&mut q, f, seek);
     q
 }
 
@@ -243,17 +243,6 @@ pub fn org_entry(row: RowRef) -> Result<Entry> {
     Ok(Entry { kind, id })
 }
 
-/// The statement counting an organisation's shown position items in the filter's year.
-pub fn position_count_query<DB: sqlx::Database>(key: &str, range: &(String, String)) -> QueryBuilder<DB>
-where
-    String: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
-{
-    let mut q = QueryBuilder::<DB>::new("SELECT count(*) FROM position_items WHERE shown = 1 AND org_key = ");
-    q.push_bind(key.to_owned());
-    push_range(&mut q, Some(range));
-    q
-}
-
 /// The statements of a timeline of meetings only, read from `from` (a table whose rows hold
 /// `date`, `meeting_id` and `institution`, and a condition the key is bound after): the counts
 /// per quarter (a meeting counts once however many rows it has; `quarter` is the backend's
@@ -272,7 +261,12 @@ where
 }
 
 /// ... and the page, newest first.
-pub fn meetings_page_query<DB: sqlx::Database>(from: &str, key: &str, f: &ActivityFilter) -> QueryBuilder<DB>
+pub fn meetings_page_query<DB: sqlx::Database>(
+    from: &str,
+    key: &str,
+    f: &ActivityFilter,
+    seek: Option<&Seek>,
+) -> QueryBuilder<DB>
 where
     String: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     i64: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
@@ -283,14 +277,13 @@ where
         q.push(" AND institution = ").push_bind(i.as_str().to_owned());
     }
     push_range(&mut q, year_range(f).as_ref());
-    q.push(" ORDER BY date DESC, meeting_id LIMIT ")
-        .push_bind(i64::from(f.limit))
-        .push(" OFFSET ")
-        .push_bind(i64::from(f.offset));
+    push_seek(&mut q, seek);
+    q.push(" ORDER BY date DESC, meeting_id");
+    push_page(&mut q, f, seek);
     q
 }
 
 /// A row of [`meetings_quarters_query`].
 pub fn meetings_quarter(c: &Cols) -> Result<QuarterActivity> {
-    Ok(QuarterActivity { quarter: c.get(0)?, commission: c.u64(1)?, parliament: c.u64(2)?, responses: 0 })
+    Ok(QuarterActivity { quarter: c.get(0)?, commission: c.u64(1)?, parliament: c.u64(2)?, responses: 0, positions: 0 })
 }

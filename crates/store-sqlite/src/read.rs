@@ -3,10 +3,13 @@
 use std::collections::HashMap;
 
 use lobbyscope_domain::MeetingId;
-use lobbyscope_store::{ActivityPage, MeetingVersion, MeetingView, ResponseView, Result, TimelineSummary};
+use lobbyscope_store::{ActivityPage, MeetingVersion, MeetingView, ResponseView, Result, TimelineSummary, Wanted};
 pub(crate) use lobbyscope_store_sql::map::push_in;
 use lobbyscope_store_sql::map::{self, ATTENDEE_COLUMNS, HOST_COLUMNS};
-pub(crate) use lobbyscope_store_sql::timeline::{Entry, EntryKind, year_range};
+pub(crate) use lobbyscope_store_sql::timeline::{Entry, EntryKind};
+
+/// The quarter of a `date` column, as migration 0007's generated `quarter` columns compute it.
+pub(crate) const QUARTER_OF_DATE: &str = "CASE WHEN date IS NULL THEN '' ELSE substr(date, 1, 4) || '-Q' || ((CAST(substr(date, 6, 2) AS INTEGER) + 2) / 3) END";
 use lobbyscope_store_sql::timeline::{activity_page, assemble, ids_of, response_ids};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
@@ -108,11 +111,10 @@ pub(crate) async fn timeline_page(
     pool: &SqlitePool,
     summary: TimelineSummary,
     entries: &[Entry],
-    matching: u64,
-    positions: u64,
+    wanted: Wanted,
 ) -> Result<ActivityPage> {
     let meetings = meetings_by_ids(pool, &ids_of(entries, EntryKind::Meeting)).await?;
     let responses = responses_by_ids(pool, &response_ids(entries)).await?;
     let items = positions_by_ids(pool, &ids_of(entries, EntryKind::Position)).await?;
-    Ok(activity_page(summary, assemble(entries, meetings, responses, items), matching, positions))
+    Ok(activity_page(summary, assemble(entries, meetings, responses, items), wanted))
 }

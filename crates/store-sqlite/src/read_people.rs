@@ -2,7 +2,7 @@
 //! person's meetings, the meetings citing a procedure.
 
 use lobbyscope_store::{
-    ActivityFilter, ActivityKind, ActivityPage, PersonView, QuarterActivity, Result, TimelineSummary,
+    ActivityFilter, ActivityPage, PersonView, QuarterActivity, Result, Seek, TimelineSummary, Wanted,
 };
 use lobbyscope_store_sql::map;
 use lobbyscope_store_sql::timeline::{meetings_page_query, meetings_quarter, meetings_quarters_query};
@@ -10,7 +10,7 @@ use sqlx::{Sqlite, SqlitePool};
 
 use crate::cols::Cols;
 use crate::db_err;
-use crate::read::{Entry, EntryKind, timeline_page};
+use crate::read::{Entry, EntryKind, QUARTER_OF_DATE, timeline_page};
 
 /// One person by stored key (`keys::person_key`), or `None`.
 pub(crate) async fn person(pool: &SqlitePool, key: &str) -> Result<Option<PersonView>> {
@@ -58,20 +58,19 @@ async fn meetings_timeline(
     f: &ActivityFilter,
 ) -> Result<ActivityPage> {
     // A meeting counts once, however many times the person is listed in it.
-    let quarter = "substr(date, 1, 4) || '-Q' || ((CAST(substr(date, 6, 2) AS INTEGER) + 2) / 3)";
-    let rows = meetings_quarters_query::<Sqlite>(quarter, from, key).build().fetch_all(pool).await.map_err(db_err)?;
+    let rows =
+        meetings_quarters_query::<Sqlite>(QUARTER_OF_DATE, from, key).build().fetch_all(pool).await.map_err(db_err)?;
     let quarters: Vec<QuarterActivity> =
         rows.iter().map(|r| meetings_quarter(&Cols::new(r, table))).collect::<Result<_>>()?;
     let summary = TimelineSummary::of(&quarters, f);
-    let meetings_wanted = matches!(f.kind, ActivityKind::All | ActivityKind::Meetings);
-    let matching = if meetings_wanted { summary.meetings } else { 0 };
-
+    let wanted = Wanted::meetings_of(f);
     let mut entries = Vec::new();
-    if f.limit > 0 && u64::from(f.offset) < matching {
-        let mut q = meetings_page_query::<Sqlite>(from, key, f);
+    if f.limit > 0 && u64::from(f.offset) < wanted.matching(&summary) {
+        let seek = Seek::of(&quarters, f, wanted);
+        let mut q = meetings_page_query::<Sqlite>(from, key, f, seek.as_ref());
         for r in q.build().fetch_all(pool).await.map_err(db_err)? {
             entries.push(Entry { kind: EntryKind::Meeting, id: Cols::new(&r, table).get(1)? });
         }
     }
-    timeline_page(pool, summary, &entries, matching, 0).await
+    timeline_page(pool, summary, &entries, wanted).await
 }

@@ -27,7 +27,7 @@ pub use links::{
 pub use lock::{ImportGuard, LockAttempt, LockHolder};
 pub use positions::*;
 pub use search::{NameQuery, rank_hits};
-pub use timeline::{QuarterActivity, TimelineSummary};
+pub use timeline::{QuarterActivity, Seek, TimelineSummary, Wanted};
 pub use views::*;
 
 // The keys and the position items' shared vocabulary, so that backends and pages need not name
