@@ -17,7 +17,7 @@ db=${2:?database}
 requests=${3:-100}
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$bin" --db "$db" serve --addr "127.0.0.1:$port" >/dev/null &
+"$bin" --db "$db" serve --addr "127.0.0.1:$port" >/dev/null 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true' EXIT
 base="http://127.0.0.1:$port"
