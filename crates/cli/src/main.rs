@@ -289,6 +289,7 @@ fn init_logging(format: LogFormat, serving: bool) {
 const PARTIAL: u8 = 3;
 
 fn main() -> ExitCode {
+    bound_freed_memory();
     // What reaches a user is a message, never a backtrace, whatever RUST_BACKTRACE says.
     std::panic::set_hook(Box::new(|info| {
         eprintln!("lobbyscope: internal error ({info}); this is a bug: please report it");
@@ -309,6 +310,23 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Has glibc give freed memory back to the system. By default, once a block above 128 KiB (a
+/// multi-row statement's text, a batch's vector) is freed, glibc raises the size below which it
+/// serves blocks from its heaps instead of mapping them, up to 32 MiB, and keeps what is freed
+/// there. An import whose reading runs ahead of its writing (lobbyscope-ingest) then peaked at
+/// 470 MB on a tenth of the EU's Have Your Say corpus, 295 MB with this; as fast.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn bound_freed_memory() {
+    // Setting the trim threshold also fixes that size at its default.
+    // SAFETY: mallopt only sets a parameter of the allocator, here before any other thread runs.
+    unsafe {
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 32 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn bound_freed_memory() {}
 
 async fn run() -> Result<ExitCode> {
     let cli = Cli::parse();

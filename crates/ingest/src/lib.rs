@@ -36,15 +36,15 @@ use lobbyscope_store::{
     MentionRef, Organisation, RELINK_PAGE, Stamped, Store, StoreError, WholeFile, WriteCounts,
 };
 use sha2::{Digest, Sha256};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 /// Records per store write: large enough for multi-row INSERTs to pay, small enough to keep
 /// memory flat on the 117 MB register export.
 pub const BATCH: usize = 2000;
 
 /// What a batch's records may hold (the length of their JSON forms) before it is sent, however
-/// few they are: with [`READ_AHEAD`] batches in flight, a file of large records (each within
-/// the parsers' limits) holds some 150 MB at most, whatever its size. Real records are a few KB:
+/// few they are: with [`READ_AHEAD_BYTES`] in flight, a file of large records (each within
+/// the parsers' limits) holds some 100 MB of them at most, whatever its size. Real records are a few KB:
 /// a register export's batches are of about 1,200 entries.
 pub const BATCH_BYTES: usize = 8 << 20;
 
@@ -453,9 +453,22 @@ enum Event {
     Failed(String),
 }
 
-/// Events read ahead of the writer: a few batches, or a few dozen small files, so that
-/// parsing the next files overlaps writing this one without holding much in memory.
-const READ_AHEAD: usize = 16;
+/// What the reading thread may be ahead of the writer, in what its records hold
+/// ([`BATCH_BYTES`]): two groups of whole files ([`GROUP_BYTES`]), so that the next group is
+/// parsed, stamped and linked while this one is written. With room for a few batches only, the
+/// reader waited while the writer wrote a group, and the writer while the reader read the
+/// next: the two stages took turns on a machine with cores for both.
+const READ_AHEAD_BYTES: usize = GROUP_BYTES;
+
+/// ... and in events, which files of no records are too.
+const READ_AHEAD: usize = 4096;
+
+/// An event on its way to the writer, with the room it takes of [`READ_AHEAD_BYTES`], given
+/// back when the writer lets it go.
+struct InFlight {
+    event: Event,
+    _room: Option<OwnedSemaphorePermit>,
+}
 
 /// The writer went away (it failed); the reading thread stops.
 struct WriterGone;
@@ -492,9 +505,12 @@ impl Stamp {
 
 /// Starts reading `jobs` on a thread of their own, in order: each file recognised, hashed,
 /// parsed, stamped and linked against `linker`, its events sent as the parser goes.
-fn read_ahead(jobs: Vec<Job>, linker: Arc<Linker>) -> mpsc::Receiver<Event> {
+fn read_ahead(jobs: Vec<Job>, linker: Arc<Linker>) -> mpsc::Receiver<InFlight> {
     let (tx, rx) = mpsc::channel(READ_AHEAD);
+    let room = Arc::new(Semaphore::new(READ_AHEAD_BYTES));
+    let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
+        let tx = Sender { tx, room, runtime };
         for job in jobs {
             // A panic in a parser is a bug, but must not commit a partial file nor stop the
             // files after it.
@@ -510,7 +526,7 @@ fn read_ahead(jobs: Vec<Job>, linker: Arc<Linker>) -> mpsc::Receiver<Event> {
                     None,
                 ),
             };
-            if tx.blocking_send(stopped).is_err() {
+            if tx.send(stopped).is_err() {
                 return;
             }
         }
@@ -518,14 +534,33 @@ fn read_ahead(jobs: Vec<Job>, linker: Arc<Linker>) -> mpsc::Receiver<Event> {
     rx
 }
 
+/// The reading thread's end of the channel to the writer.
+struct Sender {
+    tx: mpsc::Sender<InFlight>,
+    room: Arc<Semaphore>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Sender {
+    /// Sends `event` once the writer has room for it.
+    fn send(&self, event: Event) -> Result<(), WriterGone> {
+        let bytes = match &event {
+            Event::Batch { bytes, .. } => (*bytes).min(READ_AHEAD_BYTES),
+            _ => 0,
+        };
+        let room = match u32::try_from(bytes) {
+            Ok(0) => None,
+            // The semaphore is never closed.
+            Ok(n) => Some(self.runtime.block_on(Arc::clone(&self.room).acquire_many_owned(n)).map_err(|_| WriterGone)?),
+            Err(_) => return Err(WriterGone),
+        };
+        self.tx.blocking_send(InFlight { event, _room: room }).map_err(|_| WriterGone)
+    }
+}
+
 /// Reads one file, sending its events; `begun` says once the writer has been told to write it.
-fn read_file(
-    job: &Job,
-    linker: &Linker,
-    tx: &mpsc::Sender<Event>,
-    begun: &std::cell::Cell<bool>,
-) -> Result<(), WriterGone> {
-    let send = |event| tx.blocking_send(event).map_err(|_| WriterGone);
+fn read_file(job: &Job, linker: &Linker, tx: &Sender, begun: &std::cell::Cell<bool>) -> Result<(), WriterGone> {
+    let send = |event| tx.send(event);
     let mut report = FileReport::new(&job.path);
     let opened = match lobbyscope_sources::open_path(&job.path) {
         Ok(o) => o,
@@ -605,12 +640,12 @@ struct Writing {
 async fn write_files(
     store: &dyn Store,
     session: &mut Session,
-    mut events: mpsc::Receiver<Event>,
+    mut events: mpsc::Receiver<InFlight>,
     progress: &dyn Progress,
     reports: &mut Vec<FileReport>,
 ) -> Result<(), IngestError> {
     let mut writing: Option<Writing> = None;
-    while let Some(event) = events.recv().await {
+    while let Some(InFlight { event, _room }) = events.recv().await {
         match (event, writing.take()) {
             (Event::Begin(report, file), None) => match file {
                 Some(file) => {
