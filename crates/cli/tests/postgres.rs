@@ -159,6 +159,21 @@ fn a_second_import_waits_for_the_running_one_and_names_it() {
     runtime.block_on(store.close());
 }
 
+/// A folder of three demo Have Your Say pages, the first response of the third
+/// (`feedback_publication_900000014.json`) as `edit` leaves it.
+fn three_pages(edit: impl FnOnce(&mut serde_json::Value)) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let hys = repo("demo/have_your_say");
+    for name in ["feedback_publication_900000011.json", "feedback_publication_900000012.json"] {
+        std::fs::copy(hys.join(name), dir.path().join(name)).unwrap();
+    }
+    let name = "feedback_publication_900000014.json";
+    let mut page: serde_json::Value = serde_json::from_slice(&std::fs::read(hys.join(name)).unwrap()).unwrap();
+    edit(&mut page["content"][0]);
+    std::fs::write(dir.path().join(name), serde_json::to_vec(&page).unwrap()).unwrap();
+    dir
+}
+
 /// A file PostgreSQL cannot store (a response whose text holds a NUL character, which
 /// PostgreSQL's text refuses and SQLite keeps) is reported as not imported, with the
 /// database's reason, and the files around it are imported; the exit code says that not
@@ -167,17 +182,7 @@ fn a_second_import_waits_for_the_running_one_and_names_it() {
 fn a_file_the_database_refuses_is_reported_and_the_others_imported() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let Some(db) = runtime.block_on(TestDatabase::create()) else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let hys = repo("demo/have_your_say");
-    let names = ["feedback_publication_900000011.json", "feedback_publication_900000012.json"];
-    for name in names {
-        std::fs::copy(hys.join(name), dir.path().join(name)).unwrap();
-    }
-    let mut page: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(hys.join("feedback_publication_900000014.json")).unwrap()).unwrap();
-    page["content"][0]["feedback"] = "A response with a NUL \u{0} in it.".into();
-    let refused = dir.path().join("feedback_publication_900000014.json");
-    std::fs::write(&refused, serde_json::to_vec(&page).unwrap()).unwrap();
+    let dir = three_pages(|first| first["feedback"] = "A response with a NUL \u{0} in it.".into());
 
     let out = lobbyscope(db.url(), &["import", "--quiet", dir.path().to_str().unwrap()]).output().unwrap();
     let stdout = text(&out.stdout);
@@ -200,13 +205,6 @@ fn a_file_the_database_refuses_is_reported_and_the_others_imported() {
 fn a_name_longer_than_any_organisation_s_is_kept_as_text_and_the_run_goes_on() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let Some(db) = runtime.block_on(TestDatabase::create()) else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let hys = repo("demo/have_your_say");
-    for name in ["feedback_publication_900000011.json", "feedback_publication_900000012.json"] {
-        std::fs::copy(hys.join(name), dir.path().join(name)).unwrap();
-    }
-    let mut page: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(hys.join("feedback_publication_900000014.json")).unwrap()).unwrap();
     let mut seed = 7u64;
     let long: String = (0..12_000)
         .map(|_| {
@@ -214,9 +212,11 @@ fn a_name_longer_than_any_organisation_s_is_kept_as_text_and_the_run_goes_on() {
             char::from(b'a' + (seed >> 59) as u8 % 26)
         })
         .collect();
-    page["content"][0]["organization"] = long.clone().into();
-    let id = page["content"][0]["id"].as_u64().unwrap();
-    std::fs::write(dir.path().join("feedback_publication_900000014.json"), serde_json::to_vec(&page).unwrap()).unwrap();
+    let mut id = 0;
+    let dir = three_pages(|first| {
+        first["organization"] = long.clone().into();
+        id = first["id"].as_u64().unwrap();
+    });
 
     let out = lobbyscope(db.url(), &["import", "--quiet", dir.path().to_str().unwrap()]).output().unwrap();
     let stdout = text(&out.stdout);

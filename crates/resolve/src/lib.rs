@@ -31,6 +31,11 @@ use lobbyscope_store::{
 /// organisation's key is its folded name): a longer one made the import's commit fail.
 pub const MAX_NAME_BYTES: usize = 1000;
 
+/// Whether `name` is within [`MAX_NAME_BYTES`].
+fn fits(name: &str) -> bool {
+    name.len() <= MAX_NAME_BYTES
+}
+
 /// How many adjacent pieces may be re-joined into one name. Real names carry at most a few
 /// commas; a bound keeps the search linear.
 const MAX_JOINED_PIECES: usize = 6;
@@ -164,8 +169,8 @@ impl Linker {
                     continue;
                 };
                 let folded = strip_legal_forms(folded);
-                let usable = |f: &FoldedName| !f.is_empty() && f.as_str().len() <= MAX_NAME_BYTES;
-                let Some(folded) = FoldedName::parse(folded).filter(usable).filter(|_| name.len() <= MAX_NAME_BYTES)
+                let Some(folded) =
+                    FoldedName::parse(folded).filter(|f| !f.is_empty() && fits(f.as_str()) && fits(name))
                 else {
                     // Punctuation only, or far too long: nothing to name an organisation by. The
                     // raw text stays on the item; no organisation is made up for it.
@@ -259,7 +264,7 @@ impl<'a> OrgCollector<'a> {
     }
 
     fn saw_registered(&mut self, id: &RegisterId, published: Option<&str>) {
-        let published = published.map(str::trim).filter(|n| !n.is_empty() && n.len() <= MAX_NAME_BYTES);
+        let published = published.map(str::trim).filter(|n| !n.is_empty() && fits(n));
         match (self.registered.entry(id.clone()).or_default(), published) {
             (slot @ None, Some(name)) => *slot = Some(name.to_owned()),
             (Some(kept), Some(name)) => keep_first_sorted(kept, name),

@@ -2,6 +2,8 @@
 //! names from rows kept per organisation, a page of its timeline by one statement over the
 //! kinds' indexes (lobbyscope-store-sql `timeline`).
 
+use std::sync::LazyLock;
+
 use lobbyscope_store::{ActivityFilter, ActivityPage, Result, Seek, TimelineSummary, Wanted};
 use lobbyscope_store_sql::Cols;
 use lobbyscope_store_sql::timeline::{Arms, Entry, org_entry, org_page_query, org_quarters_sql, quarters};
@@ -23,12 +25,12 @@ pub(crate) async fn published_names(pool: &PgPool, key: &str, name: &str) -> Res
         .collect()
 }
 
+/// The statement for an organisation's quarters, written once.
+static ORG_QUARTERS: LazyLock<String> = LazyLock::new(|| org_quarters_sql("quarter_of(date)"));
+
 pub(crate) async fn activity(pool: &PgPool, key: &str, f: &ActivityFilter) -> Result<ActivityPage> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(org_quarters_sql("quarter_of(date)")))
-        .bind(key)
-        .fetch_all(pool)
-        .await
-        .map_err(db_err)?;
+    let rows =
+        sqlx::query(sqlx::AssertSqlSafe(ORG_QUARTERS.as_str())).bind(key).fetch_all(pool).await.map_err(db_err)?;
     let quarters = quarters(rows.iter().map(|r| Cols::new(r, "org_quarters")))?;
     let summary = TimelineSummary::of(&quarters, f);
     let wanted = Wanted::of(f);

@@ -7,15 +7,15 @@ use lobbyscope_store::{ActivityPage, MeetingVersion, MeetingView, ResponseView, 
 pub(crate) use lobbyscope_store_sql::map::push_in;
 use lobbyscope_store_sql::map::{self, ATTENDEE_COLUMNS, HOST_COLUMNS};
 pub(crate) use lobbyscope_store_sql::timeline::{Entry, EntryKind};
-
-/// The quarter of a `date` column, as migration 0007's generated `quarter` columns compute it.
-pub(crate) const QUARTER_OF_DATE: &str = "CASE WHEN date IS NULL THEN '' ELSE substr(date, 1, 4) || '-Q' || ((CAST(substr(date, 6, 2) AS INTEGER) + 2) / 3) END";
 use lobbyscope_store_sql::timeline::{activity_page, assemble, ids_of, response_ids};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use crate::cols::Cols;
 use crate::db_err;
 use crate::positions::positions_by_ids;
+
+/// The quarter of a `date` column, as migration 0007's generated `quarter` columns compute it.
+pub(crate) const QUARTER_OF_DATE: &str = "CASE WHEN date IS NULL THEN '' ELSE substr(date, 1, 4) || '-Q' || ((CAST(substr(date, 6, 2) AS INTEGER) + 2) / 3) END";
 
 /// Full meetings, in the order of `ids`.
 pub(crate) async fn meetings_by_ids(pool: &SqlitePool, ids: &[String]) -> Result<Vec<MeetingView>> {

@@ -4,6 +4,8 @@
 //! same for an organisation with ten thousand responses as for one with ten, and a deep page
 //! steps through index entries only.
 
+use std::sync::LazyLock;
+
 use lobbyscope_store::{ActivityFilter, ActivityPage, Result, Seek, TimelineSummary, Wanted};
 use lobbyscope_store_sql::timeline::{Arms, org_entry, org_page_query, org_quarters_sql, quarters};
 use sqlx::{Sqlite, SqlitePool};
@@ -25,12 +27,12 @@ pub(crate) async fn published_names(pool: &SqlitePool, key: &str, name: &str) ->
         .collect()
 }
 
+/// The statement for an organisation's quarters, written once.
+static ORG_QUARTERS: LazyLock<String> = LazyLock::new(|| org_quarters_sql(QUARTER_OF_DATE));
+
 pub(crate) async fn activity(pool: &SqlitePool, key: &str, f: &ActivityFilter) -> Result<ActivityPage> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(org_quarters_sql(QUARTER_OF_DATE)))
-        .bind(key)
-        .fetch_all(pool)
-        .await
-        .map_err(db_err)?;
+    let rows =
+        sqlx::query(sqlx::AssertSqlSafe(ORG_QUARTERS.as_str())).bind(key).fetch_all(pool).await.map_err(db_err)?;
     let quarters = quarters(rows.iter().map(|r| Cols::new(r, "org_quarters")))?;
     let summary = TimelineSummary::of(&quarters, f);
     let wanted = Wanted::of(f);
