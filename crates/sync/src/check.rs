@@ -1,0 +1,45 @@
+//! A fetched file read through the same parser the import uses, before anything of it is
+//! imported: a file the parser cannot read as a whole means the source changed its format or
+//! the answer was cut short, and the source fails with that instead of importing part of it.
+
+use std::path::Path;
+
+use lobbyscope_domain::SourceKind;
+use lobbyscope_sources::{Parsed, SourceError};
+use url::Url;
+
+use crate::SyncError;
+
+/// What a file holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counted {
+    pub records: u64,
+    pub rejected: u64,
+}
+
+/// Parses `path` (fetched from `url`), which must be of `kind`, and counts its records.
+pub fn parse(path: &Path, url: &Url, kind: SourceKind) -> Result<Counted, SyncError> {
+    let changed = |e: SourceError| match e {
+        SourceError::Truncated { .. } => {
+            SyncError::Implausible { url: url.to_string(), reason: format!("the answer is cut short: {e}") }
+        }
+        e => SyncError::FormatChanged { url: url.to_string(), reason: e.to_string() },
+    };
+    let opened = lobbyscope_sources::open_path(path).map_err(changed)?;
+    if opened.kind != kind {
+        let reason = format!("expected {kind:?}, the file reads as {:?}", opened.kind);
+        return Err(SyncError::FormatChanged { url: url.to_string(), reason });
+    }
+    let mut counted = Counted::default();
+    for item in lobbyscope_sources::parse(kind, opened.input).map_err(changed)? {
+        match item.map_err(changed)? {
+            Parsed::Record(_) => counted.records += 1,
+            Parsed::Rejected(_) => counted.rejected += 1,
+        }
+    }
+    if counted.records == 0 {
+        let reason = format!("no record could be read ({} rejected)", counted.rejected);
+        return Err(SyncError::FormatChanged { url: url.to_string(), reason });
+    }
+    Ok(counted)
+}
