@@ -57,7 +57,11 @@ impl Archive {
         if index.exists() {
             if last_byte(&index).map_err(io_err(&index))?.is_some_and(|b| b != b'\n') {
                 // A line cut short: the next line starts on a line of its own.
-                OpenOptions::new().append(true).open(&index).and_then(|mut f| f.write_all(b"\n")).map_err(io_err(&index))?;
+                OpenOptions::new()
+                    .append(true)
+                    .open(&index)
+                    .and_then(|mut f| f.write_all(b"\n"))
+                    .map_err(io_err(&index))?;
             }
             let file = File::open(&index).map_err(io_err(&index))?;
             for (n, line) in BufReader::new(file).lines().enumerate() {
@@ -97,13 +101,25 @@ impl Archive {
     }
 
     /// Keeps `body`, fetched from `url`; returns the object's path.
-    pub fn put(&self, url: &str, body: &[u8], fetched_at: DateTime<Utc>, validators: &Validators) -> Result<PathBuf, SyncError> {
+    pub fn put(
+        &self,
+        url: &str,
+        body: &[u8],
+        fetched_at: DateTime<Utc>,
+        validators: &Validators,
+    ) -> Result<PathBuf, SyncError> {
         let sha256 = lobbyscope_domain::hex(&Sha256::digest(body));
         let path = self.object_path(&sha256);
         if !path.exists() {
             self.write_object(&path, |out| out.write_all(body))?;
         }
-        self.note(Entry { url: url.to_owned(), fetched_at, sha256, bytes: body.len() as u64, validators: validators.clone() })?;
+        self.note(Entry {
+            url: url.to_owned(),
+            fetched_at,
+            sha256,
+            bytes: body.len() as u64,
+            validators: validators.clone(),
+        })?;
         Ok(path)
     }
 
@@ -124,7 +140,13 @@ impl Archive {
             self.write_object(&path, |out| std::io::copy(&mut input, out).map(|_| ()))?;
         }
         fs::remove_file(from).map_err(io_err(from))?;
-        self.note(Entry { url: url.to_owned(), fetched_at, sha256: sha256.to_owned(), bytes, validators: validators.clone() })?;
+        self.note(Entry {
+            url: url.to_owned(),
+            fetched_at,
+            sha256: sha256.to_owned(),
+            bytes,
+            validators: validators.clone(),
+        })?;
         Ok(path)
     }
 

@@ -181,7 +181,10 @@ impl Politeness {
             )));
         }
         Ok(Politeness {
-            user_agent: format!("lobbyscope/{} (EU lobbying transparency; contact: {contact})", env!("CARGO_PKG_VERSION")),
+            user_agent: format!(
+                "lobbyscope/{} (EU lobbying transparency; contact: {contact})",
+                env!("CARGO_PKG_VERSION")
+            ),
             interval: Duration::from_secs(1),
             hosts: vec![HostLimit {
                 host: "www.europarl.europa.eu".into(),
@@ -203,14 +206,17 @@ mod tests {
 
     #[test]
     fn bases_default_to_the_official_ones_and_follow_the_variables() {
-        let bases = Bases::from_lookup(|name| (name == "LOBBYSCOPE_EP_BASE").then(|| "http://127.0.0.1:9/".into()))
-            .unwrap();
+        let bases =
+            Bases::from_lookup(|name| (name == "LOBBYSCOPE_EP_BASE").then(|| "http://127.0.0.1:9/".into())).unwrap();
         assert_eq!(bases.base(SourceId::Register).as_str(), "https://ec.europa.eu/transparencyregister");
         assert_eq!(
             bases.url(SourceId::Register, "public/files/ODP/download/XML/latest").as_str(),
             "https://ec.europa.eu/transparencyregister/public/files/ODP/download/XML/latest"
         );
-        assert_eq!(bases.url(SourceId::Parliament, "meps/en/search-meetings").as_str(), "http://127.0.0.1:9/meps/en/search-meetings");
+        assert_eq!(
+            bases.url(SourceId::Parliament, "meps/en/search-meetings").as_str(),
+            "http://127.0.0.1:9/meps/en/search-meetings"
+        );
     }
 
     #[test]

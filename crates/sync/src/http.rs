@@ -113,9 +113,15 @@ pub enum Problem {
     Timeout(Duration),
     /// The connection failed or broke, or the body ended before its announced length.
     Transport(String),
-    Status { status: u16, excerpt: String },
+    Status {
+        status: u16,
+        excerpt: String,
+    },
     /// A 200 that is not what was asked for: an HTML page, a body cut short, another format.
-    NotWhatWasAsked { expected: Expect, found: String },
+    NotWhatWasAsked {
+        expected: Expect,
+        found: String,
+    },
     /// A JSON error object: the server's own answer, not retried.
     ErrorObject(String),
     RetryAfterTooLong(Duration),
@@ -681,7 +687,9 @@ mod tests {
     fn a_200_is_checked_against_what_was_asked() {
         assert_eq!(verdict(Expect::Csv, "text/csv", b"\xef\xbb\xbftitle,member_id\n"), "ok");
         assert!(verdict(Expect::Csv, "text/html; charset=utf-8", b"title").starts_with("retry: an HTML page"));
-        assert!(verdict(Expect::Csv, "", b"\n <!DOCTYPE HTML><p>Service unavailable").starts_with("retry: an HTML page"));
+        assert!(
+            verdict(Expect::Csv, "", b"\n <!DOCTYPE HTML><p>Service unavailable").starts_with("retry: an HTML page")
+        );
         assert_eq!(verdict(Expect::Xml, "application/xml", b"<?xml version='1.1'?><a></a>\n"), "ok");
         assert!(verdict(Expect::Xml, "application/xml", b"<?xml version='1.1'?><a><b>Equi").contains("cut short"));
         assert!(verdict(Expect::Xlsx, "", b"PK\x03\x04....").contains("cut short"));

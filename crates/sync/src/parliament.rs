@@ -11,10 +11,10 @@ use std::path::PathBuf;
 use chrono::{Datelike, Days, Months, NaiveDate};
 use url::Url;
 
+use crate::SyncError;
 use crate::archive::Archive;
 use crate::config::{Bases, SourceId};
 use crate::http::{Client, Expect, Tally};
-use crate::SyncError;
 
 /// The most rows the export answers for one query.
 pub const ROW_CAP: u64 = 1000;
@@ -60,7 +60,8 @@ pub fn months(from: NaiveDate, to: NaiveDate) -> Vec<Window> {
     let mut windows = Vec::new();
     let mut start = from;
     while start <= to {
-        let next_month = start.with_day(1).and_then(|d| d.checked_add_months(Months::new(1))).unwrap_or(to + Days::new(1));
+        let next_month =
+            start.with_day(1).and_then(|d| d.checked_add_months(Months::new(1))).unwrap_or(to + Days::new(1));
         let end = (next_month - Days::new(1)).min(to);
         windows.push(Window { from: start, to: end });
         start = end + Days::new(1);
@@ -144,8 +145,12 @@ pub fn read_rows(url: &Url, body: &[u8]) -> Result<(u64, Vec<String>), SyncError
     }
     let changed = |reason: String| SyncError::FormatChanged { url: url.to_string(), reason };
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
-    let header: Vec<String> =
-        reader.headers().map_err(|e| changed(format!("the header cannot be read: {e}")))?.iter().map(str::to_owned).collect();
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| changed(format!("the header cannot be read: {e}")))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
     let missing: Vec<&str> = HEADER.iter().copied().filter(|h| !header.iter().any(|c| c == h)).collect();
     if !missing.is_empty() {
         return Err(changed(format!("the header lacks {} (it is: {})", missing.join(", "), header.join(","))));
@@ -190,7 +195,10 @@ mod tests {
     #[test]
     fn halves_split_without_overlap() {
         let (a, b) = Window { from: day(2024, 2, 1), to: day(2024, 2, 29) }.halves();
-        assert_eq!((a.from, a.to, b.from, b.to), (day(2024, 2, 1), day(2024, 2, 14), day(2024, 2, 15), day(2024, 2, 29)));
+        assert_eq!(
+            (a.from, a.to, b.from, b.to),
+            (day(2024, 2, 1), day(2024, 2, 14), day(2024, 2, 15), day(2024, 2, 29))
+        );
         let (a, b) = Window { from: day(2024, 2, 1), to: day(2024, 2, 2) }.halves();
         assert_eq!((a.days(), b.days()), (1, 1));
     }

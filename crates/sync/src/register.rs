@@ -52,8 +52,13 @@ pub async fn fetch(
     };
     let checked = check_export(&downloaded.path, &url, last_count);
     // Kept whatever the check says: a refused export is evidence of what the source served.
-    let path =
-        archive.put_file(url.as_str(), &downloaded.path, &downloaded.sha256, downloaded.fetched_at, &downloaded.validators)?;
+    let path = archive.put_file(
+        url.as_str(),
+        &downloaded.path,
+        &downloaded.sha256,
+        downloaded.fetched_at,
+        &downloaded.validators,
+    )?;
     let (organisations, warnings) = checked?;
     Ok(Fetched { file: Some(path), organisations, validators: downloaded.validators, warnings })
 }
@@ -66,7 +71,9 @@ fn check_export(path: &Path, url: &Url, last_count: Option<u64>) -> Result<(u64,
     let mut warnings = Vec::new();
     if let Some(announced) = announced_count(path) {
         if organisations < announced {
-            return Err(implausible(format!("it says it holds {announced} organisations, but {organisations} could be read")));
+            return Err(implausible(format!(
+                "it says it holds {announced} organisations, but {organisations} could be read"
+            )));
         }
     } else {
         warnings.push("the register export does not say how many organisations it holds (numberOfIR)".into());

@@ -166,14 +166,26 @@ async fn fetch(
     match source {
         SourceId::Register => {
             let url = register::url(bases).to_string();
-            let f = register::fetch(client, bases, archive, state.validators.get(&url), state.register_organisations, tally)
-                .await?;
+            let f = register::fetch(
+                client,
+                bases,
+                archive,
+                state.validators.get(&url),
+                state.register_organisations,
+                tally,
+            )
+            .await?;
             let mut remember = Vec::new();
             if f.file.is_some() {
                 remember.push(Remember::Validators(url, f.validators));
                 remember.push(Remember::RegisterOrganisations(f.organisations));
             }
-            Ok(Fetched { files: f.file.into_iter().collect(), records_seen: f.organisations, warnings: f.warnings, remember })
+            Ok(Fetched {
+                files: f.file.into_iter().collect(),
+                records_seen: f.organisations,
+                warnings: f.warnings,
+                remember,
+            })
         }
         SourceId::Commission => {
             let f = commission::fetch(client, bases, archive, state, tally).await?;

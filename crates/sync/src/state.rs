@@ -54,7 +54,8 @@ impl State {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
             Err(source) => return Err(SyncError::Archive { path: path.display().to_string(), source }),
         };
-        serde_json::from_str(&text).map_err(|e| SyncError::Archive { path: path.display().to_string(), source: e.into() })
+        serde_json::from_str(&text)
+            .map_err(|e| SyncError::Archive { path: path.display().to_string(), source: e.into() })
     }
 
     pub fn save(&self, dir: &Path) -> Result<(), SyncError> {

@@ -1,0 +1,228 @@
+//! `sync` against a stand-in for the official hosts on 127.0.0.1 (`upstream`): what arrives,
+//! what is asked, and what a fault or a changed format does to the store and the state.
+
+#![allow(clippy::unwrap_used, reason = "test code: a broken expectation fails the test")]
+
+mod upstream;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use lobbyscope_store::Store;
+use lobbyscope_store_sqlite::SqliteStore;
+use lobbyscope_sync::state::State;
+use lobbyscope_sync::{Bases, Politeness, SourceId, SyncOptions, SyncReport, sync};
+use upstream::{Fault, Upstream};
+
+const CONTACT: &str = "newsroom@example.org";
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    store: SqliteStore,
+    options: SyncOptions,
+}
+
+/// A fresh store and archive, the sources at `base`, and politeness fit for a test: no
+/// spacing between requests, a one-second timeout, backoffs of milliseconds.
+async fn setup(base: &str, sources: &[SourceId]) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("store.sqlite")).await.unwrap();
+    let mut politeness = Politeness::new(CONTACT).unwrap();
+    politeness.interval = Duration::ZERO;
+    politeness.hosts.clear();
+    politeness.timeout = Duration::from_secs(1);
+    politeness.initial_backoff = Duration::from_millis(10);
+    politeness.max_backoff = Duration::from_secs(2);
+    politeness.max_retries = 6;
+    let options = SyncOptions {
+        sources: sources.to_vec(),
+        archive: dir.path().join("archive"),
+        bases: Bases::all_at(base).unwrap(),
+        politeness,
+        parliament_since: day(2024, 1, 1),
+        today: day(2024, 5, 31),
+    };
+    Setup { _dir: dir, store, options }
+}
+
+impl Setup {
+    async fn sync(&self) -> SyncReport {
+        sync(&self.store, &self.options, &lobbyscope_ingest::Quiet).await.unwrap()
+    }
+
+    async fn ep_meetings(&self) -> i64 {
+        self.store.stats().await.unwrap().parliament_meetings
+    }
+}
+
+/// 1,500 meetings in March 2024 (past the export's cap for the month and for its halves) and
+/// a few in the other months.
+fn with_a_busy_month() -> Arc<Upstream> {
+    let up = Upstream::new();
+    for d in 1..=30 {
+        up.add_ep_meetings(day(2024, 3, d), 50);
+    }
+    for (m, d) in [(1, 10), (2, 29), (4, 2), (5, 31)] {
+        up.add_ep_meetings(day(2024, m, d), 10);
+    }
+    up
+}
+
+#[tokio::test]
+async fn windows_are_split_until_under_the_cap_and_nothing_is_lost_or_doubled() {
+    let up = with_a_busy_month();
+    let base = up.serve().await;
+    let s = setup(&base, &[SourceId::Parliament]).await;
+
+    let report = s.sync().await;
+    let ep = &report.sources[0];
+    assert_eq!(ep.failure, None);
+    assert_eq!(s.ep_meetings().await, 1540, "every meeting once");
+    assert_eq!(ep.records_seen, 1540);
+    assert_eq!(ep.counts.new, 1540);
+    // January, February, April and May once each; March (1,500 rows) and its two halves (750).
+    assert_eq!(up.requests_to("/meps/en/search-meetings"), 4 + 1 + 2);
+    assert!(
+        up.seen().iter().all(|s| s.user_agent.starts_with("lobbyscope/") && s.user_agent.contains(CONTACT)),
+        "every request names the project and the contact"
+    );
+
+    // The next sync asks again from three months before the last day, and adds nothing.
+    let again = s.sync().await;
+    assert_eq!(again.sources[0].failure, None);
+    assert_eq!(again.sources[0].counts.new, 0);
+    assert_eq!(s.ep_meetings().await, 1540);
+    let state = State::load(&s.options.archive).unwrap();
+    assert_eq!(state.parliament_through, Some(day(2024, 5, 31)));
+    let health = &state.sources["ep"];
+    assert!(health.last_success.is_some() && health.last_error.is_none(), "{health:?}");
+}
+
+#[tokio::test]
+async fn faults_are_retried_and_the_data_arrives_once() {
+    let up = with_a_busy_month();
+    up.fault("fromDate=01%2F01%2F2024", Fault::Status(500));
+    up.fault("fromDate=01%2F01%2F2024", Fault::TooMany(1));
+    up.fault("fromDate=01%2F02%2F2024", Fault::Html);
+    up.fault("fromDate=01%2F02%2F2024", Fault::Delay(Duration::from_secs(3)));
+    up.fault("fromDate=01%2F04%2F2024", Fault::Truncate);
+    up.fault("fromDate=01%2F05%2F2024", Fault::Status(503));
+    let base = up.serve().await;
+    let s = setup(&base, &[SourceId::Parliament]).await;
+
+    let started = std::time::Instant::now();
+    let report = s.sync().await;
+    let ep = &report.sources[0];
+    assert_eq!(ep.failure, None);
+    assert_eq!(ep.retries, 6, "each fault cost one retry");
+    assert!(started.elapsed() >= Duration::from_secs(1), "the Retry-After of 1 s was honoured");
+    assert_eq!(s.ep_meetings().await, 1540, "every meeting once, none from a broken answer");
+    assert!(up.faults.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_window_that_keeps_failing_fails_the_source_and_the_next_sync_finishes_it() {
+    let up = with_a_busy_month();
+    for _ in 0..7 {
+        up.fault("fromDate=01%2F04%2F2024", Fault::Status(502));
+    }
+    let base = up.serve().await;
+    let s = setup(&base, &[SourceId::Register, SourceId::Parliament]).await;
+
+    let report = s.sync().await;
+    assert!(report.failed());
+    let ep = report.sources.iter().find(|r| r.source == SourceId::Parliament).unwrap();
+    let failure = ep.failure.as_deref().unwrap();
+    assert!(failure.contains("HTTP 502") && failure.contains("7 attempts"), "{failure}");
+    assert_eq!(s.ep_meetings().await, 0, "a source is imported whole or not at all");
+    let tr = report.sources.iter().find(|r| r.source == SourceId::Register).unwrap();
+    assert_eq!(tr.failure, None, "the other source went on");
+    let state = State::load(&s.options.archive).unwrap();
+    assert_eq!(state.parliament_through, None, "the failed windows are asked again");
+    assert!(state.sources["ep"].last_error.as_deref().unwrap().contains("HTTP 502"));
+
+    let again = s.sync().await;
+    assert!(!again.failed(), "{again:?}");
+    assert_eq!(s.ep_meetings().await, 1540);
+}
+
+#[tokio::test]
+async fn a_changed_csv_header_fails_the_source_loudly() {
+    let up = with_a_busy_month();
+    *up.ep_header.lock().unwrap() = upstream::EP_HEADER.replace("meeting_date", "date_of_meeting");
+    let base = up.serve().await;
+    let s = setup(&base, &[SourceId::Parliament]).await;
+
+    let report = s.sync().await;
+    let failure = report.sources[0].failure.as_deref().unwrap();
+    assert!(failure.contains("the format changed") && failure.contains("meeting_date"), "{failure}");
+    assert_eq!(s.ep_meetings().await, 0);
+}
+
+#[tokio::test]
+async fn a_day_at_the_cap_is_kept_with_a_warning() {
+    let up = Upstream::new();
+    up.add_ep_meetings(day(2024, 2, 7), 1200);
+    let base = up.serve().await;
+    let s = setup(&base, &[SourceId::Parliament]).await;
+
+    let report = s.sync().await;
+    let ep = &report.sources[0];
+    assert_eq!(ep.failure, None);
+    assert_eq!(s.ep_meetings().await, 1000, "what the export answers for the day");
+    assert!(ep.warnings.iter().any(|w| w.contains("2024-02-07") && w.contains("cap")), "{:?}", ep.warnings);
+    let state = State::load(&s.options.archive).unwrap();
+    assert_eq!(state.sources["ep"].warnings, ep.warnings);
+}
+
+#[tokio::test]
+async fn the_register_is_checked_imported_and_not_fetched_again_unchanged() {
+    let up = Upstream::new();
+    let base = up.serve().await;
+    let s = setup(&base, &[SourceId::Register, SourceId::Commission]).await;
+
+    let report = s.sync().await;
+    assert!(!report.failed(), "{report:?}");
+    let stats = s.store.stats().await.unwrap();
+    assert_eq!(stats.register_entries, 30);
+    assert!(stats.commission_meetings > 0);
+    let ec = &report.sources[1];
+    assert_eq!(ec.files, 4);
+    assert!(ec.warnings.iter().any(|w| w.contains("1419")), "bad_rows.xlsx has rows it cannot read: {:?}", ec.warnings);
+
+    // Asked again with the ETags: nothing changed, nothing fetched or imported.
+    let again = s.sync().await;
+    assert!(!again.failed(), "{again:?}");
+    assert!(again.sources.iter().all(|r| r.files == 0 && r.bytes == 0), "{again:?}");
+    let conditional = up.seen().into_iter().rev().take(5).filter(|s| s.if_none_match.is_some()).count();
+    assert_eq!(conditional, 5, "the register and the four Commission files asked with If-None-Match");
+
+    // An export that ends half-way (well-formed so far, complete by its length) is refused.
+    let whole = up.register.lock().unwrap().clone();
+    let cut = whole.len() / 2;
+    *up.register.lock().unwrap() = whole[..cut].to_vec();
+    let report = s.sync().await;
+    let failure = report.sources[0].failure.as_deref().unwrap();
+    assert!(failure.contains("cut short") || failure.contains("not well-formed"), "{failure}");
+    assert_eq!(s.store.stats().await.unwrap().register_snapshots, 1, "no second snapshot from a broken export");
+}
+
+#[tokio::test]
+async fn a_register_far_smaller_than_the_last_is_refused() {
+    let up = Upstream::new();
+    let base = up.serve().await;
+    let s = setup(&base, &[SourceId::Register]).await;
+    let state = State { register_organisations: Some(100), ..State::default() };
+    std::fs::create_dir_all(&s.options.archive).unwrap();
+    state.save(&s.options.archive).unwrap();
+
+    let report = s.sync().await;
+    let failure = report.sources[0].failure.as_deref().unwrap();
+    assert!(failure.contains("30 organisations, against 100"), "{failure}");
+    assert_eq!(s.store.stats().await.unwrap().register_entries, 0);
+}
