@@ -6,6 +6,7 @@ mod copy;
 mod db;
 mod generate;
 mod report;
+mod sync;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -109,6 +110,12 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Fetch the official sources from their endpoints (politely, only what changed), keep
+    /// every answer in the raw archive, and import them. LOBBYSCOPE_TR_BASE, _EC_BASE, _EP_BASE
+    /// and _HYS_BASE point a source elsewhere.
+    Sync(sync::SyncArgs),
+    /// Each source's last sync: when it was tried, when it last succeeded, what went wrong.
+    Status(sync::StatusArgs),
     /// Print record counts.
     Stats {
         /// One JSON object instead of a table.
@@ -364,6 +371,17 @@ async fn run() -> Result<ExitCode> {
                 eprintln!("lobbyscope: not everything was imported (see the summary above); the rest was kept");
                 return Ok(ExitCode::from(PARTIAL));
             }
+        }
+        Command::Sync(args) => {
+            let store = db.open(&connections).await?;
+            if sync::run(&*store, args).await?.failed() {
+                eprintln!("lobbyscope: some sources were not synced (see above); the next sync tries them again");
+                return Ok(ExitCode::from(PARTIAL));
+            }
+        }
+        Command::Status(args) => {
+            let store = db.open(&connections).await?;
+            sync::status(&*store, args).await?;
         }
         Command::Stats { json } => {
             let store = db.open(&connections).await?;
