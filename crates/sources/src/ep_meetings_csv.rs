@@ -26,7 +26,7 @@ use crate::text::{clean_multiline, non_empty};
 use crate::{Input, Limits, Parsed, Records, Rejection, SourceError};
 
 /// The columns of the official export, in their published order.
-const COLUMNS: [&str; 8] = [
+pub const COLUMNS: [&str; 8] = [
     "title",
     "member_id",
     "member_name",

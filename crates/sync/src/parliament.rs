@@ -20,16 +20,7 @@ use crate::http::{Client, Expect, Tally};
 pub const ROW_CAP: u64 = 1000;
 
 /// The export's columns, in its order.
-pub const HEADER: [&str; 8] = [
-    "title",
-    "member_id",
-    "member_name",
-    "meeting_date",
-    "member_capacity",
-    "procedure_reference",
-    "attendees",
-    "lobbyist_id",
-];
+pub use lobbyscope_sources::ep_meetings_csv::COLUMNS as HEADER;
 
 /// The first day the export holds meetings for: the start of the ninth term.
 pub fn first_day() -> NaiveDate {
