@@ -80,10 +80,6 @@ impl Archive {
         Ok(Archive { dir: dir.to_owned(), latest: Mutex::new(latest) })
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// A path for a download in progress, removed or renamed by whoever asked for it.
     pub fn temporary(&self, name: &str) -> PathBuf {
         self.dir.join("tmp").join(format!("{}-{name}", std::process::id()))

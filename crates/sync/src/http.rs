@@ -177,10 +177,6 @@ impl Client {
         Ok(Client { http, politeness, limiter })
     }
 
-    pub fn politeness(&self) -> &Politeness {
-        &self.politeness
-    }
-
     /// GETs `url` into memory. `None`: not modified since `known`.
     pub async fn get(
         &self,

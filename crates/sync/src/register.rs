@@ -46,9 +46,10 @@ pub async fn fetch(
     let url = url(bases);
     let temporary = archive.temporary("register.xml");
     let downloaded = client.download(&url, Expect::Xml, known, &temporary, tally).await;
-    let Some(downloaded) = downloaded? else {
+    let Ok(Some(downloaded)) = downloaded else {
+        // Not modified, or failed: nothing of the download is kept.
         let _ = std::fs::remove_file(&temporary);
-        return Ok(Fetched::default());
+        return downloaded.map(|_| Fetched::default()).map_err(SyncError::from);
     };
     let checked = check_export(&downloaded.path, &url, last_count);
     // Kept whatever the check says: a refused export is evidence of what the source served.
