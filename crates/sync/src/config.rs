@@ -1,77 +1,30 @@
 //! Where each source lives and how politely it is asked.
 
-use std::fmt;
 use std::time::Duration;
 
 use url::Url;
 
 use crate::SyncError;
+pub use lobbyscope_domain::SourceId;
 
-/// The official sources a sync can fetch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SourceId {
-    /// The Transparency Register's ODP XML export.
-    Register,
-    /// The Commission's meetings files.
-    Commission,
-    /// The European Parliament's MEP meetings export.
-    Parliament,
-    /// The Have Your Say portal.
-    HaveYourSay,
-}
-
-impl SourceId {
-    pub const ALL: [SourceId; 4] =
-        [SourceId::Register, SourceId::Commission, SourceId::Parliament, SourceId::HaveYourSay];
-
-    /// The short name the command line and the health page use.
-    pub fn code(self) -> &'static str {
-        match self {
-            SourceId::Register => "tr",
-            SourceId::Commission => "ec",
-            SourceId::Parliament => "ep",
-            SourceId::HaveYourSay => "hys",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<SourceId> {
-        SourceId::ALL.into_iter().find(|s| s.code() == code)
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            SourceId::Register => "EU Transparency Register",
-            SourceId::Commission => "European Commission meetings",
-            SourceId::Parliament => "European Parliament MEP meetings",
-            SourceId::HaveYourSay => "Have Your Say consultations",
-        }
-    }
-
-    /// The variable that points the source at another base URL.
-    pub fn base_variable(self) -> &'static str {
-        match self {
-            SourceId::Register => "LOBBYSCOPE_TR_BASE",
-            SourceId::Commission => "LOBBYSCOPE_EC_BASE",
-            SourceId::Parliament => "LOBBYSCOPE_EP_BASE",
-            SourceId::HaveYourSay => "LOBBYSCOPE_HYS_BASE",
-        }
-    }
-
-    /// The official base URL; the paths and query parameters below it are the official ones
-    /// (`../shared/realdata/FORMATS.md`), so that a server on 127.0.0.1 can stand in for it.
-    pub fn official_base(self) -> &'static str {
-        match self {
-            SourceId::Register => "https://ec.europa.eu/transparencyregister",
-            SourceId::Commission => "https://ec.europa.eu/transparency-initiative/meetings",
-            SourceId::Parliament => "https://www.europarl.europa.eu",
-            SourceId::HaveYourSay => "https://ec.europa.eu/info/law/better-regulation",
-        }
+/// The variable that points the source at another base URL.
+pub fn base_variable(source: SourceId) -> &'static str {
+    match source {
+        SourceId::Register => "LOBBYSCOPE_TR_BASE",
+        SourceId::Commission => "LOBBYSCOPE_EC_BASE",
+        SourceId::Parliament => "LOBBYSCOPE_EP_BASE",
+        SourceId::HaveYourSay => "LOBBYSCOPE_HYS_BASE",
     }
 }
 
-impl fmt::Display for SourceId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
+/// The official base URL; the paths and query parameters below it are the official ones
+/// (`../shared/realdata/FORMATS.md`), so that a server on 127.0.0.1 can stand in for it.
+pub fn official_base(source: SourceId) -> &'static str {
+    match source {
+        SourceId::Register => "https://ec.europa.eu/transparencyregister",
+        SourceId::Commission => "https://ec.europa.eu/transparency-initiative/meetings",
+        SourceId::Parliament => "https://www.europarl.europa.eu",
+        SourceId::HaveYourSay => "https://ec.europa.eu/info/law/better-regulation",
     }
 }
 
@@ -90,9 +43,9 @@ impl Bases {
     /// As [`Bases::from_env`], reading variables through `get`.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Bases, SyncError> {
         let base = |source: SourceId| {
-            let given = get(source.base_variable()).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-            let text = given.as_deref().unwrap_or(source.official_base());
-            parse_base(text).map_err(|reason| SyncError::Config(format!("{}: {reason}", source.base_variable())))
+            let given = get(base_variable(source)).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+            let text = given.as_deref().unwrap_or(official_base(source));
+            parse_base(text).map_err(|reason| SyncError::Config(format!("{}: {reason}", base_variable(source))))
         };
         Ok(Bases {
             bases: [
