@@ -21,7 +21,7 @@ pub enum SourceArg {
     Ec,
     /// The Parliament's MEP meetings export, by date windows.
     Ep,
-    /// Have Your Say (not fetched by this version yet).
+    /// Have Your Say: initiatives, their publications and every feedback page.
     Hys,
 }
 
@@ -38,7 +38,7 @@ impl From<SourceArg> for SourceId {
 
 #[derive(Args)]
 pub struct SyncArgs {
-    /// A source to fetch; repeat for several. Default: tr, ec and ep.
+    /// A source to fetch; repeat for several. Default: all four.
     #[arg(long = "source", value_enum, value_name = "SOURCE")]
     sources: Vec<SourceArg>,
     #[command(flatten)]
@@ -51,6 +51,9 @@ pub struct SyncArgs {
     /// last one).
     #[arg(long, value_name = "YYYY-MM-DD", default_value_t = lobbyscope_sync::parliament::first_day())]
     since: NaiveDate,
+    /// Also fetch Have Your Say's attachments (the responses' PDFs) into the archive.
+    #[arg(long)]
+    attachments: bool,
     /// No progress lines for each file imported.
     #[arg(long, short)]
     quiet: bool,
@@ -88,6 +91,7 @@ pub async fn run(store: &dyn Store, args: SyncArgs) -> Result<SyncReport> {
         politeness,
         parliament_since: args.since,
         today: Utc::now().date_naive(),
+        attachments: args.attachments,
     };
     let report = if args.quiet {
         lobbyscope_sync::sync(store, &options, &lobbyscope_ingest::Quiet).await?

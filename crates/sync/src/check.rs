@@ -37,9 +37,17 @@ pub fn parse(path: &Path, url: &Url, kind: SourceKind) -> Result<Counted, SyncEr
             Parsed::Rejected(_) => counted.rejected += 1,
         }
     }
-    if counted.records == 0 {
-        let reason = format!("no record could be read ({} rejected)", counted.rejected);
-        return Err(SyncError::FormatChanged { url: url.to_string(), reason });
-    }
     Ok(counted)
+}
+
+impl Counted {
+    /// A file that must hold records (a register export, a Commission file, an initiative)
+    /// and holds none was not written by the source's usual tool.
+    pub fn require_records(self, url: &Url) -> Result<Counted, SyncError> {
+        if self.records == 0 {
+            let reason = format!("no record could be read ({} rejected)", self.rejected);
+            return Err(SyncError::FormatChanged { url: url.to_string(), reason });
+        }
+        Ok(self)
+    }
 }

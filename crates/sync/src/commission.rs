@@ -49,7 +49,7 @@ pub async fn fetch(
             continue;
         };
         let path = archive.put(url.as_str(), &answer.body, answer.fetched_at, &answer.validators)?;
-        let counted = check::parse(&path, &url, SourceKind::CommissionMeetingsXlsx)?;
+        let counted = check::parse(&path, &url, SourceKind::CommissionMeetingsXlsx)?.require_records(&url)?;
         if counted.rejected > 0 {
             out.warnings.push(format!("{name}: {} rows could not be read", counted.rejected));
         }

@@ -31,6 +31,8 @@ pub enum Expect {
     Xml,
     Json,
     Xlsx,
+    /// An attachment: any bytes but an HTML page; a PDF must reach its end marker.
+    Document,
 }
 
 impl fmt::Display for Expect {
@@ -40,6 +42,7 @@ impl fmt::Display for Expect {
             Expect::Xml => "XML",
             Expect::Json => "JSON",
             Expect::Xlsx => "an XLSX workbook",
+            Expect::Document => "a document",
         })
     }
 }
@@ -387,6 +390,12 @@ fn check(expect: Expect, content_type: &str, sink: &Sink) -> Result<(), Checked>
             }
             Ok(())
         }
+        Expect::Document => {
+            if head.starts_with(b"%PDF") && !sink.tail().windows(5).any(|w| w == b"%%EOF") {
+                return Err(Checked::Retry("a PDF cut short (no end marker)".into()));
+            }
+            Ok(())
+        }
         Expect::Json => {
             let value: serde_json::Value = match serde_json::from_slice(sink.whole().unwrap_or(head)) {
                 Ok(value) => value,
@@ -696,5 +705,8 @@ mod tests {
         assert!(verdict(Expect::Json, "application/json", br#"{"code":"general_error"}"#).starts_with("fail: "));
         assert!(verdict(Expect::Json, "application/json", br#"{"error":"bad_request"}"#).starts_with("fail: "));
         assert!(verdict(Expect::Json, "application/json", b"").contains("empty"));
+        assert_eq!(verdict(Expect::Document, "application/pdf", b"%PDF-1.7\n...\n%%EOF\n"), "ok");
+        assert!(verdict(Expect::Document, "application/pdf", b"%PDF-1.7\n...").contains("cut short"));
+        assert!(verdict(Expect::Document, "text/html", b"%PDF-1.7").starts_with("retry: an HTML page"));
     }
 }

@@ -10,7 +10,8 @@
 //! - [`archive`]: every body kept, gzip-compressed and named by its SHA-256, with its URL and time;
 //! - one module per source: [`register`] (the register's ODP XML export, checked before it is
 //!   imported), [`commission`] (the four meetings files), [`parliament`] (the MEP meetings export
-//!   by date windows, split until each holds fewer than the export's 1,000 rows);
+//!   by date windows, split until each holds fewer than the export's 1,000 rows), [`hys`] (Have
+//!   Your Say: initiatives, their publications' feedback pages, attachments when asked);
 //! - [`check`]: a fetched file read through the import's parser before it is imported;
 //! - [`state`]: what a sync remembers between runs (validators, how far it got, health);
 //! - [`run`]: `sync`, each source fetched then imported, one failing alone, and its report.
@@ -20,6 +21,7 @@ pub mod check;
 pub mod commission;
 pub mod config;
 pub mod http;
+pub mod hys;
 pub mod parliament;
 pub mod register;
 pub mod run;
@@ -52,9 +54,6 @@ pub enum SyncError {
     /// A fetched file the import did not take.
     #[error("{path}: not imported: {reason}")]
     NotImported { path: String, reason: String },
-    /// A source this version fetches nothing from yet.
-    #[error("{0}")]
-    Unsupported(String),
     #[error(transparent)]
     Import(#[from] lobbyscope_ingest::IngestError),
     #[error(transparent)]

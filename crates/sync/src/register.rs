@@ -67,7 +67,7 @@ pub async fn fetch(
 /// The checks of a downloaded export: its organisations and warnings.
 fn check_export(path: &Path, url: &Url, last_count: Option<u64>) -> Result<(u64, Vec<String>), SyncError> {
     let implausible = |reason: String| SyncError::Implausible { url: url.to_string(), reason };
-    let counted = check::parse(path, url, SourceKind::RegisterXml)?;
+    let counted = check::parse(path, url, SourceKind::RegisterXml)?.require_records(url)?;
     let organisations = counted.records;
     let mut warnings = Vec::new();
     if let Some(announced) = announced_count(path) {

@@ -2,7 +2,7 @@
 //! fails does so alone, with its reason noted for the health page, and the next sync starts
 //! again from what the last successful one imported.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{Days, NaiveDate, Utc};
@@ -13,10 +13,10 @@ use crate::archive::Archive;
 use crate::config::{Bases, Politeness, SourceId};
 use crate::http::{Client, Tally};
 use crate::state::{SourceState, State};
-use crate::{SyncError, commission, parliament, register};
+use crate::{SyncError, commission, hys, parliament, register};
 
-/// The sources `sync` fetches when none is named: those this version can.
-pub const DEFAULT_SOURCES: [SourceId; 3] = [SourceId::Register, SourceId::Commission, SourceId::Parliament];
+/// The sources `sync` fetches when none is named.
+pub const DEFAULT_SOURCES: [SourceId; 4] = SourceId::ALL;
 
 /// How far back a later sync asks the Parliament again: MEPs publish meetings weeks after
 /// they happened.
@@ -32,6 +32,8 @@ pub struct SyncOptions {
     /// The first day a first sync asks the Parliament for.
     pub parliament_since: NaiveDate,
     pub today: NaiveDate,
+    /// Fetch Have Your Say's attachments into the archive too.
+    pub attachments: bool,
 }
 
 /// What one source's sync did.
@@ -74,10 +76,54 @@ struct Fetched {
     remember: Vec<Remember>,
 }
 
-enum Remember {
+pub(crate) enum Remember {
     Validators(String, crate::http::Validators),
     ParliamentThrough(NaiveDate),
     RegisterOrganisations(u64),
+    HysInitiative(u64, hys::InitiativeMark),
+    /// An attachment archived: its document id and the SHA-256 of its bytes.
+    HysDocument(String, String),
+}
+
+/// Imports what a source fetched and only then notes it in the state, saved at once: a sync
+/// killed between two commits fetches again what the second would have noted, and imports it
+/// as unchanged where the first already had it.
+pub(crate) struct Committer<'a> {
+    store: &'a dyn Store,
+    progress: &'a dyn Progress,
+    state: &'a mut State,
+    dir: &'a Path,
+    imported: ImportReport,
+}
+
+impl Committer<'_> {
+    pub(crate) fn state(&self) -> &State {
+        self.state
+    }
+
+    pub(crate) async fn commit(&mut self, files: Vec<PathBuf>, remember: Vec<Remember>) -> Result<(), SyncError> {
+        let report = import(self.store, &files, self.progress).await?;
+        self.imported.files.extend(report.files);
+        if remember.is_empty() {
+            return Ok(());
+        }
+        for r in remember {
+            match r {
+                Remember::Validators(url, v) => {
+                    self.state.validators.insert(url, v);
+                }
+                Remember::ParliamentThrough(day) => self.state.parliament_through = Some(day),
+                Remember::RegisterOrganisations(n) => self.state.register_organisations = Some(n),
+                Remember::HysInitiative(id, mark) => {
+                    self.state.hys.initiatives.insert(id, mark);
+                }
+                Remember::HysDocument(id, sha) => {
+                    self.state.hys.documents.insert(id, sha);
+                }
+            }
+        }
+        self.state.save(self.dir)
+    }
 }
 
 /// Syncs `options.sources` (register first, so that the meetings are linked against the new
@@ -95,18 +141,16 @@ pub async fn sync(store: &dyn Store, options: &SyncOptions, progress: &dyn Progr
         let tally = Tally::default();
         let attempted = Utc::now();
         tracing::info!(source = source.code(), "sync started");
-        let outcome = match fetch(source, &client, options, &archive, &state, &tally).await {
-            Ok(fetched) => import(store, &fetched.files, progress).await.map(|imported| (fetched, imported)),
-            Err(e) => Err(e),
-        };
-        let health = state.sources.entry(source.code().to_owned()).or_default();
-        health.last_attempt = Some(attempted);
+        let mut committer =
+            Committer { store, progress, state: &mut state, dir: &options.archive, imported: ImportReport::default() };
+        let outcome = fetch(source, &client, options, &archive, &mut committer, &tally).await;
+        let imported = std::mem::take(&mut committer.imported);
         let mut out = SourceReport {
             source,
             requests: tally.requests(),
             retries: tally.retries(),
             bytes: tally.bytes(),
-            files: 0,
+            files: imported.files.len(),
             records_seen: 0,
             counts: WriteCounts::default(),
             rejected: 0,
@@ -114,13 +158,15 @@ pub async fn sync(store: &dyn Store, options: &SyncOptions, progress: &dyn Progr
             failure: None,
             took: started.elapsed(),
         };
+        // What was imported counts, whether or not the source then failed.
+        for file in &imported.files {
+            out.counts += file.counts;
+            out.rejected += file.rejected;
+        }
+        let health = state.sources.entry(source.code().to_owned()).or_default();
+        health.last_attempt = Some(attempted);
         match outcome {
-            Ok((fetched, imported)) => {
-                for file in &imported.files {
-                    out.counts += file.counts;
-                    out.rejected += file.rejected;
-                }
-                out.files = fetched.files.len();
+            Ok(fetched) => {
                 out.records_seen = fetched.records_seen;
                 out.warnings = fetched.warnings;
                 *health = SourceState {
@@ -131,15 +177,6 @@ pub async fn sync(store: &dyn Store, options: &SyncOptions, progress: &dyn Progr
                     records_imported: out.counts.new + out.counts.updated,
                     warnings: out.warnings.clone(),
                 };
-                for r in fetched.remember {
-                    match r {
-                        Remember::Validators(url, v) => {
-                            state.validators.insert(url, v);
-                        }
-                        Remember::ParliamentThrough(day) => state.parliament_through = Some(day),
-                        Remember::RegisterOrganisations(n) => state.register_organisations = Some(n),
-                    }
-                }
                 tracing::info!(source = source.code(), files = out.files, "sync done");
             }
             Err(e) => {
@@ -154,16 +191,19 @@ pub async fn sync(store: &dyn Store, options: &SyncOptions, progress: &dyn Progr
     Ok(report)
 }
 
+/// Fetches one source and commits what it fetched: in one commit for the sources whose files
+/// are few and large, batch by batch for Have Your Say.
 async fn fetch(
     source: SourceId,
     client: &Client,
     options: &SyncOptions,
     archive: &Archive,
-    state: &State,
+    committer: &mut Committer<'_>,
     tally: &Tally,
 ) -> Result<Fetched, SyncError> {
     let bases: &Bases = &options.bases;
-    match source {
+    let state = committer.state();
+    let fetched = match source {
         SourceId::Register => {
             let url = register::url(bases).to_string();
             let f = register::fetch(
@@ -180,17 +220,17 @@ async fn fetch(
                 remember.push(Remember::Validators(url, f.validators));
                 remember.push(Remember::RegisterOrganisations(f.organisations));
             }
-            Ok(Fetched {
+            Fetched {
                 files: f.file.into_iter().collect(),
                 records_seen: f.organisations,
                 warnings: f.warnings,
                 remember,
-            })
+            }
         }
         SourceId::Commission => {
             let f = commission::fetch(client, bases, archive, state, tally).await?;
             let remember = f.validators.into_iter().map(|(url, v)| Remember::Validators(url, v)).collect();
-            Ok(Fetched { files: f.files, records_seen: f.meetings, warnings: f.warnings, remember })
+            Fetched { files: f.files, records_seen: f.meetings, warnings: f.warnings, remember }
         }
         SourceId::Parliament => {
             let from = match state.parliament_through {
@@ -199,17 +239,25 @@ async fn fetch(
             }
             .max(options.parliament_since);
             let f = parliament::fetch(client, bases, archive, from, options.today, tally).await?;
-            Ok(Fetched {
+            Fetched {
                 files: f.files,
                 records_seen: f.rows,
                 warnings: f.warnings,
                 remember: vec![Remember::ParliamentThrough(options.today)],
-            })
+            }
         }
-        SourceId::HaveYourSay => Err(SyncError::Unsupported(
-            "Have Your Say is not fetched by this version yet: import its JSON pages with `lobbyscope import`".into(),
-        )),
-    }
+        SourceId::HaveYourSay => {
+            let f = hys::fetch(client, bases, archive, tally, committer, options.attachments).await?;
+            return Ok(Fetched {
+                records_seen: f.initiatives_fetched + f.feedback_seen,
+                warnings: f.warnings,
+                ..Fetched::default()
+            });
+        }
+    };
+    let Fetched { files, records_seen, warnings, remember } = fetched;
+    committer.commit(files, remember).await?;
+    Ok(Fetched { records_seen, warnings, ..Fetched::default() })
 }
 
 /// Imports the fetched files; a file the import refused fails the source.

@@ -25,6 +25,8 @@ pub struct State {
     #[serde(default)]
     pub register_organisations: Option<u64>,
     #[serde(default)]
+    pub hys: crate::hys::HysState,
+    #[serde(default)]
     pub sources: BTreeMap<String, SourceState>,
 }
 

@@ -8,57 +8,10 @@ mod upstream;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::NaiveDate;
 use lobbyscope_store::Store;
-use lobbyscope_store_sqlite::SqliteStore;
+use lobbyscope_sync::SourceId;
 use lobbyscope_sync::state::State;
-use lobbyscope_sync::{Bases, Politeness, SourceId, SyncOptions, SyncReport, sync};
-use upstream::{Fault, Upstream};
-
-const CONTACT: &str = "newsroom@example.org";
-
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-
-struct Setup {
-    _dir: tempfile::TempDir,
-    store: SqliteStore,
-    options: SyncOptions,
-}
-
-/// A fresh store and archive, the sources at `base`, and politeness fit for a test: no
-/// spacing between requests, a one-second timeout, backoffs of milliseconds.
-async fn setup(base: &str, sources: &[SourceId]) -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("store.sqlite")).await.unwrap();
-    let mut politeness = Politeness::new(CONTACT).unwrap();
-    politeness.interval = Duration::ZERO;
-    politeness.hosts.clear();
-    politeness.timeout = Duration::from_secs(1);
-    politeness.initial_backoff = Duration::from_millis(10);
-    politeness.max_backoff = Duration::from_secs(2);
-    politeness.max_retries = 6;
-    let options = SyncOptions {
-        sources: sources.to_vec(),
-        archive: dir.path().join("archive"),
-        bases: Bases::all_at(base).unwrap(),
-        politeness,
-        parliament_since: day(2024, 1, 1),
-        today: day(2024, 5, 31),
-    };
-    Setup { _dir: dir, store, options }
-}
-
-impl Setup {
-    async fn sync(&self) -> SyncReport {
-        sync(&self.store, &self.options, &lobbyscope_ingest::Quiet).await.unwrap()
-    }
-
-    async fn ep_meetings(&self) -> i64 {
-        self.store.stats().await.unwrap().parliament_meetings
-    }
-}
+use upstream::{CONTACT, Fault, Upstream, day, setup};
 
 /// 1,500 meetings in March 2024 (past the export's cap for the month and for its halves) and
 /// a few in the other months.

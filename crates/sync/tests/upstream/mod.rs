@@ -1,6 +1,8 @@
 //! A stand-in for the official hosts on 127.0.0.1: the register's export, the Commission's
-//! four files and the Parliament's windowed CSV export (at most 1,000 rows a query, newest
-//! first, as the real one), built from the real fixtures, with faults injected on request.
+//! four files, the Parliament's windowed CSV export (at most 1,000 rows a query, newest
+//! first, as the real one) and the Have Your Say portal's JSON (a paged listing, initiatives,
+//! feedback pages in the current or the older shape, attachments), built from the fixtures,
+//! with faults injected on request.
 
 #![allow(
     clippy::unwrap_used,
@@ -22,9 +24,181 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
+use lobbyscope_store::Store;
+use lobbyscope_store_sqlite::SqliteStore;
+use lobbyscope_sync::{Bases, Politeness, SourceId, SyncOptions, SyncReport, sync};
+
+pub const CONTACT: &str = "newsroom@example.org";
+
+pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+pub struct Setup {
+    pub dir: tempfile::TempDir,
+    pub store: SqliteStore,
+    pub options: SyncOptions,
+}
+
+/// A fresh store and archive, the sources at `base`, and politeness fit for a test: no
+/// spacing between requests, a one-second timeout, backoffs of milliseconds.
+pub async fn setup(base: &str, sources: &[SourceId]) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("store.sqlite")).await.unwrap();
+    let mut politeness = Politeness::new(CONTACT).unwrap();
+    politeness.interval = Duration::ZERO;
+    politeness.hosts.clear();
+    politeness.timeout = Duration::from_secs(1);
+    politeness.initial_backoff = Duration::from_millis(10);
+    politeness.max_backoff = Duration::from_secs(2);
+    politeness.max_retries = 6;
+    let options = SyncOptions {
+        sources: sources.to_vec(),
+        archive: dir.path().join("archive"),
+        bases: Bases::all_at(base).unwrap(),
+        politeness,
+        parliament_since: day(2024, 1, 1),
+        today: day(2024, 5, 31),
+        attachments: false,
+    };
+    Setup { dir, store, options }
+}
+
+impl Setup {
+    pub async fn sync(&self) -> SyncReport {
+        sync(&self.store, &self.options, &lobbyscope_ingest::Quiet).await.unwrap()
+    }
+
+    pub async fn ep_meetings(&self) -> i64 {
+        self.store.stats().await.unwrap().parliament_meetings
+    }
+}
 
 pub const EP_HEADER: &str =
     "title,member_id,member_name,meeting_date,member_capacity,procedure_reference,attendees,lobbyist_id";
+
+/// The Have Your Say portal's content.
+#[derive(Default)]
+pub struct Portal {
+    pub initiatives: Vec<PortalInitiative>,
+    /// Feedback answered on the older `brpapi/allFeedback` path, in the HAL shape; the current
+    /// path answers 404.
+    pub older_api: bool,
+    /// Publications whose feedback the portal refuses to list (`bad_request`, as for OPCs run
+    /// on EUSurvey).
+    pub unlisted: Vec<u64>,
+}
+
+pub struct PortalInitiative {
+    pub id: u64,
+    pub title: String,
+    pub open: bool,
+    pub publications: Vec<PortalPublication>,
+}
+
+pub struct PortalPublication {
+    pub id: u64,
+    pub feedback: Vec<serde_json::Value>,
+}
+
+/// A feedback item in the portal's layout, after the real Equinet item of the fixture, with
+/// its own id, organisation and, every other item, an attachment.
+pub fn feedback_item(id: u64, publication: u64) -> serde_json::Value {
+    let mut item = serde_json::json!({
+        "id": id,
+        "referenceInitiative": "COM(2021)206",
+        "dateFeedback": "2021/08/06 23:57:37",
+        "feedback": format!("Response {id} welcomes the proposal."),
+        "language": "EN",
+        "userType": "NGO",
+        "country": "BEL",
+        "companySize": "MICRO",
+        "organization": format!("Organisation {}", id % 97),
+        "trNumber": "718971811339-46",
+        "status": "PUBLISHED",
+        "attachments": [],
+        "publicationId": publication,
+    });
+    if id.is_multiple_of(2) {
+        item["attachments"] = serde_json::json!([{
+            "id": id * 10,
+            "fileName": format!("submission {id}.docx"),
+            "ersFileName": format!("submission {id}.pdf"),
+            "documentId": format!("090166e5{id:08x}"),
+            "size": 80083,
+        }]);
+    }
+    item
+}
+
+impl Portal {
+    /// Initiatives `first..first + n`, each with one publication of `per` feedback items.
+    pub fn add(&mut self, first: u64, n: u64, per: u64) {
+        for id in first..first + n {
+            let publication = id * 10;
+            let feedback = (0..per).map(|k| feedback_item(publication * 1000 + k, publication)).collect();
+            self.initiatives.push(PortalInitiative {
+                id,
+                title: format!("Initiative {id}"),
+                open: false,
+                publications: vec![PortalPublication { id: publication, feedback }],
+            });
+        }
+    }
+
+    pub fn initiative(&mut self, id: u64) -> &mut PortalInitiative {
+        self.initiatives.iter_mut().find(|i| i.id == id).unwrap()
+    }
+
+    fn listed(i: &PortalInitiative) -> serde_json::Value {
+        serde_json::json!({
+            "id": i.id,
+            "shortTitle": i.title,
+            "initiativeStatus": "ADOPTED",
+            "receivingFeedbackStatus": if i.open { "OPEN" } else { "CLOSED" },
+        })
+    }
+
+    fn search(&self, page: usize, size: usize) -> serde_json::Value {
+        let content: Vec<_> = self.initiatives.iter().skip(page * size).take(size).map(Portal::listed).collect();
+        let total = self.initiatives.len();
+        serde_json::json!({"initiativeResultDtoPage": {
+            "content": content, "totalElements": total, "totalPages": total.div_ceil(size),
+        }})
+    }
+
+    fn group(&self, id: u64) -> Option<serde_json::Value> {
+        let i = self.initiatives.iter().find(|i| i.id == id)?;
+        let mut value = Portal::listed(i);
+        value["dg"] = "CNECT".into();
+        value["publications"] = i
+            .publications
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "id": p.id, "type": "PROP_REG", "reference": "COM(2021)206",
+                    "totalFeedback": p.feedback.len(),
+                    "attachments": [{"documentId": format!("090166e5p{}", p.id), "filename": "proposal.pdf"}],
+                })
+            })
+            .collect();
+        Some(value)
+    }
+
+    fn feedback(&self, publication: u64, page: usize, size: usize, hal: bool) -> Option<serde_json::Value> {
+        let p = self.initiatives.iter().flat_map(|i| &i.publications).find(|p| p.id == publication)?;
+        let content: Vec<_> = p.feedback.iter().skip(page * size).take(size).cloned().collect();
+        let total = p.feedback.len();
+        let pages = total.div_ceil(size);
+        Some(if hal {
+            serde_json::json!({"_embedded": {"feedback": content},
+                "page": {"size": size, "totalElements": total, "totalPages": pages, "number": page}})
+        } else {
+            serde_json::json!({"content": content, "totalElements": total, "totalPages": pages,
+                "last": page + 1 >= pages, "number": page, "size": size})
+        })
+    }
+}
 
 /// One way to answer badly, once.
 #[derive(Debug, Clone)]
@@ -54,6 +228,7 @@ pub struct Upstream {
     pub ep_header: Mutex<String>,
     pub register: Mutex<Vec<u8>>,
     pub commission: Mutex<HashMap<String, Vec<u8>>>,
+    pub hys: Mutex<Portal>,
     /// Faults to apply to the next requests whose path and query contain the key.
     pub faults: Mutex<VecDeque<(String, Fault)>>,
     pub seen: Mutex<Vec<Seen>>,
@@ -216,6 +391,34 @@ fn route(up: &Upstream, path_and_query: &str) -> Option<(&'static str, Vec<u8>, 
             }
             Some(("text/csv; charset=utf-8", body.into_bytes(), None))
         }
-        _ => None,
+        path => hys(up, path, &query),
     }
+}
+
+fn hys(up: &Upstream, path: &str, query: &HashMap<String, String>) -> Option<(&'static str, Vec<u8>, Option<String>)> {
+    let portal = up.hys.lock().unwrap();
+    let number = |key: &str| query.get(key)?.parse::<usize>().ok();
+    let json = |v: serde_json::Value| Some(("application/json", v.to_string().into_bytes(), None));
+    if path == "/brpapi/searchInitiatives" {
+        return json(portal.search(number("page")?, number("size")?));
+    }
+    if let Some(id) = path.strip_prefix("/brpapi/groupInitiatives/") {
+        return json(portal.group(id.parse().ok()?)?);
+    }
+    if path == "/api/allFeedback" || path == "/brpapi/allFeedback" {
+        let older = path.starts_with("/brpapi");
+        if older != portal.older_api {
+            return None;
+        }
+        let publication = number("publicationId")? as u64;
+        if portal.unlisted.contains(&publication) {
+            return json(serde_json::json!({"code": "bad_request", "message": "bad_request"}));
+        }
+        return json(portal.feedback(publication, number("page")?, number("size")?, older)?);
+    }
+    if let Some(document) = path.strip_prefix("/api/download/") {
+        let body = format!("%PDF-1.4\n% document {document}\n%%EOF\n");
+        return Some(("application/pdf", body.into_bytes(), None));
+    }
+    None
 }
