@@ -1,4 +1,5 @@
-//! The Commission's meetings: four XLSX files (FORMATS.md 3.1), each asked for by name.
+//! The Commission's meetings: four files (FORMATS.md 3.1), each asked for by name as XLSX,
+//! and as XML (3.2, the same data) when the workbook cannot be had or read.
 
 use std::path::PathBuf;
 
@@ -20,8 +21,38 @@ pub const FILES: [&str; 4] = [
     "meetingsdirectorgenerals",
 ];
 
-pub fn url(bases: &Bases, name: &str) -> Url {
-    let mut url = bases.url(SourceId::Commission, "data/meetings/dataxlsx");
+/// The two layouts each file is published in, the first preferred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Xlsx,
+    Xml,
+}
+
+impl Layout {
+    fn path(self) -> &'static str {
+        match self {
+            Layout::Xlsx => "data/meetings/dataxlsx",
+            Layout::Xml => "data/meetings/dataxml",
+        }
+    }
+
+    fn expect(self) -> Expect {
+        match self {
+            Layout::Xlsx => Expect::Xlsx,
+            Layout::Xml => Expect::Xml,
+        }
+    }
+
+    fn kind(self) -> SourceKind {
+        match self {
+            Layout::Xlsx => SourceKind::CommissionMeetingsXlsx,
+            Layout::Xml => SourceKind::CommissionMeetingsXml,
+        }
+    }
+}
+
+pub fn url(bases: &Bases, name: &str, layout: Layout) -> Url {
+    let mut url = bases.url(SourceId::Commission, layout.path());
     url.query_pairs_mut().append_pair("name", name);
     url
 }
@@ -44,18 +75,56 @@ pub async fn fetch(
 ) -> Result<Fetched, SyncError> {
     let mut out = Fetched::default();
     for name in FILES {
-        let url = url(bases, name);
-        let Some(answer) = client.get(&url, Expect::Xlsx, state.validators.get(url.as_str()), tally).await? else {
-            continue;
+        let file = match one(client, bases, archive, state, tally, name, Layout::Xlsx).await {
+            Err(xlsx) if falls_back(&xlsx) => {
+                match one(client, bases, archive, state, tally, name, Layout::Xml).await {
+                    Ok(file) => {
+                        out.warnings.push(format!("{name}: the XML was imported, the XLSX could not be: {xlsx}"));
+                        file
+                    }
+                    // The workbook's trouble is the one to tell; the XML was the second try.
+                    Err(xml) => {
+                        tracing::warn!("{name}: the XML could not be had either: {xml}");
+                        return Err(xlsx);
+                    }
+                }
+            }
+            other => other?,
         };
-        let path = archive.put(url.as_str(), &answer.body, answer.fetched_at, &answer.validators)?;
-        let counted = check::parse(&path, &url, SourceKind::CommissionMeetingsXlsx)?.require_records(&url)?;
+        let Some((path, url, counted, validators)) = file else { continue };
         if counted.rejected > 0 {
             out.warnings.push(format!("{name}: {} rows could not be read", counted.rejected));
         }
         out.meetings += counted.records;
         out.files.push(path);
-        out.validators.push((url.to_string(), answer.validators));
+        out.validators.push((url, validators));
     }
     Ok(out)
+}
+
+/// Whether the XML is worth asking for after the XLSX failed so: a workbook the server would
+/// not give, or gave in a form the reader does not take. A check of its content (the file
+/// holds rows, but fewer than it should) is not a reason to take another layout's word.
+fn falls_back(e: &SyncError) -> bool {
+    matches!(e, SyncError::Fetch(_) | SyncError::FormatChanged { .. })
+}
+
+type One = Option<(PathBuf, String, check::Counted, Validators)>;
+
+/// One file in one layout: archived and checked; `None` when it did not change.
+async fn one(
+    client: &Client,
+    bases: &Bases,
+    archive: &Archive,
+    state: &State,
+    tally: &Tally,
+    name: &str,
+    layout: Layout,
+) -> Result<One, SyncError> {
+    let url = url(bases, name, layout);
+    let known = state.validators.get(url.as_str());
+    let Some(answer) = client.get(&url, layout.expect(), known, tally).await? else { return Ok(None) };
+    let path = archive.put(url.as_str(), &answer.body, answer.fetched_at, &answer.validators)?;
+    let counted = check::parse(&path, &url, layout.kind())?.require_records(&url)?;
+    Ok(Some((path, url.to_string(), counted, answer.validators)))
 }

@@ -179,3 +179,37 @@ async fn a_register_far_smaller_than_the_last_is_refused() {
     assert!(failure.contains("30 organisations, against 100"), "{failure}");
     assert_eq!(s.store.stats().await.unwrap().register_entries, 0);
 }
+
+#[tokio::test]
+async fn a_commission_workbook_that_cannot_be_had_is_taken_as_xml() {
+    let up = Upstream::new();
+    for _ in 0..7 {
+        up.fault("dataxlsx?name=meetingscommissionrepresentatives1924", Fault::Status(503));
+    }
+    let base = up.serve().await;
+    let s = setup(&base, &[SourceId::Commission]).await;
+
+    let report = s.sync().await;
+    let ec = &report.sources[0];
+    assert_eq!(ec.failure, None, "{ec:?}");
+    assert_eq!(ec.files, 4);
+    assert!(
+        ec.warnings.iter().any(|w| w.contains("1924: the XML was imported") && w.contains("HTTP 503")),
+        "{:?}",
+        ec.warnings
+    );
+    assert_eq!(up.requests_to("/data/meetings/dataxml?name=meetingscommissionrepresentatives1924"), 1);
+    assert_eq!(up.requests_to("/data/meetings/dataxml"), 1, "the other files came as XLSX");
+
+    // With neither layout to be had, the source fails with the workbook's trouble.
+    let up = Upstream::new();
+    *up.commission.lock().unwrap().get_mut("meetingsdirectorgenerals").unwrap() =
+        b"PK\x03\x04 not a zip PK\x05\x06".to_vec();
+    up.commission_xml.lock().unwrap().clear();
+    let base = up.serve().await;
+    let s = setup(&base, &[SourceId::Commission]).await;
+    let report = s.sync().await;
+    let failure = report.sources[0].failure.as_deref().unwrap();
+    assert!(failure.contains("dataxlsx?name=meetingsdirectorgenerals"), "{failure}");
+    assert_eq!(s.store.stats().await.unwrap().commission_meetings, 0, "a source is imported whole or not at all");
+}

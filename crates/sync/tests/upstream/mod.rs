@@ -228,6 +228,8 @@ pub struct Upstream {
     pub ep_header: Mutex<String>,
     pub register: Mutex<Vec<u8>>,
     pub commission: Mutex<HashMap<String, Vec<u8>>>,
+    /// The same files in the XML layout (those there is a fixture for).
+    pub commission_xml: Mutex<HashMap<String, Vec<u8>>>,
     pub hys: Mutex<Portal>,
     /// Faults to apply to the next requests whose path and query contain the key.
     pub faults: Mutex<VecDeque<(String, Fault)>>,
@@ -258,7 +260,12 @@ impl Upstream {
             ("meetingscommissionrepresentatives2429".to_owned(), ec("commission_2429_no_portfolio.xlsx")),
             ("meetingsdirectorgenerals".to_owned(), ec("dg_meetings.xlsx")),
         ]);
+        let commission_xml = HashMap::from([
+            ("meetingscommissionrepresentatives1924".to_owned(), ec("meetings_real_rows.xml")),
+            ("meetingsdirectorgenerals".to_owned(), ec("meetings_dg.xml")),
+        ]);
         Arc::new(Upstream {
+            commission_xml: Mutex::new(commission_xml),
             ep_header: Mutex::new(EP_HEADER.to_owned()),
             register: Mutex::new(register.into_bytes()),
             commission: Mutex::new(commission),
@@ -374,6 +381,10 @@ fn route(up: &Upstream, path_and_query: &str) -> Option<(&'static str, Vec<u8>, 
             let body = up.commission.lock().unwrap().get(query.get("name")?)?.clone();
             let etag = format!("\"{}\"", body.len());
             Some(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body, Some(etag)))
+        }
+        "/data/meetings/dataxml" => {
+            let body = up.commission_xml.lock().unwrap().get(query.get("name")?)?.clone();
+            Some(("application/xml", body, None))
         }
         "/meps/en/search-meetings" => {
             let day = |key: &str| NaiveDate::parse_from_str(query.get(key)?, "%d/%m/%Y").ok();
