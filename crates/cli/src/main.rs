@@ -116,6 +116,9 @@ enum Command {
     Sync(sync::SyncArgs),
     /// Each source's last sync: when it was tried, when it last succeeded, what went wrong.
     Status(sync::StatusArgs),
+    /// Import again every answer the syncs imported, from the raw archive (after a parser fix:
+    /// records now read differently are updated, with their history).
+    Reimport(sync::ReimportArgs),
     /// Print record counts.
     Stats {
         /// One JSON object instead of a table.
@@ -382,6 +385,14 @@ async fn run() -> Result<ExitCode> {
         Command::Status(args) => {
             let store = db.open(&connections).await?;
             sync::status(&*store, args).await?;
+        }
+        Command::Reimport(args) => {
+            let store = db.open(&connections).await?;
+            let report = sync::reimport(&*store, args).await?;
+            if !report.complete() {
+                eprintln!("lobbyscope: not everything was imported again (see the summary above)");
+                return Ok(ExitCode::from(PARTIAL));
+            }
         }
         Command::Stats { json } => {
             let store = db.open(&connections).await?;

@@ -138,6 +138,25 @@ fn print_summary(report: &SyncReport) {
 }
 
 #[derive(Args)]
+pub struct ReimportArgs {
+    #[command(flatten)]
+    archive: ArchiveArg,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub async fn reimport(store: &dyn Store, args: ReimportArgs) -> Result<lobbyscope_ingest::ImportReport> {
+    let dir = args.archive.dir()?;
+    let paths =
+        lobbyscope_sync::reimport_paths(&dir).with_context(|| format!("reading the archive in {}", dir.display()))?;
+    if paths.is_empty() {
+        println!("The archive in {} holds nothing a sync imported.", dir.display());
+    }
+    report::run_import(store, &paths, args.quiet).await
+}
+
+#[derive(Args)]
 pub struct StatusArgs {
     #[command(flatten)]
     archive: ArchiveArg,

@@ -8,7 +8,7 @@
 //! its index line is appended after: a sync killed at any moment leaves at worst an object
 //! that no line names, which the next sync of the same bytes finds in place.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -52,32 +52,62 @@ impl Archive {
     pub fn open(dir: &Path) -> Result<Archive, SyncError> {
         fs::create_dir_all(dir.join("objects")).map_err(io_err(dir))?;
         fs::create_dir_all(dir.join("tmp")).map_err(io_err(dir))?;
-        let index = dir.join("index.jsonl");
         let mut latest = HashMap::new();
-        if index.exists() {
-            if last_byte(&index).map_err(io_err(&index))?.is_some_and(|b| b != b'\n') {
-                // A line cut short: the next line starts on a line of its own.
-                OpenOptions::new()
-                    .append(true)
-                    .open(&index)
-                    .and_then(|mut f| f.write_all(b"\n"))
-                    .map_err(io_err(&index))?;
-            }
-            let file = File::open(&index).map_err(io_err(&index))?;
-            for (n, line) in BufReader::new(file).lines().enumerate() {
-                let line = line.map_err(io_err(&index))?;
-                match serde_json::from_str::<Entry>(&line) {
-                    Ok(entry) => {
-                        latest.insert(entry.url.clone(), entry);
-                    }
-                    Err(e) if !line.trim().is_empty() => {
-                        tracing::warn!("{}: line {}: skipped, not an index entry: {e}", index.display(), n + 1);
-                    }
-                    Err(_) => {}
-                }
+        each_entry(dir, |entry| {
+            latest.insert(entry.url.clone(), entry);
+        })?;
+        Ok(Archive { dir: dir.to_owned(), latest: Mutex::new(latest) })
+    }
+
+    /// Notes that the objects at `paths` were imported whole: `reimport` reads them again.
+    /// One SHA-256 a line in `imported`; a line cut short by a kill is not a SHA-256 and is
+    /// passed over, and its object is noted again when the next sync imports it.
+    pub fn note_imported(&self, paths: &[PathBuf]) -> Result<(), SyncError> {
+        let list = self.dir.join("imported");
+        let mut lines = String::new();
+        for path in paths {
+            if let Some(sha) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".gz")) {
+                lines.push_str(sha);
+                lines.push('\n');
             }
         }
-        Ok(Archive { dir: dir.to_owned(), latest: Mutex::new(latest) })
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&list)
+            .and_then(|mut f| f.write_all(lines.as_bytes()))
+            .map_err(io_err(&list))
+    }
+
+    /// The objects syncs imported, the latest of each URL, in the order they were fetched:
+    /// what a parser fixed since would read differently. An answer kept but refused (a
+    /// register export cut short) is not among them; the one imported before it is.
+    pub fn imported_objects(&self) -> Result<Vec<PathBuf>, SyncError> {
+        let list = self.dir.join("imported");
+        let text = match fs::read_to_string(&list) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(io_err(&list)(e)),
+        };
+        let imported: HashSet<&str> =
+            text.lines().filter(|l| l.len() == 64 && l.bytes().all(|b| b.is_ascii_hexdigit())).collect();
+        let mut latest: HashMap<String, Entry> = HashMap::new();
+        each_entry(&self.dir, |entry| {
+            if imported.contains(entry.sha256.as_str()) {
+                latest.insert(entry.url.clone(), entry);
+            }
+        })?;
+        let mut kept: Vec<Entry> = latest.into_values().collect();
+        kept.sort_by(|a, b| (a.fetched_at, &a.url).cmp(&(b.fetched_at, &b.url)));
+        let mut paths: Vec<PathBuf> = Vec::new();
+        for entry in kept {
+            let path = self.object_path(&entry.sha256);
+            // One object can be the latest answer of several URLs (empty pages).
+            if path.exists() && !paths.contains(&path) {
+                paths.push(path);
+            }
+        }
+        Ok(paths)
     }
 
     /// A path for a download in progress, removed or renamed by whoever asked for it.
@@ -177,6 +207,32 @@ impl Archive {
         }
         Ok(())
     }
+}
+
+/// Gives every entry of the index to `f`, in the order they were written. Lines that cannot be read (a
+/// line cut short by a kill) are skipped with a warning: they name objects that are there or
+/// not, and the next fetch of their URL writes a whole line.
+fn each_entry(dir: &Path, mut f: impl FnMut(Entry)) -> Result<(), SyncError> {
+    let index = dir.join("index.jsonl");
+    if !index.exists() {
+        return Ok(());
+    }
+    if last_byte(&index).map_err(io_err(&index))?.is_some_and(|b| b != b'\n') {
+        // A line cut short: the next line starts on a line of its own.
+        OpenOptions::new().append(true).open(&index).and_then(|mut f| f.write_all(b"\n")).map_err(io_err(&index))?;
+    }
+    let file = File::open(&index).map_err(io_err(&index))?;
+    for (n, line) in BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(io_err(&index))?;
+        match serde_json::from_str::<Entry>(&line) {
+            Ok(entry) => f(entry),
+            Err(e) if !line.trim().is_empty() => {
+                tracing::warn!("{}: line {}: skipped, not an index entry: {e}", index.display(), n + 1);
+            }
+            Err(_) => {}
+        }
+    }
+    Ok(())
 }
 
 fn last_byte(path: &Path) -> std::io::Result<Option<u8>> {

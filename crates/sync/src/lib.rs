@@ -28,7 +28,7 @@ pub mod run;
 pub mod state;
 
 pub use config::{Bases, Politeness, SourceId};
-pub use run::{SourceReport, SyncOptions, SyncReport, sync};
+pub use run::{SourceReport, SyncOptions, SyncReport, reimport_paths, sync};
 
 /// What stops one source's sync. The others go on.
 #[derive(Debug, thiserror::Error)]

@@ -90,6 +90,7 @@ pub(crate) enum Remember {
 /// as unchanged where the first already had it.
 pub(crate) struct Committer<'a> {
     store: &'a dyn Store,
+    archive: &'a Archive,
     progress: &'a dyn Progress,
     state: &'a mut State,
     dir: &'a Path,
@@ -103,6 +104,7 @@ impl Committer<'_> {
 
     pub(crate) async fn commit(&mut self, files: Vec<PathBuf>, remember: Vec<Remember>) -> Result<(), SyncError> {
         let report = import(self.store, &files, self.progress).await?;
+        self.archive.note_imported(&files)?;
         self.imported.files.extend(report.files);
         if remember.is_empty() {
             return Ok(());
@@ -141,8 +143,14 @@ pub async fn sync(store: &dyn Store, options: &SyncOptions, progress: &dyn Progr
         let tally = Tally::default();
         let attempted = Utc::now();
         tracing::info!(source = source.code(), "sync started");
-        let mut committer =
-            Committer { store, progress, state: &mut state, dir: &options.archive, imported: ImportReport::default() };
+        let mut committer = Committer {
+            store,
+            archive: &archive,
+            progress,
+            state: &mut state,
+            dir: &options.archive,
+            imported: ImportReport::default(),
+        };
         let outcome = fetch(source, &client, options, &archive, &mut committer, &tally).await;
         let imported = std::mem::take(&mut committer.imported);
         let mut out = SourceReport {
@@ -273,4 +281,11 @@ async fn import(store: &dyn Store, files: &[PathBuf], progress: &dyn Progress) -
         });
     }
     Ok(report)
+}
+
+/// Every answer the syncs in `archive_dir` imported (the latest of each address), for
+/// `lobbyscope reimport`: after a parser fix, importing them again updates the records it reads
+/// differently, with their history, and leaves the others unchanged.
+pub fn reimport_paths(archive_dir: &Path) -> Result<Vec<PathBuf>, SyncError> {
+    Archive::open(archive_dir)?.imported_objects()
 }
