@@ -131,6 +131,12 @@ enum Command {
         addr: SocketAddr,
         #[command(flatten)]
         limits: ServeLimits,
+        /// Sync the official sources in the background this often (e.g. `24h`), as `lobbyscope
+        /// sync` would with the options below; the first time when the last sync is that old.
+        #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION", help_heading = "Background sync")]
+        sync_every: Option<Duration>,
+        #[command(flatten, next_help_heading = "Background sync")]
+        sync: sync::SyncSettings,
     },
     /// Import the bundled demo data into a fresh database, write its position items with the
     /// extractive writer, and serve it.
@@ -415,8 +421,14 @@ async fn run() -> Result<ExitCode> {
                 return Ok(ExitCode::from(PARTIAL));
             }
         }
-        Command::Serve { addr, limits } => {
+        Command::Serve { addr, limits, sync_every, sync } => {
             let store = db.open(&connections).await?;
+            if let Some(every) = sync_every {
+                if every.is_zero() {
+                    bail!("--sync-every must be longer than zero");
+                }
+                sync::spawn_every(Arc::clone(&store), sync, every)?;
+            }
             serve(store, addr, &limits).await?;
         }
         Command::Demo { data, addr, no_serve, limits } => {

@@ -1,6 +1,8 @@
 //! `sync` and `status`: the official sources fetched into the store, and how each fared.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use chrono::{NaiveDate, Utc};
@@ -36,8 +38,10 @@ impl From<SourceArg> for SourceId {
     }
 }
 
+/// What a sync fetches, where it keeps it and whom it names: for `sync`, and for `serve
+/// --sync-every`.
 #[derive(Args)]
-pub struct SyncArgs {
+pub struct SyncSettings {
     /// A source to fetch; repeat for several. Default: all four.
     #[arg(long = "source", value_enum, value_name = "SOURCE")]
     sources: Vec<SourceArg>,
@@ -54,6 +58,33 @@ pub struct SyncArgs {
     /// Also fetch Have Your Say's attachments (the responses' PDFs) into the archive.
     #[arg(long)]
     attachments: bool,
+}
+
+impl SyncSettings {
+    /// The options of a sync starting now.
+    fn options(&self) -> Result<SyncOptions> {
+        let politeness = Politeness::new(self.contact.as_deref().unwrap_or_default())?;
+        let sources = if self.sources.is_empty() {
+            DEFAULT_SOURCES.to_vec()
+        } else {
+            self.sources.iter().map(|&s| SourceId::from(s)).collect()
+        };
+        Ok(SyncOptions {
+            sources,
+            archive: self.archive.dir()?,
+            bases: Bases::from_env()?,
+            politeness,
+            parliament_since: self.since,
+            today: Utc::now().date_naive(),
+            attachments: self.attachments,
+        })
+    }
+}
+
+#[derive(Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    settings: SyncSettings,
     /// No progress lines for each file imported.
     #[arg(long, short)]
     quiet: bool,
@@ -77,22 +108,7 @@ impl ArchiveArg {
 }
 
 pub async fn run(store: &dyn Store, args: SyncArgs) -> Result<SyncReport> {
-    let contact = args.contact.as_deref().unwrap_or_default();
-    let politeness = Politeness::new(contact)?;
-    let sources = if args.sources.is_empty() {
-        DEFAULT_SOURCES.to_vec()
-    } else {
-        args.sources.iter().map(|&s| SourceId::from(s)).collect()
-    };
-    let options = SyncOptions {
-        sources,
-        archive: args.archive.dir()?,
-        bases: Bases::from_env()?,
-        politeness,
-        parliament_since: args.since,
-        today: Utc::now().date_naive(),
-        attachments: args.attachments,
-    };
+    let options = args.settings.options()?;
     let report = if args.quiet {
         lobbyscope_sync::sync(store, &options, &lobbyscope_ingest::Quiet).await?
     } else {
@@ -100,6 +116,55 @@ pub async fn run(store: &dyn Store, args: SyncArgs) -> Result<SyncReport> {
     };
     print_summary(&report);
     Ok(report)
+}
+
+/// `serve --sync-every`: syncs in the background, the first time when the last sync's
+/// attempt is `every` old (at once if there was none), then every `every`. The pages go on
+/// being served from the store meanwhile; each import that changes it empties their cache.
+/// Checks the settings before it returns, so that a server is not started with a sync that
+/// cannot run.
+pub fn spawn_every(store: Arc<dyn Store>, settings: SyncSettings, every: Duration) -> Result<()> {
+    let options = settings.options()?;
+    let state = State::load(&options.archive)?;
+    let last = options.sources.iter().filter_map(|s| state.sources.get(s.code())?.last_attempt).min();
+    let wait = last
+        .and_then(|t| (t + every).signed_duration_since(Utc::now()).to_std().ok())
+        .unwrap_or(Duration::ZERO)
+        .min(every);
+    tracing::info!(every = ?every, first_in = ?wait, "background sync scheduled");
+    tokio::spawn(async move {
+        let mut next = tokio::time::Instant::now() + wait;
+        loop {
+            tokio::time::sleep_until(next).await;
+            next = tokio::time::Instant::now() + every;
+            let outcome = match settings.options() {
+                Ok(options) => lobbyscope_sync::sync(&*store, &options, &lobbyscope_ingest::Quiet).await,
+                Err(e) => {
+                    tracing::error!("background sync not started: {e:#}");
+                    continue;
+                }
+            };
+            match outcome {
+                Ok(report) => {
+                    for s in &report.sources {
+                        match &s.failure {
+                            Some(failure) => tracing::error!(source = s.source.code(), "sync failed: {failure}"),
+                            None => tracing::info!(
+                                source = s.source.code(),
+                                new = s.counts.new,
+                                updated = s.counts.updated,
+                                unchanged = s.counts.unchanged,
+                                warnings = s.warnings.len(),
+                                "synced"
+                            ),
+                        }
+                    }
+                }
+                Err(e) => tracing::error!("background sync failed: {e}"),
+            }
+        }
+    });
+    Ok(())
 }
 
 fn print_summary(report: &SyncReport) {

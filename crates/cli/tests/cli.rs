@@ -234,6 +234,93 @@ fn serve_answers_on_the_given_address() {
     drop(child);
 }
 
+/// A stand-in for the Parliament's export on 127.0.0.1: the real fixture for every window
+/// asked, 404 for anything else. Returns its base URL and the paths asked.
+fn parliament_stand_in() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let csv = std::fs::read(repo("fixtures/ep_meetings/search-meetings_subset_relaid.csv")).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = std::sync::Arc::clone(&asked);
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let path = request_line.split(' ').nth(1).unwrap_or_default().to_owned();
+            seen.lock().unwrap().push(path.clone());
+            let (status, body): (&str, &[u8]) =
+                if path.starts_with("/meps/en/search-meetings") { ("200 OK", &csv) } else { ("404 Not Found", b"no") };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: text/csv\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = conn.write_all(head.as_bytes()).and_then(|()| conn.write_all(body));
+        }
+    });
+    (base, asked)
+}
+
+#[test]
+fn serve_syncs_in_the_background_while_it_answers() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let (base, asked) = parliament_stand_in();
+    let since = (chrono::Utc::now().date_naive() - chrono::Days::new(20)).to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lobbyscope"))
+        .arg("--db")
+        .arg(&db)
+        .args(["serve", "--addr", "127.0.0.1:0", "--sync-every", "1h", "--source", "ep", "--since", &since])
+        .args(["--contact", "newsroom@example.org", "--archive"])
+        .arg(dir.path().join("archive"))
+        .env("LOBBYSCOPE_EP_BASE", &base)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let stdout = child.stdout.take().unwrap();
+    let child = Kill(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let addr = line.split("http://").nth(1).and_then(|r| r.split('/').next()).unwrap_or_else(|| panic!("{line}"));
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    conn.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut reply = String::new();
+    conn.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+
+    // The sync's import is seen from another process; a generous deadline, not a speed test.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let meetings = loop {
+        let out = lobbyscope(&db, &["stats", "--json"]);
+        let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        let n = stats["parliament_meetings"].as_i64().unwrap_or(0);
+        if n > 0 || std::time::Instant::now() > deadline {
+            break n;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert!(meetings > 250, "the fixture's meetings arrived: {meetings}");
+    let asked = asked.lock().unwrap().clone();
+    assert!(asked.iter().all(|p| p.contains("exportFormat=CSV")), "{asked:?}");
+    drop(child);
+}
+
 #[test]
 fn generate_writes_a_corpus_that_imports_and_refuses_a_folder_in_use() {
     let dir = tempfile::tempdir().unwrap();
