@@ -1,17 +1,22 @@
 //! `sync` and `status`: the official sources fetched into the store, and how each fared.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use chrono::{NaiveDate, Utc};
 use clap::{Args, ValueEnum};
+use indicatif::{HumanBytes, ProgressBar};
+use lobbyscope_ingest::{FileReport, Progress};
+use lobbyscope_store::LockHolder;
 use lobbyscope_store::Store;
 use lobbyscope_sync::config::CONTACT_VARIABLE;
 use lobbyscope_sync::run::DEFAULT_SOURCES;
+use lobbyscope_sync::run::Watch;
 use lobbyscope_sync::state::State;
-use lobbyscope_sync::{Bases, Politeness, SourceId, SyncOptions, SyncReport};
+use lobbyscope_sync::{Bases, Politeness, SourceId, SourceReport, SyncOptions, SyncReport};
 
 use crate::report::{self, Plain};
 
@@ -111,11 +116,120 @@ pub async fn run(store: &dyn Store, args: SyncArgs) -> Result<SyncReport> {
     let options = args.settings.options()?;
     let report = if args.quiet {
         lobbyscope_sync::sync(store, &options, &lobbyscope_ingest::Quiet).await?
+    } else if std::io::stderr().is_terminal() {
+        lobbyscope_sync::sync(store, &options, &Bars::default()).await?
     } else {
-        lobbyscope_sync::sync(store, &options, &Plain).await?
+        lobbyscope_sync::sync(store, &options, &Lines).await?
     };
     print_summary(&report);
     Ok(report)
+}
+
+/// On a terminal: a bar for the source being synced, with its requests and bytes, then the
+/// records being imported; a line for each source when it is done.
+#[derive(Default)]
+struct Bars {
+    bar: Mutex<Option<ProgressBar>>,
+}
+
+impl Bars {
+    fn with(&self, f: impl FnOnce(&ProgressBar)) {
+        if let Ok(bar) = self.bar.lock()
+            && let Some(bar) = bar.as_ref()
+        {
+            f(bar);
+        }
+    }
+}
+
+impl Progress for Bars {
+    fn records_read(&self, n: u64) {
+        self.with(|bar| bar.set_position(n));
+    }
+    fn file_done(&self, report: &FileReport) {
+        if report.failure.is_some() {
+            self.with(|bar| bar.suspend(|| Plain.file_done(report)));
+        }
+    }
+    fn linking(&self) {
+        self.with(|bar| bar.set_message("linking organisation mentions"));
+    }
+    fn waiting(&self, holder: Option<&LockHolder>) {
+        self.with(|bar| bar.suspend(|| Plain.waiting(holder)));
+    }
+}
+
+impl Watch for Bars {
+    fn source_started(&self, source: SourceId) {
+        let bar = report::ticking("{spinner} {msg} {human_pos:>8} records read");
+        bar.set_message(format!("{}: asking", source.code()));
+        if let Ok(mut slot) = self.bar.lock() {
+            *slot = Some(bar);
+        }
+    }
+    fn fetched(&self, source: SourceId, requests: u64, bytes: u64) {
+        self.with(|bar| bar.set_message(fetched_line(source, requests, bytes)));
+    }
+    fn source_done(&self, report: &SourceReport) {
+        if let Ok(mut slot) = self.bar.lock()
+            && let Some(bar) = slot.take()
+        {
+            bar.finish_and_clear();
+        }
+        println!("{}", done_line(report));
+    }
+}
+
+/// Not on a terminal: a line when a source starts, every [`LINE_EVERY`] requests, and when it
+/// is done; of the import, only the files it refused.
+struct Lines;
+
+const LINE_EVERY: u64 = 100;
+
+impl Progress for Lines {
+    fn file_done(&self, report: &FileReport) {
+        if report.failure.is_some() {
+            Plain.file_done(report);
+        }
+    }
+    fn linking(&self) {
+        Plain.linking();
+    }
+    fn waiting(&self, holder: Option<&LockHolder>) {
+        Plain.waiting(holder);
+    }
+}
+
+impl Watch for Lines {
+    fn source_started(&self, source: SourceId) {
+        println!("{}: syncing {}", source.code(), source.title());
+    }
+    fn fetched(&self, source: SourceId, requests: u64, bytes: u64) {
+        if requests.is_multiple_of(LINE_EVERY) {
+            println!("{}", fetched_line(source, requests, bytes));
+        }
+    }
+    fn source_done(&self, report: &SourceReport) {
+        println!("{}", done_line(report));
+    }
+}
+
+fn fetched_line(source: SourceId, requests: u64, bytes: u64) -> String {
+    format!("{}: {requests} request(s), {}", source.code(), HumanBytes(bytes))
+}
+
+fn done_line(r: &SourceReport) -> String {
+    let outcome = match &r.failure {
+        Some(_) => "FAILED".to_owned(),
+        None => format!("{} new, {} updated, {} unchanged", r.counts.new, r.counts.updated, r.counts.unchanged),
+    };
+    format!(
+        "{}: {outcome} ({} request(s), {}, {:.1} s)",
+        r.source.code(),
+        r.requests,
+        HumanBytes(r.bytes),
+        r.took.as_secs_f64()
+    )
 }
 
 /// `serve --sync-every`: syncs in the background, the first time when the last sync's

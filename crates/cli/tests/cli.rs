@@ -270,6 +270,41 @@ fn parliament_stand_in() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>
 }
 
 #[test]
+fn sync_prints_plain_progress_lines_and_a_summary_when_not_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let (base, _) = parliament_stand_in();
+    let since = (chrono::Utc::now().date_naive() - chrono::Days::new(5)).to_string();
+    let archive = dir.path().join("archive");
+    let out = Command::new(env!("CARGO_BIN_EXE_lobbyscope"))
+        .arg("--db")
+        .arg(&db)
+        .args(["sync", "--source", "ep", "--since", &since, "--contact", "newsroom@example.org", "--archive"])
+        .arg(&archive)
+        .env("LOBBYSCOPE_EP_BASE", &base)
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.starts_with("ep: syncing European Parliament MEP meetings\n"), "{stdout}");
+    assert!(stdout.lines().any(|l| l.starts_with("ep: ") && l.contains(" new, 0 updated, ")), "{stdout}");
+    assert!(stdout.contains("requests") && stdout.contains("unchanged"), "the summary table: {stdout}");
+
+    // Without a contact, nothing is asked.
+    let out = Command::new(env!("CARGO_BIN_EXE_lobbyscope"))
+        .arg("--db")
+        .arg(&db)
+        .args(["sync", "--source", "ep", "--archive"])
+        .arg(&archive)
+        .env("LOBBYSCOPE_EP_BASE", &base)
+        .env_remove("LOBBYSCOPE_CONTACT")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("LOBBYSCOPE_CONTACT"), "{}", text(&out.stderr));
+}
+
+#[test]
 fn serve_syncs_in_the_background_while_it_answers() {
     use std::io::{BufRead, BufReader, Read, Write};
     let dir = tempfile::tempdir().unwrap();

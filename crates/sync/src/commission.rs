@@ -71,7 +71,7 @@ pub async fn fetch(
     bases: &Bases,
     archive: &Archive,
     state: &State,
-    tally: &Tally,
+    tally: &Tally<'_>,
 ) -> Result<Fetched, SyncError> {
     let mut out = Fetched::default();
     for name in FILES {
@@ -117,7 +117,7 @@ async fn one(
     bases: &Bases,
     archive: &Archive,
     state: &State,
-    tally: &Tally,
+    tally: &Tally<'_>,
     name: &str,
     layout: Layout,
 ) -> Result<One, SyncError> {

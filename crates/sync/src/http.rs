@@ -22,7 +22,8 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 use url::Url;
 
-use crate::config::Politeness;
+use crate::config::{Politeness, SourceId};
+use crate::run::Watch;
 
 /// What a request asks for, so that an answer of another kind is told apart from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,15 +83,26 @@ pub struct Downloaded {
     pub fetched_at: DateTime<Utc>,
 }
 
-/// Requests made and bytes received, per source.
-#[derive(Debug, Default)]
-pub struct Tally {
+/// Requests made and bytes received, per source, told to whoever watches after each request.
+#[derive(Default)]
+pub struct Tally<'a> {
     requests: AtomicU64,
     bytes: AtomicU64,
     retries: AtomicU64,
+    watch: Option<(&'a dyn Watch, SourceId)>,
 }
 
-impl Tally {
+impl<'a> Tally<'a> {
+    pub fn watched(watch: &'a dyn Watch, source: SourceId) -> Tally<'a> {
+        Tally { watch: Some((watch, source)), ..Tally::default() }
+    }
+
+    fn tell(&self) {
+        if let Some((watch, source)) = self.watch {
+            watch.fetched(source, self.requests(), self.bytes());
+        }
+    }
+
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
     }
@@ -186,7 +198,7 @@ impl Client {
         url: &Url,
         expect: Expect,
         known: Option<&Validators>,
-        tally: &Tally,
+        tally: &Tally<'_>,
     ) -> Result<Option<Fetched>, FetchError> {
         let mut sink = Sink::memory(self.politeness.max_body_bytes);
         let done = self.fetch(url, expect, known, tally, &mut sink).await?;
@@ -205,7 +217,7 @@ impl Client {
         expect: Expect,
         known: Option<&Validators>,
         to: &Path,
-        tally: &Tally,
+        tally: &Tally<'_>,
     ) -> Result<Option<Downloaded>, FetchError> {
         let file = std::fs::File::create(to).map_err(|e| FetchError {
             url: url.to_string(),
@@ -229,7 +241,7 @@ impl Client {
         url: &Url,
         expect: Expect,
         known: Option<&Validators>,
-        tally: &Tally,
+        tally: &Tally<'_>,
         sink: &mut Sink,
     ) -> Result<Option<(Validators, DateTime<Utc>)>, FetchError> {
         let mut attempts = 0u32;
@@ -238,7 +250,9 @@ impl Client {
             self.limiter.wait_turn(url.host_str().unwrap_or_default()).await;
             tally.requests.fetch_add(1, Ordering::Relaxed);
             let fail = |problem| FetchError { url: url.to_string(), attempts, problem };
-            let (problem, retry_after) = match self.attempt(url, expect, known, tally, sink).await {
+            let attempt = self.attempt(url, expect, known, tally, sink).await;
+            tally.tell();
+            let (problem, retry_after) = match attempt {
                 Attempt::Done(validators) => return Ok(Some((validators, Utc::now()))),
                 Attempt::NotModified => return Ok(None),
                 Attempt::Fail(problem) => return Err(fail(problem)),
@@ -275,7 +289,7 @@ impl Client {
         url: &Url,
         expect: Expect,
         known: Option<&Validators>,
-        tally: &Tally,
+        tally: &Tally<'_>,
         sink: &mut Sink,
     ) -> Attempt<Validators> {
         if let Err(e) = sink.restart() {

@@ -187,11 +187,11 @@ fn stale(listed: &Listed, known: Option<&InitiativeMark>, now: DateTime<Utc>) ->
 }
 
 /// What the source's turn has to carry between its requests.
-struct Walk<'c, 'a> {
+struct Walk<'c, 'a, 't> {
     client: &'c Client,
     bases: &'c Bases,
     archive: &'c Archive,
-    tally: &'c Tally,
+    tally: &'c Tally<'t>,
     committer: &'c mut Committer<'a>,
     attachments: bool,
     out: Fetched,
@@ -216,7 +216,7 @@ pub(crate) async fn fetch(
     client: &Client,
     bases: &Bases,
     archive: &Archive,
-    tally: &Tally,
+    tally: &Tally<'_>,
     committer: &mut Committer<'_>,
     attachments: bool,
 ) -> Result<Fetched, SyncError> {
@@ -247,7 +247,7 @@ pub(crate) async fn fetch(
     Ok(walk.out)
 }
 
-impl Walk<'_, '_> {
+impl Walk<'_, '_, '_> {
     async fn get(&mut self, url: &Url, expect: Expect) -> Result<crate::http::Fetched, FetchError> {
         // The portal gives no validators: every answer is asked afresh.
         let answer = self.client.get(url, expect, None, self.tally).await?;

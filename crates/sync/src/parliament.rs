@@ -89,7 +89,7 @@ pub async fn fetch(
     archive: &Archive,
     from: NaiveDate,
     to: NaiveDate,
-    tally: &Tally,
+    tally: &Tally<'_>,
 ) -> Result<Fetched, SyncError> {
     let mut out = Fetched::default();
     let mut todo: Vec<Window> = months(from, to);

@@ -41,7 +41,7 @@ pub async fn fetch(
     archive: &Archive,
     known: Option<&Validators>,
     last_count: Option<u64>,
-    tally: &Tally,
+    tally: &Tally<'_>,
 ) -> Result<Fetched, SyncError> {
     let url = url(bases);
     let temporary = archive.temporary("register.xml");

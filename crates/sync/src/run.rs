@@ -36,6 +36,17 @@ pub struct SyncOptions {
     pub attachments: bool,
 }
 
+/// Told how a sync goes, for a progress bar; every method has a silent default. What the
+/// import does comes through the [`Progress`] this extends.
+pub trait Watch: Progress {
+    fn source_started(&self, _source: SourceId) {}
+    /// After each request to `source`: the requests and bytes so far.
+    fn fetched(&self, _source: SourceId, _requests: u64, _bytes: u64) {}
+    fn source_done(&self, _report: &SourceReport) {}
+}
+
+impl Watch for lobbyscope_ingest::Quiet {}
+
 /// What one source's sync did.
 #[derive(Debug, Clone)]
 pub struct SourceReport {
@@ -130,7 +141,7 @@ impl Committer<'_> {
 
 /// Syncs `options.sources` (register first, so that the meetings are linked against the new
 /// register), each into `store` through the import.
-pub async fn sync(store: &dyn Store, options: &SyncOptions, progress: &dyn Progress) -> Result<SyncReport, SyncError> {
+pub async fn sync(store: &dyn Store, options: &SyncOptions, watch: &dyn Watch) -> Result<SyncReport, SyncError> {
     let client = Client::new(options.politeness.clone())?;
     let archive = Archive::open(&options.archive)?;
     let mut state = State::load(&options.archive)?;
@@ -140,13 +151,14 @@ pub async fn sync(store: &dyn Store, options: &SyncOptions, progress: &dyn Progr
     let mut report = SyncReport::default();
     for source in sources {
         let started = Instant::now();
-        let tally = Tally::default();
+        watch.source_started(source);
+        let tally = Tally::watched(watch, source);
         let attempted = Utc::now();
         tracing::info!(source = source.code(), "sync started");
         let mut committer = Committer {
             store,
             archive: &archive,
-            progress,
+            progress: watch,
             state: &mut state,
             dir: &options.archive,
             imported: ImportReport::default(),
@@ -194,6 +206,7 @@ pub async fn sync(store: &dyn Store, options: &SyncOptions, progress: &dyn Progr
             }
         }
         state.save(&options.archive)?;
+        watch.source_done(&out);
         report.sources.push(out);
     }
     Ok(report)
@@ -207,7 +220,7 @@ async fn fetch(
     options: &SyncOptions,
     archive: &Archive,
     committer: &mut Committer<'_>,
-    tally: &Tally,
+    tally: &Tally<'_>,
 ) -> Result<Fetched, SyncError> {
     let bases: &Bases = &options.bases;
     let state = committer.state();
