@@ -76,6 +76,9 @@ macro_rules! store_contract_tests {
             organisations_list_pages_by_keyset,
             a_bulk_load_reads_right_and_ends_as_a_plain_load,
             deep_timeline_pages_join_up,
+            source_health_is_kept_per_source_and_read_in_source_order,
+            a_failed_attempt_keeps_the_figures_it_is_given,
+            source_health_text_and_times_round_trip_as_given,
         );
         $crate::store_contract_tests!(@pairs $fresh;
             a_copy_reads_back_as_its_source,
@@ -115,18 +118,18 @@ macro_rules! store_contract_tests {
 mod aggregates;
 pub use aggregates::{KEPT_AGGREGATES, Sequence, WRITING_SEQUENCES};
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use lobbyscope_domain::{
     Attendee, Costs, Document, Feedback, Host, Initiative, Institution, Locator, Meeting, Provenance, Publication,
-    Record, RegisterEntry, RegisterId, SourceKind,
+    Record, RegisterEntry, RegisterId, SourceId, SourceKind,
 };
 
 use lobbyscope_store::{
     Activity, ActivityCounts, ActivityFilter, ActivityKind, ActivityPage, CheckedSentence, Citation, CopyError,
     CopyRow, CopyTable, CopyValue, FoldedName, ImportFile, ItemStatus, LinkMethod, LinkedMention, MatchKind,
     MeetingView, MentionLink, MentionRef, NewPositionItem, OrgKey, OrgSort, Organisation, Part, PersonFacet, PersonKey,
-    PersonKind, PositionCounts, QuietCopy, SourceTextKind, SourceTextRecord, Stamped, Stats, Store, StoreError,
-    ValueCount, When, WholeFile, WriteCounts, copy_store,
+    PersonKind, PositionCounts, QuietCopy, RunFigures, SourceHealth, SourceTextKind, SourceTextRecord, Stamped, Stats,
+    Store, StoreError, ValueCount, When, WholeFile, WriteCounts, copy_store,
 };
 
 fn id(s: &str) -> RegisterId {
@@ -2177,11 +2180,147 @@ pub async fn deep_timeline_pages_join_up(store: &dyn Store) {
     }
 }
 
+// --- each source's health ---
+
+fn moment(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).unwrap_or_else(|e| panic!("{s}: {e}"))
+}
+
+/// A successful sync of `source` begun at `when`, its figures made from `seed`, with a warning.
+pub fn synced_health(source: SourceId, when: &str, seed: u64) -> SourceHealth {
+    SourceHealth {
+        source,
+        last_attempt: Some(moment(when)),
+        last_success: Some(moment(when)),
+        last_error: None,
+        run: RunFigures {
+            requests: seed,
+            bytes: seed * 1000 + 7,
+            records_seen: seed * 10,
+            new: seed + 1,
+            updated: seed + 2,
+            unchanged: seed * 10 - 2 * seed - 3,
+            withdrawn: seed % 3,
+            took_ms: seed * 250,
+        },
+        warnings: vec![format!("{} window at the export's cap of 1,000 rows", source.title())],
+    }
+}
+
+/// Health is kept per source, one row each: a source never synced is absent, a save replaces
+/// the source's row whole (a warning gone is gone), the rows come back in `SourceId` order
+/// whatever the order of the saves, and every save moves the data generation on.
+pub async fn source_health_is_kept_per_source_and_read_in_source_order(store: &dyn Store) {
+    assert_eq!(store.source_health().await.expect("health"), Vec::<SourceHealth>::new(), "none synced yet");
+    let hys = synced_health(SourceId::HaveYourSay, "2026-12-07T03:00:00Z", 40);
+    let tr = synced_health(SourceId::Register, "2026-12-07T01:00:00Z", 5);
+    let ep = synced_health(SourceId::Parliament, "2026-12-01T02:00:00Z", 12);
+    let mut generation = store.data_generation().await.expect("generation");
+    for h in [&hys, &tr, &ep] {
+        store.save_source_health(h).await.expect("save");
+        let now = store.data_generation().await.expect("generation");
+        assert!(now > generation, "saving {}'s health moves the generation on", h.source);
+        generation = now;
+    }
+    let read = store.source_health().await.expect("health");
+    assert_eq!(read, vec![tr.clone(), ep.clone(), hys.clone()], "tr, ec, ep, hys order; ec never synced");
+
+    let again = SourceHealth { warnings: vec![], ..synced_health(SourceId::Register, "2026-12-08T01:00:00Z", 6) };
+    store.save_source_health(&again).await.expect("replace");
+    assert_eq!(store.source_health().await.expect("health"), vec![again, ep, hys], "tr's row replaced whole");
+    assert_eq!(store.copy_count(CopyTable::SourceHealth).await.expect("count"), 3, "one row a source");
+    let ec = SourceHealth::never(SourceId::Commission);
+    store.save_source_health(&ec).await.expect("save");
+    let read = store.source_health().await.expect("health");
+    assert_eq!(read.iter().map(|h| h.source).collect::<Vec<_>>(), SourceId::ALL, "{read:?}");
+    assert_eq!(read[1], ec, "saved with nothing known, read back so");
+}
+
+/// A failed attempt is saved with the earlier success's time, figures and warnings as the sync
+/// gives them, and they read back as given beside the error; the next success clears the
+/// error. A source whose attempts have all failed reads back with no success and zero figures.
+pub async fn a_failed_attempt_keeps_the_figures_it_is_given(store: &dyn Store) {
+    let success = synced_health(SourceId::Commission, "2026-12-06T04:00:00Z", 9);
+    store.save_source_health(&success).await.expect("save");
+    let failed = SourceHealth {
+        last_attempt: Some(moment("2026-12-07T04:00:00Z")),
+        last_error: Some("https://ec.europa.eu/…/meetings.xlsx answered 503 Service Unavailable".into()),
+        ..success.clone()
+    };
+    store.save_source_health(&failed).await.expect("save");
+    let read = store.source_health().await.expect("health");
+    assert_eq!(read, vec![failed.clone()]);
+    assert_eq!(read[0].last_success, success.last_success, "the earlier success stays");
+    assert_eq!(read[0].run, success.run, "and its figures");
+    assert_eq!(read[0].warnings, success.warnings, "and its warnings");
+
+    let recovered = synced_health(SourceId::Commission, "2026-12-08T04:00:00Z", 10);
+    store.save_source_health(&recovered).await.expect("save");
+    assert_eq!(store.source_health().await.expect("health"), vec![recovered.clone()], "no error left");
+
+    let never_succeeded = SourceHealth {
+        last_attempt: Some(moment("2026-12-07T05:00:00Z")),
+        last_error: Some("no contact given for the User-Agent".into()),
+        ..SourceHealth::never(SourceId::Parliament)
+    };
+    store.save_source_health(&never_succeeded).await.expect("save");
+    let read = store.source_health().await.expect("health");
+    assert_eq!(read, vec![recovered, never_succeeded]);
+    assert_eq!((read[1].last_success, &read[1].run), (None, &RunFigures::default()));
+}
+
+/// Warnings and errors read back as given, whatever they hold (quotes, backslashes, line
+/// breaks, markup, text beyond the BMP, an empty warning, many of them); times to the
+/// nanosecond, in UTC whatever offset they were made with; figures up to the largest a
+/// signed 64-bit column holds.
+pub async fn source_health_text_and_times_round_trip_as_given(store: &dyn Store) {
+    let awkward: Vec<String> = [
+        "\"quoted\" and 'single' and `back`",
+        "a \\ backslash, \\N and \\\\ two",
+        "line one\nline two\r\nline three\ttabbed",
+        "<script>alert(1)</script> \"><img src=x onerror=alert(1)>",
+        "naïve Ελληνικά 中文 עברית \u{1F1EA}\u{1F1FA} e\u{301}",
+        "",
+        "[\"not\", \"an array\"] {\"nor\": \"an object\"}",
+        "   spaced   ",
+    ]
+    .into_iter()
+    .map(String::from)
+    .chain((0..50).map(|i| format!("window {i} of 50")))
+    .collect();
+    let h = SourceHealth {
+        source: SourceId::HaveYourSay,
+        last_attempt: Some(moment("2026-12-07T13:44:35.123456789+02:00")),
+        last_success: Some(moment("2026-12-06T23:59:59.5Z")),
+        last_error: Some("failed: \"<b>bold</b>\"\n\tat line 2 \\ \u{1F600}".into()),
+        run: RunFigures {
+            requests: 0,
+            bytes: i64::MAX as u64,
+            records_seen: 1,
+            new: 0,
+            updated: u64::from(u32::MAX) + 1,
+            unchanged: 2,
+            withdrawn: 3,
+            took_ms: 86_400_000,
+        },
+        warnings: awkward,
+    };
+    store.save_source_health(&h).await.expect("save");
+    let read = store.source_health().await.expect("health");
+    assert_eq!(read, vec![h.clone()]);
+    assert_eq!(read[0].last_attempt, Some(moment("2026-12-07T11:44:35.123456789Z")), "the same moment, in UTC");
+
+    let too_large = SourceHealth { run: RunFigures { took_ms: u64::MAX, ..h.run.clone() }, ..h.clone() };
+    let refused = store.save_source_health(&too_large).await;
+    assert!(matches!(refused, Err(StoreError::Refused(_))), "{refused:?}");
+    assert_eq!(store.source_health().await.expect("health"), vec![h], "the row as it was");
+}
+
 // --- copying a whole store (two stores: the macro's `@pairs`) ---
 
 /// A store with something in every table a copy carries: linked records, corrected meetings
 /// with their history and a relinking pass, position items with verdicts and citations, an
-/// attachment's text, text that needs escaping, and a linking pass owed.
+/// attachment's text, text that needs escaping, a linking pass owed, and two sources' health.
 async fn fill_for_copy(store: &dyn Store) {
     kept_counts_match_a_recount(store).await;
     position_items_round_trip_with_verdicts(store).await;
@@ -2200,6 +2339,13 @@ async fn fill_for_copy(store: &dyn Store) {
     )
     .await;
     assert!(store.relink_pending().await.expect("pending"), "a pass owed, to be copied as owed");
+    source_health_text_and_times_round_trip_as_given(store).await;
+    let failed = SourceHealth {
+        last_attempt: Some(moment("2026-12-07T06:00:00Z")),
+        last_error: Some("timed out".into()),
+        ..synced_health(SourceId::Register, "2026-12-06T06:00:00Z", 3)
+    };
+    store.save_source_health(&failed).await.expect("save");
 }
 
 /// Every row of `table`, read in pages of `limit`; checks that each page but the last says
@@ -2249,11 +2395,12 @@ impl KeyPart {
 
 /// Every page and figure `a` shows that `b` must show alike: the lists in every order, each
 /// organisation's page and timeline, people, meetings with their history, responses,
-/// consultations, position items and the texts they cite.
+/// consultations, position items and the texts they cite, each source's health.
 async fn same_pages(a: &dyn Store, b: &dyn Store) {
     assert_eq!(a.stats().await.expect("stats"), b.stats().await.expect("stats"));
     assert_eq!(a.relink_pending().await.expect("pending"), b.relink_pending().await.expect("pending"));
     assert_eq!(a.registered_names().await.expect("names"), b.registered_names().await.expect("names"));
+    assert_eq!(a.source_health().await.expect("health"), b.source_health().await.expect("health"));
     for sort in OrgSort::ALL {
         let list = a.organisations_list(sort, 0, 1000).await.expect("list");
         assert_eq!(list, b.organisations_list(sort, 0, 1000).await.expect("list"), "{sort:?}");

@@ -27,9 +27,9 @@ use lobbyscope_domain::MeetingId;
 use lobbyscope_store::{
     ActivityFilter, ActivityPage, FileWriter, ImportFile, ImportGuard, ImportSession, LockAttempt, LockHolder,
     MeetingView, OrgKey, Organisation, OrganisationView, PersonKey, RegisteredName, Relinker, ResponseView, Result,
-    Stats, Store, StoreError,
+    SourceHealth, Stats, Store, StoreError,
 };
-use lobbyscope_store_sql::{Cols, keys, map};
+use lobbyscope_store_sql::{Cols, health, keys, map, rows};
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
@@ -300,6 +300,19 @@ impl Store for PgStore {
 
     async fn data_generation(&self) -> Result<i64> {
         sqlx::query_scalar("SELECT generation FROM data_generation").fetch_one(&self.pool).await.map_err(db_err)
+    }
+
+    async fn save_source_health(&self, health: &SourceHealth) -> Result<()> {
+        let row = health::health_row(health)?;
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        rows::bind_vals(sqlx::query(health::SAVE_SOURCE_HEALTH), row).execute(&mut *tx).await.map_err(db_err)?;
+        bump_generation(&mut tx).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn source_health(&self) -> Result<Vec<SourceHealth>> {
+        let rows = sqlx::query(health::SOURCE_HEALTH).fetch_all(&self.pool).await.map_err(db_err)?;
+        health::read_all(&rows)
     }
 
     async fn begin_relink(&self) -> Result<Box<dyn Relinker>> {

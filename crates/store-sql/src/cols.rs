@@ -4,7 +4,7 @@
 //! One reader for both backends: a value is read as a type both SQLite and PostgreSQL decode
 //! (text, `i64`, `f64`, `bool` and their `Option`s), so that what a row means is written once.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use lobbyscope_domain::{OrgKey, PersonKey, RegisterId, When};
 use lobbyscope_store::{Result, StoreError};
 use sqlx::postgres::PgRow;
@@ -154,6 +154,12 @@ impl<'r> Cols<'r> {
     /// Moments are stored `2021-05-31 10:00:00` (chrono's `Display`, as `rows::date` writes them).
     pub fn moment_opt(&self, column: impl Col) -> Result<Option<NaiveDateTime>> {
         self.parse_opt(column, parse_moment)
+    }
+
+    /// A moment stored as RFC 3339 text (`2026-12-07T11:44:35Z`, as `rows::rfc3339` writes it),
+    /// in UTC.
+    pub fn rfc3339_opt(&self, column: impl Col) -> Result<Option<DateTime<Utc>>> {
+        self.parse_opt(column, |s| DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)))
     }
 
     /// A day or a moment, by its stored form.

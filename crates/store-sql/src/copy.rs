@@ -248,6 +248,25 @@ static SOURCE_TEXTS: TableColumns = table(
     ],
     1,
 );
+static SOURCE_HEALTH: TableColumns = table(
+    CopyTable::SourceHealth,
+    &[
+        ("source", Text),
+        ("last_attempt", Text),
+        ("last_success", Text),
+        ("last_error", Text),
+        ("requests", Int),
+        ("bytes", Int),
+        ("records_seen", Int),
+        ("records_new", Int),
+        ("records_updated", Int),
+        ("records_unchanged", Int),
+        ("records_withdrawn", Int),
+        ("took_ms", Int),
+        ("warnings", Text),
+    ],
+    1,
+);
 static PENDING_WORK: TableColumns = table(CopyTable::PendingWork, &[("id", Int), ("relink", Int)], 1);
 
 /// The columns of `table` a copy carries.
@@ -269,6 +288,7 @@ pub fn columns(table: CopyTable) -> &'static TableColumns {
         CopyTable::PositionSentences => &POSITION_SENTENCES,
         CopyTable::PositionCitations => &POSITION_CITATIONS,
         CopyTable::SourceTexts => &SOURCE_TEXTS,
+        CopyTable::SourceHealth => &SOURCE_HEALTH,
         CopyTable::PendingWork => &PENDING_WORK,
     }
 }
@@ -442,6 +462,7 @@ fn fits(values: &[CopyValue], columns: &[(&str, Kind)]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::health::SOURCE_HEALTH_COLUMNS;
     use crate::positions::{CITATION_COLUMNS, SENTENCE_COLUMNS};
     use crate::rows::{
         ATTENDEE_COLUMNS, FEEDBACK_COLUMNS, HOST_COLUMNS, INITIATIVE_COLUMNS, MEETING_COLUMNS, ORGANISATION_COLUMNS,
@@ -463,6 +484,7 @@ mod tests {
             (CopyTable::Feedback, FEEDBACK_COLUMNS),
             (CopyTable::PositionSentences, SENTENCE_COLUMNS),
             (CopyTable::PositionCitations, CITATION_COLUMNS),
+            (CopyTable::SourceHealth, SOURCE_HEALTH_COLUMNS),
         ] {
             let written: Vec<&str> = written.split(',').map(str::trim).collect();
             assert_eq!(columns(table).list(), written.join(", "), "{table}");

@@ -19,6 +19,12 @@ pub fn date<T: ToString>(d: &Option<T>) -> Option<String> {
     d.as_ref().map(ToString::to_string)
 }
 
+/// A moment as RFC 3339 text in UTC, to the nanosecond it holds (`2026-12-07T11:44:35Z`,
+/// `2026-12-07T11:44:35.250Z`): read back by `Cols::rfc3339_opt` as it was.
+pub fn rfc3339(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
 pub fn int(n: Option<u64>) -> Option<i64> {
     n.and_then(|n| i64::try_from(n).ok())
 }

@@ -28,8 +28,9 @@ use lobbyscope_domain::MeetingId;
 use lobbyscope_store::{
     ActivityFilter, ActivityPage, FileWriter, ImportFile, ImportGuard, ImportSession, LockAttempt, LockHolder,
     MeetingView, OrgKey, Organisation, OrganisationView, PersonKey, RegisteredName, Relinker, ResponseView, Result,
-    Stats, Store, StoreError,
+    SourceHealth, Stats, Store, StoreError,
 };
+use lobbyscope_store_sql::health::{SAVE_SOURCE_HEALTH, SOURCE_HEALTH};
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
@@ -415,6 +416,19 @@ impl Store for SqliteStore {
 
     async fn data_generation(&self) -> Result<i64> {
         sqlx::query_scalar("SELECT generation FROM data_generation").fetch_one(&self.read).await.map_err(db_err)
+    }
+
+    async fn save_source_health(&self, health: &SourceHealth) -> Result<()> {
+        let row = lobbyscope_store_sql::health::health_row(health)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
+        rows::bind_vals(sqlx::query(SAVE_SOURCE_HEALTH), row).execute(&mut *tx).await.map_err(db_err)?;
+        bump_generation(&mut tx).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn source_health(&self) -> Result<Vec<SourceHealth>> {
+        let rows = sqlx::query(SOURCE_HEALTH).fetch_all(&self.read).await.map_err(db_err)?;
+        lobbyscope_store_sql::health::read_all(&rows)
     }
 
     async fn begin_relink(&self) -> Result<Box<dyn Relinker>> {

@@ -8,7 +8,7 @@
     reason = "test code: a broken expectation fails the test"
 )]
 
-use lobbyscope_domain::SourceKind;
+use lobbyscope_domain::{SourceId, SourceKind};
 use lobbyscope_store::{ImportFile, Store, StoreError};
 use lobbyscope_store_contract as contract;
 use lobbyscope_store_sqlite::SqliteStore;
@@ -99,4 +99,49 @@ async fn a_key_in_no_known_form_names_its_table_and_column() {
     let (table, column, message) = row_error(store.response(2_665_651).await.unwrap_err());
     assert_eq!((table, column.as_str()), ("feedback", "org_key"));
     assert_eq!(message, "cannot read feedback.org_key: \"n:Internet Society\": not an organisation key");
+}
+
+/// A store holding the Register's and the Parliament's health.
+async fn with_health() -> (tempfile::TempDir, SqliteStore) {
+    let (dir, store) = filled().await;
+    for (source, seed) in [(SourceId::Register, 4), (SourceId::Parliament, 7)] {
+        let health = contract::synced_health(source, "2026-12-07T01:00:00Z", seed);
+        store.save_source_health(&health).await.unwrap();
+    }
+    (dir, store)
+}
+
+#[tokio::test]
+async fn a_source_health_row_of_an_unknown_source_names_it() {
+    let (_dir, store) = with_health().await;
+    corrupt(&store, "UPDATE source_health SET source = 'xx' WHERE source = 'ep'").await;
+    let (table, column, message) = row_error(store.source_health().await.unwrap_err());
+    assert_eq!((table, column.as_str()), ("source_health", "source"));
+    assert_eq!(message, "cannot read source_health.source: \"xx\": not a known source");
+}
+
+#[tokio::test]
+async fn a_source_health_row_with_bad_warnings_or_times_names_its_source() {
+    let (_dir, store) = with_health().await;
+    corrupt(&store, "UPDATE source_health SET warnings = '[\"unfinished' WHERE source = 'ep'").await;
+    let (table, column, message) = row_error(store.source_health().await.unwrap_err());
+    assert_eq!((table, column.as_str()), ("source_health", "warnings"));
+    assert!(message.starts_with("cannot read source_health.warnings: \"[\\\"unfinished\": "), "{message}");
+    assert!(message.ends_with(" (the row of source ep)"), "{message}");
+
+    corrupt(&store, "UPDATE source_health SET warnings = '{\"a\": 1}' WHERE source = 'ep'").await;
+    let (_, column, message) = row_error(store.source_health().await.unwrap_err());
+    assert_eq!(column, "warnings", "a JSON value that is no list of strings: {message}");
+
+    corrupt(&store, "UPDATE source_health SET warnings = '[]'").await;
+    corrupt(&store, "UPDATE source_health SET last_success = 'yesterday' WHERE source = 'tr'").await;
+    let (_, column, message) = row_error(store.source_health().await.unwrap_err());
+    assert_eq!(column, "last_success");
+    assert!(message.starts_with("cannot read source_health.last_success: \"yesterday\": "), "{message}");
+    assert!(message.ends_with(" (the row of source tr)"), "{message}");
+
+    corrupt(&store, "UPDATE source_health SET last_success = NULL, bytes = -1 WHERE source = 'tr'").await;
+    let (_, column, message) = row_error(store.source_health().await.unwrap_err());
+    assert_eq!(message, "cannot read source_health.bytes: -1 is negative (the row of source tr)");
+    assert_eq!(column, "bytes");
 }

@@ -1,11 +1,12 @@
 //! Copying a whole store into another, of the same backend or not (`lobbyscope copy-store`).
 //!
-//! Only the records and the state a store cannot work out again are copied ([`CopyTable`]):
-//! every figure pages read (counts, quarters, published names, a person's or a procedure's
-//! meetings) is kept by the target's own triggers and fold as the rows arrive, exactly as an
-//! import keeps it, so a copy needs no knowledge of how either backend keeps them. Rows travel
-//! as [`CopyValue`]s, in pages read by key ([`Store::copy_out`]) and written in transactions of
-//! many pages ([`CopyWriter`]): memory holds two pages whatever the store's size.
+//! Only the records and the state a store cannot work out again (the linking pass owed, each
+//! source's health) are copied ([`CopyTable`]): every figure pages read (counts, quarters,
+//! published names, a person's or a procedure's meetings) is kept by the target's own triggers
+//! and fold as the rows arrive, exactly as an import keeps it, so a copy needs no knowledge of
+//! how either backend keeps them. Rows travel as [`CopyValue`]s, in pages read by key
+//! ([`Store::copy_out`]) and written in transactions of many pages ([`CopyWriter`]): memory
+//! holds two pages whatever the store's size.
 
 use std::fmt;
 
@@ -32,6 +33,7 @@ pub enum CopyTable {
     PositionSentences,
     PositionCitations,
     SourceTexts,
+    SourceHealth,
     PendingWork,
 }
 
@@ -41,8 +43,9 @@ impl CopyTable {
     /// when the mention arrives; a meeting comes before its hosts, procedures and attendees,
     /// whose triggers and fold read its date and institution; a row before the rows that refer
     /// to it (people before hosts, initiatives before publications, items before sentences
-    /// before citations); the owed work last, once what it is owed for is there.
-    pub const ALL: [CopyTable; 17] = [
+    /// before citations); the sources' health, which refers to nothing; the owed work last, once
+    /// what it is owed for is there.
+    pub const ALL: [CopyTable; 18] = [
         CopyTable::ImportFiles,
         CopyTable::RegisterEntries,
         CopyTable::Organisations,
@@ -59,6 +62,7 @@ impl CopyTable {
         CopyTable::PositionSentences,
         CopyTable::PositionCitations,
         CopyTable::SourceTexts,
+        CopyTable::SourceHealth,
         CopyTable::PendingWork,
     ];
 
@@ -81,6 +85,7 @@ impl CopyTable {
             CopyTable::PositionSentences => "position_sentences",
             CopyTable::PositionCitations => "position_citations",
             CopyTable::SourceTexts => "source_texts",
+            CopyTable::SourceHealth => "source_health",
             CopyTable::PendingWork => "pending_work",
         }
     }

@@ -10,6 +10,7 @@ use lobbyscope_domain::{MeetingId, Provenance, Record, SourceKind};
 use serde::Serialize;
 
 pub mod copy;
+mod health;
 mod links;
 mod lock;
 mod positions;
@@ -21,6 +22,7 @@ pub use copy::{
     COPY_TRANSACTION_ROWS, CopyCursor, CopyError, CopyPage, CopyProgress, CopyReport, CopyRow, CopyTable, CopyValue,
     CopyWriter, QuietCopy, Side, TableCount, copy_store,
 };
+pub use health::{RunFigures, SourceHealth, late_after};
 pub use links::{
     LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, MentionRef, Organisation, RegisteredName,
 };
@@ -343,6 +345,14 @@ pub trait Store: Send + Sync {
     /// A number that grows with every committed change to the data: whatever was read under one
     /// generation stays true until it changes.
     async fn data_generation(&self) -> Result<i64>;
+
+    /// Stores one source's health, replacing what was kept for it, in a transaction of its own
+    /// that moves the data generation on.
+    async fn save_source_health(&self, health: &SourceHealth) -> Result<()>;
+
+    /// Every source's health kept, in [`lobbyscope_domain::SourceId`] order; a source never
+    /// synced is absent.
+    async fn source_health(&self) -> Result<Vec<SourceHealth>>;
 
     // --- copying a whole store (`copy::copy_store`) ---
 

@@ -484,6 +484,12 @@ impl Store for Held {
     async fn data_generation(&self) -> Result<i64> {
         self.inner.data_generation().await
     }
+    async fn save_source_health(&self, health: &lobbyscope_store::SourceHealth) -> Result<()> {
+        self.inner.save_source_health(health).await
+    }
+    async fn source_health(&self) -> Result<Vec<lobbyscope_store::SourceHealth>> {
+        self.inner.source_health().await
+    }
     async fn copy_out(&self, table: CopyTable, after: Option<&CopyCursor>, limit: usize) -> Result<CopyPage> {
         self.inner.copy_out(table, after, limit).await
     }
