@@ -46,6 +46,18 @@ impl SourceId {
             SourceId::HaveYourSay => "Have Your Say consultations",
         }
     }
+
+    /// The official page where a reader finds the source as its publisher presents it: what
+    /// the health page links to. Not the address a sync fetches from (the sync's
+    /// `config::official_base`, which an operator may replace).
+    pub fn official_page(self) -> &'static str {
+        match self {
+            SourceId::Register => "https://transparency-register.europa.eu/",
+            SourceId::Commission => "https://ec.europa.eu/transparency-initiative/meetings",
+            SourceId::Parliament => "https://www.europarl.europa.eu/meps/en/search-meetings",
+            SourceId::HaveYourSay => "https://ec.europa.eu/info/law/better-regulation/have-your-say_en",
+        }
+    }
 }
 
 impl fmt::Display for SourceId {
@@ -53,4 +65,3 @@ impl fmt::Display for SourceId {
         f.write_str(self.code())
     }
 }
-

@@ -33,6 +33,57 @@ pub fn day(d: impl Into<When>) -> String {
     d.into().day().format("%-d %b %Y").to_string()
 }
 
+/// `29 Nov 2026, 12:00 UTC`: a moment as pages show times of this site's own work (imports,
+/// syncs).
+pub fn moment(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%-d %b %Y, %H:%M UTC").to_string()
+}
+
+/// How long before `now` a moment was: "less than a minute ago", "5 minutes ago", "3 hours
+/// ago", "2 days ago" (hours up to two days). A moment after `now` (another server's clock
+/// ahead of this one's) reads "just now".
+pub fn ago(then: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
+    let past = now.signed_duration_since(then);
+    let (minutes, hours, days) = (past.num_minutes(), past.num_hours(), past.num_days());
+    if past < chrono::TimeDelta::zero() {
+        "just now".to_owned()
+    } else if minutes < 1 {
+        "less than a minute ago".to_owned()
+    } else if hours < 1 {
+        format!("{} ago", count(minutes as u64, "minute", "minutes"))
+    } else if days < 2 {
+        format!("{} ago", count(hours as u64, "hour", "hours"))
+    } else {
+        format!("{} ago", count(days as u64, "day", "days"))
+    }
+}
+
+/// An amount of data: "812 bytes", "4.6 kB", "12.3 MB", "2.1 GB" (decimal units).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1_000_000_000, "GB"), (1_000_000, "MB"), (1_000, "kB")];
+    match UNITS.iter().find(|(size, _)| n >= *size) {
+        Some((size, unit)) => format!("{:.1} {unit}", n as f64 / *size as f64),
+        None => count(n, "byte", "bytes"),
+    }
+}
+
+/// A time taken: "850 ms", "12.3 s", "4 min 5 s", "2 h 3 min".
+pub fn took(ms: u64) -> String {
+    let s = ms / 1000;
+    match ms {
+        0..1_000 => format!("{ms} ms"),
+        1_000..60_000 => format!("{:.1} s", ms as f64 / 1000.0),
+        60_000..3_600_000 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, s / 60 % 60),
+    }
+}
+
+/// A length of time in whole days when it is one ("8 days"), else in hours ("36 hours").
+pub fn span(d: chrono::TimeDelta) -> String {
+    let hours = d.num_hours().max(0) as u64;
+    if hours > 0 && hours.is_multiple_of(24) { count(hours / 24, "day", "days") } else { count(hours, "hour", "hours") }
+}
+
 /// The EP writes "SURNAME Given" (`BREYER Patrick`, `VON DER LEYEN Ursula`); pages say
 /// "Given Surname". Names without an upper-case surname part are left as they are.
 pub fn mep_name(name: &str) -> String {
@@ -285,6 +336,37 @@ mod tests {
         let date = "2022-06-30".parse::<chrono::NaiveDate>().unwrap();
         assert_eq!(day(date), "30 Jun 2022");
         assert_eq!(day(date.and_hms_opt(23, 59, 0).unwrap()), "30 Jun 2022");
+    }
+
+    #[test]
+    fn times_of_this_sites_work_read_plainly() {
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&chrono::Utc);
+        let now = at("2026-12-07T12:00:00Z");
+        assert_eq!(moment(at("2026-11-29T09:05:59+01:00")), "29 Nov 2026, 08:05 UTC");
+        assert_eq!(ago(at("2026-12-07T11:59:30Z"), now), "less than a minute ago");
+        assert_eq!(ago(at("2026-12-07T11:59:00Z"), now), "1 minute ago");
+        assert_eq!(ago(at("2026-12-07T11:00:01Z"), now), "59 minutes ago");
+        assert_eq!(ago(at("2026-12-07T11:00:00Z"), now), "1 hour ago");
+        assert_eq!(ago(at("2026-12-05T12:00:01Z"), now), "47 hours ago");
+        assert_eq!(ago(at("2026-12-05T12:00:00Z"), now), "2 days ago");
+        assert_eq!(ago(at("2025-12-07T12:00:00Z"), now), "365 days ago");
+        assert_eq!(ago(at("2026-12-07T12:00:05Z"), now), "just now");
+        assert_eq!(span(chrono::TimeDelta::hours(36)), "36 hours");
+        assert_eq!(span(chrono::TimeDelta::days(8)), "8 days");
+        assert_eq!(span(chrono::TimeDelta::days(1)), "1 day");
+    }
+
+    #[test]
+    fn amounts_and_durations_read_plainly() {
+        assert_eq!(bytes(1), "1 byte");
+        assert_eq!(bytes(999), "999 bytes");
+        assert_eq!(bytes(4_612_345), "4.6 MB");
+        assert_eq!(bytes(1_000), "1.0 kB");
+        assert_eq!(bytes(2_100_000_000), "2.1 GB");
+        assert_eq!(took(850), "850 ms");
+        assert_eq!(took(12_340), "12.3 s");
+        assert_eq!(took(245_000), "4 min 5 s");
+        assert_eq!(took(7_380_000), "2 h 3 min");
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod position;
 mod query;
 mod record;
 mod server;
+mod sources;
 mod timeline;
 
 use std::sync::Arc;
@@ -42,6 +43,7 @@ pub use limits::{Limits, MAX_BODY, MAX_HEADER_BYTES, MAX_HEADERS, MAX_URI};
 /// responses): `lobbyscope bench corpus` works out the deepest page from an item count with it.
 pub use query::PAGE_SIZE;
 pub use server::{ServerOptions, serve};
+pub use sources::Clock;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -49,6 +51,9 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Turns for the pages of streamed exports (`export::csv_body`).
     pub(crate) expensive: limits::Expensive,
+    /// What time it is, for the pages that depend on it (`/sources`), which the page cache
+    /// does not hold.
+    pub(crate) now: Clock,
 }
 
 const STYLE: &str = include_str!("../assets/style.css");
@@ -124,11 +129,23 @@ pub fn router(store: Arc<dyn Store>) -> Router {
 
 /// The whole site.
 pub fn router_with(store: Arc<dyn Store>, limits: &Limits) -> Router {
+    router_at(store, limits, sources::wall_clock())
+}
+
+/// The whole site, going by `now` for what depends on the time of a request (how long ago a
+/// source was synced, whether it is late): the wall clock when served, a fixed one in tests.
+pub fn router_at(store: Arc<dyn Store>, limits: &Limits, now: Clock) -> Router {
     let cache = cache::PageCache::new(store.clone());
     let expensive = limits::Expensive::new(limits);
-    let state = AppState { store, expensive: expensive.clone() };
+    let state = AppState { store, expensive: expensive.clone(), now };
     // Outside the page cache: a probe must reach the database every time.
     let probes = Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).with_state(state.clone());
+    // Outside the page cache too: what these say depends on the time as much as on the data
+    // (a source becomes late without any change to the store). A few rows, read by key.
+    let live = Router::new()
+        .route("/sources", get(sources::page))
+        .route("/api/sources", get(sources::api))
+        .with_state(state.clone());
     // Pages whose work grows with the data (searches, lists, timelines, feeds, exports): each
     // takes a turn when the page cache does not hold its answer. A record's page reads one
     // record by its key, and takes none.
@@ -179,6 +196,7 @@ pub fn router_with(store: Arc<dyn Store>, limits: &Limits) -> Router {
         .fallback(not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(cache, cache::layer))
+        .merge(live)
         .merge(probes)
         // From here out, every answer, the probes' too. Innermost first: a panic is a 500,
         // not a dropped connection; then the time limit, which drops the work under it.

@@ -178,7 +178,7 @@ fn source_counts(s: &Stats) -> Vec<SourceCount> {
 /// RFC 3339 → `29 Nov 2026, 12:00 UTC`; anything else as it is.
 fn import_time(rfc3339: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| t.with_timezone(&chrono::Utc).format("%-d %b %Y, %H:%M UTC").to_string())
+        .map(|t| format::moment(t.with_timezone(&chrono::Utc)))
         .unwrap_or_else(|_| rfc3339.to_owned())
 }
 

@@ -57,6 +57,7 @@ const SEEDS: &[&str] = &[
     "/procedure/2022/0155(COD)",
     "/procedure/2020/0361(COD)",
     "/about/checking",
+    "/sources",
 ];
 
 /// Pages that must show given fields once they are served (a 404 means the route is not built
@@ -74,6 +75,7 @@ const EXPECTED_WHEN_SERVED: &[(&str, &[&str])] = &[
     ("/procedure/2022/0155(COD)", &["xss-ec-subject", "xss-ec-host"]),
     ("/procedure/2020/0361(COD)", &["xss-ep-title", "xss-ep-host"]),
     ("/initiative/900000901", &["xss-ini-title", "xss-fb-organisation", "xss-fb-unregistered"]),
+    ("/sources", &["xss-sync-error", "xss-sync-warning"]),
 ];
 
 fn h(marker: &str) -> String {
@@ -104,6 +106,14 @@ async fn hostile_app() -> (tempfile::TempDir, Router) {
         ..item
     };
     store.save_position_item(&item).await.unwrap();
+    // A sync's error and warnings are text from elsewhere too (an upstream's error page).
+    let health = lobbyscope_store::SourceHealth {
+        last_attempt: Some(chrono::Utc::now()),
+        last_error: Some(h("xss-sync-error")),
+        warnings: vec![h("xss-sync-warning")],
+        ..lobbyscope_store::SourceHealth::never(lobbyscope_domain::SourceId::Commission)
+    };
+    store.save_source_health(&health).await.unwrap();
     (dir, lobbyscope_web::router(std::sync::Arc::new(store)))
 }
 
@@ -763,6 +773,8 @@ async fn every_page_reachable_from_the_hostile_records_is_safe() {
         format!("/org/{HOSTILE}/activity.csv"),
         format!("/position/{POSITION}"),
         "/about/checking".into(),
+        "/sources".into(),
+        "/api/sources".into(),
     ] {
         assert!(!missing.contains(&must), "{must} missing");
     }
