@@ -79,6 +79,7 @@ macro_rules! store_contract_tests {
             source_health_is_kept_per_source_and_read_in_source_order,
             a_failed_attempt_keeps_the_figures_it_is_given,
             source_health_text_and_times_round_trip_as_given,
+            what_a_listing_no_longer_holds_is_marked_and_kept,
         );
         $crate::store_contract_tests!(@pairs $fresh;
             a_copy_reads_back_as_its_source,
@@ -120,8 +121,8 @@ pub use aggregates::{KEPT_AGGREGATES, Sequence, WRITING_SEQUENCES};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use lobbyscope_domain::{
-    Attendee, Costs, Document, Feedback, Host, Initiative, Institution, Locator, Meeting, Provenance, Publication,
-    Record, RegisterEntry, RegisterId, SourceId, SourceKind,
+    Attendee, Costs, Document, Feedback, Host, Initiative, Institution, Locator, Meeting, MeetingId, Provenance,
+    Publication, Record, RegisterEntry, RegisterId, SourceId, SourceKind,
 };
 
 use lobbyscope_store::{
@@ -2346,6 +2347,14 @@ async fn fill_for_copy(store: &dyn Store) {
         ..synced_health(SourceId::Register, "2026-12-06T06:00:00Z", 3)
     };
     store.save_source_health(&failed).await.expect("save");
+    // A meeting no longer published: its mark is copied with it.
+    let gone = lobbyscope_store::Listing {
+        kind: lobbyscope_store::ListedKind::Meetings,
+        scope: lobbyscope_store::Scope::Everything,
+        present: Vec::new(),
+        as_of: date("2026-12-01"),
+    };
+    assert!(store.mark_listing(&gone).await.expect("mark").withdrawn > 0);
 }
 
 /// Every row of `table`, read in pages of `limit`; checks that each page but the last says
@@ -2454,6 +2463,74 @@ async fn same_pages(a: &dyn Store, b: &dyn Store) {
 /// (at any page size), and shows every page and figure alike, which the target worked out
 /// itself; the linking pass owed is owed in the copy too, and a reader of the copy sees its
 /// data generation move on.
+/// What a complete listing held and holds no longer is marked "no longer published" from the
+/// day it was found gone, kept and readable; listed again, it loses the mark. Only records in
+/// the listing's scope are touched.
+pub async fn what_a_listing_no_longer_holds_is_marked_and_kept(store: &dyn Store) {
+    use lobbyscope_store::{ListedKind, Listing, Scope};
+    write_all(store, &all_records()).await;
+    let ep = MeetingId::new(parliament_meeting().natural_key(), 1);
+    let ec = MeetingId::new(commission_meeting().natural_key(), 1);
+    let since = |kind, record: String| async move { store.withdrawn_since(kind, &record).await.expect("read") };
+    let listing = |kind, scope, present: &[&str], day: &str| Listing {
+        kind,
+        scope,
+        present: present.iter().map(|s| (*s).to_owned()).collect(),
+        as_of: date(day),
+    };
+    let november = Scope::ParliamentDays { from: date("2020-11-01"), to: date("2020-11-30") };
+    let generation = store.data_generation().await.expect("generation");
+
+    let marks =
+        store.mark_listing(&listing(ListedKind::Meetings, november.clone(), &[], "2026-12-01")).await.expect("mark");
+    assert_eq!((marks.withdrawn, marks.returned), (1, 0), "the Parliament's November meeting, not the Commission's");
+    assert_eq!(since(ListedKind::Meetings, ep.to_string()).await, Some(date("2026-12-01")));
+    assert_eq!(since(ListedKind::Meetings, ec.to_string()).await, None);
+    assert!(store.meeting(&ep).await.expect("read").is_some(), "kept, never deleted");
+    assert!(store.data_generation().await.expect("generation") > generation, "pages change with the mark");
+
+    // Found gone again later: the first day stays.
+    let again =
+        store.mark_listing(&listing(ListedKind::Meetings, november.clone(), &[], "2026-12-05")).await.expect("mark");
+    assert_eq!((again.withdrawn, again.returned), (0, 0));
+    assert_eq!(since(ListedKind::Meetings, ep.to_string()).await, Some(date("2026-12-01")));
+    let generation = store.data_generation().await.expect("generation");
+    let key = parliament_meeting().natural_key();
+    let back = store
+        .mark_listing(&listing(ListedKind::Meetings, november, &[key.as_str()], "2026-12-06"))
+        .await
+        .expect("mark");
+    assert_eq!((back.withdrawn, back.returned), (0, 1));
+    assert_eq!(since(ListedKind::Meetings, ep.to_string()).await, None);
+    assert!(store.data_generation().await.expect("generation") > generation);
+
+    // The Commission's meeting is in the listing of the file it came from, and no other.
+    let elsewhere = Scope::Files(vec!["another file".into()]);
+    let none = store.mark_listing(&listing(ListedKind::Meetings, elsewhere, &[], "2026-12-01")).await.expect("mark");
+    assert_eq!(none.withdrawn, 0);
+    let its_file = Scope::Files(vec!["test".into()]);
+    let present = [parliament_meeting().natural_key()];
+    let present: Vec<&str> = present.iter().map(|k| k.as_str()).collect();
+    let gone =
+        store.mark_listing(&listing(ListedKind::Meetings, its_file, &present, "2026-12-02")).await.expect("mark");
+    assert_eq!(gone.withdrawn, 1);
+    assert_eq!(since(ListedKind::Meetings, ec.to_string()).await, Some(date("2026-12-02")));
+
+    // A publication's responses, the portal's initiatives, the register's organisations.
+    let mark = |l: Listing| async move { store.mark_listing(&l).await.expect("mark").withdrawn };
+    assert_eq!(mark(listing(ListedKind::Responses, Scope::Publication(778), &[], "2026-12-01")).await, 0);
+    assert_eq!(mark(listing(ListedKind::Responses, Scope::Publication(777), &["1"], "2026-12-01")).await, 1);
+    assert_eq!(since(ListedKind::Responses, "2665651".into()).await, Some(date("2026-12-01")));
+    assert_eq!(mark(listing(ListedKind::Initiatives, Scope::Everything, &["12345"], "2026-12-01")).await, 0);
+    assert_eq!(mark(listing(ListedKind::Registrations, Scope::Everything, &[], "2026-12-03")).await, 1);
+    assert_eq!(since(ListedKind::Registrations, "953701819437-32".into()).await, Some(date("2026-12-03")));
+    assert_eq!(store.stats().await.expect("stats").register_entries, 1, "the entries stay");
+
+    let misfit =
+        store.mark_listing(&listing(ListedKind::Initiatives, Scope::Publication(777), &[], "2026-12-01")).await;
+    assert!(misfit.is_err(), "a publication does not list initiatives");
+}
+
 pub async fn a_copy_reads_back_as_its_source(source: &dyn Store, target: &dyn Store) {
     fill_for_copy(source).await;
     let before = target.data_generation().await.expect("generation");

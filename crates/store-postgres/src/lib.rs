@@ -8,6 +8,7 @@
 
 mod bulk;
 mod copy;
+mod listing;
 mod lock;
 mod positions;
 mod read;
@@ -296,6 +297,18 @@ impl Store for PgStore {
 
     async fn source(&self, id: &str) -> Result<Option<lobbyscope_store::SourceView>> {
         positions::source(&self.pool, id).await
+    }
+
+    async fn mark_listing(&self, listing: &lobbyscope_store::Listing) -> Result<lobbyscope_store::ListingMarks> {
+        listing::mark_listing(&self.pool, listing).await
+    }
+
+    async fn withdrawn_since(
+        &self,
+        kind: lobbyscope_store::ListedKind,
+        record: &str,
+    ) -> Result<Option<chrono::NaiveDate>> {
+        listing::withdrawn_since(&self.pool, kind, record).await
     }
 
     async fn data_generation(&self) -> Result<i64> {

@@ -267,6 +267,8 @@ static SOURCE_HEALTH: TableColumns = table(
     ],
     1,
 );
+static WITHDRAWALS: TableColumns =
+    table(CopyTable::Withdrawals, &[("kind", Text), ("record", Text), ("since", Text)], 2);
 static PENDING_WORK: TableColumns = table(CopyTable::PendingWork, &[("id", Int), ("relink", Int)], 1);
 
 /// The columns of `table` a copy carries.
@@ -289,6 +291,7 @@ pub fn columns(table: CopyTable) -> &'static TableColumns {
         CopyTable::PositionCitations => &POSITION_CITATIONS,
         CopyTable::SourceTexts => &SOURCE_TEXTS,
         CopyTable::SourceHealth => &SOURCE_HEALTH,
+        CopyTable::Withdrawals => &WITHDRAWALS,
         CopyTable::PendingWork => &PENDING_WORK,
     }
 }

@@ -9,6 +9,7 @@ pub mod cols;
 pub mod copy;
 pub mod health;
 pub mod keys;
+pub mod listing;
 pub mod lists;
 pub mod map;
 pub mod pages;

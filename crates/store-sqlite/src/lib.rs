@@ -9,6 +9,7 @@
 
 mod bulk;
 mod copy;
+mod listing;
 mod lock;
 mod positions;
 mod read;
@@ -413,6 +414,18 @@ impl Store for SqliteStore {
     }
 
     // --- end position items ---
+
+    async fn mark_listing(&self, listing: &lobbyscope_store::Listing) -> Result<lobbyscope_store::ListingMarks> {
+        listing::mark_listing(&self.pool, listing).await
+    }
+
+    async fn withdrawn_since(
+        &self,
+        kind: lobbyscope_store::ListedKind,
+        record: &str,
+    ) -> Result<Option<chrono::NaiveDate>> {
+        listing::withdrawn_since(&self.read, kind, record).await
+    }
 
     async fn data_generation(&self) -> Result<i64> {
         sqlx::query_scalar("SELECT generation FROM data_generation").fetch_one(&self.read).await.map_err(db_err)

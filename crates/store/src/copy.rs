@@ -34,6 +34,7 @@ pub enum CopyTable {
     PositionCitations,
     SourceTexts,
     SourceHealth,
+    Withdrawals,
     PendingWork,
 }
 
@@ -45,7 +46,7 @@ impl CopyTable {
     /// to it (people before hosts, initiatives before publications, items before sentences
     /// before citations); the sources' health, which refers to nothing; the owed work last, once
     /// what it is owed for is there.
-    pub const ALL: [CopyTable; 18] = [
+    pub const ALL: [CopyTable; 19] = [
         CopyTable::ImportFiles,
         CopyTable::RegisterEntries,
         CopyTable::Organisations,
@@ -63,6 +64,7 @@ impl CopyTable {
         CopyTable::PositionCitations,
         CopyTable::SourceTexts,
         CopyTable::SourceHealth,
+        CopyTable::Withdrawals,
         CopyTable::PendingWork,
     ];
 
@@ -86,6 +88,7 @@ impl CopyTable {
             CopyTable::PositionCitations => "position_citations",
             CopyTable::SourceTexts => "source_texts",
             CopyTable::SourceHealth => "source_health",
+            CopyTable::Withdrawals => "withdrawals",
             CopyTable::PendingWork => "pending_work",
         }
     }

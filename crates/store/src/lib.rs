@@ -12,6 +12,7 @@ use serde::Serialize;
 pub mod copy;
 mod health;
 mod links;
+mod listing;
 mod lock;
 mod positions;
 mod search;
@@ -26,6 +27,7 @@ pub use health::{RunFigures, SourceHealth, late_after};
 pub use links::{
     LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, MentionRef, Organisation, RegisteredName,
 };
+pub use listing::{ListedKind, Listing, ListingMarks, Scope};
 pub use lock::{ImportGuard, LockAttempt, LockHolder};
 pub use positions::*;
 pub use search::{NameQuery, rank_hits};
@@ -353,6 +355,15 @@ pub trait Store: Send + Sync {
     /// Every source's health kept, in [`lobbyscope_domain::SourceId`] order; a source never
     /// synced is absent.
     async fn source_health(&self) -> Result<Vec<SourceHealth>>;
+
+    /// Marks what `listing` held before and holds no longer "no longer published since" its
+    /// day (a mark already there keeps its first day), and clears the mark of what it holds
+    /// again. Records are never deleted for it.
+    async fn mark_listing(&self, listing: &Listing) -> Result<ListingMarks>;
+
+    /// Since when a record (a meeting's id, a response's or an initiative's id, a register
+    /// ID) is no longer published, if it is not.
+    async fn withdrawn_since(&self, kind: ListedKind, record: &str) -> Result<Option<chrono::NaiveDate>>;
 
     // --- copying a whole store (`copy::copy_store`) ---
 

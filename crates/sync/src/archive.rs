@@ -39,6 +39,8 @@ pub struct Archive {
     dir: PathBuf,
     /// The latest entry of each URL.
     latest: Mutex<HashMap<String, Entry>>,
+    /// Each URL's imported objects, read once when first asked for.
+    imported: Mutex<Option<HashMap<String, Vec<String>>>>,
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> SyncError + '_ {
@@ -56,7 +58,7 @@ impl Archive {
         each_entry(dir, |entry| {
             latest.insert(entry.url.clone(), entry);
         })?;
-        Ok(Archive { dir: dir.to_owned(), latest: Mutex::new(latest) })
+        Ok(Archive { dir: dir.to_owned(), latest: Mutex::new(latest), imported: Mutex::new(None) })
     }
 
     /// Notes that the objects at `paths` were imported whole: `reimport` reads them again.
@@ -83,14 +85,8 @@ impl Archive {
     /// what a parser fixed since would read differently. An answer kept but refused (a
     /// register export cut short) is not among them; the one imported before it is.
     pub fn imported_objects(&self) -> Result<Vec<PathBuf>, SyncError> {
-        let list = self.dir.join("imported");
-        let text = match fs::read_to_string(&list) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(io_err(&list)(e)),
-        };
-        let imported: HashSet<&str> =
-            text.lines().filter(|l| l.len() == 64 && l.bytes().all(|b| b.is_ascii_hexdigit())).collect();
+        let text = self.imported_list()?;
+        let imported = imported_set(&text);
         let mut latest: HashMap<String, Entry> = HashMap::new();
         each_entry(&self.dir, |entry| {
             if imported.contains(entry.sha256.as_str()) {
@@ -110,6 +106,40 @@ impl Archive {
         Ok(paths)
     }
 
+    /// The objects imported from the addresses of one listing ([`crate::listing::of_url`]), by
+    /// the file names their records' provenance gives ([`object_name`]): the
+    /// listing's earlier versions, whose records are its own.
+    pub fn imported_from(&self, listing: &str) -> Result<Vec<String>, SyncError> {
+        let mut cache = self.imported.lock().map_err(|_| poisoned(&self.dir))?;
+        if cache.is_none() {
+            let text = self.imported_list()?;
+            let imported = imported_set(&text);
+            let mut by_listing: HashMap<String, Vec<String>> = HashMap::new();
+            each_entry(&self.dir, |entry| {
+                if imported.contains(entry.sha256.as_str())
+                    && let Some(listing) = crate::listing::of_url(&entry.url)
+                {
+                    let shas = by_listing.entry(listing).or_default();
+                    if !shas.contains(&entry.sha256) {
+                        shas.push(entry.sha256);
+                    }
+                }
+            })?;
+            *cache = Some(by_listing);
+        }
+        let shas = cache.as_ref().and_then(|c| c.get(listing)).into_iter().flatten();
+        Ok(shas.map(|sha| object_name(sha)).collect())
+    }
+
+    fn imported_list(&self) -> Result<String, SyncError> {
+        let list = self.dir.join("imported");
+        match fs::read_to_string(&list) {
+            Ok(text) => Ok(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+            Err(e) => Err(io_err(&list)(e)),
+        }
+    }
+
     /// A path for a download in progress, removed or renamed by whoever asked for it.
     pub fn temporary(&self, name: &str) -> PathBuf {
         self.dir.join("tmp").join(format!("{}-{name}", std::process::id()))
@@ -123,7 +153,7 @@ impl Archive {
     /// Where the object of these bytes lives.
     pub fn object_path(&self, sha256: &str) -> PathBuf {
         let shard = sha256.get(..2).unwrap_or("00");
-        self.dir.join("objects").join(shard).join(format!("{sha256}.gz"))
+        self.dir.join("objects").join(shard).join(object_name(sha256))
     }
 
     /// Keeps `body`, fetched from `url`; returns the object's path.
@@ -207,6 +237,19 @@ impl Archive {
         }
         Ok(())
     }
+}
+
+/// An object's file name, which is what the records imported from it name as their file.
+pub fn object_name(sha256: &str) -> String {
+    format!("{sha256}.gz")
+}
+
+fn imported_set(text: &str) -> HashSet<&str> {
+    text.lines().filter(|l| l.len() == 64 && l.bytes().all(|b| b.is_ascii_hexdigit())).collect()
+}
+
+fn poisoned(dir: &Path) -> SyncError {
+    SyncError::Archive { path: dir.display().to_string(), source: std::io::Error::other("a lock was poisoned") }
 }
 
 /// Gives every entry of the index to `f`, in the order they were written. Lines that cannot be read (a

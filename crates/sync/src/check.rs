@@ -4,17 +4,29 @@
 
 use std::path::Path;
 
-use lobbyscope_domain::SourceKind;
+use lobbyscope_domain::{Record, SourceKind};
 use lobbyscope_sources::{Parsed, SourceError};
 use url::Url;
 
 use crate::SyncError;
 
 /// What a file holds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counted {
     pub records: u64,
     pub rejected: u64,
+    /// Each record's key as a listing names it ([`lobbyscope_store::ListedKind`]): a meeting's
+    /// natural key, a response's or an initiative's id, a register ID.
+    pub keys: Vec<String>,
+}
+
+fn listed_key(record: &Record) -> String {
+    match record {
+        Record::Register(entry) => entry.register_id.to_string(),
+        Record::Meeting(meeting) => meeting.natural_key().as_str().to_owned(),
+        Record::Initiative(initiative) => initiative.id.to_string(),
+        Record::Feedback(feedback) => feedback.id.to_string(),
+    }
 }
 
 /// Parses `path` (fetched from `url`), which must be of `kind`, and counts its records.
@@ -33,7 +45,10 @@ pub fn parse(path: &Path, url: &Url, kind: SourceKind) -> Result<Counted, SyncEr
     let mut counted = Counted::default();
     for item in lobbyscope_sources::parse(kind, opened.input).map_err(changed)? {
         match item.map_err(changed)? {
-            Parsed::Record(_) => counted.records += 1,
+            Parsed::Record(sourced) => {
+                counted.records += 1;
+                counted.keys.push(listed_key(&sourced.record));
+            }
             Parsed::Rejected(_) => counted.rejected += 1,
         }
     }

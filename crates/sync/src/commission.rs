@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
 use lobbyscope_domain::SourceKind;
+use lobbyscope_store::{ListedKind, Listing, Scope};
 use url::Url;
 
 use crate::archive::Archive;
@@ -51,6 +53,11 @@ impl Layout {
     }
 }
 
+/// Whether `url` asks for one of the files, in either layout.
+pub fn is_file(url: &Url) -> bool {
+    [Layout::Xlsx, Layout::Xml].iter().any(|l| url.path().ends_with(&format!("/{}", l.path())))
+}
+
 pub fn url(bases: &Bases, name: &str, layout: Layout) -> Url {
     let mut url = bases.url(SourceId::Commission, layout.path());
     url.query_pairs_mut().append_pair("name", name);
@@ -64,6 +71,8 @@ pub struct Fetched {
     pub meetings: u64,
     pub validators: Vec<(String, Validators)>,
     pub warnings: Vec<String>,
+    /// Each changed file's meetings, as a complete listing.
+    pub listings: Vec<Listing>,
 }
 
 pub async fn fetch(
@@ -72,6 +81,7 @@ pub async fn fetch(
     archive: &Archive,
     state: &State,
     tally: &Tally<'_>,
+    today: NaiveDate,
 ) -> Result<Fetched, SyncError> {
     let mut out = Fetched::default();
     for name in FILES {
@@ -91,13 +101,18 @@ pub async fn fetch(
             }
             other => other?,
         };
-        let Some((path, url, counted, validators)) = file else { continue };
+        let Some((path, fetched_from, counted, validators)) = file else { continue };
         if counted.rejected > 0 {
             out.warnings.push(format!("{name}: {} rows could not be read", counted.rejected));
         }
         out.meetings += counted.records;
+        // Either layout's earlier answers hold this file's meetings.
+        let mut files = archive.imported_from(&crate::listing::commission_file(name))?;
+        files.extend(path.file_name().map(|n| n.to_string_lossy().into_owned()));
+        let scope = Scope::Files(files);
+        out.listings.push(Listing { kind: ListedKind::Meetings, scope, present: counted.keys, as_of: today });
         out.files.push(path);
-        out.validators.push((url, validators));
+        out.validators.push((fetched_from, validators));
     }
     Ok(out)
 }

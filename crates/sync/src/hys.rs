@@ -16,8 +16,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use chrono::{DateTime, Days, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use lobbyscope_domain::SourceKind;
+use lobbyscope_store::{ListedKind, Listing, Scope};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -194,6 +195,7 @@ struct Walk<'c, 'a, 't> {
     tally: &'c Tally<'t>,
     committer: &'c mut Committer<'a>,
     attachments: bool,
+    today: NaiveDate,
     out: Fetched,
     files: Vec<PathBuf>,
     remember: Vec<Remember>,
@@ -219,6 +221,7 @@ pub(crate) async fn fetch(
     tally: &Tally<'_>,
     committer: &mut Committer<'_>,
     attachments: bool,
+    today: NaiveDate,
 ) -> Result<Fetched, SyncError> {
     let mut walk = Walk {
         client,
@@ -227,6 +230,7 @@ pub(crate) async fn fetch(
         tally,
         committer,
         attachments,
+        today,
         out: Fetched::default(),
         files: Vec::new(),
         remember: Vec::new(),
@@ -243,6 +247,10 @@ pub(crate) async fn fetch(
             walk.commit().await?;
         }
     }
+    // The whole listing was read: initiatives it no longer holds are no longer published.
+    let present = listed.iter().map(|l| l.id.to_string()).collect();
+    let listing = Listing { kind: ListedKind::Initiatives, scope: Scope::Everything, present, as_of: today };
+    walk.remember.push(Remember::Listing(listing));
     walk.commit().await?;
     Ok(walk.out)
 }
@@ -352,6 +360,7 @@ impl Walk<'_, '_, '_> {
     async fn feedback(&mut self, publication: u64, wanted: &mut Vec<String>) -> Result<Option<u64>, SyncError> {
         let mut older = false;
         let mut read = 0;
+        let mut present: Vec<String> = Vec::new();
         for number in 0.. {
             let url = feedback_url(self.bases, publication, number, older);
             let answer = match self.get(&url, Expect::Json).await {
@@ -374,7 +383,7 @@ impl Walk<'_, '_, '_> {
             let page = page(&url, &answer.body, number, "", &FEEDBACK_KEYS)?;
             let path = self.keep(&answer)?;
             if !page.items.is_empty() {
-                check::parse(&path, &url, SourceKind::HysFeedback)?;
+                present.extend(check::parse(&path, &url, SourceKind::HysFeedback)?.keys);
                 self.files.push(path);
             }
             read += page.items.len() as u64;
@@ -386,6 +395,11 @@ impl Walk<'_, '_, '_> {
             }
         }
         self.out.feedback_seen += read;
+        // Every page was read: the publication's responses it no longer lists are no longer
+        // published.
+        let scope = Scope::Publication(publication);
+        let listing = Listing { kind: ListedKind::Responses, scope, present, as_of: self.today };
+        self.remember.push(Remember::Listing(listing));
         Ok(Some(read))
     }
 

@@ -13,6 +13,9 @@
 //!   by date windows, split until each holds fewer than the export's 1,000 rows), [`hys`] (Have
 //!   Your Say: initiatives, their publications' feedback pages, attachments when asked);
 //! - [`check`]: a fetched file read through the import's parser before it is imported;
+//! - [`listing`]: which complete listing an archived address is part of; each source says
+//!   what its complete listings hold, and the store marks what they no longer hold "no longer
+//!   published" (`Store::mark_listing`);
 //! - [`state`]: what a sync remembers between runs (validators, how far it got, health);
 //! - [`run`]: `sync`, each source fetched then imported, one failing alone, and its report.
 
@@ -22,6 +25,7 @@ pub mod commission;
 pub mod config;
 pub mod http;
 pub mod hys;
+pub mod listing;
 pub mod parliament;
 pub mod register;
 pub mod run;

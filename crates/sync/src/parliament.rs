@@ -11,10 +11,15 @@ use std::path::PathBuf;
 use chrono::{Datelike, Days, Months, NaiveDate};
 use url::Url;
 
-use crate::SyncError;
+use std::collections::BTreeMap;
+
+use lobbyscope_domain::SourceKind;
+use lobbyscope_store::{ListedKind, Listing, Scope};
+
 use crate::archive::Archive;
 use crate::config::{Bases, SourceId};
 use crate::http::{Client, Expect, Tally};
+use crate::{SyncError, check};
 
 /// The most rows the export answers for one query.
 pub const ROW_CAP: u64 = 1000;
@@ -80,6 +85,9 @@ pub struct Fetched {
     pub windows: u64,
     pub rows: u64,
     pub warnings: Vec<String>,
+    /// Each month asked whole, as a complete listing of its meetings; a month with a day at
+    /// the export's cap is not complete and has none.
+    pub listings: Vec<Listing>,
 }
 
 /// Fetches every window from `from` to `to` into the archive.
@@ -94,6 +102,8 @@ pub async fn fetch(
     let mut out = Fetched::default();
     let mut todo: Vec<Window> = months(from, to);
     todo.reverse();
+    // Per month (its first day): what its answers list.
+    let mut month: BTreeMap<NaiveDate, Month> = BTreeMap::new();
     while let Some(window) = todo.pop() {
         out.windows += 1;
         let url = window_url(bases, window);
@@ -107,7 +117,9 @@ pub async fn fetch(
             todo.push(earlier);
             continue;
         }
+        let listed = month.entry(month_of(window.from)).or_default();
         if rows >= ROW_CAP {
+            listed.capped = true;
             out.warnings.push(format!(
                 "{}: the export answered {rows} rows for one day, its cap; rows past it may be missing",
                 window.from
@@ -121,10 +133,31 @@ pub async fn fetch(
         out.rows += rows;
         let path = archive.put(url.as_str(), &answer.body, answer.fetched_at, &answer.validators)?;
         if rows > 0 {
+            let counted = check::parse(&path, &url, SourceKind::EpMeetingsCsv)?;
+            listed.keys.extend(counted.keys);
             out.files.push(path);
         }
     }
+    for (first, listed) in month {
+        if listed.capped {
+            continue;
+        }
+        let last = first.checked_add_months(Months::new(1)).map_or(to, |next| next - Days::new(1)).min(to);
+        let scope = Scope::ParliamentDays { from: first.max(from), to: last };
+        out.listings.push(Listing { kind: ListedKind::Meetings, scope, present: listed.keys, as_of: to });
+    }
     Ok(out)
+}
+
+#[derive(Default)]
+struct Month {
+    keys: Vec<String>,
+    /// A day answered the export's cap: rows may be missing.
+    capped: bool,
+}
+
+fn month_of(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).unwrap_or(day)
 }
 
 /// The rows of an answer, after checking its header: a column the parser needs that is

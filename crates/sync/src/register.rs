@@ -29,6 +29,8 @@ pub struct Fetched {
     pub organisations: u64,
     pub validators: Validators,
     pub warnings: Vec<String>,
+    /// The register IDs it lists.
+    pub listed: Vec<String>,
 }
 
 pub fn url(bases: &Bases) -> Url {
@@ -60,12 +62,12 @@ pub async fn fetch(
         downloaded.fetched_at,
         &downloaded.validators,
     )?;
-    let (organisations, warnings) = checked?;
-    Ok(Fetched { file: Some(path), organisations, validators: downloaded.validators, warnings })
+    let (organisations, warnings, listed) = checked?;
+    Ok(Fetched { file: Some(path), organisations, validators: downloaded.validators, warnings, listed })
 }
 
 /// The checks of a downloaded export: its organisations and warnings.
-fn check_export(path: &Path, url: &Url, last_count: Option<u64>) -> Result<(u64, Vec<String>), SyncError> {
+fn check_export(path: &Path, url: &Url, last_count: Option<u64>) -> Result<(u64, Vec<String>, Vec<String>), SyncError> {
     let implausible = |reason: String| SyncError::Implausible { url: url.to_string(), reason };
     let counted = check::parse(path, url, SourceKind::RegisterXml)?.require_records(url)?;
     let organisations = counted.records;
@@ -93,7 +95,7 @@ fn check_export(path: &Path, url: &Url, last_count: Option<u64>) -> Result<(u64,
     if counted.rejected > 0 {
         warnings.push(format!("{} register entries could not be read", counted.rejected));
     }
-    Ok((organisations, warnings))
+    Ok((organisations, warnings, counted.keys))
 }
 
 /// `numberOfIR` from the export's metadata, at its start.

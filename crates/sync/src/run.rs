@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{Datelike, Days, NaiveDate, Utc};
 use lobbyscope_ingest::{ImportReport, Progress};
-use lobbyscope_store::{Store, WriteCounts};
+use lobbyscope_store::{ListedKind, Listing, ListingMarks, Scope, Store, WriteCounts};
 
 use crate::archive::Archive;
 use crate::config::{Bases, Politeness, SourceId};
@@ -59,6 +59,10 @@ pub struct SourceReport {
     /// Records those answers hold.
     pub records_seen: u64,
     pub counts: WriteCounts,
+    /// Records complete listings no longer hold, marked "no longer published" this time.
+    pub withdrawn: u64,
+    /// Records so marked that were listed again.
+    pub returned: u64,
     pub rejected: u64,
     pub warnings: Vec<String>,
     /// Why nothing of this source was imported this time.
@@ -94,6 +98,8 @@ pub(crate) enum Remember {
     HysInitiative(u64, hys::InitiativeMark),
     /// An attachment archived: its document id and the SHA-256 of its bytes.
     HysDocument(String, String),
+    /// A complete listing, marked in the store once its files are imported.
+    Listing(Listing),
 }
 
 /// Imports what a source fetched and only then notes it in the state, saved at once: a sync
@@ -106,6 +112,7 @@ pub(crate) struct Committer<'a> {
     state: &'a mut State,
     dir: &'a Path,
     imported: ImportReport,
+    marks: ListingMarks,
 }
 
 impl Committer<'_> {
@@ -122,6 +129,11 @@ impl Committer<'_> {
         }
         for r in remember {
             match r {
+                Remember::Listing(listing) => {
+                    let marks = self.store.mark_listing(&listing).await?;
+                    self.marks.withdrawn += marks.withdrawn;
+                    self.marks.returned += marks.returned;
+                }
                 Remember::Validators(url, v) => {
                     self.state.validators.insert(url, v);
                 }
@@ -162,9 +174,11 @@ pub async fn sync(store: &dyn Store, options: &SyncOptions, watch: &dyn Watch) -
             state: &mut state,
             dir: &options.archive,
             imported: ImportReport::default(),
+            marks: ListingMarks::default(),
         };
         let outcome = fetch(source, &client, options, &archive, &mut committer, &tally).await;
         let imported = std::mem::take(&mut committer.imported);
+        let marks = committer.marks;
         let mut out = SourceReport {
             source,
             requests: tally.requests(),
@@ -172,6 +186,8 @@ pub async fn sync(store: &dyn Store, options: &SyncOptions, watch: &dyn Watch) -
             bytes: tally.bytes(),
             files: imported.files.len(),
             records_seen: 0,
+            withdrawn: marks.withdrawn,
+            returned: marks.returned,
             counts: WriteCounts::default(),
             rejected: 0,
             warnings: Vec::new(),
@@ -240,6 +256,12 @@ async fn fetch(
             if f.file.is_some() {
                 remember.push(Remember::Validators(url, f.validators));
                 remember.push(Remember::RegisterOrganisations(f.organisations));
+                remember.push(Remember::Listing(Listing {
+                    kind: ListedKind::Registrations,
+                    scope: Scope::Everything,
+                    present: f.listed,
+                    as_of: options.today,
+                }));
             }
             Fetched {
                 files: f.file.into_iter().collect(),
@@ -249,26 +271,29 @@ async fn fetch(
             }
         }
         SourceId::Commission => {
-            let f = commission::fetch(client, bases, archive, state, tally).await?;
-            let remember = f.validators.into_iter().map(|(url, v)| Remember::Validators(url, v)).collect();
+            let f = commission::fetch(client, bases, archive, state, tally, options.today).await?;
+            let mut remember: Vec<Remember> =
+                f.validators.into_iter().map(|(url, v)| Remember::Validators(url, v)).collect();
+            remember.extend(f.listings.into_iter().map(Remember::Listing));
             Fetched { files: f.files, records_seen: f.meetings, warnings: f.warnings, remember }
         }
         SourceId::Parliament => {
+            // From a month's first day, so that each month is asked whole, a complete listing.
             let from = match state.parliament_through {
-                Some(through) => through.checked_sub_days(Days::new(PARLIAMENT_OVERLAP_DAYS)).unwrap_or(through),
+                Some(through) => through
+                    .checked_sub_days(Days::new(PARLIAMENT_OVERLAP_DAYS))
+                    .and_then(|d| d.with_day(1))
+                    .unwrap_or(through),
                 None => options.parliament_since,
             }
             .max(options.parliament_since);
             let f = parliament::fetch(client, bases, archive, from, options.today, tally).await?;
-            Fetched {
-                files: f.files,
-                records_seen: f.rows,
-                warnings: f.warnings,
-                remember: vec![Remember::ParliamentThrough(options.today)],
-            }
+            let mut remember = vec![Remember::ParliamentThrough(options.today)];
+            remember.extend(f.listings.into_iter().map(Remember::Listing));
+            Fetched { files: f.files, records_seen: f.rows, warnings: f.warnings, remember }
         }
         SourceId::HaveYourSay => {
-            let f = hys::fetch(client, bases, archive, tally, committer, options.attachments).await?;
+            let f = hys::fetch(client, bases, archive, tally, committer, options.attachments, options.today).await?;
             return Ok(Fetched {
                 records_seen: f.initiatives_fetched + f.feedback_seen,
                 warnings: f.warnings,

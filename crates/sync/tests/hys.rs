@@ -8,7 +8,7 @@ mod upstream;
 
 use std::time::Duration;
 
-use lobbyscope_store::Store;
+use lobbyscope_store::{ListedKind, Store};
 use lobbyscope_sync::SourceId;
 use lobbyscope_sync::state::State;
 use upstream::{Fault, Upstream, feedback_item, setup};
@@ -84,6 +84,28 @@ async fn the_portal_is_walked_whole_and_then_only_what_changed() {
     );
     let state = State::load(&s.options.archive).unwrap();
     assert!(state.hys.initiatives[&20_005].open);
+
+    // A response taken down from an initiative open for feedback, an initiative gone from the
+    // listing: both kept, marked no longer published.
+    {
+        let mut portal = up.hys.lock().unwrap();
+        let open = portal.initiative(20_007);
+        open.open = true;
+        let gone = open.publications[0].feedback.remove(0);
+        assert_eq!(gone["id"], 200_070_000);
+        portal.initiatives.retain(|i| i.id != 20_149);
+    }
+    let fourth = s.sync().await;
+    assert_eq!(fourth.sources[0].failure, None);
+    assert_eq!(fourth.sources[0].withdrawn, 2, "{:?}", fourth.sources[0]);
+    assert_eq!(responses(&s.store).await, (150, 147 * 2 + 250 + 1), "nothing deleted");
+    let since = |kind, record: &'static str| {
+        let store = &s.store;
+        async move { store.withdrawn_since(kind, record).await.unwrap() }
+    };
+    assert_eq!(since(ListedKind::Responses, "200070000").await, Some(s.options.today));
+    assert_eq!(since(ListedKind::Responses, "200070001").await, None);
+    assert_eq!(since(ListedKind::Initiatives, "20149").await, Some(s.options.today));
 }
 
 #[tokio::test]

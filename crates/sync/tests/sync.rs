@@ -54,6 +54,23 @@ async fn windows_are_split_until_under_the_cap_and_nothing_is_lost_or_doubled() 
     assert_eq!(state.parliament_through, Some(day(2024, 5, 31)));
     let health = &state.sources["ep"];
     assert!(health.last_success.is_some() && health.last_error.is_none(), "{health:?}");
+
+    // April's meetings taken down: the month is asked whole again, and they are marked.
+    let april: Vec<_> = up.ep_rows.lock().unwrap().iter().filter(|(d, _)| *d == day(2024, 4, 2)).cloned().collect();
+    up.ep_rows.lock().unwrap().retain(|(d, _)| *d != day(2024, 4, 2));
+    let third = s.sync().await;
+    assert_eq!(third.sources[0].failure, None);
+    assert_eq!(third.sources[0].withdrawn, 10, "{:?}", third.sources[0]);
+    assert_eq!(s.ep_meetings().await, 1540, "kept");
+    assert!(
+        up.seen().iter().any(|s| s.path_and_query.contains("fromDate=01%2F03%2F2024")),
+        "later syncs start on a month's first day"
+    );
+    // Published again, they lose the mark. (March, split in halves both times, is one listing:
+    // nothing of it was marked.)
+    up.ep_rows.lock().unwrap().extend(april);
+    let fourth = s.sync().await;
+    assert_eq!((fourth.sources[0].withdrawn, fourth.sources[0].returned), (0, 10));
 }
 
 #[tokio::test]
@@ -244,4 +261,23 @@ async fn reimport_reads_again_what_the_syncs_imported_and_nothing_they_refused()
         (after.meetings, after.organisations, after.register_entries, after.register_snapshots),
         (synced.meetings, synced.organisations, synced.register_entries, synced.register_snapshots)
     );
+}
+
+#[tokio::test]
+async fn meetings_a_commission_file_no_longer_holds_are_marked_not_deleted() {
+    let up = Upstream::new();
+    let base = up.serve().await;
+    let s = setup(&base, &[SourceId::Commission]).await;
+    assert!(!s.sync().await.failed());
+    let before = s.store.stats().await.unwrap().commission_meetings;
+
+    // The Directors-General's file now holds other meetings (another file's two).
+    let other = up.commission.lock().unwrap()["meetingscommissionrepresentatives1924"].clone();
+    up.commission.lock().unwrap().insert("meetingsdirectorgenerals".into(), other);
+    let report = s.sync().await;
+    let ec = &report.sources[0];
+    assert_eq!(ec.failure, None, "{ec:?}");
+    assert_eq!(ec.files, 1);
+    assert_eq!(ec.withdrawn, 2, "the file's two earlier meetings, and none of the other files'");
+    assert_eq!(s.store.stats().await.unwrap().commission_meetings, before, "kept");
 }

@@ -490,6 +490,16 @@ impl Store for Held {
     async fn source_health(&self) -> Result<Vec<lobbyscope_store::SourceHealth>> {
         self.inner.source_health().await
     }
+    async fn mark_listing(&self, listing: &lobbyscope_store::Listing) -> Result<lobbyscope_store::ListingMarks> {
+        self.inner.mark_listing(listing).await
+    }
+    async fn withdrawn_since(
+        &self,
+        kind: lobbyscope_store::ListedKind,
+        record: &str,
+    ) -> Result<Option<chrono::NaiveDate>> {
+        self.inner.withdrawn_since(kind, record).await
+    }
     async fn copy_out(&self, table: CopyTable, after: Option<&CopyCursor>, limit: usize) -> Result<CopyPage> {
         self.inner.copy_out(table, after, limit).await
     }
