@@ -427,7 +427,7 @@ async fn run() -> Result<ExitCode> {
                 if every.is_zero() {
                     bail!("--sync-every must be longer than zero");
                 }
-                sync::spawn_every(Arc::clone(&store), sync, every)?;
+                sync::spawn_every(Arc::clone(&store), sync, every).await?;
             }
             serve(store, addr, &limits).await?;
         }

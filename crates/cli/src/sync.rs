@@ -10,12 +10,11 @@ use chrono::{NaiveDate, Utc};
 use clap::{Args, ValueEnum};
 use indicatif::{HumanBytes, ProgressBar};
 use lobbyscope_ingest::{FileReport, Progress};
-use lobbyscope_store::LockHolder;
 use lobbyscope_store::Store;
+use lobbyscope_store::{LockHolder, SourceHealth};
 use lobbyscope_sync::config::CONTACT_VARIABLE;
 use lobbyscope_sync::run::DEFAULT_SOURCES;
 use lobbyscope_sync::run::Watch;
-use lobbyscope_sync::state::State;
 use lobbyscope_sync::{Bases, Politeness, SourceId, SourceReport, SyncOptions, SyncReport};
 
 use crate::report::{self, Plain};
@@ -237,10 +236,15 @@ fn done_line(r: &SourceReport) -> String {
 /// being served from the store meanwhile; each import that changes it empties their cache.
 /// Checks the settings before it returns, so that a server is not started with a sync that
 /// cannot run.
-pub fn spawn_every(store: Arc<dyn Store>, settings: SyncSettings, every: Duration) -> Result<()> {
+pub async fn spawn_every(store: Arc<dyn Store>, settings: SyncSettings, every: Duration) -> Result<()> {
     let options = settings.options()?;
-    let state = State::load(&options.archive)?;
-    let last = options.sources.iter().filter_map(|s| state.sources.get(s.code())?.last_attempt).min();
+    let kept = store.source_health().await?;
+    let last = options
+        .sources
+        .iter()
+        .map(|s| kept.iter().find(|h| h.source == *s).and_then(|h| h.last_attempt))
+        .min()
+        .flatten();
     let wait = last
         .and_then(|t| (t + every).signed_duration_since(Utc::now()).to_std().ok())
         .unwrap_or(Duration::ZERO)
@@ -337,42 +341,58 @@ pub async fn reimport(store: &dyn Store, args: ReimportArgs) -> Result<lobbyscop
 
 #[derive(Args)]
 pub struct StatusArgs {
-    #[command(flatten)]
-    archive: ArchiveArg,
     /// One JSON object instead of lines.
     #[arg(long)]
     json: bool,
 }
 
-/// Each source's last attempt and success, as the syncs left them, with the store's counts.
+/// Each source's health as the syncs left it in the store (what `/sources` shows), with the
+/// store's counts.
 pub async fn status(store: &dyn Store, args: StatusArgs) -> Result<()> {
-    let dir = args.archive.dir()?;
-    let state = State::load(&dir).with_context(|| format!("reading the sync state in {}", dir.display()))?;
+    let kept = store.source_health().await?;
     let stats = store.stats().await?;
+    let now = Utc::now();
+    let health: Vec<SourceHealth> = SourceId::ALL
+        .into_iter()
+        .map(|source| kept.iter().find(|h| h.source == source).cloned().unwrap_or_else(|| SourceHealth::never(source)))
+        .collect();
     if args.json {
-        println!("{}", serde_json::to_string(&serde_json::json!({ "sources": state.sources, "store": stats }))?);
+        let sources: Vec<serde_json::Value> = health
+            .iter()
+            .map(|h| {
+                let mut v = serde_json::to_value(h).unwrap_or_default();
+                v["late"] = h.is_late(now).into();
+                v
+            })
+            .collect();
+        println!("{}", serde_json::to_string(&serde_json::json!({ "sources": sources, "store": stats }))?);
         return Ok(());
     }
-    for source in SourceId::ALL {
-        let Some(s) = state.sources.get(source.code()) else {
+    let when =
+        |t: Option<chrono::DateTime<Utc>>| t.map_or("never".to_owned(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string());
+    for h in &health {
+        let source = h.source;
+        if !h.synced() {
             println!("{} ({}): never synced", source.title(), source.code());
             continue;
-        };
-        let when = |t: Option<chrono::DateTime<Utc>>| {
-            t.map_or("never".to_owned(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-        };
-        println!("{} ({})", source.title(), source.code());
-        println!("  last attempt: {}", when(s.last_attempt));
+        }
+        let late = if h.is_late(now) { " — LATE" } else { "" };
+        println!("{} ({}){late}", source.title(), source.code());
+        println!("  last attempt: {}", when(h.last_attempt));
+        let r = &h.run;
         println!(
-            "  last success: {} ({} records seen, {} new or updated)",
-            when(s.last_success),
-            s.records_seen,
-            s.records_imported
+            "  last success: {} ({} records seen: {} new, {} updated, {} unchanged, {} no longer published)",
+            when(h.last_success),
+            r.records_seen,
+            r.new,
+            r.updated,
+            r.unchanged,
+            r.withdrawn
         );
-        if let Some(e) = &s.last_error {
+        if let Some(e) = &h.last_error {
             println!("  last attempt failed: {e}");
         }
-        for w in &s.warnings {
+        for w in &h.warnings {
             println!("  warning: {w}");
         }
     }

@@ -290,6 +290,18 @@ fn sync_prints_plain_progress_lines_and_a_summary_when_not_on_a_terminal() {
     assert!(stdout.lines().any(|l| l.starts_with("ep: ") && l.contains(" new, 0 updated, ")), "{stdout}");
     assert!(stdout.contains("requests") && stdout.contains("unchanged"), "the summary table: {stdout}");
 
+    // `status` reads the health the sync kept in the store, as /sources does.
+    let out = lobbyscope(&db, &["status", "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ep = &status["sources"][2];
+    assert_eq!(ep["source"], "ep", "{status}");
+    assert!(ep["run"]["records_seen"].as_u64().unwrap() > 250, "{ep}");
+    assert_eq!((ep["last_error"].is_null(), ep["late"].as_bool()), (true, Some(false)), "{ep}");
+    assert_eq!(status["sources"][0]["last_attempt"], serde_json::Value::Null, "the register was never synced");
+    let text_out = text(&lobbyscope(&db, &["status"]).stdout);
+    assert!(text_out.contains("EU Transparency Register (tr): never synced"), "{text_out}");
+    assert!(text_out.contains("European Parliament MEP meetings (ep)\n  last attempt: "), "{text_out}");
+
     // Without a contact, nothing is asked.
     let out = Command::new(env!("CARGO_BIN_EXE_lobbyscope"))
         .arg("--db")

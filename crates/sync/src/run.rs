@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 
 use chrono::{Datelike, Days, NaiveDate, Utc};
 use lobbyscope_ingest::{ImportReport, Progress};
-use lobbyscope_store::{ListedKind, Listing, ListingMarks, Scope, Store, WriteCounts};
+use lobbyscope_store::{ListedKind, Listing, ListingMarks, RunFigures, Scope, SourceHealth, Store, WriteCounts};
 
 use crate::archive::Archive;
 use crate::config::{Bases, Politeness, SourceId};
 use crate::http::{Client, Tally};
-use crate::state::{SourceState, State};
+use crate::state::State;
 use crate::{SyncError, commission, hys, parliament, register};
 
 /// The sources `sync` fetches when none is named.
@@ -157,6 +157,7 @@ pub async fn sync(store: &dyn Store, options: &SyncOptions, watch: &dyn Watch) -
     let client = Client::new(options.politeness.clone())?;
     let archive = Archive::open(&options.archive)?;
     let mut state = State::load(&options.archive)?;
+    let kept = store.source_health().await?;
     let mut sources = options.sources.clone();
     sources.sort();
     sources.dedup();
@@ -199,28 +200,41 @@ pub async fn sync(store: &dyn Store, options: &SyncOptions, watch: &dyn Watch) -
             out.counts += file.counts;
             out.rejected += file.rejected;
         }
-        let health = state.sources.entry(source.code().to_owned()).or_default();
+        let mut health =
+            kept.iter().find(|h| h.source == source).cloned().unwrap_or_else(|| SourceHealth::never(source));
         health.last_attempt = Some(attempted);
         match outcome {
             Ok(fetched) => {
                 out.records_seen = fetched.records_seen;
                 out.warnings = fetched.warnings;
-                *health = SourceState {
+                out.took = started.elapsed();
+                health = SourceHealth {
+                    source,
                     last_attempt: Some(attempted),
                     last_success: Some(Utc::now()),
                     last_error: None,
-                    records_seen: out.records_seen,
-                    records_imported: out.counts.new + out.counts.updated,
+                    run: RunFigures {
+                        requests: out.requests,
+                        bytes: out.bytes,
+                        records_seen: out.records_seen,
+                        new: out.counts.new,
+                        updated: out.counts.updated,
+                        unchanged: out.counts.unchanged,
+                        withdrawn: out.withdrawn,
+                        took_ms: u64::try_from(out.took.as_millis()).unwrap_or(u64::MAX),
+                    },
                     warnings: out.warnings.clone(),
                 };
                 tracing::info!(source = source.code(), files = out.files, "sync done");
             }
             Err(e) => {
                 tracing::error!(source = source.code(), "sync failed: {e}");
+                // The last success's figures stay, with why this attempt failed.
                 health.last_error = Some(e.to_string());
                 out.failure = Some(e.to_string());
             }
         }
+        store.save_source_health(&health).await?;
         state.save(&options.archive)?;
         watch.source_done(&out);
         report.sources.push(out);

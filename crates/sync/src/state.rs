@@ -1,14 +1,15 @@
 //! What a sync remembers between runs, in `state.json` beside the archive: the validators of
 //! the answers it imported (asked again with `If-None-Match` / `If-Modified-Since`), how far
-//! the Parliament's windows were fetched, the register's last organisation count, and each
-//! source's last attempt and success. Written whole to a temporary file and renamed, so a
+//! the Parliament's windows were fetched, the register's last organisation count, which
+//! initiatives and attachments were imported. (Each source's health is kept in the store,
+//! where every web server reads it.) Written whole to a temporary file and renamed, so a
 //! kill leaves the old state or the new, and what a killed run fetched but did not note is
 //! fetched again (the archive and the import keep one copy of it).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::SyncError;
@@ -26,22 +27,6 @@ pub struct State {
     pub register_organisations: Option<u64>,
     #[serde(default)]
     pub hys: crate::hys::HysState,
-    #[serde(default)]
-    pub sources: BTreeMap<String, SourceState>,
-}
-
-/// One source's health, as the last runs left it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct SourceState {
-    pub last_attempt: Option<DateTime<Utc>>,
-    pub last_success: Option<DateTime<Utc>>,
-    /// Why the last attempt failed, when it did.
-    pub last_error: Option<String>,
-    /// Records the last successful run's answers held, and how many of them were new or
-    /// updated in the store.
-    pub records_seen: u64,
-    pub records_imported: u64,
-    pub warnings: Vec<String>,
 }
 
 impl State {

@@ -52,8 +52,10 @@ async fn windows_are_split_until_under_the_cap_and_nothing_is_lost_or_doubled() 
     assert_eq!(s.ep_meetings().await, 1540);
     let state = State::load(&s.options.archive).unwrap();
     assert_eq!(state.parliament_through, Some(day(2024, 5, 31)));
-    let health = &state.sources["ep"];
+    let health = s.health(SourceId::Parliament).await;
     assert!(health.last_success.is_some() && health.last_error.is_none(), "{health:?}");
+    // February to May: from three months before the last day, on a month's first day.
+    assert_eq!((health.run.records_seen, health.run.new, health.run.unchanged), (1530, 0, 1530), "the last run's");
 
     // April's meetings taken down: the month is asked whole again, and they are marked.
     let april: Vec<_> = up.ep_rows.lock().unwrap().iter().filter(|(d, _)| *d == day(2024, 4, 2)).cloned().collect();
@@ -62,10 +64,8 @@ async fn windows_are_split_until_under_the_cap_and_nothing_is_lost_or_doubled() 
     assert_eq!(third.sources[0].failure, None);
     assert_eq!(third.sources[0].withdrawn, 10, "{:?}", third.sources[0]);
     assert_eq!(s.ep_meetings().await, 1540, "kept");
-    assert!(
-        up.seen().iter().any(|s| s.path_and_query.contains("fromDate=01%2F03%2F2024")),
-        "later syncs start on a month's first day"
-    );
+    assert_eq!(up.requests_to("/meps/en/search-meetings?textualSearch=&fromDate=01%2F02%2F2024"), 3);
+    assert_eq!(up.requests_to("/meps/en/search-meetings?textualSearch=&fromDate=29%2F02%2F2024"), 0);
     // Published again, they lose the mark. (March, split in halves both times, is one listing:
     // nothing of it was marked.)
     up.ep_rows.lock().unwrap().extend(april);
@@ -114,7 +114,10 @@ async fn a_window_that_keeps_failing_fails_the_source_and_the_next_sync_finishes
     assert_eq!(tr.failure, None, "the other source went on");
     let state = State::load(&s.options.archive).unwrap();
     assert_eq!(state.parliament_through, None, "the failed windows are asked again");
-    assert!(state.sources["ep"].last_error.as_deref().unwrap().contains("HTTP 502"));
+    let health = s.health(SourceId::Parliament).await;
+    assert!(health.last_error.as_deref().unwrap().contains("HTTP 502"), "{health:?}");
+    assert_eq!(health.last_success, None);
+    assert!(s.health(SourceId::Register).await.last_error.is_none());
 
     let again = s.sync().await;
     assert!(!again.failed(), "{again:?}");
@@ -146,8 +149,7 @@ async fn a_day_at_the_cap_is_kept_with_a_warning() {
     assert_eq!(ep.failure, None);
     assert_eq!(s.ep_meetings().await, 1000, "what the export answers for the day");
     assert!(ep.warnings.iter().any(|w| w.contains("2024-02-07") && w.contains("cap")), "{:?}", ep.warnings);
-    let state = State::load(&s.options.archive).unwrap();
-    assert_eq!(state.sources["ep"].warnings, ep.warnings);
+    assert_eq!(s.health(SourceId::Parliament).await.warnings, ep.warnings, "the health page's warnings");
 }
 
 #[tokio::test]

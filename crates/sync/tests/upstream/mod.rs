@@ -69,6 +69,12 @@ impl Setup {
         sync(&self.store, &self.options, &lobbyscope_ingest::Quiet).await.unwrap()
     }
 
+    /// What the store keeps of a source's health.
+    pub async fn health(&self, source: SourceId) -> lobbyscope_store::SourceHealth {
+        let all = self.store.source_health().await.unwrap();
+        all.into_iter().find(|h| h.source == source).unwrap_or_else(|| panic!("{source} never synced"))
+    }
+
     pub async fn ep_meetings(&self) -> i64 {
         self.store.stats().await.unwrap().parliament_meetings
     }
