@@ -168,6 +168,24 @@ async fn the_demo_copied_to_postgresql_and_back_shows_the_same_site() {
             extracted_at: "2026-12-01T10:00:00Z".into(),
         };
         store.save_source_text(&attachment).await.unwrap();
+        // A sync's health, and what it found no longer published: both copied.
+        let health = lobbyscope_store::SourceHealth {
+            last_attempt: Some("2026-12-07T03:00:00Z".parse().unwrap()),
+            last_error: Some("HTTP 503: \"down\"\nfor maintenance".into()),
+            warnings: vec!["a window at the export's cap".into()],
+            ..lobbyscope_store::SourceHealth::never(lobbyscope_domain::SourceId::Parliament)
+        };
+        store.save_source_health(&health).await.unwrap();
+        let gone = lobbyscope_store::Listing {
+            kind: lobbyscope_store::ListedKind::Meetings,
+            scope: lobbyscope_store::Scope::ParliamentDays {
+                from: "2021-01-01".parse().unwrap(),
+                to: "2021-01-31".parse().unwrap(),
+            },
+            present: Vec::new(),
+            as_of: "2026-12-07".parse().unwrap(),
+        };
+        assert!(store.mark_listing(&gone).await.unwrap().withdrawn > 0, "some January 2021 meetings to mark");
         store.close().await;
     }
 

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use lobbyscope_domain::Costs;
-use lobbyscope_store::{ActivityFilter, ActivityPage, OrgKey, OrganisationView, StoredRegisterEntry};
+use lobbyscope_store::{ActivityFilter, ActivityPage, ListedKind, OrgKey, OrganisationView, StoredRegisterEntry};
 use serde::Serialize;
 
 use crate::error::ApiResult;
@@ -145,8 +145,20 @@ struct OrgPage {
     snapshot: Option<String>,
     changes: Vec<String>,
     register_source: Option<timeline::SourceView>,
+    /// The day a register export was found no longer to list it, shown and as `YYYY-MM-DD`.
+    deregistered: Option<(String, String)>,
     published_names: Vec<String>,
     list: timeline::Listing,
+}
+
+/// Since when the register no longer lists the organisation, if it once did and does not.
+async fn deregistered(state: &AppState, org: &OrganisationView) -> Result<Option<chrono::NaiveDate>, WebError> {
+    match &org.organisation.register_id {
+        Some(id) if !org.register.is_empty() => {
+            Ok(state.store.withdrawn_since(ListedKind::Registrations, id.as_str()).await?)
+        }
+        _ => Ok(None),
+    }
 }
 
 pub async fn page(
@@ -158,6 +170,7 @@ pub async fn page(
     let (org, activity) = load(&state, &key, &filter).await?;
     let okey = org.organisation.key.clone();
     let latest = org.register.first();
+    let gone = deregistered(&state, &org).await?;
     let mut counts_line = format!(
         "{} with the Commission · {} with MEPs · {}",
         format::count(activity.counts.commission_meetings, "meeting", "meetings"),
@@ -183,6 +196,7 @@ pub async fn page(
             official: Some(format::register_url(e.entry.register_id.as_str())),
             record: format!("/api/org/{}", okey.url_segment()),
         }),
+        deregistered: gone.map(|d| timeline::dates(Some(lobbyscope_domain::When::Day(d)))),
         published_names: org.published_names.clone(),
         list: timeline::listing(format::org_href(&okey), &filter, &activity, Some(&okey), filters, counts_line),
     };
@@ -193,6 +207,9 @@ pub async fn page(
 pub struct OrgJson {
     #[serde(flatten)]
     organisation: OrganisationView,
+    /// The day a register export was found no longer to list it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    no_longer_registered_since: Option<chrono::NaiveDate>,
     activity: ActivityPage,
 }
 
@@ -205,7 +222,8 @@ pub async fn api(
         async {
             let filter = params?.activity_filter()?;
             let (organisation, activity) = load(&state, &key, &filter).await?;
-            Ok(OrgJson { organisation, activity })
+            let no_longer_registered_since = deregistered(&state, &organisation).await?;
+            Ok(OrgJson { organisation, no_longer_registered_since, activity })
         }
         .await,
     )

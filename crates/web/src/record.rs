@@ -3,8 +3,10 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Html;
+use chrono::NaiveDate;
 use lobbyscope_domain::{MeetingId, Provenance, When};
-use lobbyscope_store::{Activity, MeetingView, ResponseView};
+use lobbyscope_store::{Activity, ListedKind, MeetingView, ResponseView};
+use serde::Serialize;
 
 use crate::error::ApiResult;
 use crate::format::{self, Segment};
@@ -32,10 +34,38 @@ pub(crate) struct ProvenanceView {
     pub source: SourceView,
     pub imported_at: String,
     pub content_hash: String,
+    /// The day the source was found no longer to publish it, shown and as `YYYY-MM-DD`.
+    pub withdrawn: Option<(String, String)>,
 }
 
 pub(crate) fn provenance(source: SourceView, p: &Provenance) -> ProvenanceView {
-    ProvenanceView { source, imported_at: p.imported_at.clone(), content_hash: p.content_hash.clone() }
+    ProvenanceView { source, imported_at: p.imported_at.clone(), content_hash: p.content_hash.clone(), withdrawn: None }
+}
+
+impl ProvenanceView {
+    pub(crate) fn withdrawn(self, since: Option<NaiveDate>) -> ProvenanceView {
+        ProvenanceView { withdrawn: since.map(|d| timeline::dates(Some(When::Day(d)))), ..self }
+    }
+}
+
+/// A record as the API gives it, with the day its source stopped publishing it, when it did.
+#[derive(Serialize)]
+pub struct Marked<T> {
+    #[serde(flatten)]
+    pub record: T,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_longer_published_since: Option<NaiveDate>,
+}
+
+async fn marked<T>(
+    state: &AppState,
+    kind: ListedKind,
+    record: Result<T, WebError>,
+    key: impl Fn(&T) -> String,
+) -> Result<Marked<T>, WebError> {
+    let record = record?;
+    let no_longer_published_since = state.store.withdrawn_since(kind, &key(&record)).await?;
+    Ok(Marked { record, no_longer_published_since })
 }
 
 #[derive(Template)]
@@ -118,6 +148,7 @@ fn versions(m: &MeetingView) -> Vec<VersionView> {
 
 pub async fn meeting_page(State(state): State<AppState>, Path(id): Path<String>) -> Result<Html<String>, WebError> {
     let m = load_meeting(&state, &id).await?;
+    let withdrawn = state.store.withdrawn_since(ListedKind::Meetings, &m.id.to_string()).await?;
     let item = timeline::item(&Activity::Meeting(m.clone()), None);
     let attendees = m
         .attendees
@@ -137,14 +168,14 @@ pub async fn meeting_page(State(state): State<AppState>, Path(id): Path<String>)
         procedures: item.procedures,
         attendees,
         attendees_raw: m.attendees_raw.clone(),
-        provenance: provenance(timeline::meeting_source(&m), &m.provenance),
+        provenance: provenance(timeline::meeting_source(&m), &m.provenance).withdrawn(withdrawn),
         history: versions(&m),
     };
     Ok(Html(page.render()?))
 }
 
-pub async fn meeting_api(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<MeetingView> {
-    ApiResult(load_meeting(&state, &id).await)
+pub async fn meeting_api(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Marked<MeetingView>> {
+    ApiResult(marked(&state, ListedKind::Meetings, load_meeting(&state, &id).await, |m| m.id.to_string()).await)
 }
 
 #[derive(Template)]
@@ -164,6 +195,7 @@ struct ResponsePage {
 
 pub async fn response_page(State(state): State<AppState>, Path(id): Path<String>) -> Result<Html<String>, WebError> {
     let r = load_response(&state, &id).await?;
+    let withdrawn = state.store.withdrawn_since(ListedKind::Responses, &r.id.to_string()).await?;
     let author = match (&r.organization, &r.org_key) {
         (Some(name), Some(key)) => Some(Segment::link(name.clone(), format::org_href(key))),
         (Some(name), None) => Some(Segment::text(name.clone())),
@@ -180,11 +212,11 @@ pub async fn response_page(State(state): State<AppState>, Path(id): Path<String>
         language: r.language.clone(),
         paragraphs: r.text.split('\n').map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).collect(),
         attachments: timeline::attachments(&r.attachments),
-        provenance: provenance(timeline::response_source(&r), &r.provenance),
+        provenance: provenance(timeline::response_source(&r), &r.provenance).withdrawn(withdrawn),
     };
     Ok(Html(page.render()?))
 }
 
-pub async fn response_api(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<ResponseView> {
-    ApiResult(load_response(&state, &id).await)
+pub async fn response_api(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Marked<ResponseView>> {
+    ApiResult(marked(&state, ListedKind::Responses, load_response(&state, &id).await, |r| r.id.to_string()).await)
 }
