@@ -200,38 +200,53 @@ fn analyze_writes_once_and_reports_an_unusable_endpoint() {
     assert!(text(&out.stderr).contains("no organisation 000000000000-00"), "{}", text(&out.stderr));
 }
 
+/// A `serve` child, killed when dropped.
+struct Served {
+    child: std::process::Child,
+    addr: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Served {
+    /// Starts `command` (a `serve`), and waits for the line that says where it listens.
+    fn start(mut command: Command) -> Served {
+        use std::io::{BufRead, BufReader};
+        let mut child = command.stdout(std::process::Stdio::piped()).spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let addr = line.split("http://").nth(1).and_then(|r| r.split('/').next()).unwrap_or_else(|| panic!("{line}"));
+        Served { addr: addr.to_owned(), child }
+    }
+
+    /// The raw answer to GET `path`.
+    fn get(&self, path: &str) -> String {
+        use std::io::{Read, Write};
+        let mut conn = std::net::TcpStream::connect(&self.addr).unwrap();
+        conn.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).unwrap();
+        let mut reply = String::new();
+        conn.read_to_string(&mut reply).unwrap();
+        reply
+    }
+}
+
 #[test]
 fn serve_answers_on_the_given_address() {
-    use std::io::{BufRead, BufReader, Read, Write};
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.sqlite");
     let ep = repo("fixtures/ep_meetings/search-meetings_subset_relaid.csv");
     assert!(lobbyscope(&db, &["import", "--quiet", ep.to_str().unwrap()]).status.success());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lobbyscope"))
-        .arg("--db")
-        .arg(&db)
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let stdout = child.stdout.take().unwrap();
-    let child = Kill(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let addr = line.split("http://").nth(1).and_then(|r| r.split('/').next()).unwrap_or_else(|| panic!("{line}"));
-    let mut conn = std::net::TcpStream::connect(addr).unwrap();
-    conn.write_all(b"GET /no/such/page HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
-    let mut reply = String::new();
-    conn.read_to_string(&mut reply).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lobbyscope"));
+    command.arg("--db").arg(&db).args(["serve", "--addr", "127.0.0.1:0"]);
+    let served = Served::start(command);
+    let reply = served.get("/no/such/page");
     assert!(reply.starts_with("HTTP/1.1 404"), "{reply}");
-    drop(child);
 }
 
 /// A stand-in for the Parliament's export on 127.0.0.1: the real fixture for every window
@@ -318,37 +333,20 @@ fn sync_prints_plain_progress_lines_and_a_summary_when_not_on_a_terminal() {
 
 #[test]
 fn serve_syncs_in_the_background_while_it_answers() {
-    use std::io::{BufRead, BufReader, Read, Write};
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.sqlite");
     let (base, asked) = parliament_stand_in();
     let since = (chrono::Utc::now().date_naive() - chrono::Days::new(20)).to_string();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lobbyscope"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lobbyscope"));
+    command
         .arg("--db")
         .arg(&db)
         .args(["serve", "--addr", "127.0.0.1:0", "--sync-every", "1h", "--source", "ep", "--since", &since])
         .args(["--contact", "newsroom@example.org", "--archive"])
         .arg(dir.path().join("archive"))
-        .env("LOBBYSCOPE_EP_BASE", &base)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let stdout = child.stdout.take().unwrap();
-    let child = Kill(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let addr = line.split("http://").nth(1).and_then(|r| r.split('/').next()).unwrap_or_else(|| panic!("{line}"));
-    let mut conn = std::net::TcpStream::connect(addr).unwrap();
-    conn.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
-    let mut reply = String::new();
-    conn.read_to_string(&mut reply).unwrap();
+        .env("LOBBYSCOPE_EP_BASE", &base);
+    let served = Served::start(command);
+    let reply = served.get("/");
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
 
     // The sync's import is seen from another process; a generous deadline, not a speed test.
@@ -365,7 +363,7 @@ fn serve_syncs_in_the_background_while_it_answers() {
     assert!(meetings > 250, "the fixture's meetings arrived: {meetings}");
     let asked = asked.lock().unwrap().clone();
     assert!(asked.iter().all(|p| p.contains("exportFormat=CSV")), "{asked:?}");
-    drop(child);
+    drop(served);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The statements that mark what a complete listing no longer holds (`Store::mark_listing`),
 //! the same for both backends but for how a parameter and a bound list of text are written.
 
-use lobbyscope_store::{ListedKind, Scope};
+use lobbyscope_store::{ListedKind, Result, Scope, StoreError};
 
 /// How one backend writes parameter `n` (from 1) and a subquery over a bound list of text.
 pub struct Dialect {
@@ -25,8 +25,13 @@ pub struct ListingSql<'a> {
     pub scope: Vec<ScopeValue<'a>>,
 }
 
-/// `None` for a scope that does not fit the kind (a publication's initiatives).
-pub fn statements<'a>(kind: ListedKind, scope: &'a Scope, d: &Dialect) -> Option<ListingSql<'a>> {
+/// A scope that does not fit the kind (a publication's initiatives) is an error.
+pub fn statements<'a>(kind: ListedKind, scope: &'a Scope, d: &Dialect) -> Result<ListingSql<'a>> {
+    lay_out(kind, scope, d)
+        .ok_or_else(|| StoreError::Database(format!("a listing of {} cannot have the scope {scope:?}", kind.as_str())))
+}
+
+fn lay_out<'a>(kind: ListedKind, scope: &'a Scope, d: &Dialect) -> Option<ListingSql<'a>> {
     // What is listed: the table, the record the mark names, the key the listing gives.
     let (table, record, key) = match kind {
         ListedKind::Meetings => ("meetings t", "t.id", "t.natural_key"),
@@ -77,6 +82,22 @@ pub fn statements<'a>(kind: ListedKind, scope: &'a Scope, d: &Dialect) -> Option
     Some(ListingSql { mark, unmark, scope: values })
 }
 
+/// Reads `withdrawals (since)`: the day a record was found gone. One that is not a day is an
+/// error naming the row.
+pub const SINCE: &str = "SELECT since FROM withdrawals WHERE kind = $1 AND record = $2";
+
+pub fn since(kind: ListedKind, record: &str, stored: Option<String>) -> Result<Option<chrono::NaiveDate>> {
+    stored
+        .map(|s| {
+            s.parse().map_err(|e| StoreError::Row {
+                table: "withdrawals",
+                column: format!("since ({} {record})", kind.as_str()),
+                reason: format!("{s:?} is not a day: {e}"),
+            })
+        })
+        .transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,7 +111,7 @@ mod tests {
             from: chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap_or_default(),
             to: chrono::NaiveDate::from_ymd_opt(2024, 3, 31).unwrap_or_default(),
         };
-        let sql = statements(ListedKind::Meetings, &days, &SQLITE).map(|s| (s.mark, s.unmark, s.scope.len()));
+        let sql = statements(ListedKind::Meetings, &days, &SQLITE).ok().map(|s| (s.mark, s.unmark, s.scope.len()));
         let (mark, unmark, values) = sql.unwrap_or_default();
         assert!(
             mark.contains("BETWEEN ?4 AND ?5") && mark.contains("NOT IN (SELECT value FROM json_each(?3))"),
@@ -101,7 +122,7 @@ mod tests {
             "{unmark}"
         );
         assert_eq!(values, 2);
-        assert!(statements(ListedKind::Initiatives, &Scope::Publication(1), &SQLITE).is_none());
-        assert!(statements(ListedKind::Registrations, &Scope::Files(Vec::new()), &SQLITE).is_none());
+        assert!(statements(ListedKind::Initiatives, &Scope::Publication(1), &SQLITE).is_err());
+        assert!(statements(ListedKind::Registrations, &Scope::Files(Vec::new()), &SQLITE).is_err());
     }
 }

@@ -28,13 +28,7 @@ fn bind_scope<'q>(
 }
 
 pub(crate) async fn mark_listing(pool: &SqlitePool, listing: &Listing) -> Result<ListingMarks> {
-    let sql = statements(listing.kind, &listing.scope, &DIALECT).ok_or_else(|| {
-        StoreError::Database(format!(
-            "a listing of {} cannot have the scope {:?}",
-            listing.kind.as_str(),
-            listing.scope
-        ))
-    })?;
+    let sql = statements(listing.kind, &listing.scope, &DIALECT)?;
     let present = json(&listing.present)?;
     let mut tx = pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
     let q = sqlx::query(AssertSqlSafe(sql.mark.as_str()))
@@ -58,19 +52,11 @@ pub(crate) async fn withdrawn_since(
     kind: ListedKind,
     record: &str,
 ) -> Result<Option<chrono::NaiveDate>> {
-    let since: Option<String> = sqlx::query_scalar("SELECT since FROM withdrawals WHERE kind = ? AND record = ?")
+    let since: Option<String> = sqlx::query_scalar(lobbyscope_store_sql::listing::SINCE)
         .bind(kind.as_str())
         .bind(record)
         .fetch_optional(pool)
         .await
         .map_err(db_err)?;
-    since
-        .map(|s| {
-            s.parse().map_err(|e| StoreError::Row {
-                table: "withdrawals",
-                column: format!("since ({} {record})", kind.as_str()),
-                reason: format!("{s:?} is not a day: {e}"),
-            })
-        })
-        .transpose()
+    lobbyscope_store_sql::listing::since(kind, record, since)
 }
