@@ -288,12 +288,12 @@ pub async fn spawn_every(store: Arc<dyn Store>, settings: SyncSettings, every: D
 fn print_summary(report: &SyncReport) {
     println!();
     println!(
-        "{:<4} {:>8} {:>10} {:>6} {:>9} {:>8} {:>8} {:>10} {:>8}  outcome",
-        "", "requests", "bytes", "files", "records", "new", "updated", "unchanged", "time"
+        "{:<4} {:>8} {:>10} {:>6} {:>9} {:>8} {:>8} {:>10} {:>6} {:>8}  outcome",
+        "", "requests", "bytes", "files", "records", "new", "updated", "unchanged", "gone", "time"
     );
     for s in &report.sources {
         println!(
-            "{:<4} {:>8} {:>10} {:>6} {:>9} {:>8} {:>8} {:>10} {:>7.1}s  {}",
+            "{:<4} {:>8} {:>10} {:>6} {:>9} {:>8} {:>8} {:>10} {:>6} {:>7.1}s  {}",
             s.source.code(),
             s.requests,
             lobbyscope_domain::thousands(s.bytes),
@@ -302,6 +302,7 @@ fn print_summary(report: &SyncReport) {
             s.counts.new,
             s.counts.updated,
             s.counts.unchanged,
+            s.withdrawn,
             s.took.as_secs_f64(),
             match &s.failure {
                 Some(_) => "FAILED",
@@ -310,7 +311,13 @@ fn print_summary(report: &SyncReport) {
             }
         );
     }
+    if report.sources.iter().any(|s| s.withdrawn + s.returned > 0) {
+        println!("gone: records a complete listing no longer holds, now marked \"no longer published\" (kept).");
+    }
     for s in &report.sources {
+        if s.returned > 0 {
+            println!("{}: {} record(s) marked no longer published are listed again", s.source.code(), s.returned);
+        }
         if let Some(failure) = &s.failure {
             println!("{}: not imported: {failure}", s.source.code());
         }

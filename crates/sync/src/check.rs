@@ -18,6 +18,8 @@ pub struct Counted {
     /// Each record's key as a listing names it ([`lobbyscope_store::ListedKind`]): a meeting's
     /// natural key, a response's or an initiative's id, a register ID.
     pub keys: Vec<String>,
+    /// Values of known fields that are new to this version.
+    pub unknown: crate::vocabulary::Unknown,
 }
 
 fn listed_key(record: &Record) -> String {
@@ -48,6 +50,7 @@ pub fn parse(path: &Path, url: &Url, kind: SourceKind) -> Result<Counted, SyncEr
             Parsed::Record(sourced) => {
                 counted.records += 1;
                 counted.keys.push(listed_key(&sourced.record));
+                counted.unknown.check(&sourced.record);
             }
             Parsed::Rejected(_) => counted.rejected += 1,
         }

@@ -105,6 +105,7 @@ pub async fn fetch(
         if counted.rejected > 0 {
             out.warnings.push(format!("{name}: {} rows could not be read", counted.rejected));
         }
+        out.warnings.extend(counted.unknown.warnings().into_iter().map(|w| format!("{name}: {w}")));
         out.meetings += counted.records;
         // Either layout's earlier answers hold this file's meetings.
         let mut files = archive.imported_from(&crate::listing::commission_file(name))?;

@@ -28,6 +28,7 @@ use crate::archive::Archive;
 use crate::config::{Bases, SourceId};
 use crate::http::{Client, Expect, FetchError, Problem, Tally};
 use crate::run::{Committer, Remember};
+use crate::vocabulary::Unknown;
 use crate::{SyncError, check};
 
 /// Items a listing or feedback page is asked for (the portal's own tools ask for 100).
@@ -196,6 +197,8 @@ struct Walk<'c, 'a, 't> {
     committer: &'c mut Committer<'a>,
     attachments: bool,
     today: NaiveDate,
+    /// New values seen in the responses, told once at the end.
+    unknown: Unknown,
     out: Fetched,
     files: Vec<PathBuf>,
     remember: Vec<Remember>,
@@ -231,6 +234,7 @@ pub(crate) async fn fetch(
         committer,
         attachments,
         today,
+        unknown: Unknown::default(),
         out: Fetched::default(),
         files: Vec::new(),
         remember: Vec::new(),
@@ -252,6 +256,8 @@ pub(crate) async fn fetch(
     let listing = Listing { kind: ListedKind::Initiatives, scope: Scope::Everything, present, as_of: today };
     walk.remember.push(Remember::Listing(listing));
     walk.commit().await?;
+    let warnings = walk.unknown.warnings();
+    walk.out.warnings.extend(warnings);
     Ok(walk.out)
 }
 
@@ -383,7 +389,9 @@ impl Walk<'_, '_, '_> {
             let page = page(&url, &answer.body, number, "", &FEEDBACK_KEYS)?;
             let path = self.keep(&answer)?;
             if !page.items.is_empty() {
-                present.extend(check::parse(&path, &url, SourceKind::HysFeedback)?.keys);
+                let counted = check::parse(&path, &url, SourceKind::HysFeedback)?;
+                present.extend(counted.keys);
+                self.unknown.extend(counted.unknown);
                 self.files.push(path);
             }
             read += page.items.len() as u64;

@@ -16,6 +16,7 @@
 //! - [`listing`]: which complete listing an archived address is part of; each source says
 //!   what its complete listings hold, and the store marks what they no longer hold "no longer
 //!   published" (`Store::mark_listing`);
+//! - [`vocabulary`]: values of known fields that are new, told as warnings;
 //! - [`state`]: what a sync remembers between runs (validators, how far it got, health);
 //! - [`run`]: `sync`, each source fetched then imported, one failing alone, and its report.
 
@@ -30,6 +31,7 @@ pub mod parliament;
 pub mod register;
 pub mod run;
 pub mod state;
+pub mod vocabulary;
 
 pub use config::{Bases, Politeness, SourceId};
 pub use run::{SourceReport, SyncOptions, SyncReport, reimport_paths, sync};

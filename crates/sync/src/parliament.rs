@@ -19,6 +19,7 @@ use lobbyscope_store::{ListedKind, Listing, Scope};
 use crate::archive::Archive;
 use crate::config::{Bases, SourceId};
 use crate::http::{Client, Expect, Tally};
+use crate::vocabulary::Unknown;
 use crate::{SyncError, check};
 
 /// The most rows the export answers for one query.
@@ -104,6 +105,7 @@ pub async fn fetch(
     todo.reverse();
     // Per month (its first day): what its answers list.
     let mut month: BTreeMap<NaiveDate, Month> = BTreeMap::new();
+    let mut unknown = Unknown::default();
     while let Some(window) = todo.pop() {
         out.windows += 1;
         let url = window_url(bases, window);
@@ -135,9 +137,11 @@ pub async fn fetch(
         if rows > 0 {
             let counted = check::parse(&path, &url, SourceKind::EpMeetingsCsv)?;
             listed.keys.extend(counted.keys);
+            unknown.extend(counted.unknown);
             out.files.push(path);
         }
     }
+    out.warnings.extend(unknown.warnings());
     for (first, listed) in month {
         if listed.capped {
             continue;

@@ -28,6 +28,7 @@ async fn the_portal_is_walked_whole_and_then_only_what_changed() {
         portal.initiative(20_000).publications[0].feedback =
             (0..250).map(|k| feedback_item(900_000 + k, 200_000)).collect();
         portal.initiative(20_001).publications[0].feedback.clear();
+        portal.initiative(20_004).publications[0].feedback[1]["userType"] = "YOUTH_ORGANISATION".into();
         portal.unlisted.push(200_020);
     }
     up.fault("publicationId=200000&page=1", Fault::Status(500));
@@ -46,6 +47,11 @@ async fn the_portal_is_walked_whole_and_then_only_what_changed() {
     assert_eq!(hys.records_seen, 150 + 147 * 2 + 250);
     assert!(
         hys.warnings.iter().any(|w| w.contains("publication 200020") && w.contains("bad_request")),
+        "{:?}",
+        hys.warnings
+    );
+    assert!(
+        hys.warnings.iter().any(|w| w.contains("respondent type") && w.contains("\"YOUTH_ORGANISATION\" (1 record")),
         "{:?}",
         hys.warnings
     );

@@ -283,3 +283,23 @@ async fn meetings_a_commission_file_no_longer_holds_are_marked_not_deleted() {
     assert_eq!(ec.withdrawn, 2, "the file's two earlier meetings, and none of the other files'");
     assert_eq!(s.store.stats().await.unwrap().commission_meetings, before, "kept");
 }
+
+#[tokio::test]
+async fn a_value_new_to_this_version_is_imported_and_told() {
+    let up = Upstream::new();
+    up.add_ep_meetings(day(2024, 2, 7), 5);
+    up.ep_rows.lock().unwrap().push((
+        day(2024, 2, 8),
+        "Hydrogen markets,197431,BREYER Patrick,2024-02-08,Vice-Chair,,Internet Society,\n".into(),
+    ));
+    let base = up.serve().await;
+    let s = setup(&base, &[SourceId::Parliament]).await;
+
+    let report = s.sync().await;
+    let ep = &report.sources[0];
+    assert_eq!(ep.failure, None);
+    assert_eq!(s.ep_meetings().await, 6, "imported as written");
+    let new: Vec<&String> = ep.warnings.iter().filter(|w| w.contains("this version does not know")).collect();
+    assert_eq!(new.len(), 1, "{:?}", ep.warnings);
+    assert!(new[0].contains("MEP capacity") && new[0].contains("\"Vice-Chair\" (1 record"), "{new:?}");
+}
