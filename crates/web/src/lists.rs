@@ -6,10 +6,10 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use lobbyscope_domain::{RegisterId, fold_words};
+use lobbyscope_domain::{RegisterId, When, fold_words};
 use lobbyscope_store::{
-    Activity, InitiativeView, OrgKey, OrgSort, OrganisationHit, OrganisationList, OrganisationSummary, ResponsePage,
-    ResponseView, Stats, ValueCount,
+    Activity, InitiativeView, ListedKind, OrgKey, OrgSort, OrganisationHit, OrganisationList, OrganisationSummary,
+    ResponsePage, ResponseView, Stats, ValueCount,
 };
 use serde::Serialize;
 
@@ -510,6 +510,8 @@ struct InitiativePage {
     id: u64,
     title: String,
     official: String,
+    /// The day the portal's listing was found no longer to hold it, shown and as `YYYY-MM-DD`.
+    withdrawn: Option<(String, String)>,
     facts: Vec<Fact>,
     publications: Vec<PublicationRow>,
     source: SourceView,
@@ -529,6 +531,8 @@ struct InitiativePage {
 #[derive(Serialize)]
 pub struct InitiativeJson {
     initiative: InitiativeView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    no_longer_published_since: Option<chrono::NaiveDate>,
     /// The page of responses asked for, with counts over all of them.
     responses: ResponsePage,
     page: u32,
@@ -562,6 +566,7 @@ pub async fn initiative(
 ) -> Result<Html<String>, WebError> {
     let page = params.page()?;
     let (i, responses) = load_initiative(&state, &id, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;
+    let withdrawn = state.store.withdrawn_since(ListedKind::Initiatives, &i.id.to_string()).await?;
     let base = format!("/initiative/{}", i.id);
     let pages = responses.total.div_ceil(u64::from(PAGE_SIZE)).max(1);
     let items = responses
@@ -583,6 +588,7 @@ pub async fn initiative(
         id: i.id,
         title: i.short_title.clone(),
         official: initiative_url(i.id),
+        withdrawn: withdrawn.map(|d| timeline::dates(Some(When::Day(d)))),
         facts: initiative_facts(&i),
         publications: i
             .publications
@@ -642,7 +648,9 @@ pub async fn initiative_api(
             let (initiative, responses) = load_initiative(&state, &id, (page - 1) * PAGE_SIZE, PAGE_SIZE).await?;
             let pages = responses.total.div_ceil(u64::from(PAGE_SIZE)).max(1);
             let official_url = initiative_url(initiative.id);
-            Ok(InitiativeJson { initiative, responses, page, pages, official_url })
+            let no_longer_published_since =
+                state.store.withdrawn_since(ListedKind::Initiatives, &initiative.id.to_string()).await?;
+            Ok(InitiativeJson { initiative, no_longer_published_since, responses, page, pages, official_url })
         }
         .await,
     )

@@ -35,7 +35,8 @@ async fn pages_and_the_api_say_what_the_source_no_longer_publishes() {
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let register = repo.join("demo/transparency_register/ODP_2018-10_relaid_demo-subset.xml.gz");
     let feedback = repo.join("demo/have_your_say/feedback_publication_900000011.json");
-    let (_db, store) = store_with(&[csv, register, feedback]).await;
+    let initiative = repo.join("demo/have_your_say/initiative_13017.json");
+    let (_db, store) = store_with(&[csv, register, feedback, initiative]).await;
     let app = lobbyscope_web::router(Arc::new(store.clone()));
     let api: serde_json::Value = serde_json::from_str(&get(&app, "/api/mep/24922").await.body).unwrap();
     let id = |subject: &str| {
@@ -52,6 +53,7 @@ async fn pages_and_the_api_say_what_the_source_no_longer_publishes() {
     store.mark_listing(&mark(ListedKind::Responses, Scope::Publication(900_000_011), vec![])).await.unwrap();
     let others = vec!["000764914245-74".to_owned()];
     store.mark_listing(&mark(ListedKind::Registrations, Scope::Everything, others)).await.unwrap();
+    store.mark_listing(&mark(ListedKind::Initiatives, Scope::Everything, vec![])).await.unwrap();
 
     let app = lobbyscope_web::router(Arc::new(store));
     let page = get(&app, &format!("/meeting/{february}")).await;
@@ -85,6 +87,10 @@ async fn pages_and_the_api_say_what_the_source_no_longer_publishes() {
     );
     let json: serde_json::Value = serde_json::from_str(&get(&app, "/api/org/0001976677-12").await.body).unwrap();
     assert_eq!(json["no_longer_registered_since"], "2026-12-07");
+    let initiative = visible_text(&get(&app, "/initiative/13017").await.body);
+    assert!(initiative.contains("No longer in the portal's list of initiatives since 7 Dec 2026"), "{initiative}");
+    let json: serde_json::Value = serde_json::from_str(&get(&app, "/api/initiative/13017").await.body).unwrap();
+    assert_eq!(json["no_longer_published_since"], "2026-12-07");
     let listed = get(&app, "/org/000764914245-74").await;
     assert!(!visible_text(&listed.body).contains("No longer in the register"));
 }
