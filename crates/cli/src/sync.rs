@@ -62,12 +62,17 @@ pub struct SyncSettings {
     /// Also fetch Have Your Say's attachments (the responses' PDFs) into the archive.
     #[arg(long)]
     attachments: bool,
+    /// The least time between two requests to one host (the Parliament's 500 per 5 minutes
+    /// hold as well). Longer is gentler; shorter only for a server of your own standing in.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    interval: Duration,
 }
 
 impl SyncSettings {
     /// The options of a sync starting now.
     fn options(&self) -> Result<SyncOptions> {
-        let politeness = Politeness::new(self.contact.as_deref().unwrap_or_default())?;
+        let mut politeness = Politeness::new(self.contact.as_deref().unwrap_or_default())?;
+        politeness.interval = self.interval;
         let sources = if self.sources.is_empty() {
             DEFAULT_SOURCES.to_vec()
         } else {
