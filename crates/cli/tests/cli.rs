@@ -363,6 +363,24 @@ fn serve_syncs_in_the_background_while_it_answers() {
     assert!(meetings > 250, "the fixture's meetings arrived: {meetings}");
     let asked = asked.lock().unwrap().clone();
     assert!(asked.iter().all(|p| p.contains("exportFormat=CSV")), "{asked:?}");
+
+    // The server's own sources page tells of the sync it ran, once the sync has noted it.
+    let sources = loop {
+        let reply = served.get("/api/sources");
+        let body = reply.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+        let sources: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        if !sources["sources"][2]["last_success"].is_null() || std::time::Instant::now() > deadline {
+            break sources;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let ep = &sources["sources"][2];
+    assert_eq!(
+        (ep["source"].as_str(), ep["late"].as_bool(), ep["last_error"].is_null()),
+        (Some("ep"), Some(false), true)
+    );
+    assert!(ep["run"]["records_seen"].as_u64().unwrap() > 250, "{ep}");
+    assert_eq!(sources["sources"][0]["synced"], false, "{sources}");
     drop(served);
 }
 
