@@ -13,7 +13,7 @@
 //! in batches of about [`BATCH_FILES`] answers, so a sync killed midway starts the next time
 //! after the last batch it imported; what the import already holds is read again as unchanged.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
@@ -202,6 +202,8 @@ struct Walk<'c, 'a, 't> {
     out: Fetched,
     files: Vec<PathBuf>,
     remember: Vec<Remember>,
+    /// Attachments archived by this sync, noted in the state only as their batch commits.
+    documents_fetched: HashSet<String>,
 }
 
 /// Whether a failed request is the portal's answer about this one item (it has no such
@@ -238,6 +240,7 @@ pub(crate) async fn fetch(
         out: Fetched::default(),
         files: Vec::new(),
         remember: Vec::new(),
+        documents_fetched: HashSet::new(),
     };
     let listed = walk.listing().await?;
     let now = Utc::now();
@@ -258,6 +261,7 @@ pub(crate) async fn fetch(
     walk.commit().await?;
     let warnings = walk.unknown.warnings();
     walk.out.warnings.extend(warnings);
+    walk.out.documents_fetched = walk.documents_fetched.len() as u64;
     Ok(walk.out)
 }
 
@@ -284,7 +288,7 @@ impl Walk<'_, '_, '_> {
     /// Every initiative the paged listing holds, in its order, each once.
     async fn listing(&mut self) -> Result<Vec<Listed>, SyncError> {
         let mut listed: Vec<Listed> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         for number in 0.. {
             let url = search_url(self.bases, number);
             let answer = self.get(&url, Expect::Json).await?;
@@ -415,7 +419,7 @@ impl Walk<'_, '_, '_> {
     async fn documents(&mut self, wanted: Vec<String>) -> Result<(), SyncError> {
         for document in wanted {
             if self.committer.state().hys.documents.contains_key(&document)
-                || self.remember.iter().any(|r| matches!(r, Remember::HysDocument(d, _) if *d == document))
+                || self.documents_fetched.contains(&document)
             {
                 continue;
             }
@@ -430,8 +434,8 @@ impl Walk<'_, '_, '_> {
             };
             self.keep(&answer)?;
             let sha = lobbyscope_domain::hex(&Sha256::digest(&answer.body));
+            self.documents_fetched.insert(document.clone());
             self.remember.push(Remember::HysDocument(document, sha));
-            self.out.documents_fetched += 1;
         }
         Ok(())
     }

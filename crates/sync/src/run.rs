@@ -234,8 +234,8 @@ pub async fn sync(store: &dyn Store, options: &SyncOptions, watch: &dyn Watch) -
                 out.failure = Some(e.to_string());
             }
         }
+        // The state was saved by each commit that changed it.
         store.save_source_health(&health).await?;
-        state.save(&options.archive)?;
         watch.source_done(&out);
         report.sources.push(out);
     }
