@@ -10,6 +10,7 @@ use lobbyscope_domain::{MeetingId, Provenance, Record, SourceKind};
 use serde::Serialize;
 
 pub mod copy;
+mod documents;
 mod health;
 mod links;
 mod listing;
@@ -23,6 +24,7 @@ pub use copy::{
     COPY_TRANSACTION_ROWS, CopyCursor, CopyError, CopyPage, CopyProgress, CopyReport, CopyRow, CopyTable, CopyValue,
     CopyWriter, QuietCopy, Side, TableCount, copy_store,
 };
+pub use documents::{ImportedSince, OrganisationDocument, PersonDocument};
 pub use health::{RunFigures, SourceHealth, late_after};
 pub use links::{
     LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, MentionRef, Organisation, RegisteredName,
@@ -282,6 +284,40 @@ pub trait Store: Send + Sync {
     async fn procedure_activity(&self, reference: &str, filter: &ActivityFilter) -> Result<ActivityPage>;
 
     // --- end people and procedures ---
+
+    // --- what the search index reads (`lobbyscope-index`; `documents`) ---
+
+    /// The newest `imported_at` of any file the store holds: every record stored now was
+    /// imported at or before it. `None` for an empty store.
+    async fn imported_through(&self) -> Result<Option<ImportedSince>>;
+
+    /// Meeting ids in the order of the stored ids, after `after`, of the meetings imported
+    /// at or after `since` (every meeting when `None`); at most `limit`.
+    async fn meeting_ids(&self, since: Option<ImportedSince>, after: Option<&MeetingId>, limit: u32)
+    -> Result<Vec<MeetingId>>;
+
+    /// Consultation response ids in ascending order, after `after`, of the responses imported at
+    /// or after `since`; at most `limit`.
+    async fn response_ids(&self, since: Option<ImportedSince>, after: Option<u64>, limit: u32) -> Result<Vec<u64>>;
+
+    /// Initiative ids in ascending order, after `after`, of the initiatives imported at or after
+    /// `since`; at most `limit`.
+    async fn initiative_ids(&self, since: Option<ImportedSince>, after: Option<u64>, limit: u32) -> Result<Vec<u64>>;
+
+    /// The meetings of `ids` that are stored, as `meeting` gives them but without `history`,
+    /// in the order of `ids`.
+    async fn meetings(&self, ids: &[MeetingId]) -> Result<Vec<MeetingView>>;
+
+    /// The responses of `ids` that are stored, as `response` gives them, in the order of `ids`.
+    async fn responses(&self, ids: &[u64]) -> Result<Vec<ResponseView>>;
+
+    /// Organisations in the order of their stored keys, after `after` (the last of the page
+    /// before); at most `limit`.
+    async fn organisation_documents(&self, after: Option<&OrgKey>, limit: u32) -> Result<Vec<OrganisationDocument>>;
+
+    /// People who hosted meetings, in the order of their stored keys, after `after` (the last of
+    /// the page before); at most `limit`.
+    async fn person_documents(&self, after: Option<&PersonKey>, limit: u32) -> Result<Vec<PersonDocument>>;
 
     // --- consultations, home page and lists ---
 
