@@ -114,10 +114,29 @@ impl PersonKey {
 /// `/official/{slug}` (the web crate makes those).
 impl Serialize for PersonKey {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.api_form())
+    }
+}
+
+impl PersonKey {
+    /// `mep:197431`, `mep-name:patrick breyer`, `ec:christiane canenbley`: the JSON API's form
+    /// (and the search index's).
+    pub fn api_form(&self) -> String {
         match self {
-            PersonKey::Mep(id) => s.collect_str(&format_args!("mep:{id}")),
-            PersonKey::MepByName(name) => s.collect_str(&format_args!("mep-name:{}", name.as_str())),
-            PersonKey::Commission(name) => s.collect_str(&format_args!("ec:{}", name.as_str())),
+            PersonKey::Mep(id) => format!("mep:{id}"),
+            PersonKey::MepByName(name) => format!("mep-name:{}", name.as_str()),
+            PersonKey::Commission(name) => format!("ec:{}", name.as_str()),
+        }
+    }
+
+    /// The inverse of [`PersonKey::api_form`], strictly: `None` for anything it does not make.
+    pub fn from_api_form(s: &str) -> Option<PersonKey> {
+        if let Some(id) = s.strip_prefix("mep:") {
+            id.parse().ok().filter(|n: &u64| n.to_string() == id).map(PersonKey::Mep)
+        } else if let Some(name) = s.strip_prefix("mep-name:") {
+            FoldedName::parse(name).map(PersonKey::MepByName)
+        } else {
+            s.strip_prefix("ec:").and_then(FoldedName::parse).map(PersonKey::Commission)
         }
     }
 }

@@ -18,6 +18,7 @@ mod people;
 mod position;
 mod query;
 mod record;
+mod search;
 mod server;
 mod sources;
 mod timeline;
@@ -30,6 +31,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use lobbyscope_index::SearchIndex;
 use lobbyscope_store::Store;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -49,6 +51,8 @@ pub use sources::Clock;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// The search index, when this server has one (`/search`, `/api/suggest`).
+    pub search: Option<Arc<SearchIndex>>,
     /// Turns for the pages of streamed exports (`export::csv_body`).
     pub(crate) expensive: limits::Expensive,
     /// What time it is, for the pages that depend on it (`/sources`), which the page cache
@@ -135,9 +139,14 @@ pub fn router_with(store: Arc<dyn Store>, limits: &Limits) -> Router {
 /// The whole site, going by `now` for what depends on the time of a request (how long ago a
 /// source was synced, whether it is late): the wall clock when served, a fixed one in tests.
 pub fn router_at(store: Arc<dyn Store>, limits: &Limits, now: Clock) -> Router {
+    router_searching(store, None, limits, now)
+}
+
+/// The whole site with its search index, when it has one.
+pub fn router_searching(store: Arc<dyn Store>, search: Option<Arc<SearchIndex>>, limits: &Limits, now: Clock) -> Router {
     let cache = cache::PageCache::new(store.clone());
     let expensive = limits::Expensive::new(limits);
-    let state = AppState { store, expensive: expensive.clone(), now };
+    let state = AppState { store, search, expensive: expensive.clone(), now };
     // Outside the page cache: a probe must reach the database every time.
     let probes = Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).with_state(state.clone());
     // Outside the page cache too: what these say depends on the time as much as on the data
@@ -145,6 +154,15 @@ pub fn router_at(store: Arc<dyn Store>, limits: &Limits, now: Clock) -> Router {
     let live = Router::new()
         .route("/sources", get(sources::page))
         .route("/api/sources", get(sources::api))
+        .with_state(state.clone());
+    // Outside the page cache as well: the index moves on after the store (see `search`).
+    // Searches and their downloads take turns; a suggestion is a lookup in a small field.
+    let searches = Router::new()
+        .route("/search", get(search::page))
+        .route("/api/search", get(search::api))
+        .route("/search.csv", get(search::csv))
+        .route_layer(axum::middleware::from_fn_with_state(expensive.clone(), limits::expensive))
+        .route("/api/suggest", get(search::suggest))
         .with_state(state.clone());
     // Pages whose work grows with the data (searches, lists, timelines, feeds, exports): each
     // takes a turn when the page cache does not hold its answer. A record's page reads one
@@ -197,6 +215,7 @@ pub fn router_at(store: Arc<dyn Store>, limits: &Limits, now: Clock) -> Router {
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(cache, cache::layer))
         .merge(live)
+        .merge(searches)
         .merge(probes)
         // From here out, every answer, the probes' too. Innermost first: a panic is a 500,
         // not a dropped connection; then the time limit, which drops the work under it.

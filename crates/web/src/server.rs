@@ -49,6 +49,8 @@ pub struct ServerOptions {
     /// Connections served at once; further ones wait to be accepted.
     pub max_connections: usize,
     pub limits: Limits,
+    /// The search index the site answers searches from, if any.
+    pub search: Option<std::sync::Arc<lobbyscope_index::SearchIndex>>,
 }
 
 impl Default for ServerOptions {
@@ -61,6 +63,7 @@ impl Default for ServerOptions {
             // connections and files share.
             max_connections: 900,
             limits: Limits::default(),
+            search: None,
         }
     }
 }
@@ -80,7 +83,7 @@ pub async fn serve(
     options: &ServerOptions,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let app = crate::router_with(store, &options.limits);
+    let app = crate::router_searching(store, options.search.clone(), &options.limits, crate::sources::wall_clock());
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(options.header_timeout)

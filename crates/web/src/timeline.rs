@@ -34,6 +34,8 @@ pub struct AttachmentView {
 pub struct ItemView {
     /// `meeting`, `response` or `position`.
     pub kind: &'static str,
+    /// The item's anchor on a timeline (`meeting-…`, `response-…`), which search results link to.
+    pub anchor: String,
     pub title: Vec<Segment>,
     pub date: String,
     /// ISO date, for `<time datetime>`.
@@ -188,6 +190,7 @@ pub fn position_item(p: &PositionItemView, notes: &mut Footnotes) -> ItemView {
     let (date, iso_date) = dates(p.date);
     ItemView {
         kind: "position",
+        anchor: position_anchor(&p.id),
         title: vec![Segment::text(p.headline.clone())],
         date,
         iso_date,
@@ -264,10 +267,25 @@ pub fn response_title(r: &ResponseView) -> Vec<Segment> {
 
 /// One activity as a timeline item. `subject_org` is the organisation whose page this is: it is
 /// left out of "and …" lists.
+/// An item's anchor on every timeline that shows it.
+pub fn anchor(activity: &Activity) -> String {
+    match activity {
+        Activity::Meeting(m) => format!("meeting-{}", m.id),
+        Activity::Response(r) => format!("response-{}", r.id),
+        Activity::Position(p) => position_anchor(&p.id),
+    }
+}
+
+fn position_anchor(id: &str) -> String {
+    format!("position-{id}")
+}
+
 pub fn item(activity: &Activity, subject_org: Option<&OrgKey>) -> ItemView {
+    let anchor = anchor(activity);
     match activity {
         Activity::Meeting(m) => ItemView {
             kind: "meeting",
+            anchor,
             title: format::meeting_title(m, subject_org),
             date: format::day(m.date),
             iso_date: m.date.to_string(),
@@ -285,6 +303,7 @@ pub fn item(activity: &Activity, subject_org: Option<&OrgKey>) -> ItemView {
             let (date, iso_date) = dates(r.date.map(When::Moment));
             ItemView {
                 kind: "response",
+                anchor,
                 title: response_title(r),
                 date,
                 iso_date,

@@ -1,0 +1,548 @@
+//! The search index: every organisation, person, meeting, consultation response and initiative
+//! the store holds, findable by word, phrase or prefix in any of the EU's languages, with counts
+//! by facet, and organisation and person names suggested as they are typed.
+//!
+//! The index is derived data (tantivy, in a directory of its own): it holds the words and facets
+//! of each record and the id to read it back by, never the source of truth. Pages read what they
+//! show from the store. Each commit records how far into the store it reaches (the store's data
+//! generation and import time, `IndexState`), so a server can tell a stale index and bring it up
+//! to date ([`SearchIndex::update`]), and an index of another version, or one that cannot be
+//! read, is made again rather than failing.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use lobbyscope_store::{ImportedSince, LockAttempt, LockHolder, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
+
+mod docs;
+pub mod lang;
+mod query;
+mod schema;
+
+pub use docs::{DocId, DocKind, FACETS, day, facet_value, institution_label};
+pub use lang::Language;
+pub use query::MAX_TERMS;
+use query::QueryReader;
+pub use schema::{Fields, VERSION};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("search index {path}: {reason}")]
+    Index { path: String, reason: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub type Result<T, E = IndexError> = std::result::Result<T, E>;
+
+/// How far into the store an index reaches, as its last commit recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexState {
+    pub version: u32,
+    /// The store's data generation when the commit's reading began.
+    pub generation: i64,
+    /// Every record imported at or before this time is in the index (RFC 3339).
+    pub through: Option<String>,
+    /// When the commit was made (RFC 3339).
+    pub indexed_at: String,
+}
+
+/// What an update did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct UpdateReport {
+    /// Whether everything was indexed again (a new or unreadable index, another version, a
+    /// store that is not the one indexed), rather than what was imported since.
+    pub full: bool,
+    /// Documents written, per kind, in `DocKind::ALL` order.
+    pub written: [u64; 5],
+    /// Whether the update did nothing because an import or another update was running: the
+    /// index stays as it was, and a later update catches up.
+    pub busy: bool,
+}
+
+impl UpdateReport {
+    pub fn total(&self) -> u64 {
+        self.written.iter().sum()
+    }
+}
+
+/// Told how an update goes, for a progress bar.
+pub trait UpdateProgress: Send + Sync {
+    fn kind_started(&self, _kind: DocKind) {}
+    fn documents(&self, _n: u64) {}
+}
+
+/// An update nobody watches.
+pub struct Quiet;
+impl UpdateProgress for Quiet {}
+
+/// Records read from the store per page while indexing.
+const PAGE: u32 = 500;
+/// The index writer's memory for documents not yet written out, shared by its threads.
+const WRITER_MEMORY: usize = 128 * 1024 * 1024;
+
+/// The index of one store, in one directory.
+pub struct SearchIndex {
+    dir: PathBuf,
+    index: Index,
+    fields: Fields,
+    reader: IndexReader,
+    // Updates in this process take turns; another process's update is kept out by tantivy's
+    // own lock on the directory.
+    updating: Mutex<()>,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex").field("dir", &self.dir).finish_non_exhaustive()
+    }
+}
+
+fn err(dir: &Path, e: impl std::fmt::Display) -> IndexError {
+    IndexError::Index { path: dir.display().to_string(), reason: e.to_string() }
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, making it (empty) when there is none, or afresh when the one
+    /// there is of another version or cannot be read: an index is never the only copy of
+    /// anything. An empty index has no state: `update` fills it.
+    pub fn open(dir: &Path) -> Result<SearchIndex> {
+        std::fs::create_dir_all(dir).map_err(|e| err(dir, e))?;
+        let fields = Fields::new();
+        let index = match Self::open_existing(dir, &fields) {
+            Ok(Some(index)) => index,
+            Ok(None) => Self::create(dir, &fields)?,
+            Err(reason) => {
+                tracing::warn!(index = %dir.display(), %reason, "the search index cannot be used as it is; making it again");
+                Self::create(dir, &fields)?
+            }
+        };
+        schema::register_tokenizers(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()
+            .map_err(|e| err(dir, e))?;
+        Ok(SearchIndex { dir: dir.to_owned(), index, fields, reader, updating: Mutex::new(()) })
+    }
+
+    /// `Ok(None)` when `dir` holds no index; `Err` when it holds one this version cannot use.
+    fn open_existing(dir: &Path, fields: &Fields) -> std::result::Result<Option<Index>, String> {
+        let directory = MmapDirectory::open(dir).map_err(|e| e.to_string())?;
+        if !Index::exists(&directory).map_err(|e| e.to_string())? {
+            return Ok(None);
+        }
+        let index = Index::open(directory).map_err(|e| e.to_string())?;
+        if index.schema() != fields.schema {
+            return Err("its fields are another version's".into());
+        }
+        let metas = index.load_metas().map_err(|e| e.to_string())?;
+        if let Some(payload) = &metas.payload {
+            let state: IndexState = serde_json::from_str(payload).map_err(|e| format!("its state cannot be read: {e}"))?;
+            if state.version != VERSION {
+                return Err(format!("it is version {}, this is {VERSION}", state.version));
+            }
+        }
+        Ok(Some(index))
+    }
+
+    fn create(dir: &Path, fields: &Fields) -> Result<Index> {
+        // What is there is unusable: clear the directory's files (never anything else).
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                if entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
+                    std::fs::remove_file(entry.path()).map_err(|e| err(dir, e))?;
+                }
+            }
+        }
+        let directory = MmapDirectory::open(dir).map_err(|e| err(dir, e))?;
+        Index::create(directory, fields.schema.clone(), tantivy::IndexSettings::default()).map_err(|e| err(dir, e))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// How far the index reaches, as its last commit says; `None` before its first update.
+    pub fn state(&self) -> Result<Option<IndexState>> {
+        let metas = self.index.load_metas().map_err(|e| err(&self.dir, e))?;
+        let Some(payload) = metas.payload else { return Ok(None) };
+        serde_json::from_str(&payload).map(Some).map_err(|e| err(&self.dir, e))
+    }
+
+    /// Whether the index shows everything the store holds now: `false` for an index never
+    /// filled, or one behind the store's data generation.
+    pub async fn is_current(&self, store: &dyn Store) -> Result<bool> {
+        let generation = store.data_generation().await?;
+        Ok(self.state()?.is_some_and(|s| s.generation == generation))
+    }
+
+    /// Brings the index up to the store: everything, for an index never filled or not of this
+    /// store; else the meetings, responses and initiatives imported since it last reached, and
+    /// every organisation and person again (their names and counts change with any import).
+    ///
+    /// It reads how far the store reaches while holding the store's import lock, so that no
+    /// import is half-committed then; an import or another update running makes it a no-op
+    /// (`busy`), to be caught up later.
+    pub async fn update(&self, store: &dyn Store, me: &LockHolder, progress: &dyn UpdateProgress) -> Result<UpdateReport> {
+        let Ok(_turn) = self.updating.try_lock() else {
+            return Ok(UpdateReport { busy: true, ..UpdateReport::default() });
+        };
+        let (generation, through) = match store.try_lock_for_import(me).await? {
+            LockAttempt::Acquired(guard) => {
+                let read = (store.data_generation().await?, store.imported_through().await?);
+                drop(guard);
+                read
+            }
+            LockAttempt::Held(_) => return Ok(UpdateReport { busy: true, ..UpdateReport::default() }),
+        };
+        let mut writer: IndexWriter<TantivyDocument> = match self.index.writer(WRITER_MEMORY) {
+            Ok(w) => w,
+            Err(tantivy::TantivyError::LockFailure(..)) => return Ok(UpdateReport { busy: true, ..UpdateReport::default() }),
+            Err(e) => return Err(err(&self.dir, e)),
+        };
+        let state = self.state()?;
+        // A store behind the index (a new database at the same place) is not the one indexed.
+        let since = state
+            .as_ref()
+            .filter(|s| s.generation <= generation)
+            .and_then(|s| s.through.as_deref())
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| ImportedSince(t.with_timezone(&chrono::Utc)));
+        let full = since.is_none();
+        if full {
+            writer.delete_all_documents().map_err(|e| err(&self.dir, e))?;
+        }
+        let mut report = UpdateReport { full, ..UpdateReport::default() };
+        let builder = docs::Builder::new(&self.fields);
+        let add = |doc: TantivyDocument, id: &DocId, report: &mut UpdateReport| -> Result<()> {
+            if !full {
+                writer.delete_term(Term::from_field_text(self.fields.uid, &id.uid()));
+            }
+            writer.add_document(doc).map_err(|e| err(&self.dir, e))?;
+            report.written[id.kind() as usize] += 1;
+            Ok(())
+        };
+
+        // Organisations and people: all of them, every time.
+        for kind in [DocKind::Organisation, DocKind::Person] {
+            if !full {
+                writer.delete_term(Term::from_field_text(self.fields.kind, kind.as_str()));
+            }
+        }
+        progress.kind_started(DocKind::Organisation);
+        let mut after = None;
+        loop {
+            let page = store.organisation_documents(after.as_ref(), PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.organisation.key.clone());
+            for o in &page {
+                writer.add_document(builder.organisation(o)).map_err(|e| err(&self.dir, e))?;
+            }
+            report.written[DocKind::Organisation as usize] += page.len() as u64;
+            progress.documents(page.len() as u64);
+        }
+        progress.kind_started(DocKind::Person);
+        let mut after = None;
+        loop {
+            let page = store.person_documents(after.as_ref(), PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.key.clone());
+            for p in &page {
+                writer.add_document(builder.person(p)).map_err(|e| err(&self.dir, e))?;
+            }
+            report.written[DocKind::Person as usize] += page.len() as u64;
+            progress.documents(page.len() as u64);
+        }
+
+        progress.kind_started(DocKind::Meeting);
+        let mut after = None;
+        loop {
+            let ids = store.meeting_ids(since, after.as_ref(), PAGE).await?;
+            let Some(last) = ids.last() else { break };
+            after = Some(last.clone());
+            for m in store.meetings(&ids).await? {
+                add(builder.meeting(&m), &DocId::Meeting(m.id.clone()), &mut report)?;
+            }
+            progress.documents(ids.len() as u64);
+        }
+        progress.kind_started(DocKind::Response);
+        let mut after = None;
+        loop {
+            let ids = store.response_ids(since, after, PAGE).await?;
+            let Some(last) = ids.last() else { break };
+            after = Some(*last);
+            for r in store.responses(&ids).await? {
+                add(builder.response(&r), &DocId::Response(r.id), &mut report)?;
+            }
+            progress.documents(ids.len() as u64);
+        }
+        progress.kind_started(DocKind::Initiative);
+        let mut after = None;
+        loop {
+            let ids = store.initiative_ids(since, after, PAGE).await?;
+            let Some(last) = ids.last() else { break };
+            after = Some(*last);
+            for id in &ids {
+                if let Some(i) = store.initiative(*id).await? {
+                    add(builder.initiative(&i), &DocId::Initiative(i.id), &mut report)?;
+                }
+            }
+            progress.documents(ids.len() as u64);
+        }
+
+        let state = IndexState {
+            version: VERSION,
+            generation,
+            through: through.map(|t| t.stamp()).or_else(|| state.and_then(|s| s.through)),
+            indexed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        };
+        let payload = serde_json::to_string(&state).map_err(|e| err(&self.dir, e))?;
+        let mut commit = writer.prepare_commit().map_err(|e| err(&self.dir, e))?;
+        commit.set_payload(&payload);
+        commit.commit().map_err(|e| err(&self.dir, e))?;
+        writer.wait_merging_threads().map_err(|e| err(&self.dir, e))?;
+        self.reader.reload().map_err(|e| err(&self.dir, e))?;
+        tracing::info!(index = %self.dir.display(), full, documents = report.total(), "search index updated");
+        Ok(report)
+    }
+
+    fn query_reader(&self) -> QueryReader {
+        let tokenizers = self.index.tokenizers().clone();
+        QueryReader::new(&self.fields, |name| tokenizers.get(name))
+    }
+
+    /// Runs a search.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+        let parsed = self.query_reader().parse(&request.query);
+        let mut parts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, parsed.query)];
+        for (root, value) in &request.filters {
+            let term = Term::from_facet(self.fields.facets, &schema::facet(root, value));
+            parts.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+        }
+        let query: Box<dyn Query> = Box::new(BooleanQuery::new(parts));
+        let searcher = self.reader.searcher();
+        let mut facets = FacetCollector::for_field("facets");
+        for root in FACETS {
+            facets.add_facet(format!("/{root}").as_str());
+        }
+        let top = TopDocs::with_limit(request.limit.max(1)).and_offset(request.offset);
+        let e = |e| err(&self.dir, e);
+        let (addresses, total, counts): (Vec<(Option<f32>, DocAddress)>, usize, _) = match request.sort {
+            Sort::Relevance => {
+                let (top, total, counts) = searcher.search(&query, &(top.order_by_score(), Count, facets)).map_err(e)?;
+                (top.into_iter().map(|(s, a)| (Some(s), a)).collect(), total, counts)
+            }
+            Sort::Newest | Sort::Oldest => {
+                let order = if request.sort == Sort::Newest { Order::Desc } else { Order::Asc };
+                let by_date = top.order_by_fast_field::<i64>("date", order);
+                let (top, total, counts) = searcher.search(&query, &(by_date, Count, facets)).map_err(e)?;
+                (top.into_iter().map(|(_, a)| (None, a)).collect(), total, counts)
+            }
+        };
+        let mut hits = Vec::with_capacity(addresses.len());
+        for (score, address) in addresses {
+            if request.limit == 0 {
+                break;
+            }
+            let doc: TantivyDocument = searcher.doc(address).map_err(e)?;
+            let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+            let Some(kind) = DocKind::parse(&text(self.fields.kind)) else { continue };
+            let Some(id) = DocId::read(kind, &text(self.fields.id)) else { continue };
+            hits.push(Hit { id, title: text(self.fields.title), score });
+        }
+        let facets = FACETS
+            .iter()
+            .map(|root| {
+                let mut values: Vec<FacetCount> =
+                    counts.get(format!("/{root}").as_str()).map(|(f, n)| FacetCount { value: facet_value(f), count: n }).collect();
+                values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+                (*root, values)
+            })
+            .collect();
+        Ok(SearchResults {
+            total: total as u64,
+            hits,
+            facets,
+            notes: parsed.notes,
+            matches_anything: parsed.matches_anything,
+            snippets: Snippets { searcher, query, fields: self.fields.clone() },
+        })
+    }
+
+    /// Organisations and people whose names start with what was typed, word by word, allowing
+    /// one typo in words of four letters or more ("internt soc" finds the Internet Society);
+    /// those matching as typed first, each group by how active they are.
+    pub fn suggest(&self, typed: &str, limit: usize) -> Result<Vec<Suggestion>> {
+        let mut analyzer = schema::neutral_analyzer();
+        let mut words = Vec::new();
+        let mut stream = analyzer.token_stream(typed);
+        while let Some(t) = stream.next() {
+            words.push(t.text.clone());
+        }
+        words.truncate(8);
+        if words.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let searcher = self.reader.searcher();
+        let mut out: Vec<Suggestion> = Vec::new();
+        for typos in [false, true] {
+            let parts: Vec<(Occur, Box<dyn Query>)> = words
+                .iter()
+                .map(|w| {
+                    let distance = u8::from(typos && w.chars().count() >= 4);
+                    let term = Term::from_field_text(self.fields.name, w);
+                    (Occur::Must, Box::new(FuzzyTermQuery::new_prefix(term, distance, true)) as Box<dyn Query>)
+                })
+                .collect();
+            let query = BooleanQuery::new(parts);
+            let top = TopDocs::with_limit(limit).order_by_fast_field::<u64>("weight", Order::Desc);
+            let found = searcher.search(&query, &top).map_err(|e| err(&self.dir, e))?;
+            for (weight, address) in found {
+                let doc: TantivyDocument = searcher.doc(address).map_err(|e| err(&self.dir, e))?;
+                let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+                let Some(kind) = DocKind::parse(&text(self.fields.kind)) else { continue };
+                let Some(id) = DocId::read(kind, &text(self.fields.id)) else { continue };
+                if out.len() < limit && !out.iter().any(|s| s.id == id) {
+                    out.push(Suggestion { id, name: text(self.fields.title), weight: weight.unwrap_or(0), typo: typos });
+                }
+            }
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    #[default]
+    Relevance,
+    Newest,
+    Oldest,
+}
+
+impl Sort {
+    pub fn parse(s: &str) -> Option<Sort> {
+        match s {
+            "relevance" => Some(Sort::Relevance),
+            "newest" => Some(Sort::Newest),
+            "oldest" => Some(Sort::Oldest),
+            _ => None,
+        }
+    }
+}
+
+/// A search as asked.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub query: String,
+    /// Facet values every hit must have: (root, value), roots from `FACETS`.
+    pub filters: Vec<(String, String)>,
+    pub sort: Sort,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// One record found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub id: DocId,
+    /// As indexed; pages show what the store holds now.
+    pub title: String,
+    /// Relevance, when sorted by it.
+    pub score: Option<f32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u64,
+}
+
+/// A page of results, with the counts of every facet over all of them.
+pub struct SearchResults {
+    pub total: u64,
+    pub hits: Vec<Hit>,
+    /// Per root of `FACETS`, its values by count.
+    pub facets: Vec<(&'static str, Vec<FacetCount>)>,
+    pub notes: Vec<String>,
+    pub matches_anything: bool,
+    pub snippets: Snippets,
+}
+
+/// A name suggested.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    pub id: DocId,
+    pub name: String,
+    pub weight: u64,
+    /// Found only by allowing a typo.
+    pub typo: bool,
+}
+
+/// Makes a hit's snippet: the passage of its text where the query's words are, with them
+/// marked.
+pub struct Snippets {
+    searcher: Searcher,
+    query: Box<dyn Query>,
+    fields: Fields,
+}
+
+/// A piece of a snippet, marked when it is a word the query found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Piece {
+    pub text: String,
+    pub marked: bool,
+}
+
+/// The most characters a snippet shows.
+const SNIPPET_CHARS: usize = 240;
+
+impl Snippets {
+    /// The best passage of `text` for the query: marked as the exact words matched, else as a
+    /// word's forms matched in `language`; the text's start when nothing in it matched.
+    pub fn of(&self, text: &str, language: Option<Language>) -> Vec<Piece> {
+        let fields = [Some(self.fields.text), language.and_then(|l| self.fields.stemmed_field(l))];
+        let mut best = None;
+        for field in fields.into_iter().flatten() {
+            let Ok(mut generator) = SnippetGenerator::create(&self.searcher, &*self.query, field) else { continue };
+            generator.set_max_num_chars(SNIPPET_CHARS);
+            let snippet = generator.snippet(text);
+            if !snippet.highlighted().is_empty() {
+                best = Some(snippet);
+                break;
+            }
+        }
+        let Some(snippet) = best else {
+            let start: String = text.chars().take(SNIPPET_CHARS).collect();
+            let more = start.len() < text.len();
+            return vec![Piece { text: if more { format!("{start}…") } else { start }, marked: false }];
+        };
+        let fragment = snippet.fragment();
+        let piece = |from: usize, to: usize, marked: bool| Piece { text: fragment.get(from..to).unwrap_or_default().to_owned(), marked };
+        let mut pieces = Vec::new();
+        let mut at = 0;
+        for range in snippet.highlighted() {
+            if range.start > at {
+                pieces.push(piece(at, range.start, false));
+            }
+            pieces.push(piece(range.start, range.end, true));
+            at = range.end;
+        }
+        if at < fragment.len() {
+            pieces.push(piece(at, fragment.len(), false));
+        }
+        pieces
+    }
+}
