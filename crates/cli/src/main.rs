@@ -6,6 +6,7 @@ mod copy;
 mod db;
 mod generate;
 mod report;
+mod search;
 mod sync;
 
 use std::net::SocketAddr;
@@ -45,6 +46,12 @@ struct Cli {
     /// `lobbyscope_web::request=off`; `serve` logs each request by default.
     #[arg(long, global = true, env = "LOBBYSCOPE_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
+
+    /// The search index's folder. Default: beside a SQLite file (`FILE-index`); for PostgreSQL,
+    /// $LOBBYSCOPE_DATA_DIR/search-index/HOST_PORT_DB. Derived data: each server keeps its own
+    /// and follows the store.
+    #[arg(long, global = true, env = "LOBBYSCOPE_INDEX", value_name = "DIR")]
+    index: Option<PathBuf>,
 
     #[command(subcommand)]
     command: Command,
@@ -119,6 +126,16 @@ enum Command {
     /// Import again every answer the syncs imported, from the raw archive (after a parser fix:
     /// records now read differently are updated, with their history).
     Reimport(sync::ReimportArgs),
+    /// Bring the search index up to the store (it is also updated after every import and sync,
+    /// and followed by `serve`).
+    Index {
+        /// Make it again from nothing.
+        #[arg(long)]
+        rebuild: bool,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Print record counts.
     Stats {
         /// One JSON object instead of a table.
@@ -256,10 +273,16 @@ fn demo_dir(given: Option<PathBuf>) -> PathBuf {
     })
 }
 
-async fn serve(store: Arc<dyn Store>, addr: SocketAddr, limits: &ServeLimits) -> Result<()> {
+async fn serve(
+    store: Arc<dyn Store>,
+    search: Option<Arc<lobbyscope_index::SearchIndex>>,
+    addr: SocketAddr,
+    limits: &ServeLimits,
+) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     println!("Serving on http://{}/ (Ctrl-C to stop)", listener.local_addr()?);
-    lobbyscope_web::serve(listener, store, &limits.options(), stopped()).await?;
+    let options = lobbyscope_web::ServerOptions { search, ..limits.options() };
+    lobbyscope_web::serve(listener, store, &options, stopped()).await?;
     Ok(())
 }
 
@@ -372,10 +395,12 @@ async fn run() -> Result<ExitCode> {
             _ => "lobbyscope.sqlite",
         })),
     };
+    let index_dir = search::index_dir(&db, cli.index.clone(), data_dir)?;
     match cli.command {
         Command::Import { paths, quiet } => {
             let store = db.open(&connections).await?;
             let report = report::run_import(&*store, &paths, quiet).await?;
+            search::update_after(&*store, &index_dir, quiet).await;
             if !report.complete() {
                 eprintln!("lobbyscope: not everything was imported (see the summary above); the rest was kept");
                 return Ok(ExitCode::from(PARTIAL));
@@ -383,7 +408,9 @@ async fn run() -> Result<ExitCode> {
         }
         Command::Sync(args) => {
             let store = db.open(&connections).await?;
-            if sync::run(&*store, args).await?.failed() {
+            let outcome = sync::run(&*store, args).await?;
+            search::update_after(&*store, &index_dir, true).await;
+            if outcome.failed() {
                 eprintln!("lobbyscope: some sources were not synced (see above); the next sync tries them again");
                 return Ok(ExitCode::from(PARTIAL));
             }
@@ -395,10 +422,15 @@ async fn run() -> Result<ExitCode> {
         Command::Reimport(args) => {
             let store = db.open(&connections).await?;
             let report = sync::reimport(&*store, args).await?;
+            search::update_after(&*store, &index_dir, true).await;
             if !report.complete() {
                 eprintln!("lobbyscope: not everything was imported again (see the summary above)");
                 return Ok(ExitCode::from(PARTIAL));
             }
+        }
+        Command::Index { rebuild, quiet } => {
+            let store = db.open(&connections).await?;
+            search::run(&*store, &index_dir, rebuild, quiet).await?;
         }
         Command::Stats { json } => {
             let store = db.open(&connections).await?;
@@ -429,7 +461,8 @@ async fn run() -> Result<ExitCode> {
                 }
                 sync::spawn_every(Arc::clone(&store), sync, every).await?;
             }
-            serve(store, addr, &limits).await?;
+            let search = search::follow(Arc::clone(&store), &index_dir);
+            serve(store, search, addr, &limits).await?;
         }
         Command::Demo { data, addr, no_serve, limits } => {
             let data = demo_dir(data);
@@ -463,8 +496,13 @@ async fn run() -> Result<ExitCode> {
             }
             println!();
             analyze::run(&*store, None, analyze::WriterKind::Extractive, None, false).await?;
+            if index_dir.exists() {
+                std::fs::remove_dir_all(&index_dir).with_context(|| format!("cannot replace {}", index_dir.display()))?;
+            }
+            search::run(&*store, &index_dir, false, false).await?;
             if !no_serve {
-                serve(store, addr, &limits).await?;
+                let search = search::follow(Arc::clone(&store), &index_dir);
+                serve(store, search, addr, &limits).await?;
             }
         }
         Command::CopyStore { .. } => unreachable!("run before a --db is worked out"),

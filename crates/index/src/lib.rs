@@ -10,7 +10,7 @@
 //! read, is made again rather than failing.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use lobbyscope_store::{ImportedSince, LockAttempt, LockHolder, Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -96,7 +96,16 @@ pub struct SearchIndex {
     reader: IndexReader,
     // Updates in this process take turns; another process's update is kept out by tantivy's
     // own lock on the directory.
-    updating: Mutex<()>,
+    updating: AtomicBool,
+}
+
+/// This process's turn to update, given back when dropped.
+struct Turn<'a>(&'a AtomicBool);
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -130,7 +139,7 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
             .try_into()
             .map_err(|e| err(dir, e))?;
-        Ok(SearchIndex { dir: dir.to_owned(), index, fields, reader, updating: Mutex::new(()) })
+        Ok(SearchIndex { dir: dir.to_owned(), index, fields, reader, updating: AtomicBool::new(false) })
     }
 
     /// `Ok(None)` when `dir` holds no index; `Err` when it holds one this version cannot use.
@@ -192,9 +201,10 @@ impl SearchIndex {
     /// import is half-committed then; an import or another update running makes it a no-op
     /// (`busy`), to be caught up later.
     pub async fn update(&self, store: &dyn Store, me: &LockHolder, progress: &dyn UpdateProgress) -> Result<UpdateReport> {
-        let Ok(_turn) = self.updating.try_lock() else {
+        if self.updating.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
             return Ok(UpdateReport { busy: true, ..UpdateReport::default() });
-        };
+        }
+        let _turn = Turn(&self.updating);
         let (generation, through) = match store.try_lock_for_import(me).await? {
             LockAttempt::Acquired(guard) => {
                 let read = (store.data_generation().await?, store.imported_through().await?);
