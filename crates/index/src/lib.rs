@@ -353,7 +353,9 @@ impl SearchIndex {
             Sort::Newest | Sort::Oldest => {
                 let order = if request.sort == Sort::Newest { Order::Desc } else { Order::Asc };
                 let by_date = top.order_by_fast_field::<i64>("date", order);
-                let (top, total, counts) = searcher.search(&query, &(by_date, Count, facets)).map_err(e)?;
+                let (mut top, total, counts) = searcher.search(&query, &(by_date, Count, facets)).map_err(e)?;
+                // The collector picks the page by date but does not hand it back in order.
+                top.sort_by(|a, b| if order == Order::Desc { b.0.cmp(&a.0) } else { a.0.cmp(&b.0) });
                 (top.into_iter().map(|(_, a)| (None, a)).collect(), total, counts)
             }
         };

@@ -197,3 +197,4 @@ fn tokens(analyzer: &mut TextAnalyzer, field: Field, text: &str) -> Vec<(usize, 
     }
     out
 }
+
