@@ -1,0 +1,134 @@
+//! `/search`, `/api/search`, `/search.csv` and `/api/suggest` through the real router, over the
+//! demo data with its search index built as `lobbyscope index` builds it.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::StatusCode;
+use common::{get, repo, store_with, visible_text};
+use lobbyscope_index::{Quiet, SearchIndex};
+use lobbyscope_store::{LockHolder, Store};
+use tokio::sync::OnceCell;
+
+struct Site {
+    _dir: tempfile::TempDir,
+    app: Router,
+}
+
+async fn site() -> &'static Site {
+    static SITE: OnceCell<Site> = OnceCell::const_new();
+    SITE.get_or_init(|| async {
+        let (dir, store) = store_with(&[repo("demo")]).await;
+        let store: Arc<dyn Store> = Arc::new(store);
+        let index = SearchIndex::open(&dir.path().join("index")).unwrap();
+        index.update(&*store, &LockHolder::this_process("test"), &Quiet).await.unwrap();
+        let app = lobbyscope_web::router_searching(
+            store,
+            Some(Arc::new(index)),
+            &lobbyscope_web::Limits::default(),
+            Arc::new(chrono::Utc::now),
+        );
+        Site { _dir: dir, app }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_search_page_shows_hits_with_marked_words_facets_and_links_into_their_timelines() {
+    let s = site().await;
+    let r = get(&s.app, "/search?q=encryption").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let text = visible_text(&r.body);
+    assert!(text.contains("results, best matches first"), "{text}");
+    assert!(r.body.contains("<mark>encryption</mark>") || r.body.contains("<mark>Encryption</mark>"), "marked words");
+    assert!(r.body.contains("href=\"/org/953701819437-32?year="), "a hit links to the Internet Society's timeline");
+    assert!(r.body.contains("#meeting-"), "at the meeting's anchor");
+    assert!(text.contains("Kind") && text.contains("Meetings"), "the kind facet");
+    // The anchor a hit links to is on the organisation's page.
+    let first = r.body.split("href=\"/org/953701819437-32?year=").nth(1).unwrap();
+    let (query, anchor) = first.split_once('"').unwrap().0.split_once('#').unwrap();
+    let org = get(&s.app, &format!("/org/953701819437-32?year={query}")).await;
+    assert!(org.body.contains(&format!("id=\"{anchor}\"")), "{anchor} on the timeline");
+    // A facet narrows, and its link keeps the query.
+    let narrowed = get(&s.app, "/search?q=encryption&kind=organisation").await;
+    assert_eq!(narrowed.status, StatusCode::OK);
+    assert!(narrowed.body.contains("(remove)"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_api_gives_totals_facets_and_hits_and_the_csv_the_same_hits() {
+    let s = site().await;
+    let r = get(&s.app, "/api/search?q=%22Digital+Services+Act%22&institution=European+Parliament").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let total = json["total"].as_u64().unwrap();
+    assert!(total > 100);
+    assert_eq!(json["index_current"], true);
+    let kinds: u64 = json["facets"]["kind"].as_array().unwrap().iter().map(|v| v["count"].as_u64().unwrap()).sum();
+    assert_eq!(kinds, total, "facet counts add up");
+    let hits = json["hits"].as_array().unwrap();
+    assert_eq!(hits.len(), 20);
+    assert!(hits.iter().all(|h| h["kind"] == "meeting" && h["href"].as_str().unwrap().starts_with("/meeting/")));
+    let csv = get(&s.app, "/search.csv?q=%22Digital+Services+Act%22&institution=European+Parliament").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+    let rows = csv.body.lines().count() as u64;
+    assert_eq!(rows, total + 1, "a header and every hit");
+    assert!(csv.body.starts_with("kind,date,title,who,url,context_url,snippet"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn suggestions_find_names_with_a_typo() {
+    let s = site().await;
+    let r = get(&s.app, "/api/suggest?q=internt+soc").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let hrefs: Vec<&str> = json["suggestions"].as_array().unwrap().iter().map(|s| s["href"].as_str().unwrap()).collect();
+    assert!(hrefs.contains(&"/org/953701819437-32"), "{hrefs:?}");
+    let mep = get(&s.app, "/api/suggest?q=breyer").await;
+    assert!(mep.body.contains("\"href\":\"/mep/197431\""), "{}", mep.body);
+    // The search page lists matching names above the hits.
+    let page = get(&s.app, "/search?q=breyer").await;
+    assert!(visible_text(&page.body).contains("Names that match"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_queries_get_a_page_never_a_server_error_and_stay_inert() {
+    let s = site().await;
+    for q in [
+        "%22unclosed",
+        "title%3A%5Ba+TO+z%5D",
+        "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        "((((",
+        "NOT",
+        "%00",
+        "*",
+        "-",
+        "%22%22*",
+    ] {
+        let r = get(&s.app, &format!("/search?q={q}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{q}");
+        assert!(!r.body.contains("<script>"), "{q}");
+        let api = get(&s.app, &format!("/api/search?q={q}")).await;
+        assert_eq!(api.status, StatusCode::OK, "{q}");
+    }
+    let ranges = get(&s.app, "/search?q=title%3A%5Ba+TO+z%5D").await;
+    assert!(visible_text(&ranges.body).contains("not searches this site offers"));
+    for bad in ["/search?kind=planet", "/search?q=a&year=20x2", "/search?q=a&sort=best", "/search?q=a&page=0"] {
+        assert_eq!(get(&s.app, bad).await.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    let long = "a".repeat(501);
+    assert_eq!(get(&s.app, &format!("/search?q={long}")).await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_an_index_the_page_says_so() {
+    let (_dir, store) = store_with(&[repo("demo/have_your_say")]).await;
+    let app = lobbyscope_web::router(Arc::new(store));
+    let r = get(&app, "/search?q=encryption").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(visible_text(&r.body).contains("its search index has not been built"));
+    assert_eq!(get(&app, "/api/search?q=encryption").await.status, StatusCode::NOT_FOUND);
+}
