@@ -26,13 +26,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use lobbyscope_domain::MeetingId;
 use lobbyscope_store::{
-    ActivityFilter, ActivityPage, FileWriter, ImportFile, ImportGuard, ImportSession, LockAttempt, LockHolder,
-    MeetingView, OrgKey, Organisation, OrganisationView, PersonKey, RegisteredName, Relinker, ResponseView, Result,
-    SourceHealth, Stats, Store, StoreError,
+    ActivityFilter, ActivityPage, FileWriter, ImportFile, ImportGuard, ImportSession, ImportedSince, LockAttempt,
+    LockHolder, MeetingView, OrgKey, Organisation, OrganisationDocument, OrganisationView, PersonDocument, PersonKey,
+    RegisteredName, Relinker, ResponseView, Result, SourceHealth, Stats, Store, StoreError,
 };
+use lobbyscope_store_sql::documents::{Documents, Numbered, Reader};
 use lobbyscope_store_sql::{Cols, health, keys, map, rows};
-use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -129,6 +130,11 @@ impl PgStore {
     /// The pool, for tests and tools that look at the database directly.
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// What the search index reads.
+    fn documents(&self) -> Documents<Reader<'_, Postgres>> {
+        Documents(Reader { pool: &self.pool, err: db_err })
     }
 }
 
@@ -229,6 +235,46 @@ impl Store for PgStore {
 
     async fn procedure_activity(&self, reference: &str, filter: &ActivityFilter) -> Result<ActivityPage> {
         read_people::procedure_activity(&self.pool, reference, filter).await
+    }
+
+    async fn imported_through(&self) -> Result<Option<ImportedSince>> {
+        self.documents().imported_through().await
+    }
+
+    async fn meeting_ids(
+        &self,
+        since: Option<ImportedSince>,
+        after: Option<&MeetingId>,
+        limit: u32,
+    ) -> Result<Vec<MeetingId>> {
+        self.documents().meeting_ids(since, after, limit).await
+    }
+
+    async fn response_ids(&self, since: Option<ImportedSince>, after: Option<u64>, limit: u32) -> Result<Vec<u64>> {
+        self.documents().numbered_ids(Numbered::Responses, since, after, limit).await
+    }
+
+    async fn initiative_ids(&self, since: Option<ImportedSince>, after: Option<u64>, limit: u32) -> Result<Vec<u64>> {
+        self.documents().numbered_ids(Numbered::Initiatives, since, after, limit).await
+    }
+
+    async fn meetings(&self, ids: &[MeetingId]) -> Result<Vec<MeetingView>> {
+        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        read::meetings_by_ids(&self.pool, &ids).await
+    }
+
+    async fn responses(&self, ids: &[u64]) -> Result<Vec<ResponseView>> {
+        // An id past `i64` is none stored.
+        let ids: Vec<i64> = ids.iter().filter_map(|id| i64::try_from(*id).ok()).collect();
+        read::responses_by_ids(&self.pool, &ids).await
+    }
+
+    async fn organisation_documents(&self, after: Option<&OrgKey>, limit: u32) -> Result<Vec<OrganisationDocument>> {
+        self.documents().organisation_documents(after, limit).await
+    }
+
+    async fn person_documents(&self, after: Option<&PersonKey>, limit: u32) -> Result<Vec<PersonDocument>> {
+        self.documents().person_documents(after, limit).await
     }
 
     async fn initiative(&self, id: u64) -> Result<Option<lobbyscope_store::InitiativeView>> {

@@ -5,7 +5,7 @@
 //! (text, `i64`, `f64`, `bool` and their `Option`s), so that what a row means is written once.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use lobbyscope_domain::{OrgKey, PersonKey, RegisterId, When};
+use lobbyscope_domain::{MeetingId, OrgKey, PersonKey, RegisterId, When};
 use lobbyscope_store::{Result, StoreError};
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
@@ -184,6 +184,10 @@ impl<'r> Cols<'r> {
 
     pub fn org_key_opt(&self, column: impl Col) -> Result<Option<OrgKey>> {
         self.parse_opt(column, crate::keys::parse_org_key)
+    }
+
+    pub fn meeting_id(&self, column: impl Col) -> Result<MeetingId> {
+        self.parse(column, |s| MeetingId::parse(s).ok_or("not a meeting id"))
     }
 
     pub fn person_key(&self, column: impl Col) -> Result<PersonKey> {

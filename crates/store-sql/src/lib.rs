@@ -2,11 +2,12 @@
 //! share, so that each holds only its SQL: how keys and values are laid into columns (`keys`,
 //! `rows`), how rows are read back (`cols`) into the store's views (`map`), how a batch is
 //! sorted against what is stored (`plan`), the shapes of the queries their pages share
-//! (`timeline`, `lists`), each source's health (`health`), and what a copy between stores
-//! carries of each table (`copy`). Both schemas name and type their columns alike for this.
+//! (`timeline`, `lists`), each source's health (`health`), what a copy between stores
+//! carries of each table (`copy`), and what the search index reads (`documents`). Both schemas name and type their columns alike for this.
 
 pub mod cols;
 pub mod copy;
+pub mod documents;
 pub mod health;
 pub mod keys;
 pub mod listing;

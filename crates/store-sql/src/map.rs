@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use lobbyscope_domain::{Costs, Institution, Locator, MeetingId, Provenance, RegisterEntry, SourceKind};
+use lobbyscope_domain::{Costs, Institution, Locator, Provenance, RegisterEntry, SourceKind};
 use lobbyscope_store::{
     ActivityCounts, AttendeeView, CheckedSentence, HostView, InitiativeView, ItemStatus, LinkMethod, MeetingVersion,
     MeetingView, Organisation, OrganisationSummary, PersonFacet, PersonKind, PersonView, PositionCounts,
@@ -88,7 +88,7 @@ pub fn register_entry(c: &Cols) -> Result<StoredRegisterEntry> {
 /// A `meetings` row (every column, by name), without its hosts, attendees and procedures.
 pub fn meeting(c: &Cols) -> Result<MeetingView> {
     Ok(MeetingView {
-        id: c.parse("id", |s| MeetingId::parse(s).ok_or("not a meeting id"))?,
+        id: c.meeting_id("id")?,
         institution: c.parse("institution", institution)?,
         date: c.date("date")?,
         hosts: Vec::new(),

@@ -27,13 +27,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use lobbyscope_domain::MeetingId;
 use lobbyscope_store::{
-    ActivityFilter, ActivityPage, FileWriter, ImportFile, ImportGuard, ImportSession, LockAttempt, LockHolder,
-    MeetingView, OrgKey, Organisation, OrganisationView, PersonKey, RegisteredName, Relinker, ResponseView, Result,
-    SourceHealth, Stats, Store, StoreError,
+    ActivityFilter, ActivityPage, FileWriter, ImportFile, ImportGuard, ImportSession, ImportedSince, LockAttempt,
+    LockHolder, MeetingView, OrgKey, Organisation, OrganisationDocument, OrganisationView, PersonDocument, PersonKey,
+    RegisteredName, Relinker, ResponseView, Result, SourceHealth, Stats, Store, StoreError,
 };
+use lobbyscope_store_sql::documents::{Documents, Numbered, Reader};
 use lobbyscope_store_sql::health::{SAVE_SOURCE_HEALTH, SOURCE_HEALTH};
-use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool};
 
 use crate::cols::Cols;
 
@@ -222,6 +223,11 @@ impl SqliteStore {
         &self.pool
     }
 
+    /// What the search index reads, through the pages' pool.
+    fn documents(&self) -> Documents<Reader<'_, Sqlite>> {
+        Documents(Reader { pool: &self.read, err: db_err })
+    }
+
     async fn count(&self, sql: &'static str) -> Result<i64> {
         sqlx::query_scalar::<_, i64>(sql).fetch_one(&self.read).await.map_err(db_err)
     }
@@ -339,6 +345,59 @@ impl Store for SqliteStore {
     }
 
     // --- end people and procedures ---
+
+    // --- what the search index reads (`lobbyscope-index`; `documents`) ---
+
+    async fn imported_through(&self) -> Result<Option<ImportedSince>> {
+        self.documents().imported_through().await
+    }
+
+    async fn meeting_ids(
+        &self,
+        since: Option<ImportedSince>,
+        after: Option<&MeetingId>,
+        limit: u32,
+    ) -> Result<Vec<MeetingId>> {
+        self.documents().meeting_ids(since, after, limit).await
+    }
+
+    async fn response_ids(&self, since: Option<ImportedSince>, after: Option<u64>, limit: u32) -> Result<Vec<u64>> {
+        self.documents().numbered_ids(Numbered::Responses, since, after, limit).await
+    }
+
+    async fn initiative_ids(&self, since: Option<ImportedSince>, after: Option<u64>, limit: u32) -> Result<Vec<u64>> {
+        self.documents().numbered_ids(Numbered::Initiatives, since, after, limit).await
+    }
+
+    async fn meetings(&self, ids: &[MeetingId]) -> Result<Vec<MeetingView>> {
+        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        let mut meetings = Vec::with_capacity(ids.len());
+        // Each of its statements binds every id of the chunk.
+        for chunk in ids.chunks(MAX_BINDS) {
+            meetings.extend(read::meetings_by_ids(&self.read, chunk).await?);
+        }
+        Ok(meetings)
+    }
+
+    async fn responses(&self, ids: &[u64]) -> Result<Vec<ResponseView>> {
+        // An id past `i64` is none stored.
+        let ids: Vec<i64> = ids.iter().filter_map(|id| i64::try_from(*id).ok()).collect();
+        let mut responses = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(MAX_BINDS) {
+            responses.extend(read::responses_by_ids(&self.read, chunk).await?);
+        }
+        Ok(responses)
+    }
+
+    async fn organisation_documents(&self, after: Option<&OrgKey>, limit: u32) -> Result<Vec<OrganisationDocument>> {
+        self.documents().organisation_documents(after, limit).await
+    }
+
+    async fn person_documents(&self, after: Option<&PersonKey>, limit: u32) -> Result<Vec<PersonDocument>> {
+        self.documents().person_documents(after, limit).await
+    }
+
+    // --- end what the search index reads ---
 
     // --- consultations, home page and lists ---
 

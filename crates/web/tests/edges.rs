@@ -442,6 +442,35 @@ impl Store for Held {
     async fn procedure_activity(&self, reference: &str, filter: &ActivityFilter) -> Result<ActivityPage> {
         self.inner.procedure_activity(reference, filter).await
     }
+    async fn imported_through(&self) -> Result<Option<ImportedSince>> {
+        self.inner.imported_through().await
+    }
+    async fn meeting_ids(
+        &self,
+        since: Option<ImportedSince>,
+        after: Option<&MeetingId>,
+        limit: u32,
+    ) -> Result<Vec<MeetingId>> {
+        self.inner.meeting_ids(since, after, limit).await
+    }
+    async fn response_ids(&self, since: Option<ImportedSince>, after: Option<u64>, limit: u32) -> Result<Vec<u64>> {
+        self.inner.response_ids(since, after, limit).await
+    }
+    async fn initiative_ids(&self, since: Option<ImportedSince>, after: Option<u64>, limit: u32) -> Result<Vec<u64>> {
+        self.inner.initiative_ids(since, after, limit).await
+    }
+    async fn meetings(&self, ids: &[MeetingId]) -> Result<Vec<MeetingView>> {
+        self.inner.meetings(ids).await
+    }
+    async fn responses(&self, ids: &[u64]) -> Result<Vec<ResponseView>> {
+        self.inner.responses(ids).await
+    }
+    async fn organisation_documents(&self, after: Option<&OrgKey>, limit: u32) -> Result<Vec<OrganisationDocument>> {
+        self.inner.organisation_documents(after, limit).await
+    }
+    async fn person_documents(&self, after: Option<&PersonKey>, limit: u32) -> Result<Vec<PersonDocument>> {
+        self.inner.person_documents(after, limit).await
+    }
     async fn initiative(&self, id: u64) -> Result<Option<InitiativeView>> {
         self.inner.initiative(id).await
     }
