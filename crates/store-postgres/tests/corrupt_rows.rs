@@ -47,3 +47,20 @@ async fn a_source_health_row_of_an_unknown_source_or_with_bad_warnings_names_it(
     assert!(message.ends_with(" (the row of source hys)"), "{message}");
     store.close().await;
 }
+
+/// What the search index reads goes through the same reader.
+#[tokio::test]
+async fn a_malformed_import_time_names_its_table_and_column() {
+    let Some(db) = TestDatabase::create().await else { return };
+    let store = PgStore::open(db.url()).await.unwrap();
+    contract::duplicates_within_a_batch_count_once(&store).await;
+    sqlx::query("UPDATE import_files SET imported_at = 'yesterday'").execute(store.pool()).await.unwrap();
+    match store.imported_through().await.unwrap_err() {
+        StoreError::Row { table, column, reason } => {
+            assert_eq!((table, column.as_str()), ("import_files", "imported_at"));
+            assert!(reason.starts_with("\"yesterday\": "), "{reason}");
+        }
+        other => panic!("not a row error: {other:?}"),
+    }
+    store.close().await;
+}

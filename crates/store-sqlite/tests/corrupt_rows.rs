@@ -145,3 +145,22 @@ async fn a_source_health_row_with_bad_warnings_or_times_names_its_source() {
     assert_eq!(message, "cannot read source_health.bytes: -1 is negative (the row of source tr)");
     assert_eq!(column, "bytes");
 }
+
+/// What the search index reads goes through the same reader.
+#[tokio::test]
+async fn a_malformed_import_time_or_document_row_names_its_table_and_column() {
+    let (_dir, store) = filled().await;
+    corrupt(&store, "UPDATE import_files SET imported_at = 'yesterday'").await;
+    let (table, column, message) = row_error(store.imported_through().await.unwrap_err());
+    assert_eq!((table, column.as_str()), ("import_files", "imported_at"));
+    assert!(message.starts_with("cannot read import_files.imported_at: \"yesterday\": "), "{message}");
+
+    corrupt(&store, "UPDATE people SET kind = 'alien'").await;
+    let (table, column, message) = row_error(store.person_documents(None, 10).await.unwrap_err());
+    assert_eq!((table, column.as_str()), ("people", "kind"));
+    assert_eq!(message, "cannot read people.kind: \"alien\": unknown person kind");
+
+    corrupt(&store, "UPDATE meetings SET id = 'not an id' WHERE institution = 'parliament'").await;
+    let (table, column, _) = row_error(store.meeting_ids(None, None, 10).await.unwrap_err());
+    assert_eq!((table, column.as_str()), ("meetings", "id"));
+}
