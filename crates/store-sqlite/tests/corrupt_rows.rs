@@ -160,7 +160,8 @@ async fn a_malformed_import_time_or_document_row_names_its_table_and_column() {
     assert_eq!((table, column.as_str()), ("people", "kind"));
     assert_eq!(message, "cannot read people.kind: \"alien\": unknown person kind");
 
-    corrupt(&store, "UPDATE meetings SET id = 'not an id' WHERE institution = 'parliament'").await;
-    let (table, column, _) = row_error(store.meeting_ids(None, None, 10).await.unwrap_err());
-    assert_eq!((table, column.as_str()), ("meetings", "id"));
+    corrupt(&store, "UPDATE organisations SET commission = -1").await;
+    let (table, column, message) = row_error(store.organisation_documents(None, 10).await.unwrap_err());
+    assert_eq!((table, column.as_str()), ("organisations", "commission"));
+    assert_eq!(message, "cannot read organisations.commission: -1 is negative");
 }
