@@ -59,7 +59,8 @@ fn bar(quiet: bool) -> ProgressBar {
     }
     let bar = ProgressBar::new_spinner();
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg}: {human_pos} records read ({per_sec})").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ProgressStyle::with_template("{spinner} {msg}: {human_pos} records read ({per_sec})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
@@ -75,7 +76,10 @@ pub async fn run(store: &dyn Store, dir: &Path, rebuild: bool, quiet: bool) -> R
     let report = index.update(store, &LockHolder::this_process("index"), &Bar(bar.clone())).await?;
     bar.finish_and_clear();
     if report.busy {
-        println!("An import or another index update is running; the index in {} is left as it is: run this again after it.", dir.display());
+        println!(
+            "An import or another index update is running; the index in {} is left as it is: run this again after it.",
+            dir.display()
+        );
     } else if !quiet {
         let names = ["organisations", "people", "meetings", "responses", "initiatives"];
         let counts: Vec<String> =
@@ -103,7 +107,9 @@ pub async fn update_after(store: &dyn Store, dir: &Path, quiet: bool) {
     .await;
     match result {
         Ok(report) if report.busy => {
-            eprintln!("lobbyscope: the search index was not updated (another process is writing to it); `lobbyscope index` catches up")
+            eprintln!(
+                "lobbyscope: the search index was not updated (another process is writing to it); `lobbyscope index` catches up"
+            )
         }
         Ok(_) => {}
         Err(e) => eprintln!("lobbyscope: the search index was not updated: {e:#}; `lobbyscope index` catches up"),

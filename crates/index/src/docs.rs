@@ -270,8 +270,7 @@ impl<'f> Builder<'f> {
         doc.date(r.date.map(|d| d.date()));
         // The portal says which language a response was written in; the text is asked only when
         // it does not.
-        let language =
-            r.language.as_deref().and_then(Language::from_code).or_else(|| self.detect.language(&r.text));
+        let language = r.language.as_deref().and_then(Language::from_code).or_else(|| self.detect.language(&r.text));
         doc.finish(language)
     }
 

@@ -154,7 +154,8 @@ impl SearchIndex {
         }
         let metas = index.load_metas().map_err(|e| e.to_string())?;
         if let Some(payload) = &metas.payload {
-            let state: IndexState = serde_json::from_str(payload).map_err(|e| format!("its state cannot be read: {e}"))?;
+            let state: IndexState =
+                serde_json::from_str(payload).map_err(|e| format!("its state cannot be read: {e}"))?;
             if state.version != VERSION {
                 return Err(format!("it is version {}, this is {VERSION}", state.version));
             }
@@ -200,7 +201,12 @@ impl SearchIndex {
     /// It reads how far the store reaches while holding the store's import lock, so that no
     /// import is half-committed then; an import or another update running makes it a no-op
     /// (`busy`), to be caught up later.
-    pub async fn update(&self, store: &dyn Store, me: &LockHolder, progress: &dyn UpdateProgress) -> Result<UpdateReport> {
+    pub async fn update(
+        &self,
+        store: &dyn Store,
+        me: &LockHolder,
+        progress: &dyn UpdateProgress,
+    ) -> Result<UpdateReport> {
         if self.updating.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
             return Ok(UpdateReport { busy: true, ..UpdateReport::default() });
         }
@@ -215,7 +221,9 @@ impl SearchIndex {
         };
         let mut writer: IndexWriter<TantivyDocument> = match self.index.writer(WRITER_MEMORY) {
             Ok(w) => w,
-            Err(tantivy::TantivyError::LockFailure(..)) => return Ok(UpdateReport { busy: true, ..UpdateReport::default() }),
+            Err(tantivy::TantivyError::LockFailure(..)) => {
+                return Ok(UpdateReport { busy: true, ..UpdateReport::default() });
+            }
             Err(e) => return Err(err(&self.dir, e)),
         };
         let state = self.state()?;
@@ -347,7 +355,8 @@ impl SearchIndex {
         let e = |e| err(&self.dir, e);
         let (addresses, total, counts): (Vec<(Option<f32>, DocAddress)>, usize, _) = match request.sort {
             Sort::Relevance => {
-                let (top, total, counts) = searcher.search(&query, &(top.order_by_score(), Count, facets)).map_err(e)?;
+                let (top, total, counts) =
+                    searcher.search(&query, &(top.order_by_score(), Count, facets)).map_err(e)?;
                 (top.into_iter().map(|(s, a)| (Some(s), a)).collect(), total, counts)
             }
             Sort::Newest | Sort::Oldest => {
@@ -373,8 +382,10 @@ impl SearchIndex {
         let facets = FACETS
             .iter()
             .map(|root| {
-                let mut values: Vec<FacetCount> =
-                    counts.get(format!("/{root}").as_str()).map(|(f, n)| FacetCount { value: facet_value(f), count: n }).collect();
+                let mut values: Vec<FacetCount> = counts
+                    .get(format!("/{root}").as_str())
+                    .map(|(f, n)| FacetCount { value: facet_value(f), count: n })
+                    .collect();
                 values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
                 (*root, values)
             })
@@ -423,7 +434,12 @@ impl SearchIndex {
                 let Some(kind) = DocKind::parse(&text(self.fields.kind)) else { continue };
                 let Some(id) = DocId::read(kind, &text(self.fields.id)) else { continue };
                 if out.len() < limit && !out.iter().any(|s| s.id == id) {
-                    out.push(Suggestion { id, name: text(self.fields.title), weight: weight.unwrap_or(0), typo: typos });
+                    out.push(Suggestion {
+                        id,
+                        name: text(self.fields.title),
+                        weight: weight.unwrap_or(0),
+                        typo: typos,
+                    });
                 }
             }
             if out.len() >= limit {
@@ -542,7 +558,10 @@ impl Snippets {
             return vec![Piece { text: if more { format!("{start}…") } else { start }, marked: false }];
         };
         let fragment = snippet.fragment();
-        let piece = |from: usize, to: usize, marked: bool| Piece { text: fragment.get(from..to).unwrap_or_default().to_owned(), marked };
+        let piece = |from: usize, to: usize, marked: bool| Piece {
+            text: fragment.get(from..to).unwrap_or_default().to_owned(),
+            marked,
+        };
         let mut pieces = Vec::new();
         let mut at = 0;
         for range in snippet.highlighted() {

@@ -50,7 +50,8 @@ enum FieldUse {
 
 impl QueryReader {
     pub fn new(fields: &Fields, analyzer: impl Fn(&str) -> Option<TextAnalyzer>) -> QueryReader {
-        let mut out = vec![(fields.text, neutral_analyzer(), FieldUse::Exact), (fields.name, neutral_analyzer(), FieldUse::Name)];
+        let mut out =
+            vec![(fields.text, neutral_analyzer(), FieldUse::Exact), (fields.name, neutral_analyzer(), FieldUse::Name)];
         for (language, field) in &fields.stemmed {
             if let Some(a) = analyzer(&format!("stem_{}", language.code())) {
                 out.push((*field, a, FieldUse::Stemmed));
@@ -86,7 +87,13 @@ impl QueryReader {
         Parsed { query: query.unwrap_or_else(|| Box::new(EmptyQuery)), notes, matches_anything: words }
     }
 
-    fn ast(&mut self, ast: &UserInputAst, notes: &mut Vec<String>, terms: &mut usize, words: &mut bool) -> Option<Box<dyn Query>> {
+    fn ast(
+        &mut self,
+        ast: &UserInputAst,
+        notes: &mut Vec<String>,
+        terms: &mut usize,
+        words: &mut bool,
+    ) -> Option<Box<dyn Query>> {
         match ast {
             UserInputAst::Leaf(leaf) => self.leaf(leaf, notes, terms, words),
             UserInputAst::Boost(inner, boost) => {
@@ -111,7 +118,13 @@ impl QueryReader {
         }
     }
 
-    fn leaf(&mut self, leaf: &UserInputLeaf, notes: &mut Vec<String>, terms: &mut usize, words: &mut bool) -> Option<Box<dyn Query>> {
+    fn leaf(
+        &mut self,
+        leaf: &UserInputLeaf,
+        notes: &mut Vec<String>,
+        terms: &mut usize,
+        words: &mut bool,
+    ) -> Option<Box<dyn Query>> {
         match leaf {
             UserInputLeaf::Literal(literal) => {
                 *terms += 1;
@@ -126,7 +139,10 @@ impl QueryReader {
                 *words = true;
                 Some(Box::new(AllQuery))
             }
-            UserInputLeaf::Range { .. } | UserInputLeaf::Set { .. } | UserInputLeaf::Exists { .. } | UserInputLeaf::Regex { .. } => {
+            UserInputLeaf::Range { .. }
+            | UserInputLeaf::Set { .. }
+            | UserInputLeaf::Exists { .. }
+            | UserInputLeaf::Regex { .. } => {
                 notes.push(
                     "Ranges, sets, field names and patterns are not searches this site offers; that part of the \
                      query was left out. Use the filters for kinds, years and countries."
@@ -145,11 +161,12 @@ impl QueryReader {
         }
         // `word*`: the grammar keeps the star in the word.
         let mut prefix = literal.prefix;
-        if literal.delimiter == Delimiter::None && !prefix {
-            if let Some(stripped) = phrase.strip_suffix('*').filter(|s| !s.contains('*') && !s.is_empty()) {
-                phrase = stripped.to_owned();
-                prefix = true;
-            }
+        if literal.delimiter == Delimiter::None
+            && !prefix
+            && let Some(stripped) = phrase.strip_suffix('*').filter(|s| !s.contains('*') && !s.is_empty())
+        {
+            phrase = stripped.to_owned();
+            prefix = true;
         }
         let quoted = literal.delimiter != Delimiter::None;
         let mut per_field: Vec<Box<dyn Query>> = Vec::new();
@@ -197,4 +214,3 @@ fn tokens(analyzer: &mut TextAnalyzer, field: Field, text: &str) -> Vec<(usize, 
     }
     out
 }
-

@@ -2,6 +2,13 @@
 //! Parliament's meetings, the Internet Society's consultation responses), built and searched
 //! as `lobbyscope index` and `/search` do.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -48,7 +55,11 @@ fn isoc() -> OrgKey {
 async fn encryption_finds_the_internet_societys_meetings() {
     let d = demo().await;
     let found = d.index.search(&ask("encryption")).unwrap();
-    let ids: Vec<_> = found.hits.iter().filter_map(|h| if let DocId::Meeting(id) = &h.id { Some(id.clone()) } else { None }).collect();
+    let ids: Vec<_> = found
+        .hits
+        .iter()
+        .filter_map(|h| if let DocId::Meeting(id) = &h.id { Some(id.clone()) } else { None })
+        .collect();
     let meetings = d.store.meetings(&ids).await.unwrap();
     let isoc_meetings: Vec<_> =
         meetings.iter().filter(|m| m.attendees.iter().any(|a| a.org_key.as_ref() == Some(&isoc()))).collect();
@@ -63,7 +74,11 @@ async fn encryption_finds_the_internet_societys_meetings() {
 async fn broadband_cost_reduction_finds_its_commission_meeting_of_30_june_2022() {
     let d = demo().await;
     let found = d.index.search(&ask("Broadband Cost Reduction")).unwrap();
-    let ids: Vec<_> = found.hits.iter().filter_map(|h| if let DocId::Meeting(id) = &h.id { Some(id.clone()) } else { None }).collect();
+    let ids: Vec<_> = found
+        .hits
+        .iter()
+        .filter_map(|h| if let DocId::Meeting(id) = &h.id { Some(id.clone()) } else { None })
+        .collect();
     let meetings = d.store.meetings(&ids).await.unwrap();
     let day = chrono::NaiveDate::from_ymd_opt(2022, 6, 30).unwrap();
     assert!(
@@ -83,9 +98,13 @@ async fn broadband_cost_reduction_finds_its_commission_meeting_of_30_june_2022()
 #[tokio::test(flavor = "multi_thread")]
 async fn a_phrase_finds_parliament_meetings_and_facet_counts_add_up() {
     let d = demo().await;
-    let found = d.index.search(&SearchRequest { query: "\"Digital Services Act\"".into(), limit: 20, ..Default::default() }).unwrap();
+    let found = d
+        .index
+        .search(&SearchRequest { query: "\"Digital Services Act\"".into(), limit: 20, ..Default::default() })
+        .unwrap();
     let facet = |root: &str| found.facets.iter().find(|(r, _)| *r == root).map(|(_, v)| v.clone()).unwrap();
-    let parliament = facet("institution").iter().find(|v| v.value == "European Parliament").map(|v| v.count).unwrap_or(0);
+    let parliament =
+        facet("institution").iter().find(|v| v.value == "European Parliament").map(|v| v.count).unwrap_or(0);
     assert!(parliament > 100, "{parliament} Parliament meetings");
     // Every document has one kind: the kinds' counts are the total.
     assert_eq!(facet("kind").iter().map(|v| v.count).sum::<u64>(), found.total);
@@ -102,18 +121,46 @@ async fn a_phrase_finds_parliament_meetings_and_facet_counts_add_up() {
         .unwrap();
     assert_eq!(narrowed.total, parliament);
     // The phrase, not the words anywhere: "digital services" apart from "act" is not a hit.
-    let ids: Vec<_> = found.hits.iter().filter_map(|h| if let DocId::Meeting(id) = &h.id { Some(id.clone()) } else { None }).collect();
+    let ids: Vec<_> = found
+        .hits
+        .iter()
+        .filter_map(|h| if let DocId::Meeting(id) = &h.id { Some(id.clone()) } else { None })
+        .collect();
     for m in d.store.meetings(&ids).await.unwrap() {
         let text = format!("{} {}", m.subject, m.attendees_raw).to_lowercase();
         assert!(text.contains("digital services act"), "{text}");
     }
     // Newest first is by date.
-    let newest = d.index.search(&SearchRequest { query: "\"Digital Services Act\"".into(), sort: Sort::Newest, limit: 50, ..Default::default() }).unwrap();
-    let ids: Vec<_> = newest.hits.iter().filter_map(|h| if let DocId::Meeting(id) = &h.id { Some(id.clone()) } else { None }).collect();
+    let newest = d
+        .index
+        .search(&SearchRequest {
+            query: "\"Digital Services Act\"".into(),
+            sort: Sort::Newest,
+            limit: 50,
+            ..Default::default()
+        })
+        .unwrap();
+    let ids: Vec<_> = newest
+        .hits
+        .iter()
+        .filter_map(|h| if let DocId::Meeting(id) = &h.id { Some(id.clone()) } else { None })
+        .collect();
     let dates: Vec<_> = d.store.meetings(&ids).await.unwrap().iter().map(|m| m.date).collect();
     assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
-    let oldest = d.index.search(&SearchRequest { query: "\"Digital Services Act\"".into(), sort: Sort::Oldest, limit: 50, ..Default::default() }).unwrap();
-    let ids: Vec<_> = oldest.hits.iter().filter_map(|h| if let DocId::Meeting(id) = &h.id { Some(id.clone()) } else { None }).collect();
+    let oldest = d
+        .index
+        .search(&SearchRequest {
+            query: "\"Digital Services Act\"".into(),
+            sort: Sort::Oldest,
+            limit: 50,
+            ..Default::default()
+        })
+        .unwrap();
+    let ids: Vec<_> = oldest
+        .hits
+        .iter()
+        .filter_map(|h| if let DocId::Meeting(id) = &h.id { Some(id.clone()) } else { None })
+        .collect();
     let old: Vec<_> = d.store.meetings(&ids).await.unwrap().iter().map(|m| m.date).collect();
     assert!(old.windows(2).all(|w| w[0] <= w[1]), "{old:?}");
     assert!(old.last() <= dates.last(), "the oldest fifty come before the newest fifty");
@@ -161,7 +208,10 @@ async fn a_german_query_finds_other_forms_of_the_word_in_german_texts() {
         let Some(last) = page.last() else { break };
         after = Some(last.organisation.key.clone());
         for o in page {
-            goals.insert(o.organisation.key.clone(), format!("{} {}", o.organisation.name, o.goals.unwrap_or_default()).to_lowercase());
+            goals.insert(
+                o.organisation.key.clone(),
+                format!("{} {}", o.organisation.name, o.goals.unwrap_or_default()).to_lowercase(),
+            );
         }
     }
     let texts: Vec<&String> = plural
@@ -182,7 +232,12 @@ async fn a_german_query_finds_other_forms_of_the_word_in_german_texts() {
     // German word finds only texts that hold it as written.
     let french = d
         .index
-        .search(&SearchRequest { query: "Gewerkschaften".into(), filters: vec![("language".into(), "fr".into())], limit: 100, ..Default::default() })
+        .search(&SearchRequest {
+            query: "Gewerkschaften".into(),
+            filters: vec![("language".into(), "fr".into())],
+            limit: 100,
+            ..Default::default()
+        })
         .unwrap();
     for h in &french.hits {
         if let DocId::Organisation(k) = &h.id {
@@ -206,7 +261,12 @@ async fn a_french_query_finds_other_forms_of_the_word_in_french_texts() {
     assert!(found.total > 0);
     let exact = d
         .index
-        .search(&SearchRequest { query: "\"banques\"".into(), filters: vec![("language".into(), "fr".into())], limit: 1000, ..Default::default() })
+        .search(&SearchRequest {
+            query: "\"banques\"".into(),
+            filters: vec![("language".into(), "fr".into())],
+            limit: 1000,
+            ..Default::default()
+        })
         .unwrap();
     // A quoted word is still looked for in the stemmed field too; what the plain word finds is
     // at least that, and the French stemmer adds the singular's texts.
@@ -275,7 +335,10 @@ async fn an_update_after_an_import_adds_what_it_imported_and_a_fresh_store_is_in
     assert!(first.full);
     assert_eq!(first.written[DocKind::Response as usize], 4);
     assert!(index.is_current(&store).await.unwrap());
-    assert_eq!(index.search(&ask("encryption")).unwrap().hits.iter().filter(|h| h.id.kind() == DocKind::Meeting).count(), 0);
+    assert_eq!(
+        index.search(&ask("encryption")).unwrap().hits.iter().filter(|h| h.id.kind() == DocKind::Meeting).count(),
+        0
+    );
 
     // Commission meetings imported later: the update writes them (and the organisations and
     // people again), not the responses already there.
@@ -287,7 +350,14 @@ async fn an_update_after_an_import_adds_what_it_imported_and_a_fresh_store_is_in
     assert!(second.written[DocKind::Response as usize] <= 4);
     assert!(index.search(&ask("encryption")).unwrap().hits.iter().any(|h| h.id.kind() == DocKind::Meeting));
     // No document twice: the responses' count is still four.
-    let responses = index.search(&SearchRequest { query: "*".into(), filters: vec![("kind".into(), "response".into())], limit: 10, ..Default::default() }).unwrap();
+    let responses = index
+        .search(&SearchRequest {
+            query: "*".into(),
+            filters: vec![("kind".into(), "response".into())],
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(responses.total, 4);
 
     // An import under way (its lock held) keeps an update out, to be made later.

@@ -20,25 +20,15 @@ pub fn parse_org_key(s: &str) -> Result<OrgKey, &'static str> {
     key.ok_or("not an organisation key")
 }
 
-/// `mep:<EP id>`, `mep-name:<folded name>` or `ec:<folded name>` (names with their spaces).
+/// `mep:<EP id>`, `mep-name:<folded name>` or `ec:<folded name>` (names with their spaces):
+/// the JSON API's form, kept in the domain.
 pub fn person_key(key: &PersonKey) -> String {
-    match key {
-        PersonKey::Mep(id) => format!("mep:{id}"),
-        PersonKey::MepByName(name) => format!("mep-name:{}", name.as_str()),
-        PersonKey::Commission(name) => format!("ec:{}", name.as_str()),
-    }
+    key.api_form()
 }
 
 /// The inverse of [`person_key`].
 pub fn parse_person_key(s: &str) -> Result<PersonKey, &'static str> {
-    let key = if let Some(id) = s.strip_prefix("mep:") {
-        id.parse().ok().filter(|n: &u64| n.to_string() == id).map(PersonKey::Mep)
-    } else if let Some(name) = s.strip_prefix("mep-name:") {
-        FoldedName::parse(name).map(PersonKey::MepByName)
-    } else {
-        s.strip_prefix("ec:").and_then(FoldedName::parse).map(PersonKey::Commission)
-    };
-    key.ok_or("not a person key")
+    PersonKey::from_api_form(s).ok_or("not a person key")
 }
 
 /// `people.kind`: which side of the institutions a person is on.

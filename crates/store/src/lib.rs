@@ -293,8 +293,12 @@ pub trait Store: Send + Sync {
 
     /// Meeting ids in the order of the stored ids, after `after`, of the meetings imported
     /// at or after `since` (every meeting when `None`); at most `limit`.
-    async fn meeting_ids(&self, since: Option<ImportedSince>, after: Option<&MeetingId>, limit: u32)
-    -> Result<Vec<MeetingId>>;
+    async fn meeting_ids(
+        &self,
+        since: Option<ImportedSince>,
+        after: Option<&MeetingId>,
+        limit: u32,
+    ) -> Result<Vec<MeetingId>>;
 
     /// Consultation response ids in ascending order, after `after`, of the responses imported at
     /// or after `since`; at most `limit`.

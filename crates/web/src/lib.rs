@@ -143,7 +143,12 @@ pub fn router_at(store: Arc<dyn Store>, limits: &Limits, now: Clock) -> Router {
 }
 
 /// The whole site with its search index, when it has one.
-pub fn router_searching(store: Arc<dyn Store>, search: Option<Arc<SearchIndex>>, limits: &Limits, now: Clock) -> Router {
+pub fn router_searching(
+    store: Arc<dyn Store>,
+    search: Option<Arc<SearchIndex>>,
+    limits: &Limits,
+    now: Clock,
+) -> Router {
     let cache = cache::PageCache::new(store.clone());
     let expensive = limits::Expensive::new(limits);
     let state = AppState { store, search, expensive: expensive.clone(), now };

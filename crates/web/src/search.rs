@@ -52,7 +52,9 @@ fn param<'a>(params: &'a Params, key: &str) -> Option<&'a str> {
 }
 
 fn asked(params: &Params) -> Result<Asked, WebError> {
-    let bad = |name: &str, expected: &str| WebError::BadRequest(format!("The parameter {name} is not valid: expected {expected}."));
+    let bad = |name: &str, expected: &str| {
+        WebError::BadRequest(format!("The parameter {name} is not valid: expected {expected}."))
+    };
     let q = param(params, "q").unwrap_or_default().to_owned();
     if q.chars().count() > MAX_QUERY_CHARS {
         return Err(bad("q", &format!("at most {MAX_QUERY_CHARS} characters")));
@@ -77,7 +79,11 @@ fn asked(params: &Params) -> Result<Asked, WebError> {
     };
     let page = match param(params, "page") {
         None => 1,
-        Some(p) => p.parse::<u32>().ok().filter(|p| (1..=MAX_PAGE).contains(p)).ok_or_else(|| bad("page", &format!("a whole number from 1 to {MAX_PAGE}")))?,
+        Some(p) => p
+            .parse::<u32>()
+            .ok()
+            .filter(|p| (1..=MAX_PAGE).contains(p))
+            .ok_or_else(|| bad("page", &format!("a whole number from 1 to {MAX_PAGE}")))?,
     };
     Ok(Asked { q, filters, sort, page })
 }
@@ -169,7 +175,12 @@ fn meeting_hit(m: &MeetingView, snippets: &lobbyscope_index::Snippets) -> HitVie
         },
         title: if m.subject.is_empty() { "Meeting".into() } else { m.subject.clone() },
         href: format!("/meeting/{}", m.id),
-        context: org.map(|o| Segment::link("On the organisation's timeline", context_anchor(o, Some(chrono::Datelike::year(&m.date)), &anchor))),
+        context: org.map(|o| {
+            Segment::link(
+                "On the organisation's timeline",
+                context_anchor(o, Some(chrono::Datelike::year(&m.date)), &anchor),
+            )
+        }),
         line: item.title,
         date: Some(m.date.to_string()),
         date_shown: format::day(m.date),
@@ -190,7 +201,11 @@ fn response_hit(r: &ResponseView, snippets: &lobbyscope_index::Snippets) -> HitV
     HitView {
         kind: "response",
         label: "Consultation response",
-        title: r.initiative_title.clone().map(|t| format!("Response to “{t}”")).unwrap_or_else(|| "Consultation response".into()),
+        title: r
+            .initiative_title
+            .clone()
+            .map(|t| format!("Response to “{t}”"))
+            .unwrap_or_else(|| "Consultation response".into()),
         href: format!("/response/{}", r.id),
         context,
         line: item.title,
@@ -203,8 +218,11 @@ fn response_hit(r: &ResponseView, snippets: &lobbyscope_index::Snippets) -> HitV
 /// Reads each hit's record from the store; a hit whose record is gone is left out.
 async fn hit_views(state: &AppState, results: &SearchResults) -> Result<Vec<HitView>, WebError> {
     let store = &state.store;
-    let meeting_ids: Vec<_> =
-        results.hits.iter().filter_map(|h| if let DocId::Meeting(id) = &h.id { Some(id.clone()) } else { None }).collect();
+    let meeting_ids: Vec<_> = results
+        .hits
+        .iter()
+        .filter_map(|h| if let DocId::Meeting(id) = &h.id { Some(id.clone()) } else { None })
+        .collect();
     let response_ids: Vec<u64> =
         results.hits.iter().filter_map(|h| if let DocId::Response(id) = h.id { Some(id) } else { None }).collect();
     let meetings: HashMap<_, _> = store.meetings(&meeting_ids).await?.into_iter().map(|m| (m.id.clone(), m)).collect();
@@ -304,7 +322,9 @@ fn facet_label(root: &str, value: &str) -> String {
         ("kind", Some(DocKind::Meeting)) => "Meetings".into(),
         ("kind", Some(DocKind::Response)) => "Consultation responses".into(),
         ("kind", Some(DocKind::Initiative)) => "Consultation initiatives".into(),
-        ("language", _) => lobbyscope_index::Language::from_code(value).map(|l| l.name().to_owned()).unwrap_or_else(|| value.to_owned()),
+        ("language", _) => lobbyscope_index::Language::from_code(value)
+            .map(|l| l.name().to_owned())
+            .unwrap_or_else(|| value.to_owned()),
         _ => value.to_owned(),
     }
 }
@@ -387,10 +407,14 @@ async fn staleness(state: &AppState, index: &SearchIndex) -> Result<Option<Strin
         return Ok(None);
     }
     let when = match index.state() {
-        Ok(Some(s)) => format!("It was last brought up to date at {}.", s.indexed_at.replace('T', " ").replace('Z', " UTC")),
+        Ok(Some(s)) => {
+            format!("It was last brought up to date at {}.", s.indexed_at.replace('T', " ").replace('Z', " UTC"))
+        }
         _ => "It is being built.".to_owned(),
     };
-    Ok(Some(format!("The search index is catching up with the latest import, so the newest records may be missing from these results. {when}")))
+    Ok(Some(format!(
+        "The search index is catching up with the latest import, so the newest records may be missing from these results. {when}"
+    )))
 }
 
 pub async fn page(State(state): State<AppState>, params: Params) -> Result<Response, WebError> {
@@ -414,6 +438,13 @@ pub async fn page(State(state): State<AppState>, params: Params) -> Result<Respo
         };
         return Ok(Html(page.render()?).into_response());
     };
+    // A register ID names one organisation: go straight to it, as the home page does.
+    if let Some(id) = lobbyscope_domain::RegisterId::parse(&asked.q).filter(|_| asked.filters.is_empty()) {
+        let key = OrgKey::Registered(id);
+        if state.store.organisation(&key).await?.is_some() {
+            return Ok(axum::response::Redirect::to(&format::org_href(&key)).into_response());
+        }
+    }
     let offset = (asked.page as usize - 1) * PER_PAGE;
     let results = run(index, asked.request(offset, PER_PAGE)).await?;
     let hits = hit_views(&state, &results).await?;
@@ -439,11 +470,17 @@ pub async fn page(State(state): State<AppState>, params: Params) -> Result<Respo
         "Nothing matches.".to_owned()
     } else {
         let last = (offset + hits.len()).max(offset + 1);
-        format!("{}–{} of {}, {}.", format::thousands(offset as u64 + 1), format::thousands(last as u64), format::count(total, "result", "results"), match asked.sort {
-            Sort::Relevance => "best matches first",
-            Sort::Newest => "newest first",
-            Sort::Oldest => "oldest first",
-        })
+        format!(
+            "{}–{} of {}, {}.",
+            format::thousands(offset as u64 + 1),
+            format::thousands(last as u64),
+            format::count(total, "result", "results"),
+            match asked.sort {
+                Sort::Relevance => "best matches first",
+                Sort::Newest => "newest first",
+                Sort::Oldest => "oldest first",
+            }
+        )
     });
     let page_link = |p: u32| asked.link("/search", &[("page", Some(&p.to_string()))]);
     let more = (offset + PER_PAGE) < total as usize && asked.page < MAX_PAGE;
@@ -507,7 +544,9 @@ pub async fn api(State(state): State<AppState>, params: Result<Params, WebError>
     ApiResult(
         async {
             let asked = asked(&params?)?;
-            let index = index(&state).ok_or_else(|| WebError::NotFound("This server has no search index yet: run `lobbyscope index`.".into()))?;
+            let index = index(&state).ok_or_else(|| {
+                WebError::NotFound("This server has no search index yet: run `lobbyscope index`.".into())
+            })?;
             let offset = (asked.page as usize - 1) * PER_PAGE;
             let results = run(index, asked.request(offset, PER_PAGE)).await?;
             let hits = hit_views(&state, &results).await?;
@@ -534,7 +573,10 @@ const CSV_PAGE: usize = 200;
 
 pub async fn csv(State(state): State<AppState>, params: Params) -> Result<Response, WebError> {
     let asked = asked(&params)?;
-    let index = Arc::clone(index(&state).ok_or_else(|| WebError::NotFound("This server has no search index yet: run `lobbyscope index`.".into()))?);
+    let index =
+        Arc::clone(index(&state).ok_or_else(|| {
+            WebError::NotFound("This server has no search index yet: run `lobbyscope index`.".into())
+        })?);
     let body = export::csv_body(&state.expensive.clone(), &CSV_HEADER, 0usize, move |offset: usize| {
         let (state, index, asked) = (state.clone(), Arc::clone(&index), asked.clone());
         async move {
@@ -589,14 +631,22 @@ pub async fn suggest(State(state): State<AppState>, params: Result<Params, WebEr
         let params = params?;
         let q = param(&params, "q").unwrap_or_default().to_owned();
         if q.chars().count() > MAX_FILTER_CHARS {
-            return Err(WebError::BadRequest(format!("The parameter q is not valid: expected at most {MAX_FILTER_CHARS} characters.")));
+            return Err(WebError::BadRequest(format!(
+                "The parameter q is not valid: expected at most {MAX_FILTER_CHARS} characters."
+            )));
         }
-        let index = index(&state).ok_or_else(|| WebError::NotFound("This server has no search index yet: run `lobbyscope index`.".into()))?;
+        let index = index(&state)
+            .ok_or_else(|| WebError::NotFound("This server has no search index yet: run `lobbyscope index`.".into()))?;
         let found = index.suggest(&q, SUGGESTIONS).map_err(search_failed)?;
         let suggestions = found
             .into_iter()
             .filter_map(|s| {
-                Some(SuggestionJson { href: suggestion_href(&s.id)?, kind: s.id.kind().as_str(), name: s.name, activity: s.weight })
+                Some(SuggestionJson {
+                    href: suggestion_href(&s.id)?,
+                    kind: s.id.kind().as_str(),
+                    name: s.name,
+                    activity: s.weight,
+                })
             })
             .collect();
         Ok(SuggestJson { query: q, suggestions })

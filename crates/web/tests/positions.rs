@@ -125,7 +125,7 @@ async fn the_kind_filter_lists_position_items_alone() {
     let (_dir, app) = positions_app().await;
     let page = get(&app, &format!("/org/{ISOC}?kind=positions")).await;
     assert_eq!(page.status, 200);
-    assert_eq!(page.body.matches("<article class=\"item item-position\">").count(), 2);
+    assert_eq!(page.body.matches("<article class=\"item item-position\" id=").count(), 2);
     assert!(!page.body.contains("item-meeting") && !page.body.contains("item-response"));
     assert!(page.body.contains("<option value=\"positions\" selected>Position items</option>"));
     assert!(page.body.contains(&format!("href=\"/org/{ISOC}/activity.csv?kind=positions\"")));

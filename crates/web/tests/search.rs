@@ -1,6 +1,13 @@
 //! `/search`, `/api/search`, `/search.csv` and `/api/suggest` through the real router, over the
 //! demo data with its search index built as `lobbyscope index` builds it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a broken expectation fails the test"
+)]
+
 mod common;
 
 use std::sync::Arc;
@@ -85,8 +92,12 @@ async fn suggestions_find_names_with_a_typo() {
     let r = get(&s.app, "/api/suggest?q=internt+soc").await;
     assert_eq!(r.status, StatusCode::OK);
     let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
-    let hrefs: Vec<&str> = json["suggestions"].as_array().unwrap().iter().map(|s| s["href"].as_str().unwrap()).collect();
+    let hrefs: Vec<&str> =
+        json["suggestions"].as_array().unwrap().iter().map(|s| s["href"].as_str().unwrap()).collect();
     assert!(hrefs.contains(&"/org/953701819437-32"), "{hrefs:?}");
+    let by_id = get(&s.app, "/search?q=953701819437-32").await;
+    assert_eq!(by_id.status, StatusCode::SEE_OTHER);
+    assert_eq!(by_id.headers["location"], "/org/953701819437-32");
     let mep = get(&s.app, "/api/suggest?q=breyer").await;
     assert!(mep.body.contains("\"href\":\"/mep/197431\""), "{}", mep.body);
     // The search page lists matching names above the hits.
