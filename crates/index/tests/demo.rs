@@ -41,6 +41,11 @@ async fn demo() -> &'static Demo {
     .await
 }
 
+/// The meetings among the hits, in their order.
+fn meeting_ids(found: &lobbyscope_index::SearchResults) -> Vec<lobbyscope_domain::MeetingId> {
+    found.hits.iter().filter_map(|h| if let DocId::Meeting(id) = &h.id { Some(id.clone()) } else { None }).collect()
+}
+
 fn ask(q: &str) -> SearchRequest {
     SearchRequest { query: q.into(), limit: 1000, ..SearchRequest::default() }
 }
@@ -55,11 +60,7 @@ fn isoc() -> OrgKey {
 async fn encryption_finds_the_internet_societys_meetings() {
     let d = demo().await;
     let found = d.index.search(&ask("encryption")).unwrap();
-    let ids: Vec<_> = found
-        .hits
-        .iter()
-        .filter_map(|h| if let DocId::Meeting(id) = &h.id { Some(id.clone()) } else { None })
-        .collect();
+    let ids = meeting_ids(&found);
     let meetings = d.store.meetings(&ids).await.unwrap();
     let isoc_meetings: Vec<_> =
         meetings.iter().filter(|m| m.attendees.iter().any(|a| a.org_key.as_ref() == Some(&isoc()))).collect();
@@ -74,11 +75,7 @@ async fn encryption_finds_the_internet_societys_meetings() {
 async fn broadband_cost_reduction_finds_its_commission_meeting_of_30_june_2022() {
     let d = demo().await;
     let found = d.index.search(&ask("Broadband Cost Reduction")).unwrap();
-    let ids: Vec<_> = found
-        .hits
-        .iter()
-        .filter_map(|h| if let DocId::Meeting(id) = &h.id { Some(id.clone()) } else { None })
-        .collect();
+    let ids = meeting_ids(&found);
     let meetings = d.store.meetings(&ids).await.unwrap();
     let day = chrono::NaiveDate::from_ymd_opt(2022, 6, 30).unwrap();
     assert!(
@@ -121,11 +118,7 @@ async fn a_phrase_finds_parliament_meetings_and_facet_counts_add_up() {
         .unwrap();
     assert_eq!(narrowed.total, parliament);
     // The phrase, not the words anywhere: "digital services" apart from "act" is not a hit.
-    let ids: Vec<_> = found
-        .hits
-        .iter()
-        .filter_map(|h| if let DocId::Meeting(id) = &h.id { Some(id.clone()) } else { None })
-        .collect();
+    let ids = meeting_ids(&found);
     for m in d.store.meetings(&ids).await.unwrap() {
         let text = format!("{} {}", m.subject, m.attendees_raw).to_lowercase();
         assert!(text.contains("digital services act"), "{text}");
@@ -140,11 +133,7 @@ async fn a_phrase_finds_parliament_meetings_and_facet_counts_add_up() {
             ..Default::default()
         })
         .unwrap();
-    let ids: Vec<_> = newest
-        .hits
-        .iter()
-        .filter_map(|h| if let DocId::Meeting(id) = &h.id { Some(id.clone()) } else { None })
-        .collect();
+    let ids = meeting_ids(&newest);
     let dates: Vec<_> = d.store.meetings(&ids).await.unwrap().iter().map(|m| m.date).collect();
     assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
     let oldest = d
@@ -156,11 +145,7 @@ async fn a_phrase_finds_parliament_meetings_and_facet_counts_add_up() {
             ..Default::default()
         })
         .unwrap();
-    let ids: Vec<_> = oldest
-        .hits
-        .iter()
-        .filter_map(|h| if let DocId::Meeting(id) = &h.id { Some(id.clone()) } else { None })
-        .collect();
+    let ids = meeting_ids(&oldest);
     let old: Vec<_> = d.store.meetings(&ids).await.unwrap().iter().map(|m| m.date).collect();
     assert!(old.windows(2).all(|w| w[0] <= w[1]), "{old:?}");
     assert!(old.last() <= dates.last(), "the oldest fifty come before the newest fifty");
