@@ -89,85 +89,111 @@ impl DocId {
 /// The facets' roots, in the order pages show them.
 pub const FACETS: [&str; 7] = ["kind", "institution", "year", "country", "respondent", "capacity", "language"];
 
-/// Builds documents; holds the language detector, which is costly to make.
-pub struct Builder<'f> {
-    fields: &'f Fields,
-    detect: Detect,
+/// A record as the index sees it, before it is laid into the index's fields: what the search
+/// benchmark also gives SQLite FTS5, so that both search the same text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlatDoc {
+    pub id: DocId,
+    pub title: String,
+    /// Organisation and person names, also in `text`.
+    pub names: Vec<String>,
+    /// Every searched text, its pieces apart (no phrase runs from one into the next).
+    pub text: String,
+    /// Besides `kind`: `(root, value)` of `FACETS`.
+    pub facets: Vec<(&'static str, String)>,
+    pub language: Option<Language>,
+    pub date: Option<NaiveDate>,
+    pub weight: u64,
 }
 
-/// A document being filled.
-struct Doc<'f> {
-    fields: &'f Fields,
-    doc: TantivyDocument,
-    words: String,
-}
-
-impl<'f> Doc<'f> {
-    fn new(fields: &'f Fields, id: &DocId, title: &str) -> Doc<'f> {
-        let mut doc = TantivyDocument::default();
-        doc.add_text(fields.uid, id.uid());
-        doc.add_text(fields.kind, id.kind().as_str());
-        doc.add_text(fields.id, id.stored());
-        doc.add_text(fields.title, title);
-        doc.add_facet(fields.facets, facet("kind", id.kind().as_str()));
-        Doc { fields, doc, words: String::new() }
+impl FlatDoc {
+    fn new(id: DocId, title: &str) -> FlatDoc {
+        FlatDoc {
+            id,
+            title: title.to_owned(),
+            names: Vec::new(),
+            text: String::new(),
+            facets: Vec::new(),
+            language: None,
+            date: None,
+            weight: 0,
+        }
     }
 
-    /// Text searched by word; pieces are kept apart so a phrase cannot run across two of them.
+    /// Text searched by word.
     fn words(&mut self, text: &str) {
         let text = text.trim();
         if text.is_empty() {
             return;
         }
-        if !self.words.is_empty() {
-            // A full stop and a line break: no phrase runs across two fields' texts.
-            self.words.push_str(" .\n");
+        if !self.text.is_empty() {
+            // A full stop and a line break: no phrase runs across two pieces.
+            self.text.push_str(" .\n");
         }
-        self.words.push_str(text);
+        self.text.push_str(text);
     }
 
     fn name(&mut self, name: &str) {
-        self.doc.add_text(self.fields.name, name);
+        self.names.push(name.to_owned());
         self.words(name);
     }
 
-    fn facet(&mut self, root: &str, value: &str) {
+    fn facet(&mut self, root: &'static str, value: &str) {
         let value = value.trim();
         if !value.is_empty() {
-            self.doc.add_facet(self.fields.facets, facet(root, value));
+            self.facets.push((root, value.to_owned()));
         }
     }
 
     fn date(&mut self, date: Option<NaiveDate>) {
+        self.date = date;
         if let Some(date) = date {
-            self.doc.add_i64(self.fields.date, i64::from(date.num_days_from_ce()) - UNIX_EPOCH_DAYS_FROM_CE);
             self.facet("year", &date.year().to_string());
         }
     }
 
-    fn finish(mut self, language: Option<Language>) -> TantivyDocument {
-        if let Some(language) = language {
-            self.doc.add_facet(self.fields.facets, facet("language", language.code()));
-            if let Some(field) = self.fields.stemmed_field(language) {
-                self.doc.add_text(field, &self.words);
+    /// The document in the index's fields.
+    pub fn to_tantivy(&self, fields: &Fields) -> TantivyDocument {
+        let mut doc = TantivyDocument::default();
+        doc.add_text(fields.uid, self.id.uid());
+        doc.add_text(fields.kind, self.id.kind().as_str());
+        doc.add_text(fields.id, self.id.stored());
+        doc.add_text(fields.title, &self.title);
+        doc.add_facet(fields.facets, facet("kind", self.id.kind().as_str()));
+        for (root, value) in &self.facets {
+            doc.add_facet(fields.facets, facet(root, value));
+        }
+        for name in &self.names {
+            doc.add_text(fields.name, name);
+        }
+        if let Some(date) = self.date {
+            doc.add_i64(fields.date, i64::from(date.num_days_from_ce()) - UNIX_EPOCH_DAYS_FROM_CE);
+        }
+        doc.add_u64(fields.weight, self.weight);
+        if let Some(language) = self.language {
+            doc.add_facet(fields.facets, facet("language", language.code()));
+            if let Some(field) = fields.stemmed_field(language) {
+                doc.add_text(field, &self.text);
             }
         }
-        self.doc.add_text(self.fields.text, &self.words);
-        self.doc
+        doc.add_text(fields.text, &self.text);
+        doc
     }
 }
 
 /// `NaiveDate::num_days_from_ce` of 1970-01-01.
 const UNIX_EPOCH_DAYS_FROM_CE: i64 = 719_163;
 
-impl<'f> Builder<'f> {
-    pub fn new(fields: &'f Fields) -> Builder<'f> {
-        Builder { fields, detect: Detect::default() }
-    }
+/// Builds documents; holds the language detector, which is costly to make.
+#[derive(Default)]
+pub struct Builder {
+    detect: Detect,
+}
 
-    pub fn organisation(&self, o: &OrganisationDocument) -> TantivyDocument {
+impl Builder {
+    pub fn organisation(&self, o: &OrganisationDocument) -> FlatDoc {
         let org = &o.organisation;
-        let mut doc = Doc::new(self.fields, &DocId::Organisation(org.key.clone()), &org.name);
+        let mut doc = FlatDoc::new(DocId::Organisation(org.key.clone()), &org.name);
         doc.name(&org.name);
         if let Some(acronym) = &org.acronym {
             doc.name(acronym);
@@ -188,12 +214,13 @@ impl<'f> Builder<'f> {
         if let Some(country) = &o.country {
             doc.facet("country", country);
         }
-        doc.doc.add_u64(self.fields.weight, o.counts.total());
-        doc.finish(language)
+        doc.weight = o.counts.total();
+        doc.language = language;
+        doc
     }
 
-    pub fn person(&self, p: &PersonDocument) -> TantivyDocument {
-        let mut doc = Doc::new(self.fields, &DocId::Person(p.key.clone()), &p.name);
+    pub fn person(&self, p: &PersonDocument) -> FlatDoc {
+        let mut doc = FlatDoc::new(DocId::Person(p.key.clone()), &p.name);
         doc.name(&p.name);
         for name in &p.names {
             doc.name(name);
@@ -208,13 +235,13 @@ impl<'f> Builder<'f> {
                 PersonKind::Commission => institution_label(Institution::Commission),
             },
         );
-        doc.doc.add_u64(self.fields.weight, p.meetings);
-        // Names and titles are no language's prose.
-        doc.finish(None)
+        doc.weight = p.meetings;
+        // Names and titles are no language's prose: no language.
+        doc
     }
 
-    pub fn meeting(&self, m: &MeetingView) -> TantivyDocument {
-        let mut doc = Doc::new(self.fields, &DocId::Meeting(m.id.clone()), &m.subject);
+    pub fn meeting(&self, m: &MeetingView) -> FlatDoc {
+        let mut doc = FlatDoc::new(DocId::Meeting(m.id.clone()), &m.subject);
         doc.words(&m.subject);
         for host in &m.hosts {
             doc.words(&host.name);
@@ -242,12 +269,13 @@ impl<'f> Builder<'f> {
         }
         doc.facet("institution", institution_label(m.institution));
         doc.date(Some(m.date));
-        doc.finish(self.detect.language(&m.subject))
+        doc.language = self.detect.language(&m.subject);
+        doc
     }
 
-    pub fn response(&self, r: &ResponseView) -> TantivyDocument {
+    pub fn response(&self, r: &ResponseView) -> FlatDoc {
         let title = r.organization.clone().or_else(|| r.initiative_title.clone()).unwrap_or_default();
-        let mut doc = Doc::new(self.fields, &DocId::Response(r.id), &title);
+        let mut doc = FlatDoc::new(DocId::Response(r.id), &title);
         doc.words(&r.text);
         if let Some(org) = &r.organization {
             doc.words(org);
@@ -271,11 +299,12 @@ impl<'f> Builder<'f> {
         // The portal says which language a response was written in; the text is asked only when
         // it does not.
         let language = r.language.as_deref().and_then(Language::from_code).or_else(|| self.detect.language(&r.text));
-        doc.finish(language)
+        doc.language = language;
+        doc
     }
 
-    pub fn initiative(&self, i: &InitiativeView) -> TantivyDocument {
-        let mut doc = Doc::new(self.fields, &DocId::Initiative(i.id), &i.short_title);
+    pub fn initiative(&self, i: &InitiativeView) -> FlatDoc {
+        let mut doc = FlatDoc::new(DocId::Initiative(i.id), &i.short_title);
         doc.words(&i.short_title);
         for piece in [&i.reference, &i.dg, &i.foreseen_act_type].into_iter().flatten() {
             doc.words(piece);
@@ -285,7 +314,8 @@ impl<'f> Builder<'f> {
         }
         doc.facet("institution", institution_label(Institution::Commission));
         doc.date(i.published_date.map(|d| d.date()));
-        doc.finish(self.detect.language(&i.short_title))
+        doc.language = self.detect.language(&i.short_title);
+        doc
     }
 }
 

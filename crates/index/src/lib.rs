@@ -26,7 +26,7 @@ pub mod lang;
 mod query;
 mod schema;
 
-pub use docs::{DocId, DocKind, FACETS, day, facet_value, institution_label};
+pub use docs::{DocId, DocKind, FACETS, FlatDoc, day, facet_value, institution_label};
 pub use lang::Language;
 pub use query::MAX_TERMS;
 use query::QueryReader;
@@ -239,82 +239,20 @@ impl SearchIndex {
             writer.delete_all_documents().map_err(|e| err(&self.dir, e))?;
         }
         let mut report = UpdateReport { full, ..UpdateReport::default() };
-        let builder = docs::Builder::new(&self.fields);
-        let add = |doc: TantivyDocument, id: &DocId, report: &mut UpdateReport| -> Result<()> {
-            if !full {
-                writer.delete_term(Term::from_field_text(self.fields.uid, &id.uid()));
-            }
-            writer.add_document(doc).map_err(|e| err(&self.dir, e))?;
-            report.written[id.kind() as usize] += 1;
-            Ok(())
-        };
-
-        // Organisations and people: all of them, every time.
-        for kind in [DocKind::Organisation, DocKind::Person] {
-            if !full {
+        // Organisations and people are read whole every time; the records, only those imported
+        // since, each replacing its earlier version.
+        if !full {
+            for kind in [DocKind::Organisation, DocKind::Person] {
                 writer.delete_term(Term::from_field_text(self.fields.kind, kind.as_str()));
             }
         }
-        progress.kind_started(DocKind::Organisation);
-        let mut after = None;
-        loop {
-            let page = store.organisation_documents(after.as_ref(), PAGE).await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.organisation.key.clone());
-            for o in &page {
-                writer.add_document(builder.organisation(o)).map_err(|e| err(&self.dir, e))?;
+        report.written = for_each_document(store, since, progress, |doc| {
+            if !full && !matches!(doc.id.kind(), DocKind::Organisation | DocKind::Person) {
+                writer.delete_term(Term::from_field_text(self.fields.uid, &doc.id.uid()));
             }
-            report.written[DocKind::Organisation as usize] += page.len() as u64;
-            progress.documents(page.len() as u64);
-        }
-        progress.kind_started(DocKind::Person);
-        let mut after = None;
-        loop {
-            let page = store.person_documents(after.as_ref(), PAGE).await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.key.clone());
-            for p in &page {
-                writer.add_document(builder.person(p)).map_err(|e| err(&self.dir, e))?;
-            }
-            report.written[DocKind::Person as usize] += page.len() as u64;
-            progress.documents(page.len() as u64);
-        }
-
-        progress.kind_started(DocKind::Meeting);
-        let mut after = None;
-        loop {
-            let ids = store.meeting_ids(since, after.as_ref(), PAGE).await?;
-            let Some(last) = ids.last() else { break };
-            after = Some(last.clone());
-            for m in store.meetings(&ids).await? {
-                add(builder.meeting(&m), &DocId::Meeting(m.id.clone()), &mut report)?;
-            }
-            progress.documents(ids.len() as u64);
-        }
-        progress.kind_started(DocKind::Response);
-        let mut after = None;
-        loop {
-            let ids = store.response_ids(since, after, PAGE).await?;
-            let Some(last) = ids.last() else { break };
-            after = Some(*last);
-            for r in store.responses(&ids).await? {
-                add(builder.response(&r), &DocId::Response(r.id), &mut report)?;
-            }
-            progress.documents(ids.len() as u64);
-        }
-        progress.kind_started(DocKind::Initiative);
-        let mut after = None;
-        loop {
-            let ids = store.initiative_ids(since, after, PAGE).await?;
-            let Some(last) = ids.last() else { break };
-            after = Some(*last);
-            for id in &ids {
-                if let Some(i) = store.initiative(*id).await? {
-                    add(builder.initiative(&i), &DocId::Initiative(i.id), &mut report)?;
-                }
-            }
-            progress.documents(ids.len() as u64);
-        }
+            writer.add_document(doc.to_tantivy(&self.fields)).map(|_| ()).map_err(|e| err(&self.dir, e))
+        })
+        .await?;
 
         let state = IndexState {
             version: VERSION,
@@ -448,6 +386,72 @@ impl SearchIndex {
         }
         Ok(out)
     }
+}
+
+/// Every organisation and person the store holds, and the meetings, responses and initiatives
+/// imported at or after `since` (all when `None`), as documents, page by page: what an update
+/// indexes, and what the search benchmark gives FTS5. Returns how many of each kind, in
+/// `DocKind::ALL` order.
+pub async fn for_each_document(
+    store: &dyn Store,
+    since: Option<ImportedSince>,
+    progress: &dyn UpdateProgress,
+    mut each: impl FnMut(FlatDoc) -> Result<()>,
+) -> Result<[u64; 5]> {
+    let builder = docs::Builder::default();
+    let mut written = [0u64; 5];
+    let mut page = |docs: Vec<FlatDoc>, kind: DocKind, written: &mut [u64; 5]| -> Result<()> {
+        progress.documents(docs.len() as u64);
+        written[kind as usize] += docs.len() as u64;
+        docs.into_iter().try_for_each(&mut each)
+    };
+    progress.kind_started(DocKind::Organisation);
+    let mut after = None;
+    loop {
+        let found = store.organisation_documents(after.as_ref(), PAGE).await?;
+        let Some(last) = found.last() else { break };
+        after = Some(last.organisation.key.clone());
+        page(found.iter().map(|o| builder.organisation(o)).collect(), DocKind::Organisation, &mut written)?;
+    }
+    progress.kind_started(DocKind::Person);
+    let mut after = None;
+    loop {
+        let found = store.person_documents(after.as_ref(), PAGE).await?;
+        let Some(last) = found.last() else { break };
+        after = Some(last.key.clone());
+        page(found.iter().map(|p| builder.person(p)).collect(), DocKind::Person, &mut written)?;
+    }
+    progress.kind_started(DocKind::Meeting);
+    let mut after = None;
+    loop {
+        let ids = store.meeting_ids(since, after.as_ref(), PAGE).await?;
+        let Some(last) = ids.last() else { break };
+        after = Some(last.clone());
+        let found = store.meetings(&ids).await?;
+        page(found.iter().map(|m| builder.meeting(m)).collect(), DocKind::Meeting, &mut written)?;
+    }
+    progress.kind_started(DocKind::Response);
+    let mut after = None;
+    loop {
+        let ids = store.response_ids(since, after, PAGE).await?;
+        let Some(last) = ids.last() else { break };
+        after = Some(*last);
+        let found = store.responses(&ids).await?;
+        page(found.iter().map(|r| builder.response(r)).collect(), DocKind::Response, &mut written)?;
+    }
+    progress.kind_started(DocKind::Initiative);
+    let mut after = None;
+    loop {
+        let ids = store.initiative_ids(since, after, PAGE).await?;
+        let Some(last) = ids.last() else { break };
+        after = Some(*last);
+        let mut found = Vec::with_capacity(ids.len());
+        for id in &ids {
+            found.extend(store.initiative(*id).await?.map(|i| builder.initiative(&i)));
+        }
+        page(found, DocKind::Initiative, &mut written)?;
+    }
+    Ok(written)
 }
 
 /// How results are ordered.
