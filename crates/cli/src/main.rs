@@ -253,6 +253,10 @@ enum BenchCommand {
     /// SQLite files in OUT/stores, or with `--db postgres://…/NAME` new databases
     /// NAME_register, …, NAME_corpus on that server.
     Corpus(bench::corpus::CorpusArgs),
+    /// The search index beside SQLite FTS5 on the store's documents: build rates, 50 fixed
+    /// queries (words, phrases, prefixes, faceted) one at a time and by many clients at once,
+    /// and name suggestions; Markdown tables on stdout.
+    Search(bench::search::SearchArgs),
 }
 
 fn data_dir() -> Result<PathBuf> {
@@ -507,6 +511,9 @@ async fn run() -> Result<ExitCode> {
             }
         }
         Command::CopyStore { .. } => unreachable!("run before a --db is worked out"),
+        Command::Bench { whole: Some(BenchCommand::Search(args)), .. } => {
+            bench::search::run(db.open(&connections).await?, &args).await?;
+        }
         Command::Bench { whole: Some(_), .. } => unreachable!("run before a --db is worked out"),
         Command::Bench { whole: None, files, runs } => bench::files(&files, runs.max(1)).await?,
         Command::Generate { out, orgs, ep, ec, responses, seed, snapshots, page_size } => {

@@ -3,7 +3,8 @@
 //! `bench FILE…` ([`files`]) times parsing and importing single files in this process;
 //! `bench corpus` ([`corpus`]) runs the whole benchmark at the EU's size: a generated corpus,
 //! each source and then everything imported by child processes, the `sqlite3 .import` floor,
-//! and every kind of page uncached against a child `serve`.
+//! and every kind of page uncached against a child `serve`; `bench search` ([`search`]) the
+//! search index beside SQLite FTS5 on a store's documents.
 
 mod child;
 pub mod corpus;
@@ -11,6 +12,7 @@ mod files;
 mod floor;
 mod pages;
 mod report;
+pub mod search;
 mod stores;
 mod survey;
 
