@@ -89,6 +89,12 @@ impl DocId {
 /// The facets' roots, in the order pages show them.
 pub const FACETS: [&str; 7] = ["kind", "institution", "year", "country", "respondent", "capacity", "language"];
 
+/// The most text of one record the index holds: far more than any consultation response or
+/// meeting the sources publish (the portal caps responses at a few thousand characters), so
+/// only a pathological record is cut, and the index's memory and size stay bounded whatever a
+/// file holds.
+pub const MAX_TEXT_BYTES: usize = 256 << 10;
+
 /// A record as the index sees it, before it is laid into the index's fields: what the search
 /// benchmark also gives SQLite FTS5, so that both search the same text.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,11 +126,19 @@ impl FlatDoc {
         }
     }
 
-    /// Text searched by word.
+    /// Text searched by word, up to [`MAX_TEXT_BYTES`] in all.
     fn words(&mut self, text: &str) {
-        let text = text.trim();
-        if text.is_empty() {
+        let room = MAX_TEXT_BYTES.saturating_sub(self.text.len() + 3);
+        let mut text = text.trim();
+        if text.is_empty() || room == 0 {
             return;
+        }
+        if text.len() > room {
+            let mut end = room;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text = &text[..end];
         }
         if !self.text.is_empty() {
             // A full stop and a line break: no phrase runs across two pieces.

@@ -400,6 +400,7 @@ pub async fn for_each_document(
 ) -> Result<[u64; 5]> {
     let builder = docs::Builder::default();
     let mut written = [0u64; 5];
+    let mut read_at_once = ReadAtOnce::default();
     let mut page = |docs: Vec<FlatDoc>, kind: DocKind, written: &mut [u64; 5]| -> Result<()> {
         progress.documents(docs.len() as u64);
         written[kind as usize] += docs.len() as u64;
@@ -427,8 +428,12 @@ pub async fn for_each_document(
         let ids = store.meeting_ids(since, after.as_ref(), PAGE).await?;
         let Some(last) = ids.last() else { break };
         after = Some(last.clone());
-        let found = store.meetings(&ids).await?;
-        page(found.iter().map(|m| builder.meeting(m)).collect(), DocKind::Meeting, &mut written)?;
+        let mut rest = &ids[..];
+        while !rest.is_empty() {
+            let found = store.meetings(read_at_once.next(&mut rest)).await?;
+            read_at_once.saw(found.iter().map(|m| m.subject.len() + m.attendees_raw.len()).sum(), found.len());
+            page(found.iter().map(|m| builder.meeting(m)).collect(), DocKind::Meeting, &mut written)?;
+        }
     }
     progress.kind_started(DocKind::Response);
     let mut after = None;
@@ -436,8 +441,12 @@ pub async fn for_each_document(
         let ids = store.response_ids(since, after, PAGE).await?;
         let Some(last) = ids.last() else { break };
         after = Some(*last);
-        let found = store.responses(&ids).await?;
-        page(found.iter().map(|r| builder.response(r)).collect(), DocKind::Response, &mut written)?;
+        let mut rest = &ids[..];
+        while !rest.is_empty() {
+            let found = store.responses(read_at_once.next(&mut rest)).await?;
+            read_at_once.saw(found.iter().map(|r| r.text.len()).sum(), found.len());
+            page(found.iter().map(|r| builder.response(r)).collect(), DocKind::Response, &mut written)?;
+        }
     }
     progress.kind_started(DocKind::Initiative);
     let mut after = None;
@@ -454,7 +463,37 @@ pub async fn for_each_document(
     Ok(written)
 }
 
-/// How results are ordered.
+/// How many records to read from the store at once: as many as make about `READ_BYTES` of
+/// text, going by the records read last, so that a page of huge records (a 2 MB subject) does
+/// not hold hundreds of megabytes, and a page of ordinary ones costs one statement.
+struct ReadAtOnce {
+    n: usize,
+}
+
+/// The text one read from the store aims at.
+const READ_BYTES: usize = 8 << 20;
+
+impl Default for ReadAtOnce {
+    fn default() -> Self {
+        // Until the records' size is known: few enough for 64 of the largest a source allows.
+        ReadAtOnce { n: 4 }
+    }
+}
+
+impl ReadAtOnce {
+    fn saw(&mut self, bytes: usize, records: usize) {
+        let each = (bytes / records.max(1)).max(1);
+        self.n = (READ_BYTES / each).clamp(1, PAGE as usize);
+    }
+
+    /// The next piece of `rest` to read.
+    fn next<'a, T>(&self, rest: &mut &'a [T]) -> &'a [T] {
+        let (chunk, more) = rest.split_at(self.n.min(rest.len()));
+        *rest = more;
+        chunk
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sort {

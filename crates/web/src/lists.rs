@@ -223,6 +223,12 @@ async fn load_home(state: &AppState, params: &Params) -> Result<HomeJson, WebErr
 }
 
 pub async fn home(State(state): State<AppState>, params: Params) -> Result<Response, WebError> {
+    // With a search index, a search from an old link is the search page's; without one, the
+    // name search below answers it.
+    if let (Some(_), Some(q)) = (&state.search, search_query(&params)?) {
+        let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("q", &q).finish();
+        return Ok(Redirect::to(&format!("/search?{query}")).into_response());
+    }
     let home = load_home(&state, &params).await?;
     if let (Some(q), Some([hit])) = (&home.query, home.results.as_deref()) {
         // A register ID names one organisation: go straight to it.

@@ -98,6 +98,10 @@ async fn suggestions_find_names_with_a_typo() {
     let by_id = get(&s.app, "/search?q=953701819437-32").await;
     assert_eq!(by_id.status, StatusCode::SEE_OTHER);
     assert_eq!(by_id.headers["location"], "/org/953701819437-32");
+    // An old link to the home page's name search opens the search page.
+    let old = get(&s.app, "/?q=internet+society").await;
+    assert_eq!(old.status, StatusCode::SEE_OTHER);
+    assert_eq!(old.headers["location"], "/search?q=internet+society");
     let mep = get(&s.app, "/api/suggest?q=breyer").await;
     assert!(mep.body.contains("\"href\":\"/mep/197431\""), "{}", mep.body);
     // The search page lists matching names above the hits.
