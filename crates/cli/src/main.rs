@@ -53,6 +53,12 @@ struct Cli {
     #[arg(long, global = true, env = "LOBBYSCOPE_INDEX", value_name = "DIR")]
     index: Option<PathBuf>,
 
+    /// Leave this machine's search index alone: `import`, `sync` and `reimport` do not update it
+    /// (a node that imports into PostgreSQL for servers that follow the store by themselves),
+    /// and `serve` neither builds nor follows one (its search pages say so).
+    #[arg(long, global = true, env = "LOBBYSCOPE_NO_INDEX")]
+    no_index: bool,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -400,11 +406,19 @@ async fn run() -> Result<ExitCode> {
         })),
     };
     let index_dir = search::index_dir(&db, cli.index.clone(), data_dir)?;
+    let index_after = |store: Arc<dyn Store>, quiet: bool| {
+        let dir = index_dir.clone();
+        async move {
+            if !cli.no_index {
+                search::update_after(&*store, &dir, quiet).await;
+            }
+        }
+    };
     match cli.command {
         Command::Import { paths, quiet } => {
             let store = db.open(&connections).await?;
             let report = report::run_import(&*store, &paths, quiet).await?;
-            search::update_after(&*store, &index_dir, quiet).await;
+            index_after(Arc::clone(&store), quiet).await;
             if !report.complete() {
                 eprintln!("lobbyscope: not everything was imported (see the summary above); the rest was kept");
                 return Ok(ExitCode::from(PARTIAL));
@@ -413,7 +427,7 @@ async fn run() -> Result<ExitCode> {
         Command::Sync(args) => {
             let store = db.open(&connections).await?;
             let outcome = sync::run(&*store, args).await?;
-            search::update_after(&*store, &index_dir, true).await;
+            index_after(Arc::clone(&store), true).await;
             if outcome.failed() {
                 eprintln!("lobbyscope: some sources were not synced (see above); the next sync tries them again");
                 return Ok(ExitCode::from(PARTIAL));
@@ -426,7 +440,7 @@ async fn run() -> Result<ExitCode> {
         Command::Reimport(args) => {
             let store = db.open(&connections).await?;
             let report = sync::reimport(&*store, args).await?;
-            search::update_after(&*store, &index_dir, true).await;
+            index_after(Arc::clone(&store), true).await;
             if !report.complete() {
                 eprintln!("lobbyscope: not everything was imported again (see the summary above)");
                 return Ok(ExitCode::from(PARTIAL));
@@ -465,7 +479,7 @@ async fn run() -> Result<ExitCode> {
                 }
                 sync::spawn_every(Arc::clone(&store), sync, every).await?;
             }
-            let search = search::follow(Arc::clone(&store), &index_dir);
+            let search = if cli.no_index { None } else { search::follow(Arc::clone(&store), &index_dir) };
             serve(store, search, addr, &limits).await?;
         }
         Command::Demo { data, addr, no_serve, limits } => {

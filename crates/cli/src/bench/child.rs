@@ -50,6 +50,9 @@ pub fn lobbyscope(db: &Db, connections: &Connections) -> Result<Command> {
     if let Some(t) = connections.statement_timeout {
         cmd.arg("--statement-timeout").arg(t.as_secs().to_string());
     }
+    // The imports measured are the store's; the search index is measured by `bench search`.
+    // The served store's index is built by `serve` itself, behind the pages asked.
+    cmd.arg("--no-index");
     Ok(cmd)
 }
 
