@@ -50,6 +50,10 @@ pub struct IndexState {
     pub generation: i64,
     /// Every record imported at or before this time is in the index (RFC 3339).
     pub through: Option<String>,
+    /// How many files the store had imported then: imports within one second of each other
+    /// share a time, not a count.
+    #[serde(default)]
+    pub files: i64,
     /// When the commit was made (RFC 3339).
     pub indexed_at: String,
 }
@@ -211,9 +215,13 @@ impl SearchIndex {
             return Ok(UpdateReport { busy: true, ..UpdateReport::default() });
         }
         let _turn = Turn(&self.updating);
-        let (generation, through) = match store.try_lock_for_import(me).await? {
+        let (generation, through, files) = match store.try_lock_for_import(me).await? {
             LockAttempt::Acquired(guard) => {
-                let read = (store.data_generation().await?, store.imported_through().await?);
+                let read = (
+                    store.data_generation().await?,
+                    store.imported_through().await?,
+                    store.stats().await?.imported_files,
+                );
                 drop(guard);
                 read
             }
@@ -239,25 +247,31 @@ impl SearchIndex {
             writer.delete_all_documents().map_err(|e| err(&self.dir, e))?;
         }
         let mut report = UpdateReport { full, ..UpdateReport::default() };
-        // Organisations and people are read whole every time; the records, only those imported
-        // since, each replacing its earlier version.
-        if !full {
-            for kind in [DocKind::Organisation, DocKind::Person] {
-                writer.delete_term(Term::from_field_text(self.fields.kind, kind.as_str()));
+        // Nothing imported since (the store moved on by analysing, or a sync's health): the
+        // documents stand, and only the state moves on. A linking pass owed by an interrupted
+        // import and made by a run that imports nothing new is missed here (`index --rebuild`).
+        let imported_since =
+            full || state.as_ref().is_none_or(|s| s.through != through.map(|t| t.stamp()) || s.files != files);
+        if imported_since {
+            if !full {
+                for kind in [DocKind::Organisation, DocKind::Person] {
+                    writer.delete_term(Term::from_field_text(self.fields.kind, kind.as_str()));
+                }
             }
+            report.written = for_each_document(store, since, progress, |doc| {
+                if !full && !matches!(doc.id.kind(), DocKind::Organisation | DocKind::Person) {
+                    writer.delete_term(Term::from_field_text(self.fields.uid, &doc.id.uid()));
+                }
+                writer.add_document(doc.to_tantivy(&self.fields)).map(|_| ()).map_err(|e| err(&self.dir, e))
+            })
+            .await?;
         }
-        report.written = for_each_document(store, since, progress, |doc| {
-            if !full && !matches!(doc.id.kind(), DocKind::Organisation | DocKind::Person) {
-                writer.delete_term(Term::from_field_text(self.fields.uid, &doc.id.uid()));
-            }
-            writer.add_document(doc.to_tantivy(&self.fields)).map(|_| ()).map_err(|e| err(&self.dir, e))
-        })
-        .await?;
 
         let state = IndexState {
             version: VERSION,
             generation,
             through: through.map(|t| t.stamp()).or_else(|| state.and_then(|s| s.through)),
+            files,
             indexed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         };
         let payload = serde_json::to_string(&state).map_err(|e| err(&self.dir, e))?;
