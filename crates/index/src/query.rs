@@ -3,9 +3,10 @@
 //! The grammar is tantivy's (words, `"phrases"`, `"phrase prefix"*`, `word*`, `AND`, `OR`,
 //! `NOT`, `-word`, `+word`, parentheses), but its fields, ranges, sets and regular expressions
 //! are not offered: a word before a colon is searched as a word, and anything else the site
-//! does not understand is said so. Each word or phrase is looked for in every searched field,
-//! cut as that field cuts its text (folded, or stemmed in a language), and matches if any
-//! field has it; words without an operator must all match.
+//! does not understand is said so. Each word is looked for in every searched field, cut as that
+//! field cuts its text (folded, or stemmed in a language), and matches if any field has it; a
+//! quoted word or phrase, and a prefix, only among the exact words; words without an operator
+//! must all match.
 
 use tantivy::Term;
 use tantivy::query::{
@@ -171,8 +172,14 @@ impl QueryReader {
         let quoted = literal.delimiter != Delimiter::None;
         let mut per_field: Vec<Box<dyn Query>> = Vec::new();
         for (field, analyzer, usage) in &mut self.fields {
+            // A prefix of a word has no stem, and a quoted word or phrase asks for the words as
+            // written: both are looked for among the exact words only (which also spares the
+            // position checks of a phrase in every language's field).
+            if *usage == FieldUse::Stemmed && (prefix || quoted) {
+                continue;
+            }
             let tokens = tokens(analyzer, *field, &phrase);
-            if tokens.is_empty() || (prefix && *usage == FieldUse::Stemmed) {
+            if tokens.is_empty() {
                 continue;
             }
             let q: Box<dyn Query> = match (tokens.len(), prefix) {
