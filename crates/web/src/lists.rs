@@ -89,7 +89,7 @@ fn author(r: &ResponseView) -> Segment {
 }
 
 /// A timeline item that names who responded, for lists of several organisations' responses.
-fn item_with_author(activity: &Activity) -> ItemView {
+pub(crate) fn item_with_author(activity: &Activity) -> ItemView {
     let mut item = timeline::item(activity, None);
     if let Activity::Response(r) = activity {
         let mut title = vec![author(r), Segment::text(": ")];

@@ -189,7 +189,8 @@ fn meeting_hit(m: &MeetingView, snippets: &lobbyscope_index::Snippets) -> HitVie
 }
 
 fn response_hit(r: &ResponseView, snippets: &lobbyscope_index::Snippets) -> HitView {
-    let item = timeline::item(&Activity::Response(r.clone()), None);
+    // Who responded, as lists of several organisations' responses say it.
+    let item = crate::lists::item_with_author(&Activity::Response(r.clone()));
     let anchor = timeline::anchor(&Activity::Response(r.clone()));
     let year = r.date.map(|d| chrono::Datelike::year(&d));
     let context = match (&r.org_key, r.initiative_id) {

@@ -58,6 +58,9 @@ const SEEDS: &[&str] = &[
     "/procedure/2020/0361(COD)",
     "/about/checking",
     "/sources",
+    "/search?q=xss",
+    "/search?q=script+alert",
+    "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
 ];
 
 /// Pages that must show given fields once they are served (a 404 means the route is not built
@@ -76,6 +79,9 @@ const EXPECTED_WHEN_SERVED: &[(&str, &[&str])] = &[
     ("/procedure/2020/0361(COD)", &["xss-ep-title", "xss-ep-host"]),
     ("/initiative/900000901", &["xss-ini-title", "xss-fb-organisation", "xss-fb-unregistered"]),
     ("/sources", &["xss-sync-error", "xss-sync-warning"]),
+    // Hits show titles and marked snippets of the hostile records.
+    ("/search?q=xss-ec-subject", &["xss-ec-subject"]),
+    ("/search?q=xss-fb-organisation", &["xss-fb-organisation"]),
 ];
 
 fn h(marker: &str) -> String {
@@ -114,7 +120,16 @@ async fn hostile_app() -> (tempfile::TempDir, Router) {
         ..lobbyscope_store::SourceHealth::never(lobbyscope_domain::SourceId::Commission)
     };
     store.save_source_health(&health).await.unwrap();
-    (dir, lobbyscope_web::router(std::sync::Arc::new(store)))
+    let store: std::sync::Arc<dyn lobbyscope_store::Store> = std::sync::Arc::new(store);
+    let index = lobbyscope_index::SearchIndex::open(&dir.path().join("index")).unwrap();
+    index.update(&*store, &lobbyscope_store::LockHolder::this_process("test"), &lobbyscope_index::Quiet).await.unwrap();
+    let app = lobbyscope_web::router_searching(
+        store,
+        Some(std::sync::Arc::new(index)),
+        &lobbyscope_web::Limits::default(),
+        std::sync::Arc::new(chrono::Utc::now),
+    );
+    (dir, app)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -760,6 +775,12 @@ async fn every_page_reachable_from_the_hostile_records_is_safe() {
             other => panic!("{path}: unexpected content type {other}"),
         }
         for link in next {
+            // A search page's facet and page links combine without end: the seeded searches,
+            // their first links and the downloads are followed, not links of those.
+            let from_search = path.starts_with("/search?") && !SEEDS.contains(&path.as_str());
+            if from_search && link.starts_with("/search?") {
+                continue;
+            }
             if seen.insert(link.clone()) {
                 queue.push_back(link);
             }
@@ -814,7 +835,7 @@ async fn reflected_input_in_errors_is_escaped() {
         (format!("/source/{attack}"), 404),
         (format!("/source/response:900000921?start={attack}&end=3"), 400),
         (format!("/{attack}"), 404),
-        (format!("/?q={attack}"), 200),
+        (format!("/search?q={attack}"), 200),
         (format!("/orgs?q={attack}"), 200),
     ] {
         let r = get(&app, &uri).await;
