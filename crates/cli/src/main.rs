@@ -514,11 +514,8 @@ async fn run() -> Result<ExitCode> {
             }
             println!();
             analyze::run(&*store, None, analyze::WriterKind::Extractive, None, false).await?;
-            if index_dir.exists() {
-                std::fs::remove_dir_all(&index_dir)
-                    .with_context(|| format!("cannot replace {}", index_dir.display()))?;
-            }
-            search::run(&*store, &index_dir, false, false).await?;
+            // A fresh database: its index is made afresh too.
+            search::run(&*store, &index_dir, true, false).await?;
             if !no_serve {
                 let search = search::follow(Arc::clone(&store), &index_dir);
                 serve(store, search, addr, &limits).await?;

@@ -71,10 +71,7 @@ pub async fn run(store: &dyn Store, dir: &Path, rebuild: bool, quiet: bool) -> R
     if rebuild && dir.exists() {
         std::fs::remove_dir_all(dir).with_context(|| format!("cannot remove {}", dir.display()))?;
     }
-    let index = SearchIndex::open(dir)?;
-    let bar = bar(quiet);
-    let report = index.update(store, &LockHolder::this_process("index"), &Bar(bar.clone())).await?;
-    bar.finish_and_clear();
+    let report = update(store, dir, quiet).await?;
     if report.busy {
         println!(
             "An import or another index update is running; the index in {} is left as it is: run this again after it.",
@@ -94,18 +91,19 @@ pub async fn run(store: &dyn Store, dir: &Path, rebuild: bool, quiet: bool) -> R
     Ok(report)
 }
 
+/// The index in `dir` brought up to the store, with a progress bar unless `quiet`.
+async fn update(store: &dyn Store, dir: &Path, quiet: bool) -> Result<UpdateReport> {
+    let index = SearchIndex::open(dir)?;
+    let bar = bar(quiet);
+    let report = index.update(store, &LockHolder::this_process("index"), &Bar(bar.clone())).await;
+    bar.finish_and_clear();
+    Ok(report?)
+}
+
 /// After a command that imported: the index catches up, or says why not without failing the
 /// command (the import is done; search is derived from it).
 pub async fn update_after(store: &dyn Store, dir: &Path, quiet: bool) {
-    let result = async {
-        let index = SearchIndex::open(dir)?;
-        let bar = bar(quiet);
-        let report = index.update(store, &LockHolder::this_process("index"), &Bar(bar.clone())).await;
-        bar.finish_and_clear();
-        anyhow::Ok(report?)
-    }
-    .await;
-    match result {
+    match update(store, dir, quiet).await {
         Ok(report) if report.busy => {
             eprintln!(
                 "lobbyscope: the search index was not updated (another process is writing to it); `lobbyscope index` catches up"

@@ -167,7 +167,7 @@ impl FlatDoc {
     }
 
     /// The document in the index's fields.
-    pub fn to_tantivy(&self, fields: &Fields) -> TantivyDocument {
+    pub(crate) fn to_tantivy(&self, fields: &Fields) -> TantivyDocument {
         let mut doc = TantivyDocument::default();
         doc.add_text(fields.uid, self.id.uid());
         doc.add_text(fields.kind, self.id.kind().as_str());
@@ -334,7 +334,7 @@ impl Builder {
 }
 
 /// The institution facet's values.
-pub fn institution_label(i: Institution) -> &'static str {
+fn institution_label(i: Institution) -> &'static str {
     match i {
         Institution::Commission => "European Commission",
         Institution::Parliament => "European Parliament",
@@ -342,11 +342,6 @@ pub fn institution_label(i: Institution) -> &'static str {
 }
 
 /// A facet's value as shown: the last part of its path.
-pub fn facet_value(f: &Facet) -> String {
+pub(crate) fn facet_value(f: &Facet) -> String {
     f.to_path().last().map(|s| (*s).to_owned()).unwrap_or_default()
-}
-
-/// The date field's day back as a date.
-pub fn day(days: i64) -> Option<NaiveDate> {
-    i32::try_from(days + UNIX_EPOCH_DAYS_FROM_CE).ok().and_then(NaiveDate::from_num_days_from_ce_opt)
 }

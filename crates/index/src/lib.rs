@@ -26,11 +26,13 @@ pub mod lang;
 mod query;
 mod schema;
 
-pub use docs::{DocId, DocKind, FACETS, FlatDoc, day, facet_value, institution_label};
+use docs::facet_value;
+pub use docs::{DocId, DocKind, FACETS, FlatDoc};
 pub use lang::Language;
 pub use query::MAX_TERMS;
 use query::QueryReader;
-pub use schema::{Fields, VERSION};
+use schema::Fields;
+pub use schema::VERSION;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -321,15 +323,11 @@ impl SearchIndex {
             }
         };
         let mut hits = Vec::with_capacity(addresses.len());
-        for (score, address) in addresses {
-            if request.limit == 0 {
-                break;
+        // The collector wants at least one hit; a request for none gets none.
+        for (score, address) in addresses.into_iter().take(request.limit) {
+            if let Some((id, title)) = self.stored(&searcher, address)? {
+                hits.push(Hit { id, title, score });
             }
-            let doc: TantivyDocument = searcher.doc(address).map_err(e)?;
-            let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-            let Some(kind) = DocKind::parse(&text(self.fields.kind)) else { continue };
-            let Some(id) = DocId::read(kind, &text(self.fields.id)) else { continue };
-            hits.push(Hit { id, title: text(self.fields.title), score });
         }
         let facets = FACETS
             .iter()
@@ -350,6 +348,15 @@ impl SearchIndex {
             matches_anything: parsed.matches_anything,
             snippets: Snippets { searcher, query, fields: self.fields.clone() },
         })
+    }
+
+    /// A found document's id and title as stored; `None` for one this version cannot read back
+    /// (left out of the results rather than failing them).
+    fn stored(&self, searcher: &Searcher, address: DocAddress) -> Result<Option<(DocId, String)>> {
+        let doc: TantivyDocument = searcher.doc(address).map_err(|e| err(&self.dir, e))?;
+        let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default();
+        let id = DocKind::parse(text(self.fields.kind)).and_then(|kind| DocId::read(kind, text(self.fields.id)));
+        Ok(id.map(|id| (id, text(self.fields.title).to_owned())))
     }
 
     /// Organisations and people whose names start with what was typed, word by word, allowing
@@ -381,17 +388,9 @@ impl SearchIndex {
             let top = TopDocs::with_limit(limit).order_by_fast_field::<u64>("weight", Order::Desc);
             let found = searcher.search(&query, &top).map_err(|e| err(&self.dir, e))?;
             for (weight, address) in found {
-                let doc: TantivyDocument = searcher.doc(address).map_err(|e| err(&self.dir, e))?;
-                let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-                let Some(kind) = DocKind::parse(&text(self.fields.kind)) else { continue };
-                let Some(id) = DocId::read(kind, &text(self.fields.id)) else { continue };
+                let Some((id, name)) = self.stored(&searcher, address)? else { continue };
                 if out.len() < limit && !out.iter().any(|s| s.id == id) {
-                    out.push(Suggestion {
-                        id,
-                        name: text(self.fields.title),
-                        weight: weight.unwrap_or(0),
-                        typo: typos,
-                    });
+                    out.push(Suggestion { id, name, weight: weight.unwrap_or(0), typo: typos });
                 }
             }
             if out.len() >= limit {

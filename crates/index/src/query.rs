@@ -17,7 +17,7 @@ use tantivy::query_grammar::{self, Delimiter, UserInputAst, UserInputLeaf, UserI
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 
-use crate::schema::{Fields, neutral_analyzer};
+use crate::schema::{Fields, neutral_analyzer, stem_tokenizer};
 
 /// How much more a word in an organisation's or person's name counts than one in a text.
 const NAME_BOOST: f32 = 2.0;
@@ -54,7 +54,7 @@ impl QueryReader {
         let mut out =
             vec![(fields.text, neutral_analyzer(), FieldUse::Exact), (fields.name, neutral_analyzer(), FieldUse::Name)];
         for (language, field) in &fields.stemmed {
-            if let Some(a) = analyzer(&format!("stem_{}", language.code())) {
+            if let Some(a) = analyzer(&stem_tokenizer(*language)) {
                 out.push((*field, a, FieldUse::Stemmed));
             }
         }

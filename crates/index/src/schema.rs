@@ -56,7 +56,7 @@ pub struct Fields {
 }
 
 impl Fields {
-    pub fn new() -> Fields {
+    pub(crate) fn new() -> Fields {
         let mut b = Schema::builder();
         let uid = b.add_text_field("uid", STRING);
         let kind = b.add_text_field("kind", STRING | STORED);
@@ -82,17 +82,6 @@ impl Fields {
     pub fn stemmed_field(&self, language: Language) -> Option<Field> {
         self.stemmed.iter().find(|(l, _)| *l == language).map(|(_, f)| *f)
     }
-
-    /// Every field a word of a query is looked for in.
-    pub fn searched(&self) -> impl Iterator<Item = Field> + '_ {
-        [self.text, self.name].into_iter().chain(self.stemmed.iter().map(|(_, f)| *f))
-    }
-}
-
-impl Default for Fields {
-    fn default() -> Self {
-        Fields::new()
-    }
 }
 
 fn text_options(tokenizer: &str, record: IndexRecordOption) -> TextOptions {
@@ -100,7 +89,8 @@ fn text_options(tokenizer: &str, record: IndexRecordOption) -> TextOptions {
         .set_indexing_options(TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(record))
 }
 
-fn stem_tokenizer(language: Language) -> String {
+/// The name a language's stemming analyzer is registered under.
+pub(crate) fn stem_tokenizer(language: Language) -> String {
     format!("stem_{}", language.code())
 }
 

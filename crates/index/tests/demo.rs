@@ -47,7 +47,17 @@ fn meeting_ids(found: &lobbyscope_index::SearchResults) -> Vec<lobbyscope_domain
 }
 
 fn ask(q: &str) -> SearchRequest {
-    SearchRequest { query: q.into(), limit: 1000, ..SearchRequest::default() }
+    ask_in(q, &[], 1000)
+}
+
+/// A search narrowed by `(facet, value)` pairs, at most `limit` hits.
+fn ask_in(q: &str, filters: &[(&str, &str)], limit: usize) -> SearchRequest {
+    SearchRequest {
+        query: q.into(),
+        filters: filters.iter().map(|(r, v)| ((*r).to_owned(), (*v).to_owned())).collect(),
+        limit,
+        ..SearchRequest::default()
+    }
 }
 
 const ISOC: &str = "953701819437-32";
@@ -107,15 +117,8 @@ async fn a_phrase_finds_parliament_meetings_and_facet_counts_add_up() {
     assert_eq!(facet("kind").iter().map(|v| v.count).sum::<u64>(), found.total);
     assert!(facet("institution").iter().map(|v| v.count).sum::<u64>() <= found.total);
     // Narrowed to the Parliament, the total is that facet's count.
-    let narrowed = d
-        .index
-        .search(&SearchRequest {
-            query: "\"Digital Services Act\"".into(),
-            filters: vec![("institution".into(), "European Parliament".into())],
-            limit: 5,
-            ..Default::default()
-        })
-        .unwrap();
+    let narrowed =
+        d.index.search(&ask_in("\"Digital Services Act\"", &[("institution", "European Parliament")], 5)).unwrap();
     assert_eq!(narrowed.total, parliament);
     // The phrase, not the words anywhere: "digital services" apart from "act" is not a hit.
     let ids = meeting_ids(&found);
@@ -179,12 +182,7 @@ async fn names_are_suggested_by_prefix_and_with_one_typo() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_german_query_finds_other_forms_of_the_word_in_german_texts() {
     let d = demo().await;
-    let german = |q: &str| SearchRequest {
-        query: q.into(),
-        filters: vec![("language".into(), "de".into()), ("kind".into(), "organisation".into())],
-        limit: 1000,
-        ..Default::default()
-    };
+    let german = |q: &str| ask_in(q, &[("language", "de"), ("kind", "organisation")], 1000);
     let plural = d.index.search(&german("Gewerkschaften")).unwrap();
     let mut goals = std::collections::HashMap::new();
     let mut after = None;
@@ -215,15 +213,7 @@ async fn a_german_query_finds_other_forms_of_the_word_in_german_texts() {
     );
     // The same word in French texts is not stemmed by German rules: a French search of the
     // German word finds only texts that hold it as written.
-    let french = d
-        .index
-        .search(&SearchRequest {
-            query: "Gewerkschaften".into(),
-            filters: vec![("language".into(), "fr".into())],
-            limit: 100,
-            ..Default::default()
-        })
-        .unwrap();
+    let french = d.index.search(&ask_in("Gewerkschaften", &[("language", "fr")], 100)).unwrap();
     for h in &french.hits {
         if let DocId::Organisation(k) = &h.id {
             assert!(goals[k].contains("gewerkschaften"), "{}", goals[k]);
@@ -234,25 +224,9 @@ async fn a_german_query_finds_other_forms_of_the_word_in_german_texts() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_french_query_finds_other_forms_of_the_word_in_french_texts() {
     let d = demo().await;
-    let found = d
-        .index
-        .search(&SearchRequest {
-            query: "banques".into(),
-            filters: vec![("language".into(), "fr".into())],
-            limit: 1000,
-            ..Default::default()
-        })
-        .unwrap();
+    let found = d.index.search(&ask_in("banques", &[("language", "fr")], 1000)).unwrap();
     assert!(found.total > 0);
-    let exact = d
-        .index
-        .search(&SearchRequest {
-            query: "\"banques\"".into(),
-            filters: vec![("language".into(), "fr".into())],
-            limit: 1000,
-            ..Default::default()
-        })
-        .unwrap();
+    let exact = d.index.search(&ask_in("\"banques\"", &[("language", "fr")], 1000)).unwrap();
     // A quoted word is the word as written; the plain word finds that and, by the French
     // stemmer, the texts with its other forms.
     assert!(found.total > exact.total, "{} plain, {} quoted", found.total, exact.total);
@@ -335,14 +309,7 @@ async fn an_update_after_an_import_adds_what_it_imported_and_a_fresh_store_is_in
     assert!(second.written[DocKind::Response as usize] <= 4);
     assert!(index.search(&ask("encryption")).unwrap().hits.iter().any(|h| h.id.kind() == DocKind::Meeting));
     // No document twice: the responses' count is still four.
-    let responses = index
-        .search(&SearchRequest {
-            query: "*".into(),
-            filters: vec![("kind".into(), "response".into())],
-            limit: 10,
-            ..Default::default()
-        })
-        .unwrap();
+    let responses = index.search(&ask_in("*", &[("kind", "response")], 10)).unwrap();
     assert_eq!(responses.total, 4);
 
     // An import under way (its lock held) keeps an update out, to be made later.

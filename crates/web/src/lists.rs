@@ -37,14 +37,9 @@ const FEED_ITEMS: u32 = 50;
 // ---------------------------------------------------------------------------------------------
 // Parameters
 
-/// A parameter's value as `Params` reads them: the last one given, empty meaning absent.
-fn param<'a>(params: &'a Params, key: &str) -> Option<&'a str> {
-    params.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
-}
-
 /// `q`, trimmed; `None` when absent or blank.
 fn search_query(params: &Params) -> Result<Option<String>, WebError> {
-    let Some(q) = param(params, "q") else { return Ok(None) };
+    let Some(q) = params.get("q") else { return Ok(None) };
     if q.chars().count() > MAX_QUERY_CHARS {
         return Err(WebError::BadRequest(format!(
             "The parameter q is not valid: expected at most {MAX_QUERY_CHARS} characters, got {}.",
@@ -57,7 +52,7 @@ fn search_query(params: &Params) -> Result<Option<String>, WebError> {
 
 /// `sort`: `activity` (the default), `name`, `commission`, `parliament` or `responses`.
 fn sort(params: &Params) -> Result<OrgSort, WebError> {
-    match param(params, "sort") {
+    match params.get("sort") {
         None => Ok(OrgSort::default()),
         Some(v) => OrgSort::parse(v).ok_or_else(|| {
             WebError::BadRequest(format!(

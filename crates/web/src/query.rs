@@ -66,7 +66,8 @@ fn decode(s: &str) -> Result<String, WebError> {
 }
 
 impl Params {
-    fn get(&self, key: &str) -> Option<&str> {
+    /// A parameter's value: the last one given, empty meaning absent.
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
         self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
     }
 

@@ -47,8 +47,9 @@ struct Asked {
     page: u32,
 }
 
+/// A parameter's value, trimmed; blank meaning absent.
 fn param<'a>(params: &'a Params, key: &str) -> Option<&'a str> {
-    params.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+    params.get(key).map(str::trim).filter(|v| !v.is_empty())
 }
 
 fn asked(params: &Params) -> Result<Asked, WebError> {
@@ -151,7 +152,7 @@ pub struct HitView {
     pub snippet: Vec<Piece>,
 }
 
-/// The text a hit's snippet is cut from, with its language when known.
+/// The text a meeting hit's snippet is cut from.
 fn meeting_text(m: &MeetingView) -> String {
     format!("{} — {}", m.subject, m.attendees_raw)
 }
@@ -163,56 +164,58 @@ fn context_anchor(org: &OrgKey, year: Option<i32>, anchor: &str) -> String {
     }
 }
 
-fn meeting_hit(m: &MeetingView, snippets: &lobbyscope_index::Snippets) -> HitView {
-    let item = timeline::item(&Activity::Meeting(m.clone()), None);
-    let org = m.attendees.iter().find_map(|a| a.org_key.as_ref());
-    let anchor = timeline::anchor(&Activity::Meeting(m.clone()));
+fn meeting_hit(m: MeetingView, snippets: &lobbyscope_index::Snippets) -> HitView {
+    let org = m.attendees.iter().find_map(|a| a.org_key.clone());
+    let label = match m.institution {
+        lobbyscope_domain::Institution::Commission => "Commission meeting",
+        lobbyscope_domain::Institution::Parliament => "Parliament meeting",
+    };
+    let title = if m.subject.is_empty() { "Meeting".into() } else { m.subject.clone() };
+    let (href, date, year, snippet) =
+        (format!("/meeting/{}", m.id), m.date, chrono::Datelike::year(&m.date), snippets.of(&meeting_text(&m), None));
+    let activity = Activity::Meeting(m);
+    let anchor = timeline::anchor(&activity);
     HitView {
         kind: "meeting",
-        label: match m.institution {
-            lobbyscope_domain::Institution::Commission => "Commission meeting",
-            lobbyscope_domain::Institution::Parliament => "Parliament meeting",
-        },
-        title: if m.subject.is_empty() { "Meeting".into() } else { m.subject.clone() },
-        href: format!("/meeting/{}", m.id),
-        context: org.map(|o| {
-            Segment::link(
-                "On the organisation's timeline",
-                context_anchor(o, Some(chrono::Datelike::year(&m.date)), &anchor),
-            )
-        }),
-        line: item.title,
-        date: Some(m.date.to_string()),
-        date_shown: format::day(m.date),
-        snippet: snippets.of(&meeting_text(m), None),
+        label,
+        title,
+        href,
+        context: org.map(|o| Segment::link("On the organisation's timeline", context_anchor(&o, Some(year), &anchor))),
+        line: timeline::item(&activity, None).title,
+        date: Some(date.to_string()),
+        date_shown: format::day(date),
+        snippet,
     }
 }
 
-fn response_hit(r: &ResponseView, snippets: &lobbyscope_index::Snippets) -> HitView {
-    // Who responded, as lists of several organisations' responses say it.
-    let item = crate::lists::item_with_author(&Activity::Response(r.clone()));
-    let anchor = timeline::anchor(&Activity::Response(r.clone()));
+fn response_hit(r: ResponseView, snippets: &lobbyscope_index::Snippets) -> HitView {
     let year = r.date.map(|d| chrono::Datelike::year(&d));
-    let context = match (&r.org_key, r.initiative_id) {
-        (Some(org), _) => Some(Segment::link("On the organisation's timeline", context_anchor(org, year, &anchor))),
+    let language = r.language.as_deref().and_then(lobbyscope_index::Language::from_code);
+    let title = r
+        .initiative_title
+        .as_ref()
+        .map(|t| format!("Response to “{t}”"))
+        .unwrap_or_else(|| "Consultation response".into());
+    let (href, date, snippet) = (format!("/response/{}", r.id), r.date, snippets.of(&r.text, language));
+    let (org, initiative) = (r.org_key.clone(), r.initiative_id);
+    let activity = Activity::Response(r);
+    let anchor = timeline::anchor(&activity);
+    let context = match (org, initiative) {
+        (Some(org), _) => Some(Segment::link("On the organisation's timeline", context_anchor(&org, year, &anchor))),
         (None, Some(i)) => Some(Segment::link("With the initiative's other responses", format!("/initiative/{i}"))),
         (None, None) => None,
     };
-    let language = r.language.as_deref().and_then(lobbyscope_index::Language::from_code);
     HitView {
         kind: "response",
         label: "Consultation response",
-        title: r
-            .initiative_title
-            .clone()
-            .map(|t| format!("Response to “{t}”"))
-            .unwrap_or_else(|| "Consultation response".into()),
-        href: format!("/response/{}", r.id),
+        title,
+        href,
         context,
-        line: item.title,
-        date: r.date.map(|d| d.to_string()),
-        date_shown: r.date.map(|d| format::day(When::Moment(d))).unwrap_or_default(),
-        snippet: snippets.of(&r.text, language),
+        // Who responded, as lists of several organisations' responses say it.
+        line: crate::lists::item_with_author(&activity).title,
+        date: date.map(|d| d.to_string()),
+        date_shown: date.map(|d| format::day(When::Moment(d))).unwrap_or_default(),
+        snippet,
     }
 }
 
@@ -226,13 +229,14 @@ async fn hit_views(state: &AppState, results: &SearchResults) -> Result<Vec<HitV
         .collect();
     let response_ids: Vec<u64> =
         results.hits.iter().filter_map(|h| if let DocId::Response(id) = h.id { Some(id) } else { None }).collect();
-    let meetings: HashMap<_, _> = store.meetings(&meeting_ids).await?.into_iter().map(|m| (m.id.clone(), m)).collect();
-    let responses: HashMap<_, _> = store.responses(&response_ids).await?.into_iter().map(|r| (r.id, r)).collect();
+    let mut meetings: HashMap<_, _> =
+        store.meetings(&meeting_ids).await?.into_iter().map(|m| (m.id.clone(), m)).collect();
+    let mut responses: HashMap<_, _> = store.responses(&response_ids).await?.into_iter().map(|r| (r.id, r)).collect();
     let mut out = Vec::with_capacity(results.hits.len());
     for Hit { id, title, .. } in &results.hits {
         let view = match id {
-            DocId::Meeting(id) => meetings.get(id).map(|m| meeting_hit(m, &results.snippets)),
-            DocId::Response(id) => responses.get(id).map(|r| response_hit(r, &results.snippets)),
+            DocId::Meeting(id) => meetings.remove(id).map(|m| meeting_hit(m, &results.snippets)),
+            DocId::Response(id) => responses.remove(id).map(|r| response_hit(r, &results.snippets)),
             DocId::Organisation(key) => store.organisation(key).await?.map(|o| HitView {
                 kind: "organisation",
                 label: "Organisation",
@@ -396,31 +400,33 @@ struct SearchPage {
     unavailable: bool,
 }
 
-/// The index, or the page's word that there is none.
-fn index(state: &AppState) -> Option<&Arc<SearchIndex>> {
-    state.search.as_ref()
+/// The index, or the answer of a server that has none.
+fn index(state: &AppState) -> Result<&Arc<SearchIndex>, WebError> {
+    state
+        .search
+        .as_ref()
+        .ok_or_else(|| WebError::NotFound("This server has no search index yet: run `lobbyscope index`.".into()))
 }
 
 /// Why results may miss the newest records, when they may.
-async fn staleness(state: &AppState, index: &SearchIndex) -> Result<Option<String>, WebError> {
-    let current = index.is_current(&*state.store).await.unwrap_or(false);
-    if current {
-        return Ok(None);
+async fn staleness(state: &AppState, index: &SearchIndex) -> Option<String> {
+    if index.is_current(&*state.store).await.unwrap_or(false) {
+        return None;
     }
-    let when = match index.state() {
-        Ok(Some(s)) => {
-            format!("It was last brought up to date at {}.", s.indexed_at.replace('T', " ").replace('Z', " UTC"))
-        }
-        _ => "It is being built.".to_owned(),
+    let indexed_at =
+        index.state().ok().flatten().and_then(|s| chrono::DateTime::parse_from_rfc3339(&s.indexed_at).ok());
+    let when = match indexed_at {
+        Some(t) => format!("It was last brought up to date on {}.", format::moment(t.with_timezone(&chrono::Utc))),
+        None => "It is being built.".to_owned(),
     };
-    Ok(Some(format!(
+    Some(format!(
         "The search index is catching up with the latest import, so the newest records may be missing from these results. {when}"
-    )))
+    ))
 }
 
 pub async fn page(State(state): State<AppState>, params: Params) -> Result<Response, WebError> {
     let asked = asked(&params)?;
-    let Some(index) = index(&state) else {
+    let Some(index) = state.search.as_ref() else {
         let page = SearchPage {
             q: asked.q.clone(),
             sort: sort_name(asked.sort),
@@ -491,7 +497,7 @@ pub async fn page(State(state): State<AppState>, params: Params) -> Result<Respo
         hidden: asked.filters.clone(),
         total_line,
         notes: results.notes.clone(),
-        stale: staleness(&state, index).await?,
+        stale: staleness(&state, index).await,
         suggestions,
         facets: facet_groups(&asked, &results),
         hits,
@@ -545,9 +551,7 @@ pub async fn api(State(state): State<AppState>, params: Result<Params, WebError>
     ApiResult(
         async {
             let asked = asked(&params?)?;
-            let index = index(&state).ok_or_else(|| {
-                WebError::NotFound("This server has no search index yet: run `lobbyscope index`.".into())
-            })?;
+            let index = index(&state)?;
             let offset = (asked.page as usize - 1) * PER_PAGE;
             let results = run(index, asked.request(offset, PER_PAGE)).await?;
             let hits = hit_views(&state, &results).await?;
@@ -574,10 +578,7 @@ const CSV_PAGE: usize = 200;
 
 pub async fn csv(State(state): State<AppState>, params: Params) -> Result<Response, WebError> {
     let asked = asked(&params)?;
-    let index =
-        Arc::clone(index(&state).ok_or_else(|| {
-            WebError::NotFound("This server has no search index yet: run `lobbyscope index`.".into())
-        })?);
+    let index = Arc::clone(index(&state)?);
     let body = export::csv_body(&state.expensive.clone(), &CSV_HEADER, 0usize, move |offset: usize| {
         let (state, index, asked) = (state.clone(), Arc::clone(&index), asked.clone());
         async move {
@@ -636,8 +637,7 @@ pub async fn suggest(State(state): State<AppState>, params: Result<Params, WebEr
                 "The parameter q is not valid: expected at most {MAX_FILTER_CHARS} characters."
             )));
         }
-        let index = index(&state)
-            .ok_or_else(|| WebError::NotFound("This server has no search index yet: run `lobbyscope index`.".into()))?;
+        let index = index(&state)?;
         let found = index.suggest(&q, SUGGESTIONS).map_err(search_failed)?;
         let suggestions = found
             .into_iter()

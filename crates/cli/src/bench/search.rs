@@ -19,6 +19,8 @@ use lobbyscope_store::{LockHolder, Store};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, SqlitePool};
 
+use lobbyscope_domain::thousands;
+
 use super::{mb_shown, ms, percentile};
 
 #[derive(Args)]
@@ -417,10 +419,6 @@ async fn fts_query(pool: &SqlitePool, query: &str, filter: Option<(&str, &str)>)
     // The counts are the page's facets; only their making is measured.
     drop(counts);
     Ok(rows.len() as u64)
-}
-
-fn thousands(n: u64) -> String {
-    lobbyscope_domain::thousands(n)
 }
 
 /// A file's or a folder's size in megabytes.
