@@ -3,7 +3,7 @@
 
 use lobbyscope_domain::{Feedback, Host, Meeting, MeetingId, Record, SourceKind};
 use lobbyscope_store::{
-    ActivityCounts, ImportFile, ImportedSince, LinkMethod, MeetingView, MentionLink, OrgKey, OrgSort, Organisation,
+    ActivityCounts, AnalysedThrough, ItemStatus, SourceTextRecord, ImportFile, ImportedSince, LinkMethod, MeetingView, MentionLink, OrgKey, OrgSort, Organisation,
     OrganisationDocument, PersonDocument, PersonKey, PersonKind, Stamped, Store,
 };
 
@@ -366,4 +366,64 @@ pub async fn people_are_read_as_documents(store: &dyn Store) {
     assert_eq!(page(Some(official("xavier")), 10).await, expected[2..], "after a key not stored");
     assert!(page(Some(PersonKey::Mep(197431)), 10).await.is_empty(), "after the last");
     assert!(page(None, 0).await.is_empty(), "a page of none");
+}
+
+fn attachment_text(document: &str, response_id: u64, extracted_at: &str) -> SourceTextRecord {
+    SourceTextRecord {
+        id: format!("attachment:{response_id}:{document}"),
+        response_id,
+        file: format!("{document}.pdf"),
+        file_sha256: "ab".repeat(32),
+        extractor: "pdftotext".into(),
+        text: format!("The text of {document}."),
+        extracted_at: extracted_at.into(),
+    }
+}
+
+/// What the analysis stage wrote reaches the index: how far it got (moving with every item
+/// written and text extracted), the shown items by id in pages, and the responses with texts
+/// extracted since a time, with their texts.
+pub async fn analysis_output_is_read_for_the_index(store: &dyn Store) {
+    use ItemStatus::*;
+    write_linked(store).await;
+    assert_eq!(store.analysed_through().await.expect("through"), AnalysedThrough::default());
+    assert!(store.position_ids(None, 10).await.expect("ids").is_empty());
+
+    store.save_position_item(&crate::item("b2", "extractive", "2026-11-30T10:00:00Z", Written)).await.expect("save");
+    let written = store.analysed_through().await.expect("through");
+    assert_eq!((written.items_shown, written.items_written.as_deref()), (1, Some("2026-11-30T10:00:00Z")));
+    // Not shown: a pending item moves the newest written time only.
+    store.save_position_item(&crate::item("a1", "llm", "2026-12-01T09:00:00Z", Pending)).await.expect("save");
+    let pending = store.analysed_through().await.expect("through");
+    assert_eq!((pending.items_shown, pending.items_written.as_deref()), (1, Some("2026-12-01T09:00:00Z")));
+    assert_eq!(store.position_ids(None, 10).await.expect("ids"), ["b2"]);
+    assert_eq!(store.position_ids(Some("b2"), 10).await.expect("ids"), Vec::<String>::new());
+    assert_eq!(store.position_ids(Some("a"), 1).await.expect("ids"), ["b2"]);
+    let items = store.positions(&["zz".into(), "b2".into(), "a1".into()]).await.expect("items");
+    let read: Vec<(&str, &str, usize)> =
+        items.iter().map(|i| (i.id.as_str(), i.headline.as_str(), i.sentences.len())).collect();
+    // The pending item has no headline or kept sentence; the store gives it as it is.
+    assert_eq!(read.first(), Some(&("b2", "Internet Society supports an open Internet", 2)), "{read:?}");
+
+    let texts = [
+        attachment_text("d2", 2_665_651, "2026-11-30T10:00:00Z"),
+        attachment_text("d1", 2_665_651, "2026-12-02T10:00:00Z"),
+        attachment_text("d9", 2_665_654, "2026-12-01T10:00:00Z"),
+    ];
+    for t in &texts {
+        store.save_source_text(t).await.expect("save text");
+    }
+    let through = store.analysed_through().await.expect("through");
+    assert_eq!((through.texts, through.texts_extracted.as_deref()), (3, Some("2026-12-02T10:00:00Z")));
+    assert_eq!(store.text_response_ids(None, None, 10).await.expect("ids"), [2_665_651, 2_665_654]);
+    assert_eq!(store.text_response_ids(None, Some(2_665_651), 10).await.expect("ids"), [2_665_654]);
+    assert_eq!(store.text_response_ids(None, None, 1).await.expect("ids"), [2_665_651]);
+    let since = Some("2026-12-01T10:00:00Z");
+    assert_eq!(store.text_response_ids(since, None, 10).await.expect("ids"), [2_665_651, 2_665_654], "at or after");
+    assert_eq!(store.text_response_ids(Some("2026-12-01T10:00:01Z"), None, 10).await.expect("ids"), [2_665_651]);
+    let read = store.attachment_texts(&[2_665_654, 1, 2_665_651]).await.expect("texts");
+    let ids: Vec<&str> = read.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["attachment:2665651:d1", "attachment:2665651:d2", "attachment:2665654:d9"]);
+    assert_eq!(read[0], texts[1]);
+    assert!(store.attachment_texts(&[u64::MAX]).await.expect("texts").is_empty());
 }

@@ -84,6 +84,7 @@ macro_rules! store_contract_tests {
             records_are_read_by_ids_in_the_order_given,
             organisations_are_read_as_documents,
             people_are_read_as_documents,
+            analysis_output_is_read_for_the_index,
         );
         $crate::store_contract_tests!(@pairs $fresh;
             a_copy_reads_back_as_its_source,
@@ -124,7 +125,7 @@ mod aggregates;
 pub use aggregates::{KEPT_AGGREGATES, Sequence, WRITING_SEQUENCES};
 mod documents;
 pub use documents::{
-    organisations_are_read_as_documents, people_are_read_as_documents, record_ids_page_by_key_and_since_an_import,
+    analysis_output_is_read_for_the_index, organisations_are_read_as_documents, people_are_read_as_documents, record_ids_page_by_key_and_since_an_import,
     records_are_read_by_ids_in_the_order_given,
 };
 

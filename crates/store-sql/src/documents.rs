@@ -13,7 +13,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use async_trait::async_trait;
 use lobbyscope_domain::{MeetingId, OrgKey, PersonKey};
-use lobbyscope_store::{ImportedSince, OrganisationDocument, PersonDocument, Result, StoreError};
+use lobbyscope_store::{
+    AnalysedThrough, ImportedSince, OrganisationDocument, PersonDocument, Result, SourceTextRecord, StoreError,
+};
 use sqlx::QueryBuilder;
 
 use crate::cols::{Cols, RowRef};
@@ -204,7 +206,67 @@ where
             })
             .collect())
     }
+
+    pub async fn analysed_through(&self) -> Result<AnalysedThrough> {
+        let q = QueryBuilder::new(
+            "SELECT (SELECT count(*) FROM position_items WHERE shown = 1) AS items_shown, \
+             (SELECT max(written_at) FROM position_items) AS items_written, \
+             (SELECT count(*) FROM source_texts) AS texts, \
+             (SELECT max(extracted_at) FROM source_texts) AS texts_extracted",
+        );
+        let read: Read<AnalysedThrough> = |r| {
+            let c = Cols::new(r, "position_items");
+            Ok(AnalysedThrough {
+                items_shown: c.u64("items_shown")?,
+                items_written: c.get("items_written")?,
+                texts: c.u64("texts")?,
+                texts_extracted: c.get("texts_extracted")?,
+            })
+        };
+        Ok(self.0.fetch(q, read).await?.into_iter().next().unwrap_or_default())
+    }
+
+    pub async fn position_ids(&self, after: Option<&str>, limit: u32) -> Result<Vec<String>> {
+        let mut q = QueryBuilder::new("SELECT id FROM position_items WHERE shown = 1");
+        if let Some(after) = after {
+            q.push(" AND id > ").push_bind(after.to_owned());
+        }
+        q.push(" ORDER BY id LIMIT ").push_bind(i64::from(limit));
+        self.0.fetch(q, |r| Cols::new(r, "position_items").get("id")).await
+    }
+
+    pub async fn text_response_ids(&self, since: Option<&str>, after: Option<u64>, limit: u32) -> Result<Vec<u64>> {
+        let mut q = QueryBuilder::new("SELECT DISTINCT response_id FROM source_texts");
+        let mut conditions = Conditions::default();
+        if let Some(after) = after {
+            q.push(conditions.next()).push("response_id > ").push_bind(i64::try_from(after).unwrap_or(i64::MAX));
+        }
+        if let Some(since) = since {
+            q.push(conditions.next()).push("extracted_at >= ").push_bind(since.to_owned());
+        }
+        q.push(" ORDER BY response_id LIMIT ").push_bind(i64::from(limit));
+        self.0.fetch(q, |r| Cols::new(r, "source_texts").u64("response_id")).await
+    }
+
+    pub async fn attachment_texts(&self, ids: &[u64]) -> Result<Vec<SourceTextRecord>> {
+        // An id past `i64` is none stored.
+        let ids: Vec<i64> = ids.iter().filter_map(|id| i64::try_from(*id).ok()).collect();
+        let mut texts = Vec::new();
+        for chunk in ids.chunks(IDS_AT_ONCE) {
+            let mut q = QueryBuilder::new("SELECT * FROM source_texts WHERE response_id IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            q.push(") ORDER BY response_id, id");
+            texts.extend(self.0.fetch(q, |r| map::source_text(&Cols::new(r, "source_texts"))).await?);
+        }
+        Ok(texts)
+    }
 }
+
+/// Ids bound in one statement: well under either backend's limit.
+const IDS_AT_ONCE: usize = 1000;
 
 /// Ids of `table` after `after`, imported at or after `since`, in the order of the key.
 fn ids_query<DB, K>(table: &'static str, since: Option<ImportedSince>, after: Option<K>, limit: u32) -> QueryBuilder<DB>

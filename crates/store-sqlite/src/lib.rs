@@ -397,6 +397,26 @@ impl Store for SqliteStore {
         self.documents().person_documents(after, limit).await
     }
 
+    async fn analysed_through(&self) -> Result<lobbyscope_store::AnalysedThrough> {
+        self.documents().analysed_through().await
+    }
+
+    async fn position_ids(&self, after: Option<&str>, limit: u32) -> Result<Vec<String>> {
+        self.documents().position_ids(after, limit).await
+    }
+
+    async fn positions(&self, ids: &[String]) -> Result<Vec<lobbyscope_store::PositionItemView>> {
+        positions::positions_by_ids(&self.read, ids).await
+    }
+
+    async fn text_response_ids(&self, since: Option<&str>, after: Option<u64>, limit: u32) -> Result<Vec<u64>> {
+        self.documents().text_response_ids(since, after, limit).await
+    }
+
+    async fn attachment_texts(&self, ids: &[u64]) -> Result<Vec<lobbyscope_store::SourceTextRecord>> {
+        self.documents().attachment_texts(ids).await
+    }
+
     // --- end what the search index reads ---
 
     // --- consultations, home page and lists ---

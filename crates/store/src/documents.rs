@@ -5,7 +5,8 @@
 //! facet, and reads the records it shows back through the store, so a page never shows what the
 //! store no longer holds. A record's `imported_at` (the file's, RFC 3339 to the second, UTC)
 //! says what changed since: a record imported again unchanged keeps its first time, a replaced
-//! one takes the new file's.
+//! one takes the new file's. What the analysis stage writes (position items, attachments'
+//! texts) has no import time: [`AnalysedThrough`] says whether it changed.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
@@ -56,4 +57,17 @@ impl ImportedSince {
     pub fn stamp(&self) -> String {
         self.0.to_rfc3339_opts(SecondsFormat::Secs, true)
     }
+}
+
+/// How far the analysis stage has written, as an index compares it with what it last saw:
+/// position items shown and attachment texts kept, with the newest time each was written.
+/// An item written, replaced or retired, or a text extracted, changes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct AnalysedThrough {
+    pub items_shown: u64,
+    /// The newest `written_at` of any position item (RFC 3339).
+    pub items_written: Option<String>,
+    pub texts: u64,
+    /// The newest `extracted_at` of any attachment text (RFC 3339).
+    pub texts_extracted: Option<String>,
 }

@@ -24,7 +24,7 @@ pub use copy::{
     COPY_TRANSACTION_ROWS, CopyCursor, CopyError, CopyPage, CopyProgress, CopyReport, CopyRow, CopyTable, CopyValue,
     CopyWriter, QuietCopy, Side, TableCount, copy_store,
 };
-pub use documents::{ImportedSince, OrganisationDocument, PersonDocument};
+pub use documents::{AnalysedThrough, ImportedSince, OrganisationDocument, PersonDocument};
 pub use health::{RunFigures, SourceHealth, late_after};
 pub use links::{
     LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, MentionRef, Organisation, RegisteredName,
@@ -322,6 +322,23 @@ pub trait Store: Send + Sync {
     /// People who hosted meetings, in the order of their stored keys, after `after` (the last of
     /// the page before); at most `limit`.
     async fn person_documents(&self, after: Option<&PersonKey>, limit: u32) -> Result<Vec<PersonDocument>>;
+
+    /// What the analysis stage has written so far (see [`AnalysedThrough`]).
+    async fn analysed_through(&self) -> Result<AnalysedThrough>;
+
+    /// Ids of the position items pages show, in ascending order, after `after`; at most `limit`.
+    async fn position_ids(&self, after: Option<&str>, limit: u32) -> Result<Vec<String>>;
+
+    /// The position items of `ids` that are stored, as timelines show them, in the order of `ids`.
+    async fn positions(&self, ids: &[String]) -> Result<Vec<PositionItemView>>;
+
+    /// Ids of the responses with an attachment text extracted at or after `since` (an
+    /// `extracted_at`; every one with a text when `None`), ascending, after `after`; at most
+    /// `limit`.
+    async fn text_response_ids(&self, since: Option<&str>, after: Option<u64>, limit: u32) -> Result<Vec<u64>>;
+
+    /// The attachment texts kept for the responses of `ids`, by response, then by id.
+    async fn attachment_texts(&self, ids: &[u64]) -> Result<Vec<SourceTextRecord>>;
 
     // --- consultations, home page and lists ---
 

@@ -471,6 +471,21 @@ impl Store for Held {
     async fn person_documents(&self, after: Option<&PersonKey>, limit: u32) -> Result<Vec<PersonDocument>> {
         self.inner.person_documents(after, limit).await
     }
+    async fn analysed_through(&self) -> Result<lobbyscope_store::AnalysedThrough> {
+        self.inner.analysed_through().await
+    }
+    async fn position_ids(&self, after: Option<&str>, limit: u32) -> Result<Vec<String>> {
+        self.inner.position_ids(after, limit).await
+    }
+    async fn positions(&self, ids: &[String]) -> Result<Vec<PositionItemView>> {
+        self.inner.positions(ids).await
+    }
+    async fn text_response_ids(&self, since: Option<&str>, after: Option<u64>, limit: u32) -> Result<Vec<u64>> {
+        self.inner.text_response_ids(since, after, limit).await
+    }
+    async fn attachment_texts(&self, ids: &[u64]) -> Result<Vec<SourceTextRecord>> {
+        self.inner.attachment_texts(ids).await
+    }
     async fn initiative(&self, id: u64) -> Result<Option<InitiativeView>> {
         self.inner.initiative(id).await
     }
