@@ -462,6 +462,7 @@ async fn run() -> Result<ExitCode> {
         Command::Analyze { org, writer, attachments, quiet } => {
             let store = db.open(&connections).await?;
             let report = analyze::run(&*store, org, writer, attachments, quiet).await?;
+            index_after(Arc::clone(&store), quiet).await;
             if report.incomplete() {
                 eprintln!(
                     "lobbyscope: {} item(s) pending and {} not attempted: rerun `lobbyscope analyze` to resume; \

@@ -78,7 +78,7 @@ pub async fn run(store: &dyn Store, dir: &Path, rebuild: bool, quiet: bool) -> R
             dir.display()
         );
     } else if !quiet {
-        let names = ["organisations", "people", "meetings", "responses", "initiatives"];
+        let names = ["organisations", "people", "meetings", "responses", "initiatives", "position items"];
         let counts: Vec<String> =
             DocKind::ALL.iter().zip(names).map(|(k, name)| format!("{} {name}", report.written[*k as usize])).collect();
         println!(

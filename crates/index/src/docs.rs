@@ -1,8 +1,11 @@
 //! What each record is in the index: its words, its facets, its date and weight.
 
 use chrono::{Datelike, NaiveDate};
-use lobbyscope_domain::{Institution, OrgKey, PersonKey};
-use lobbyscope_store::{InitiativeView, MeetingView, OrganisationDocument, PersonDocument, PersonKind, ResponseView};
+use lobbyscope_domain::{Institution, OrgKey, PersonKey, When};
+use lobbyscope_store::{
+    InitiativeView, MeetingView, OrganisationDocument, PersonDocument, PersonKind, PositionItemView, ResponseView,
+    SourceTextRecord,
+};
 use tantivy::TantivyDocument;
 use tantivy::schema::Facet;
 
@@ -17,11 +20,18 @@ pub enum DocKind {
     Meeting,
     Response,
     Initiative,
+    Position,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 5] =
-        [DocKind::Organisation, DocKind::Person, DocKind::Meeting, DocKind::Response, DocKind::Initiative];
+    pub const ALL: [DocKind; 6] = [
+        DocKind::Organisation,
+        DocKind::Person,
+        DocKind::Meeting,
+        DocKind::Response,
+        DocKind::Initiative,
+        DocKind::Position,
+    ];
 
     /// The facet value and the `kind` field's term.
     pub fn as_str(self) -> &'static str {
@@ -31,6 +41,7 @@ impl DocKind {
             DocKind::Meeting => "meeting",
             DocKind::Response => "response",
             DocKind::Initiative => "initiative",
+            DocKind::Position => "position",
         }
     }
 
@@ -47,6 +58,8 @@ pub enum DocId {
     Meeting(lobbyscope_domain::MeetingId),
     Response(u64),
     Initiative(u64),
+    /// A position item, by its id.
+    Position(String),
 }
 
 impl DocId {
@@ -57,6 +70,7 @@ impl DocId {
             DocId::Meeting(_) => DocKind::Meeting,
             DocId::Response(_) => DocKind::Response,
             DocId::Initiative(_) => DocKind::Initiative,
+            DocId::Position(_) => DocKind::Position,
         }
     }
 
@@ -67,6 +81,7 @@ impl DocId {
             DocId::Person(k) => k.api_form(),
             DocId::Meeting(id) => id.to_string(),
             DocId::Response(id) | DocId::Initiative(id) => id.to_string(),
+            DocId::Position(id) => id.clone(),
         }
     }
 
@@ -77,6 +92,7 @@ impl DocId {
             DocKind::Meeting => DocId::Meeting(lobbyscope_domain::MeetingId::parse(stored)?),
             DocKind::Response => DocId::Response(stored.parse().ok()?),
             DocKind::Initiative => DocId::Initiative(stored.parse().ok()?),
+            DocKind::Position => DocId::Position(Some(stored).filter(|s| !s.is_empty())?.to_owned()),
         })
     }
 
@@ -287,7 +303,8 @@ impl Builder {
         doc
     }
 
-    pub fn response(&self, r: &ResponseView) -> FlatDoc {
+    /// A response with the texts extracted from its attachments (`texts`, its own only).
+    pub fn response(&self, r: &ResponseView, texts: &[SourceTextRecord]) -> FlatDoc {
         let title = r.organization.clone().or_else(|| r.initiative_title.clone()).unwrap_or_default();
         let mut doc = FlatDoc::new(DocId::Response(r.id), &title);
         doc.words(&r.text);
@@ -301,6 +318,12 @@ impl Builder {
             for piece in [&a.title, &a.file_name].into_iter().flatten() {
                 doc.words(piece);
             }
+        }
+        // After the response's own words, so that a long attachment is what the size bound
+        // cuts. An attachment is taken to be in the response's language: its exact words are
+        // found whatever it is in.
+        for t in texts {
+            doc.words(&t.text);
         }
         if let Some(t) = &r.user_type {
             doc.facet("respondent", t);
@@ -329,6 +352,18 @@ impl Builder {
         doc.facet("institution", institution_label(Institution::Commission));
         doc.date(i.published_date.map(|d| d.date()));
         doc.language = self.detect.language(&i.short_title);
+        doc
+    }
+
+    /// A position item: its headline and the sentences pages show (what the checker kept).
+    pub fn position(&self, p: &PositionItemView) -> FlatDoc {
+        let mut doc = FlatDoc::new(DocId::Position(p.id.clone()), &p.headline);
+        doc.words(&p.headline);
+        for s in &p.sentences {
+            doc.words(&s.text);
+        }
+        doc.date(p.date.map(When::day));
+        doc.language = self.detect.language(&doc.text);
         doc
     }
 }

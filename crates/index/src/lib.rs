@@ -1,5 +1,5 @@
-//! The search index: every organisation, person, meeting, consultation response and initiative
-//! the store holds, findable by word, phrase or prefix in any of the EU's languages, with counts
+//! The search index: every organisation, person, meeting, consultation response (with its
+//! attachments' extracted texts), initiative and shown position item the store holds, findable by word, phrase or prefix in any of the EU's languages, with counts
 //! by facet, and organisation and person names suggested as they are typed.
 //!
 //! The index is derived data (tantivy, in a directory of its own): it holds the words and facets
@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use lobbyscope_store::{ImportedSince, LockAttempt, LockHolder, Store, StoreError};
+use lobbyscope_store::{AnalysedThrough, ImportedSince, LockAttempt, LockHolder, SourceTextRecord, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::directory::MmapDirectory;
@@ -56,6 +56,9 @@ pub struct IndexState {
     /// share a time, not a count.
     #[serde(default)]
     pub files: i64,
+    /// What the analysis stage had written then.
+    #[serde(default)]
+    pub analysed: AnalysedThrough,
     /// When the commit was made (RFC 3339).
     pub indexed_at: String,
 }
@@ -67,7 +70,7 @@ pub struct UpdateReport {
     /// store that is not the one indexed), rather than what was imported since.
     pub full: bool,
     /// Documents written, per kind, in `DocKind::ALL` order.
-    pub written: [u64; 5],
+    pub written: Written,
     /// Whether the update did nothing because an import or another update was running: the
     /// index stays as it was, and a later update catches up.
     pub busy: bool,
@@ -202,7 +205,9 @@ impl SearchIndex {
 
     /// Brings the index up to the store: everything, for an index never filled or not of this
     /// store; else the meetings, responses and initiatives imported since it last reached, and
-    /// every organisation and person again (their names and counts change with any import).
+    /// every organisation and person again (their names and counts change with any import);
+    /// and when the analysis stage wrote since, every shown position item again and the
+    /// responses with attachment texts extracted since.
     ///
     /// It reads how far the store reaches while holding the store's import lock, so that no
     /// import is half-committed then; an import or another update running makes it a no-op
@@ -217,12 +222,13 @@ impl SearchIndex {
             return Ok(UpdateReport { busy: true, ..UpdateReport::default() });
         }
         let _turn = Turn(&self.updating);
-        let (generation, through, files) = match store.try_lock_for_import(me).await? {
+        let (generation, through, files, analysed) = match store.try_lock_for_import(me).await? {
             LockAttempt::Acquired(guard) => {
                 let read = (
                     store.data_generation().await?,
                     store.imported_through().await?,
                     store.stats().await?.imported_files,
+                    store.analysed_through().await?,
                 );
                 drop(guard);
                 read
@@ -238,42 +244,61 @@ impl SearchIndex {
         };
         let state = self.state()?;
         // A store behind the index (a new database at the same place) is not the one indexed.
+        let state = state.filter(|s| s.generation <= generation);
         let since = state
             .as_ref()
-            .filter(|s| s.generation <= generation)
             .and_then(|s| s.through.as_deref())
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
             .map(|t| ImportedSince(t.with_timezone(&chrono::Utc)));
-        let full = since.is_none();
-        if full {
-            writer.delete_all_documents().map_err(|e| err(&self.dir, e))?;
-        }
-        let mut report = UpdateReport { full, ..UpdateReport::default() };
-        // Nothing imported since (the store moved on by analysing, or a sync's health): the
-        // documents stand, and only the state moves on. A linking pass owed by an interrupted
-        // import and made by a run that imports nothing new is missed here (`index --rebuild`).
-        let imported_since =
-            full || state.as_ref().is_none_or(|s| s.through != through.map(|t| t.stamp()) || s.files != files);
-        if imported_since {
-            if !full {
-                for kind in [DocKind::Organisation, DocKind::Person] {
-                    writer.delete_term(Term::from_field_text(self.fields.kind, kind.as_str()));
+        let wanted = match (&state, since) {
+            (Some(state), Some(since)) => {
+                // Nothing imported since (the store moved on by analysing, or a sync's health):
+                // those documents stand. A linking pass owed by an interrupted import and made by
+                // a run that imports nothing new is missed here (`index --rebuild`).
+                let imported = state.through != through.map(|t| t.stamp()) || state.files != files;
+                let (was, now) = (&state.analysed, &analysed);
+                let items_since = (was.items_shown, &was.items_written) != (now.items_shown, &now.items_written);
+                let texts_since = (was.texts, &was.texts_extracted) != (now.texts, &now.texts_extracted);
+                Wanted {
+                    imported: imported.then_some(Some(since)),
+                    texts: texts_since.then(|| was.texts_extracted.clone()),
+                    positions: items_since,
+                    any_texts: now.texts > 0,
                 }
             }
-            report.written = for_each_document(store, since, progress, |doc| {
-                if !full && !matches!(doc.id.kind(), DocKind::Organisation | DocKind::Person) {
-                    writer.delete_term(Term::from_field_text(self.fields.uid, &doc.id.uid()));
-                }
-                writer.add_document(doc.to_tantivy(&self.fields)).map(|_| ()).map_err(|e| err(&self.dir, e))
-            })
-            .await?;
+            _ => Wanted::everything(&analysed),
+        };
+        let full = wanted.imported == Some(None);
+        if full {
+            writer.delete_all_documents().map_err(|e| err(&self.dir, e))?;
+        } else {
+            // These are read whole again, so what is no longer in the store leaves the index.
+            let mut whole = Vec::new();
+            if wanted.imported.is_some() {
+                whole.extend([DocKind::Organisation, DocKind::Person]);
+            }
+            if wanted.positions {
+                whole.push(DocKind::Position);
+            }
+            for kind in whole {
+                writer.delete_term(Term::from_field_text(self.fields.kind, kind.as_str()));
+            }
         }
+        let mut report = UpdateReport { full, ..UpdateReport::default() };
+        report.written = for_each_document(store, &wanted, progress, |doc| {
+            if !full && matches!(doc.id.kind(), DocKind::Meeting | DocKind::Response | DocKind::Initiative) {
+                writer.delete_term(Term::from_field_text(self.fields.uid, &doc.id.uid()));
+            }
+            writer.add_document(doc.to_tantivy(&self.fields)).map(|_| ()).map_err(|e| err(&self.dir, e))
+        })
+        .await?;
 
         let state = IndexState {
             version: VERSION,
             generation,
             through: through.map(|t| t.stamp()).or_else(|| state.and_then(|s| s.through)),
             files,
+            analysed,
             indexed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         };
         let payload = serde_json::to_string(&state).map_err(|e| err(&self.dir, e))?;
@@ -401,79 +426,157 @@ impl SearchIndex {
     }
 }
 
-/// Every organisation and person the store holds, and the meetings, responses and initiatives
-/// imported at or after `since` (all when `None`), as documents, page by page: what an update
-/// indexes, and what the search benchmark gives FTS5. Returns how many of each kind, in
-/// `DocKind::ALL` order.
+/// Which documents an update or the search benchmark reads from the store.
+#[derive(Debug, Clone, Default)]
+pub struct Wanted {
+    /// Every organisation and person, and the meetings, responses and initiatives imported at
+    /// or after `Some(t)` (all when `Some(None)`); none of them when `None`.
+    pub imported: Option<Option<ImportedSince>>,
+    /// The responses with an attachment text extracted at or after `Some(t)` (all with one
+    /// when `Some(None)`); when `None`, only those `imported` reads.
+    pub texts: Option<Option<String>>,
+    /// Every position item pages show.
+    pub positions: bool,
+    /// Whether any attachment text is kept: responses are read with theirs only then.
+    pub any_texts: bool,
+}
+
+impl Wanted {
+    /// Everything the store holds.
+    pub fn everything(analysed: &AnalysedThrough) -> Wanted {
+        Wanted { imported: Some(None), texts: None, positions: true, any_texts: analysed.texts > 0 }
+    }
+}
+
+/// The documents `wanted`, page by page: what an update indexes, and what the search benchmark
+/// gives FTS5. A response read twice (imported since, and with a text extracted since) is given
+/// twice. Returns how many of each kind, in `DocKind::ALL` order.
 pub async fn for_each_document(
     store: &dyn Store,
-    since: Option<ImportedSince>,
+    wanted: &Wanted,
     progress: &dyn UpdateProgress,
     mut each: impl FnMut(FlatDoc) -> Result<()>,
-) -> Result<[u64; 5]> {
+) -> Result<Written> {
     let builder = docs::Builder::default();
-    let mut written = [0u64; 5];
+    let mut written = Written::default();
     let mut read_at_once = ReadAtOnce::default();
-    let mut page = |docs: Vec<FlatDoc>, kind: DocKind, written: &mut [u64; 5]| -> Result<()> {
+    let mut page = |docs: Vec<FlatDoc>, kind: DocKind, written: &mut Written| -> Result<()> {
         progress.documents(docs.len() as u64);
         written[kind as usize] += docs.len() as u64;
         docs.into_iter().try_for_each(&mut each)
     };
-    progress.kind_started(DocKind::Organisation);
-    let mut after = None;
-    loop {
-        let found = store.organisation_documents(after.as_ref(), PAGE).await?;
-        let Some(last) = found.last() else { break };
-        after = Some(last.organisation.key.clone());
-        page(found.iter().map(|o| builder.organisation(o)).collect(), DocKind::Organisation, &mut written)?;
-    }
-    progress.kind_started(DocKind::Person);
-    let mut after = None;
-    loop {
-        let found = store.person_documents(after.as_ref(), PAGE).await?;
-        let Some(last) = found.last() else { break };
-        after = Some(last.key.clone());
-        page(found.iter().map(|p| builder.person(p)).collect(), DocKind::Person, &mut written)?;
-    }
-    progress.kind_started(DocKind::Meeting);
-    let mut after = None;
-    loop {
-        let ids = store.meeting_ids(since, after.as_ref(), PAGE).await?;
-        let Some(last) = ids.last() else { break };
-        after = Some(last.clone());
-        let mut rest = &ids[..];
-        while !rest.is_empty() {
-            let found = store.meetings(read_at_once.next(&mut rest)).await?;
-            read_at_once.saw(found.iter().map(|m| m.subject.len() + m.attendees_raw.len()).sum(), found.len());
-            page(found.iter().map(|m| builder.meeting(m)).collect(), DocKind::Meeting, &mut written)?;
+    if let Some(since) = wanted.imported {
+        progress.kind_started(DocKind::Organisation);
+        let mut after = None;
+        loop {
+            let found = store.organisation_documents(after.as_ref(), PAGE).await?;
+            let Some(last) = found.last() else { break };
+            after = Some(last.organisation.key.clone());
+            page(found.iter().map(|o| builder.organisation(o)).collect(), DocKind::Organisation, &mut written)?;
+        }
+        progress.kind_started(DocKind::Person);
+        let mut after = None;
+        loop {
+            let found = store.person_documents(after.as_ref(), PAGE).await?;
+            let Some(last) = found.last() else { break };
+            after = Some(last.key.clone());
+            page(found.iter().map(|p| builder.person(p)).collect(), DocKind::Person, &mut written)?;
+        }
+        progress.kind_started(DocKind::Meeting);
+        let mut after = None;
+        loop {
+            let ids = store.meeting_ids(since, after.as_ref(), PAGE).await?;
+            let Some(last) = ids.last() else { break };
+            after = Some(last.clone());
+            let mut rest = &ids[..];
+            while !rest.is_empty() {
+                let found = store.meetings(read_at_once.next(&mut rest)).await?;
+                read_at_once.saw(found.iter().map(|m| m.subject.len() + m.attendees_raw.len()).sum(), found.len());
+                page(found.iter().map(|m| builder.meeting(m)).collect(), DocKind::Meeting, &mut written)?;
+            }
+        }
+        progress.kind_started(DocKind::Response);
+        let mut after = None;
+        loop {
+            let ids = store.response_ids(since, after, PAGE).await?;
+            let Some(last) = ids.last() else { break };
+            after = Some(*last);
+            responses(store, &builder, &ids, wanted.any_texts, &mut read_at_once, |docs| {
+                page(docs, DocKind::Response, &mut written)
+            })
+            .await?;
+        }
+        progress.kind_started(DocKind::Initiative);
+        let mut after = None;
+        loop {
+            let ids = store.initiative_ids(since, after, PAGE).await?;
+            let Some(last) = ids.last() else { break };
+            after = Some(*last);
+            let mut found = Vec::with_capacity(ids.len());
+            for id in &ids {
+                found.extend(store.initiative(*id).await?.map(|i| builder.initiative(&i)));
+            }
+            page(found, DocKind::Initiative, &mut written)?;
         }
     }
-    progress.kind_started(DocKind::Response);
-    let mut after = None;
-    loop {
-        let ids = store.response_ids(since, after, PAGE).await?;
-        let Some(last) = ids.last() else { break };
-        after = Some(*last);
-        let mut rest = &ids[..];
-        while !rest.is_empty() {
-            let found = store.responses(read_at_once.next(&mut rest)).await?;
-            read_at_once.saw(found.iter().map(|r| r.text.len()).sum(), found.len());
-            page(found.iter().map(|r| builder.response(r)).collect(), DocKind::Response, &mut written)?;
+    if let Some(since) = &wanted.texts {
+        progress.kind_started(DocKind::Response);
+        let mut after = None;
+        loop {
+            let ids = store.text_response_ids(since.as_deref(), after, PAGE).await?;
+            let Some(last) = ids.last() else { break };
+            after = Some(*last);
+            responses(store, &builder, &ids, true, &mut read_at_once, |docs| {
+                page(docs, DocKind::Response, &mut written)
+            })
+            .await?;
         }
     }
-    progress.kind_started(DocKind::Initiative);
-    let mut after = None;
-    loop {
-        let ids = store.initiative_ids(since, after, PAGE).await?;
-        let Some(last) = ids.last() else { break };
-        after = Some(*last);
-        let mut found = Vec::with_capacity(ids.len());
-        for id in &ids {
-            found.extend(store.initiative(*id).await?.map(|i| builder.initiative(&i)));
+    if wanted.positions {
+        progress.kind_started(DocKind::Position);
+        let mut after: Option<String> = None;
+        loop {
+            let ids = store.position_ids(after.as_deref(), PAGE).await?;
+            let Some(last) = ids.last() else { break };
+            after = Some(last.clone());
+            let found = store.positions(&ids).await?;
+            page(found.iter().map(|p| builder.position(p)).collect(), DocKind::Position, &mut written)?;
         }
-        page(found, DocKind::Initiative, &mut written)?;
     }
     Ok(written)
+}
+
+/// Documents written, per kind, in `DocKind::ALL` order.
+pub type Written = [u64; DocKind::ALL.len()];
+
+/// The responses of `ids` as documents, with their attachments' texts when `with_texts`, a
+/// piece of about `READ_BYTES` at a time.
+async fn responses(
+    store: &dyn Store,
+    builder: &docs::Builder,
+    ids: &[u64],
+    with_texts: bool,
+    read_at_once: &mut ReadAtOnce,
+    mut page: impl FnMut(Vec<FlatDoc>) -> Result<()>,
+) -> Result<()> {
+    let mut rest = ids;
+    while !rest.is_empty() {
+        let chunk = read_at_once.next(&mut rest);
+        let found = store.responses(chunk).await?;
+        let texts = if with_texts { store.attachment_texts(chunk).await? } else { Vec::new() };
+        let bytes =
+            found.iter().map(|r| r.text.len()).sum::<usize>() + texts.iter().map(|t| t.text.len()).sum::<usize>();
+        read_at_once.saw(bytes, found.len());
+        page(found.iter().map(|r| builder.response(r, texts_of(&texts, r.id))).collect())?;
+    }
+    Ok(())
+}
+
+/// The texts of one response among `texts`, which come by response.
+fn texts_of(texts: &[SourceTextRecord], response: u64) -> &[SourceTextRecord] {
+    let start = texts.partition_point(|t| t.response_id < response);
+    let end = texts.partition_point(|t| t.response_id <= response);
+    &texts[start..end]
 }
 
 /// How many records to read from the store at once: as many as make about `READ_BYTES` of
@@ -597,18 +700,27 @@ impl Snippets {
     /// The best passage of `text` for the query: marked as the exact words matched, else as a
     /// word's forms matched in `language`; the text's start when nothing in it matched.
     pub fn of(&self, text: &str, language: Option<Language>) -> Vec<Piece> {
+        self.of_any(&[text], language)
+    }
+
+    /// The best passage of the first of `texts` in which the query matched (a response's own
+    /// text, then its attachments'); the first text's start when it matched in none.
+    pub fn of_any(&self, texts: &[&str], language: Option<Language>) -> Vec<Piece> {
         let fields = [Some(self.fields.text), language.and_then(|l| self.fields.stemmed_field(l))];
-        let mut best = None;
-        for field in fields.into_iter().flatten() {
-            let Ok(mut generator) = SnippetGenerator::create(&self.searcher, &*self.query, field) else { continue };
-            generator.set_max_num_chars(SNIPPET_CHARS);
-            let snippet = generator.snippet(text);
-            if !snippet.highlighted().is_empty() {
-                best = Some(snippet);
-                break;
-            }
-        }
+        let generators: Vec<SnippetGenerator> = fields
+            .into_iter()
+            .flatten()
+            .filter_map(|field| SnippetGenerator::create(&self.searcher, &*self.query, field).ok())
+            .map(|mut g| {
+                g.set_max_num_chars(SNIPPET_CHARS);
+                g
+            })
+            .collect();
+        let best = texts.iter().find_map(|text| {
+            generators.iter().map(|g| g.snippet(text)).find(|snippet| !snippet.highlighted().is_empty())
+        });
         let Some(snippet) = best else {
+            let text = texts.first().copied().unwrap_or_default();
             let start: String = text.chars().take(SNIPPET_CHARS).collect();
             let more = start.len() < text.len();
             return vec![Piece { text: if more { format!("{start}…") } else { start }, marked: false }];

@@ -22,7 +22,7 @@ use tantivy::tokenizer::{
 use crate::lang::{self, Language};
 
 /// Bump when documents change shape: an index of another version is rebuilt.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Words longer than this are not indexed (base64, URLs run together).
 const LONGEST_WORD: usize = 60;

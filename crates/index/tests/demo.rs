@@ -334,3 +334,105 @@ async fn an_update_after_an_import_adds_what_it_imported_and_a_fresh_store_is_in
     assert!(remade.update(&store, &me, &Quiet).await.unwrap().full);
     assert!(remade.search(&ask("encryption")).unwrap().total > 0);
 }
+
+fn position_item(id: &str, written_at: &str, kept: &str, dropped: &str) -> lobbyscope_store::NewPositionItem {
+    use lobbyscope_domain::{Citation, Part};
+    use lobbyscope_store::{CheckedSentence, ItemStatus};
+    let sentence = |text: &str, kept: bool| CheckedSentence {
+        part: Part::Message,
+        text: text.into(),
+        citations: vec![Citation { source: "response:1".into(), start: 0, end: 4, quote: "Text".into() }],
+        kept,
+        reason: (!kept).then(|| "unsupported".into()),
+        score: if kept { 0.9 } else { 0.1 },
+    };
+    lobbyscope_store::NewPositionItem {
+        id: id.into(),
+        org_key: isoc(),
+        group: "register:953701819437-32".into(),
+        writer: "extractive".into(),
+        model: None,
+        prompt_version: "extractive-1".into(),
+        status: ItemStatus::Written,
+        error: None,
+        headline: Some("The Internet Society on open standards".into()),
+        date: Some(lobbyscope_domain::When::Day(chrono::NaiveDate::from_ymd_opt(2021, 5, 31).unwrap())),
+        written_at: written_at.into(),
+        prompt_tokens: None,
+        completion_tokens: None,
+        sources: vec!["response:1".into()],
+        sentences: vec![sentence(kept, true), sentence(dropped, false)],
+    }
+}
+
+fn kinds_found(index: &SearchIndex, q: &str) -> Vec<DocKind> {
+    index.search(&ask(q)).unwrap().hits.iter().map(|h| h.id.kind()).collect()
+}
+
+/// What the analysis stage writes is found once the index updates: a position item by the
+/// sentences pages show (not those the checker dropped), replaced when a newer item supersedes
+/// it; a response by the text extracted from its attachment, also when built afresh.
+#[tokio::test(flavor = "multi_thread")]
+async fn position_items_and_attachment_texts_are_indexed_when_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("s.sqlite")).await.unwrap();
+    let index = SearchIndex::open(&dir.path().join("index")).unwrap();
+    let me = LockHolder::this_process("test");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo");
+    lobbyscope_ingest::import_paths(&store, &[demo.join("have_your_say")], &lobbyscope_ingest::Quiet).await.unwrap();
+    assert!(index.update(&store, &me, &Quiet).await.unwrap().full);
+    assert!(kinds_found(&index, "zyxomancy").is_empty());
+
+    let response = store.response_ids(None, None, 1).await.unwrap()[0];
+    let text = lobbyscope_store::SourceTextRecord {
+        id: format!("attachment:{response}:0901"),
+        response_id: response,
+        file: "position.pdf".into(),
+        file_sha256: "ab".repeat(32),
+        extractor: "pdftotext".into(),
+        text: "Annex: on zyxomancy and the open Internet.".into(),
+        extracted_at: "2026-12-07T10:00:00Z".into(),
+    };
+    store.save_source_text(&text).await.unwrap();
+    store
+        .save_position_item(&position_item(
+            "a1",
+            "2026-12-07T10:00:00Z",
+            "We back heliotrope standards.",
+            "Nasturtium.",
+        ))
+        .await
+        .unwrap();
+    assert!(!index.is_current(&store).await.unwrap());
+    let analysed = index.update(&store, &me, &Quiet).await.unwrap();
+    assert!(!analysed.full);
+    // Nothing was imported: only what the analysis wrote.
+    let mut expected = [0; DocKind::ALL.len()];
+    expected[DocKind::Response as usize] = 1;
+    expected[DocKind::Position as usize] = 1;
+    assert_eq!(analysed.written, expected);
+    let found = index.search(&ask("zyxomancy")).unwrap();
+    assert_eq!(found.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>(), [DocId::Response(response)]);
+    assert_eq!(index.search(&ask_in("*", &[("kind", "response")], 10)).unwrap().total, 4, "no response twice");
+    let found = index.search(&ask("heliotrope")).unwrap();
+    assert_eq!(found.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>(), [DocId::Position("a1".into())]);
+    assert_eq!(found.hits[0].title, "The Internet Society on open standards");
+    assert!(kinds_found(&index, "nasturtium").is_empty(), "a dropped sentence is not searched");
+
+    // A newer item from other inputs supersedes the first: the index follows.
+    store
+        .save_position_item(&position_item("b2", "2026-12-07T11:00:00Z", "We back marigold standards.", "Tulip."))
+        .await
+        .unwrap();
+    let again = index.update(&store, &me, &Quiet).await.unwrap();
+    assert_eq!(again.written[DocKind::Position as usize], 1);
+    assert_eq!(again.written[DocKind::Response as usize], 0, "no text extracted since");
+    assert!(kinds_found(&index, "heliotrope").is_empty());
+    assert_eq!(kinds_found(&index, "marigold"), [DocKind::Position]);
+    assert_eq!(index.update(&store, &me, &Quiet).await.unwrap().total(), 0, "nothing written since");
+
+    let fresh = SearchIndex::open(&dir.path().join("fresh")).unwrap();
+    assert!(fresh.update(&store, &me, &Quiet).await.unwrap().full);
+    assert_eq!(kinds_found(&fresh, "zyxomancy"), [DocKind::Response]);
+    assert_eq!(kinds_found(&fresh, "marigold"), [DocKind::Position]);
+}

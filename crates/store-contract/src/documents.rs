@@ -3,8 +3,9 @@
 
 use lobbyscope_domain::{Feedback, Host, Meeting, MeetingId, Record, SourceKind};
 use lobbyscope_store::{
-    ActivityCounts, AnalysedThrough, ItemStatus, SourceTextRecord, ImportFile, ImportedSince, LinkMethod, MeetingView, MentionLink, OrgKey, OrgSort, Organisation,
-    OrganisationDocument, PersonDocument, PersonKey, PersonKind, Stamped, Store,
+    ActivityCounts, AnalysedThrough, ImportFile, ImportedSince, ItemStatus, LinkMethod, MeetingView, MentionLink,
+    OrgKey, OrgSort, Organisation, OrganisationDocument, PersonDocument, PersonKey, PersonKind, SourceTextRecord,
+    Stamped, Store,
 };
 
 use crate::{

@@ -125,8 +125,8 @@ mod aggregates;
 pub use aggregates::{KEPT_AGGREGATES, Sequence, WRITING_SEQUENCES};
 mod documents;
 pub use documents::{
-    analysis_output_is_read_for_the_index, organisations_are_read_as_documents, people_are_read_as_documents, record_ids_page_by_key_and_since_an_import,
-    records_are_read_by_ids_in_the_order_given,
+    analysis_output_is_read_for_the_index, organisations_are_read_as_documents, people_are_read_as_documents,
+    record_ids_page_by_key_and_since_an_import, records_are_read_by_ids_in_the_order_given,
 };
 
 use chrono::{DateTime, NaiveDate, Utc};

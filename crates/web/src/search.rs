@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use lobbyscope_domain::When;
 use lobbyscope_index::{DocId, DocKind, FACETS, Hit, Piece, SearchIndex, SearchRequest, SearchResults, Sort};
-use lobbyscope_store::{Activity, MeetingView, OrgKey, ResponseView};
+use lobbyscope_store::{Activity, MeetingView, OrgKey, PositionItemView, ResponseView, SourceTextRecord};
 use serde::Serialize;
 
 use crate::error::ApiResult;
@@ -188,7 +188,8 @@ fn meeting_hit(m: MeetingView, snippets: &lobbyscope_index::Snippets) -> HitView
     }
 }
 
-fn response_hit(r: ResponseView, snippets: &lobbyscope_index::Snippets) -> HitView {
+/// A response hit; `texts` are its attachments' texts, where the words may be found instead.
+fn response_hit(r: ResponseView, texts: &[SourceTextRecord], snippets: &lobbyscope_index::Snippets) -> HitView {
     let year = r.date.map(|d| chrono::Datelike::year(&d));
     let language = r.language.as_deref().and_then(lobbyscope_index::Language::from_code);
     let title = r
@@ -196,7 +197,8 @@ fn response_hit(r: ResponseView, snippets: &lobbyscope_index::Snippets) -> HitVi
         .as_ref()
         .map(|t| format!("Response to “{t}”"))
         .unwrap_or_else(|| "Consultation response".into());
-    let (href, date, snippet) = (format!("/response/{}", r.id), r.date, snippets.of(&r.text, language));
+    let searched: Vec<&str> = std::iter::once(r.text.as_str()).chain(texts.iter().map(|t| t.text.as_str())).collect();
+    let (href, date, snippet) = (format!("/response/{}", r.id), r.date, snippets.of_any(&searched, language));
     let (org, initiative) = (r.org_key.clone(), r.initiative_id);
     let activity = Activity::Response(r);
     let anchor = timeline::anchor(&activity);
@@ -219,6 +221,29 @@ fn response_hit(r: ResponseView, snippets: &lobbyscope_index::Snippets) -> HitVi
     }
 }
 
+/// A position item hit, `organisation` the name of whose item it is.
+fn position_hit(p: PositionItemView, organisation: Option<String>, snippets: &lobbyscope_index::Snippets) -> HitView {
+    let sentences: Vec<&str> = p.sentences.iter().map(|s| s.text.as_str()).collect();
+    let snippet = snippets.of(&sentences.join(" "), None);
+    let (href, date, year) = (format::position_href(&p.id), p.date, p.date.map(|d| chrono::Datelike::year(&d.day())));
+    let (org, anchor) = (p.org_key.clone(), timeline::position_anchor(&p.id));
+    HitView {
+        kind: "position",
+        label: "Position summary",
+        title: p.headline,
+        href,
+        context: Some(Segment::link("On the organisation's timeline", context_anchor(&org, year, &anchor))),
+        line: organisation
+            .map(|name| {
+                vec![Segment::text("Summary of the stated position of "), Segment::link(name, format::org_href(&org))]
+            })
+            .unwrap_or_default(),
+        date: date.map(|d| d.day().to_string()),
+        date_shown: date.map(format::day).unwrap_or_default(),
+        snippet,
+    }
+}
+
 /// Reads each hit's record from the store; a hit whose record is gone is left out.
 async fn hit_views(state: &AppState, results: &SearchResults) -> Result<Vec<HitView>, WebError> {
     let store = &state.store;
@@ -232,11 +257,31 @@ async fn hit_views(state: &AppState, results: &SearchResults) -> Result<Vec<HitV
     let mut meetings: HashMap<_, _> =
         store.meetings(&meeting_ids).await?.into_iter().map(|m| (m.id.clone(), m)).collect();
     let mut responses: HashMap<_, _> = store.responses(&response_ids).await?.into_iter().map(|r| (r.id, r)).collect();
+    let mut texts: HashMap<u64, Vec<SourceTextRecord>> = HashMap::new();
+    for t in store.attachment_texts(&response_ids).await? {
+        texts.entry(t.response_id).or_default().push(t);
+    }
+    let position_ids: Vec<String> = results
+        .hits
+        .iter()
+        .filter_map(|h| if let DocId::Position(id) = &h.id { Some(id.clone()) } else { None })
+        .collect();
+    let mut positions: HashMap<_, _> =
+        store.positions(&position_ids).await?.into_iter().map(|p| (p.id.clone(), p)).collect();
     let mut out = Vec::with_capacity(results.hits.len());
     for Hit { id, title, .. } in &results.hits {
         let view = match id {
             DocId::Meeting(id) => meetings.remove(id).map(|m| meeting_hit(m, &results.snippets)),
-            DocId::Response(id) => responses.remove(id).map(|r| response_hit(r, &results.snippets)),
+            DocId::Response(id) => responses
+                .remove(id)
+                .map(|r| response_hit(r, texts.get(id).map(Vec::as_slice).unwrap_or_default(), &results.snippets)),
+            DocId::Position(id) => match positions.remove(id) {
+                Some(p) => {
+                    let name = store.organisation(&p.org_key).await?.map(|o| o.name);
+                    Some(position_hit(p, name, &results.snippets))
+                }
+                None => None,
+            },
             DocId::Organisation(key) => store.organisation(key).await?.map(|o| HitView {
                 kind: "organisation",
                 label: "Organisation",
@@ -327,6 +372,7 @@ fn facet_label(root: &str, value: &str) -> String {
         ("kind", Some(DocKind::Meeting)) => "Meetings".into(),
         ("kind", Some(DocKind::Response)) => "Consultation responses".into(),
         ("kind", Some(DocKind::Initiative)) => "Consultation initiatives".into(),
+        ("kind", Some(DocKind::Position)) => "Position items".into(),
         ("language", _) => lobbyscope_index::Language::from_code(value)
             .map(|l| l.name().to_owned())
             .unwrap_or_else(|| value.to_owned()),

@@ -276,7 +276,7 @@ pub fn anchor(activity: &Activity) -> String {
     }
 }
 
-fn position_anchor(id: &str) -> String {
+pub fn position_anchor(id: &str) -> String {
     format!("position-{id}")
 }
 

@@ -28,6 +28,23 @@ async fn site() -> &'static Site {
     static SITE: OnceCell<Site> = OnceCell::const_new();
     SITE.get_or_init(|| async {
         let (dir, store) = store_with(&[repo("demo")]).await;
+        // What `lobbyscope demo` writes besides: position items, and an attachment's text.
+        let options = lobbyscope_analysis::RunOptions::default();
+        let quiet = lobbyscope_analysis::run::Quiet;
+        lobbyscope_analysis::analyze(&store, &lobbyscope_analysis::Extractive, &options, &quiet).await.unwrap();
+        let response = store.response_ids(None, None, 1).await.unwrap()[0];
+        store
+            .save_source_text(&lobbyscope_store::SourceTextRecord {
+                id: format!("attachment:{response}:0901"),
+                response_id: response,
+                file: "annex.pdf".into(),
+                file_sha256: "ab".repeat(32),
+                extractor: "pdftotext".into(),
+                text: format!("{} Annex: on zyxomancy and the open Internet.", "Preamble. ".repeat(100)),
+                extracted_at: "2026-12-07T10:00:00Z".into(),
+            })
+            .await
+            .unwrap();
         let store: Arc<dyn Store> = Arc::new(store);
         let index = SearchIndex::open(&dir.path().join("index")).unwrap();
         index.update(&*store, &LockHolder::this_process("test"), &Quiet).await.unwrap();
@@ -62,6 +79,37 @@ async fn a_search_page_shows_hits_with_marked_words_facets_and_links_into_their_
     let narrowed = get(&s.app, "/search?q=encryption&kind=organisation").await;
     assert_eq!(narrowed.status, StatusCode::OK);
     assert!(narrowed.body.contains("(remove)"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn position_items_and_attachment_texts_are_found_in_their_context() {
+    let s = site().await;
+    let r = get(&s.app, "/search?q=internet&kind=position").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let text = visible_text(&r.body);
+    assert!(text.contains("Position summary"), "{text}");
+    assert!(text.contains("Summary of the stated position of Internet Society"), "{text}");
+    assert!(r.body.contains("href=\"/position/"), "a hit opens the item with the checker's verdicts");
+    let first = r.body.split("href=\"/org/953701819437-32?year=").nth(1).expect("a link into the timeline");
+    let (query, anchor) = first.split_once('"').unwrap().0.split_once('#').unwrap();
+    assert!(anchor.starts_with("position-"), "{anchor}");
+    let org = get(&s.app, &format!("/org/953701819437-32?year={query}")).await;
+    assert!(org.body.contains(&format!("id=\"{anchor}\"")), "{anchor} on the timeline");
+
+    // A word only in an attachment's text finds its response, the snippet cut from that text.
+    let r = get(&s.app, "/api/search?q=zyxomancy").await;
+    let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let hits = json["hits"].as_array().unwrap();
+    assert_eq!(hits.len(), 1, "{json}");
+    assert_eq!(hits[0]["kind"], "response");
+    let marked: Vec<&str> = hits[0]["snippet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["marked"] == true)
+        .filter_map(|p| p["text"].as_str())
+        .collect();
+    assert_eq!(marked, ["zyxomancy"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -368,7 +368,8 @@ async fn fts_build(store: &dyn Store, path: &Path) -> Result<SqlitePool> {
         })
     };
     let mut batch: Vec<FlatDoc> = Vec::new();
-    lobbyscope_index::for_each_document(store, None, &Quiet, |doc| {
+    let everything = lobbyscope_index::Wanted::everything(&store.analysed_through().await?);
+    lobbyscope_index::for_each_document(store, &everything, &Quiet, |doc| {
         batch.push(doc);
         if batch.len() >= FTS_BATCH {
             // The writer outlives the reading: a send cannot fail before it ends.
