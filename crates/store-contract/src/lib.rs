@@ -58,6 +58,7 @@ macro_rules! store_contract_tests {
             organisations_are_found_by_name_acronym_and_id,
             latest_activity_mixes_meetings_and_responses,
             organisations_are_listed_with_their_counts,
+            the_list_narrowed_to_some_keeps_the_lists_order,
             data_generation_moves_with_committed_changes,
             a_register_change_leaves_a_linking_pass_owed,
             the_import_lock_has_one_holder_at_a_time,
@@ -1095,6 +1096,33 @@ pub async fn latest_activity_mixes_meetings_and_responses(store: &dyn Store) {
 }
 
 /// Every organisation with its counts, in each order, paged; the counts agree with the
+/// A list narrowed to some organisations (a search's matches) is in the order the whole list
+/// gives them, in every sort, pages from an offset, and leaves out keys not stored.
+pub async fn the_list_narrowed_to_some_keeps_the_lists_order(store: &dyn Store) {
+    write_linked(store).await;
+    let keys = |list: &lobbyscope_store::OrganisationList| {
+        list.rows.iter().map(|r| r.organisation.key.clone()).collect::<Vec<_>>()
+    };
+    for sort in OrgSort::ALL {
+        let whole = store.organisations_list(sort, 0, 10).await.expect("list");
+        let mut given = keys(&whole);
+        given.reverse();
+        let among = store.organisations_among(&given, sort, 0, 10).await.expect("among");
+        assert_eq!(among, whole, "{sort:?}");
+        // Every other one, and one not stored.
+        let mut some: Vec<OrgKey> = given.iter().step_by(2).cloned().collect();
+        some.push(org("n:nobody-at-all"));
+        let narrowed = store.organisations_among(&some, sort, 0, 10).await.expect("among");
+        let expected: Vec<OrgKey> = keys(&whole).into_iter().filter(|k| some.contains(k)).collect();
+        assert_eq!(keys(&narrowed), expected, "{sort:?}");
+        assert_eq!(narrowed.total, expected.len() as u64);
+        let page = store.organisations_among(&some, sort, 1, 1).await.expect("among");
+        assert_eq!((keys(&page), page.total), (expected[1..2].to_vec(), expected.len() as u64), "{sort:?}");
+    }
+    let none = store.organisations_among(&[], OrgSort::Name, 0, 10).await.expect("among");
+    assert_eq!(none, lobbyscope_store::OrganisationList::default());
+}
+
 /// organisation's own timeline.
 pub async fn organisations_are_listed_with_their_counts(store: &dyn Store) {
     write_linked(store).await;

@@ -332,6 +332,17 @@ impl Store for PgStore {
         lobbyscope_store_sql::lists::organisations_after(&read_lists::Lists(&self.pool), sort, &after, limit).await
     }
 
+    async fn organisations_among(
+        &self,
+        keys: &[OrgKey],
+        sort: lobbyscope_store::OrgSort,
+        offset: u32,
+        limit: u32,
+    ) -> Result<lobbyscope_store::OrganisationList> {
+        lobbyscope_store_sql::lists::organisations_among(&read_lists::Lists(&self.pool), keys, sort, offset, limit)
+            .await
+    }
+
     async fn position_orgs(&self) -> Result<Vec<OrgKey>> {
         positions::position_orgs(&self.pool).await
     }

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use lobbyscope_domain::RegisterId;
-use lobbyscope_store::{Activity, InitiativeView, OrganisationSummary, ResponsePage, Result};
-use lobbyscope_store_sql::lists::{AFTER_COLUMNS, After, ListSource, Run, SEARCHED_NAMES};
+use lobbyscope_store::{Activity, InitiativeView, OrgSort, OrganisationSummary, ResponsePage, Result};
+use lobbyscope_store_sql::lists::{self, AFTER_COLUMNS, After, ListSource, Run, SEARCHED_NAMES};
 use lobbyscope_store_sql::map::{self, SUMMARY_COLUMNS};
 use lobbyscope_store_sql::pages::{
     INITIATIVE_COUNTS, INITIATIVE_PUBLICATIONS, LATEST_ACTIVITY, PUBLICATION_IDS, initiative_page_query, latest_entry,
@@ -71,6 +71,17 @@ impl ListSource for Lists<'_> {
             .map_err(db_err)?
             .unwrap_or(0);
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn keys_among(&self, keys: &[String], sort: OrgSort) -> Result<Vec<String>> {
+        let mut q = lists::among_query::<Postgres>(keys, sort);
+        q.build()
+            .fetch_all(self.0)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| Cols::new(r, "organisations").get(0))
+            .collect()
     }
 
     async fn run_keys(

@@ -164,6 +164,48 @@ pub trait ListSource: Sync {
     async fn register_keys(&self, id: &RegisterId) -> Result<Vec<String>>;
     /// Every (key, name) a search matches against: [`SEARCHED_NAMES`].
     async fn searched_names(&self) -> Result<Vec<(String, String)>>;
+    /// The keys [`among_query`] selects.
+    async fn keys_among(&self, keys: &[String], sort: OrgSort) -> Result<Vec<String>>;
+}
+
+/// The stored keys of `keys`, in `sort` order. One order serves where the whole list splits
+/// into runs: by one kind of activity descending, those with none of it come after those with
+/// some, in the next run's order (by total) since they tie on the first column.
+pub fn among_query<DB>(keys: &[String], sort: OrgSort) -> QueryBuilder<DB>
+where
+    DB: sqlx::Database,
+    String: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let mut q = QueryBuilder::<DB>::new("SELECT key FROM organisations WHERE key IN (");
+    let mut list = q.separated(", ");
+    for key in keys {
+        list.push_bind(key.clone());
+    }
+    let order: Vec<String> = runs(sort)
+        .first()
+        .map(|run| run.order)
+        .unwrap_or(&BY_ACTIVITY)
+        .iter()
+        .map(|(c, desc)| format!("{c}{}", if *desc { " DESC" } else { "" }))
+        .collect();
+    q.push(format!(") ORDER BY {}", order.join(", ")));
+    q
+}
+
+pub async fn organisations_among(
+    src: &impl ListSource,
+    keys: &[lobbyscope_store::OrgKey],
+    sort: OrgSort,
+    offset: u32,
+    limit: u32,
+) -> Result<OrganisationList> {
+    let keys: Vec<String> = keys.iter().take(lobbyscope_store::MAX_AMONG).map(crate::keys::org_key).collect();
+    if keys.is_empty() {
+        return Ok(OrganisationList::default());
+    }
+    let ordered = src.keys_among(&keys, sort).await?;
+    let page: Vec<String> = ordered.iter().skip(offset as usize).take(limit as usize).cloned().collect();
+    Ok(OrganisationList { rows: src.summaries(&page).await?, total: ordered.len() as u64 })
 }
 
 /// Every name and acronym of every organisation, and every name and acronym the register ever

@@ -455,6 +455,16 @@ impl Store for SqliteStore {
         read_lists::organisations_after(&self.read, sort, &keys::org_key(after), limit).await
     }
 
+    async fn organisations_among(
+        &self,
+        keys: &[OrgKey],
+        sort: lobbyscope_store::OrgSort,
+        offset: u32,
+        limit: u32,
+    ) -> Result<lobbyscope_store::OrganisationList> {
+        read_lists::organisations_among(&self.read, keys, sort, offset, limit).await
+    }
+
     // --- end consultations, home page and lists ---
 
     // --- position items ---

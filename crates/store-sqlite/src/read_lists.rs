@@ -94,6 +94,17 @@ impl ListSource for Lists<'_> {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
+    async fn keys_among(&self, keys: &[String], sort: OrgSort) -> Result<Vec<String>> {
+        let mut q = lists::among_query::<Sqlite>(keys, sort);
+        q.build()
+            .fetch_all(self.0)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| Cols::new(r, "organisations").get(0))
+            .collect()
+    }
+
     async fn run_keys(
         &self,
         run: &Run,
@@ -174,4 +185,14 @@ pub(crate) async fn organisations_after(
     limit: u32,
 ) -> Result<OrganisationList> {
     lists::organisations_after(&Lists(pool), sort, after, limit).await
+}
+
+pub(crate) async fn organisations_among(
+    pool: &SqlitePool,
+    keys: &[lobbyscope_store::OrgKey],
+    sort: OrgSort,
+    offset: u32,
+    limit: u32,
+) -> Result<OrganisationList> {
+    lists::organisations_among(&Lists(pool), keys, sort, offset, limit).await
 }

@@ -24,6 +24,10 @@ pub use copy::{
     COPY_TRANSACTION_ROWS, CopyCursor, CopyError, CopyPage, CopyProgress, CopyReport, CopyRow, CopyTable, CopyValue,
     CopyWriter, QuietCopy, Side, TableCount, copy_store,
 };
+/// The most organisations [`Store::organisations_among`] narrows the list to: well within what
+/// one statement may bind on either backend.
+pub const MAX_AMONG: usize = 10_000;
+
 pub use documents::{AnalysedThrough, ImportedSince, OrganisationDocument, PersonDocument};
 pub use health::{RunFigures, SourceHealth, late_after};
 pub use links::{
@@ -365,6 +369,17 @@ pub trait Store: Send + Sync {
     /// `after` (keyset paging: deep pages and whole-list exports cost what the first page
     /// does). No rows when `after` is not listed.
     async fn organisations_after(&self, sort: OrgSort, after: &OrgKey, limit: u32) -> Result<OrganisationList>;
+
+    /// The list narrowed to the organisations of `keys` (a search's matches; those not stored
+    /// are left out, and only the first [`MAX_AMONG`]): a page in `sort` order from `offset`,
+    /// with how many of them are stored.
+    async fn organisations_among(
+        &self,
+        keys: &[OrgKey],
+        sort: OrgSort,
+        offset: u32,
+        limit: u32,
+    ) -> Result<OrganisationList>;
 
     // --- end consultations, home page and lists ---
 

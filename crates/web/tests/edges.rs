@@ -498,6 +498,15 @@ impl Store for Held {
     async fn organisations_list(&self, sort: OrgSort, offset: u32, limit: u32) -> Result<OrganisationList> {
         self.inner.organisations_list(sort, offset, limit).await
     }
+    async fn organisations_among(
+        &self,
+        keys: &[OrgKey],
+        sort: OrgSort,
+        offset: u32,
+        limit: u32,
+    ) -> Result<OrganisationList> {
+        self.inner.organisations_among(keys, sort, offset, limit).await
+    }
     async fn organisations_after(&self, sort: OrgSort, after: &OrgKey, limit: u32) -> Result<OrganisationList> {
         self.inner.organisations_after(sort, after, limit).await
     }
