@@ -288,15 +288,20 @@ fn sort_label(sort: OrgSort) -> &'static str {
     }
 }
 
-fn orgs_query(sort: OrgSort, page: Option<u32>) -> String {
-    let mut parts = Vec::new();
+/// The list's address with its sort, filter and page, each only when it is not the default.
+fn orgs_query(sort: OrgSort, q: Option<&str>, page: Option<u32>) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if let Some(q) = q {
+        query.append_pair("q", q);
+    }
     if sort != OrgSort::default() {
-        parts.push(format!("sort={}", sort.as_str()));
+        query.append_pair("sort", sort.as_str());
     }
     if let Some(p) = page.filter(|&p| p > 1) {
-        parts.push(format!("page={p}"));
+        query.append_pair("page", &p.to_string());
     }
-    if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
+    let query = query.finish();
+    if query.is_empty() { String::new() } else { format!("?{query}") }
 }
 
 #[derive(Template)]
@@ -312,11 +317,23 @@ struct OrgsPage {
     prev: Option<String>,
     next: Option<String>,
     csv_href: String,
+    /// The filter, as typed.
+    q: String,
+    /// The sort to keep when the filter changes; empty for the default.
+    sort: &'static str,
+    /// What the filter's answer needs said: a query read in part, more matches than listed,
+    /// an index catching up.
+    notes: Vec<String>,
+    /// Everything the filter's words find, not only organisations.
+    search_href: Option<String>,
 }
 
 #[derive(Serialize)]
 pub struct OrgsJson {
     sort: OrgSort,
+    /// The filter, when the list is narrowed by one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    q: Option<String>,
     page: u32,
     pages: u64,
     /// Organisations in the list, across all pages.
@@ -324,19 +341,65 @@ pub struct OrgsJson {
     rows: Vec<OrganisationSummary>,
 }
 
-async fn load_orgs(state: &AppState, params: &Params) -> Result<(OrgSort, u32, u64, OrganisationList), WebError> {
+/// The organisations a filter narrows the list to, and what to say of them.
+struct Narrowed {
+    keys: Vec<OrgKey>,
+    notes: Vec<String>,
+}
+
+/// The organisations `q` matches: from the search index (names, acronyms, register IDs, what
+/// they work on), else by name as the home page finds them.
+async fn narrowed(state: &AppState, q: &str) -> Result<Narrowed, WebError> {
+    if let Some(found) = crate::search::matching_organisations(state, q).await? {
+        let mut notes = found.notes;
+        if found.total > found.keys.len() as u64 {
+            notes.push(format!(
+                "{} organisations match; the list holds the {} that match best.",
+                format::thousands(found.total),
+                format::thousands(found.keys.len() as u64)
+            ));
+        }
+        notes.extend(found.stale);
+        return Ok(Narrowed { keys: found.keys, notes });
+    }
+    let hits = state.store.find_organisations(q, SEARCH_LIMIT).await?;
+    let notes = vec![format!(
+        "This server has no search index: organisations are matched by name, acronym or register ID only, the best {SEARCH_LIMIT} at most."
+    )];
+    Ok(Narrowed { keys: hits.into_iter().map(|h| h.summary.organisation.key).collect(), notes })
+}
+
+struct OrgsList {
+    sort: OrgSort,
+    q: Option<String>,
+    page: u32,
+    pages: u64,
+    list: OrganisationList,
+    notes: Vec<String>,
+}
+
+async fn load_orgs(state: &AppState, params: &Params) -> Result<OrgsList, WebError> {
     let sort = sort(params)?;
+    let q = search_query(params)?;
     let page = params.page()?;
-    let list = state.store.organisations_list(sort, (page - 1) * ORGS_PAGE, ORGS_PAGE).await?;
+    let offset = (page - 1) * ORGS_PAGE;
+    let (list, notes) = match &q {
+        None => (state.store.organisations_list(sort, offset, ORGS_PAGE).await?, Vec::new()),
+        Some(q) => {
+            let found = narrowed(state, q).await?;
+            (state.store.organisations_among(&found.keys, sort, offset, ORGS_PAGE).await?, found.notes)
+        }
+    };
     let pages = list.total.div_ceil(u64::from(ORGS_PAGE)).max(1);
-    Ok((sort, page, pages, list))
+    Ok(OrgsList { sort, q, page, pages, list, notes })
 }
 
 pub async fn orgs(State(state): State<AppState>, params: Params) -> Result<Html<String>, WebError> {
-    let (sort, page, pages, list) = load_orgs(&state, &params).await?;
+    let OrgsList { sort, q, page, pages, list, notes } = load_orgs(&state, &params).await?;
+    let q = q.as_deref();
     let link = |s: OrgSort, label| SortLink {
         label,
-        href: format!("/orgs{}", orgs_query(s, None)),
+        href: format!("/orgs{}", orgs_query(s, q, None)),
         current: s == sort,
         order: if s == OrgSort::Name { "ascending" } else { "descending" },
     };
@@ -354,9 +417,15 @@ pub async fn orgs(State(state): State<AppState>, params: Params) -> Result<Html<
         total: format::thousands(list.total),
         page,
         pages,
-        prev: (page > 1).then(|| format!("/orgs{}", orgs_query(sort, Some(page - 1)))),
-        next: (u64::from(page) < pages).then(|| format!("/orgs{}", orgs_query(sort, Some(page + 1)))),
-        csv_href: format!("/orgs.csv{}", orgs_query(sort, None)),
+        prev: (page > 1).then(|| format!("/orgs{}", orgs_query(sort, q, Some(page - 1)))),
+        next: (u64::from(page) < pages).then(|| format!("/orgs{}", orgs_query(sort, q, Some(page + 1)))),
+        csv_href: format!("/orgs.csv{}", orgs_query(sort, q, None)),
+        q: q.unwrap_or_default().to_owned(),
+        sort: if sort == OrgSort::default() { "" } else { sort.as_str() },
+        notes,
+        search_href: q.map(|q| {
+            format!("/search?{}", url::form_urlencoded::Serializer::new(String::new()).append_pair("q", q).finish())
+        }),
     };
     Ok(Html(view.render()?))
 }
@@ -364,8 +433,8 @@ pub async fn orgs(State(state): State<AppState>, params: Params) -> Result<Html<
 pub async fn orgs_api(State(state): State<AppState>, params: Result<Params, WebError>) -> ApiResult<OrgsJson> {
     ApiResult(
         async {
-            let (sort, page, pages, list) = load_orgs(&state, &params?).await?;
-            Ok(OrgsJson { sort, page, pages, total: list.total, rows: list.rows })
+            let OrgsList { sort, q, page, pages, list, .. } = load_orgs(&state, &params?).await?;
+            Ok(OrgsJson { sort, q, page, pages, total: list.total, rows: list.rows })
         }
         .await,
     )
@@ -406,6 +475,11 @@ fn orgs_csv_row(rank: u64, s: &OrganisationSummary) -> Vec<String> {
 /// that every page costs what the first does.
 pub async fn orgs_csv(State(state): State<AppState>, params: Params) -> Result<Response, WebError> {
     let sort = sort(&params)?;
+    let q = search_query(&params)?;
+    let among = match &q {
+        Some(q) => Some(std::sync::Arc::new(narrowed(&state, q).await?.keys)),
+        None => None,
+    };
     let store = state.store.clone();
     // The state: the rank of the next row and the organisation before it; `None` when done.
     let body = crate::export::csv_body(
@@ -413,16 +487,18 @@ pub async fn orgs_csv(State(state): State<AppState>, params: Params) -> Result<R
         &ORGS_CSV_HEADER,
         Some((0u32, None)),
         move |at: Option<(u32, Option<OrgKey>)>| {
-            let store = store.clone();
+            let (store, among) = (store.clone(), among.clone());
             async move {
                 let Some((done, after)) = at else { return Ok(None) };
                 let want = EXPORT_PAGE.min(MAX_LIST_EXPORT.saturating_sub(done));
                 if want == 0 {
                     return Ok(None);
                 }
-                let page = match &after {
-                    None => store.organisations_list(sort, 0, want).await?,
-                    Some(key) => store.organisations_after(sort, key, want).await?,
+                // A narrowed list is at most `MAX_AMONG` long: its pages go by offset.
+                let page = match (&among, &after) {
+                    (Some(keys), _) => store.organisations_among(keys, sort, done, want).await?,
+                    (None, None) => store.organisations_list(sort, 0, want).await?,
+                    (None, Some(key)) => store.organisations_after(sort, key, want).await?,
                 };
                 let Some(last) = page.rows.last() else { return Ok(None) };
                 let next = (page.rows.len() as u32 == want).then(|| (done + want, Some(last.organisation.key.clone())));
@@ -436,7 +512,11 @@ pub async fn orgs_csv(State(state): State<AppState>, params: Params) -> Result<R
             }
         },
     );
-    Ok(crate::export::csv_attachment(body, &format!("lobbyscope-organisations-by-{}.csv", sort.as_str())))
+    let name = match q {
+        Some(_) => format!("lobbyscope-organisations-matching-by-{}.csv", sort.as_str()),
+        None => format!("lobbyscope-organisations-by-{}.csv", sort.as_str()),
+    };
+    Ok(crate::export::csv_attachment(body, &name))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -710,8 +790,9 @@ mod tests {
 
     #[test]
     fn numbers_and_links_read_well() {
-        assert_eq!(orgs_query(OrgSort::Activity, Some(1)), "");
-        assert_eq!(orgs_query(OrgSort::Name, Some(3)), "?sort=name&page=3");
+        assert_eq!(orgs_query(OrgSort::Activity, None, Some(1)), "");
+        assert_eq!(orgs_query(OrgSort::Name, None, Some(3)), "?sort=name&page=3");
+        assert_eq!(orgs_query(OrgSort::Activity, Some("R&D \"open\""), None), "?q=R%26D+%22open%22");
         assert_eq!(import_time("2026-11-29T13:00:00+01:00"), "29 Nov 2026, 12:00 UTC");
         assert_eq!(import_time("yesterday"), "yesterday");
     }

@@ -568,6 +568,37 @@ fn search_failed(e: lobbyscope_index::IndexError) -> WebError {
     WebError::Store(lobbyscope_store::StoreError::Database(e.to_string()))
 }
 
+/// The organisations a filter of the organisations list matches, best first (at most
+/// [`lobbyscope_store::MAX_AMONG`]), with what the index says of the query and of itself;
+/// `None` without an index.
+pub(crate) async fn matching_organisations(state: &AppState, q: &str) -> Result<Option<OrgMatches>, WebError> {
+    let Some(index) = &state.search else { return Ok(None) };
+    let request = SearchRequest {
+        query: q.to_owned(),
+        filters: vec![("kind".into(), DocKind::Organisation.as_str().into())],
+        limit: lobbyscope_store::MAX_AMONG,
+        ..SearchRequest::default()
+    };
+    let found = run(index, request).await?;
+    let keys = found
+        .hits
+        .into_iter()
+        .filter_map(|h| match h.id {
+            DocId::Organisation(key) => Some(key),
+            _ => None,
+        })
+        .collect();
+    Ok(Some(OrgMatches { keys, total: found.total, notes: found.notes, stale: staleness(state, index).await }))
+}
+
+pub(crate) struct OrgMatches {
+    pub keys: Vec<OrgKey>,
+    /// How many the index found, also past those given.
+    pub total: u64,
+    pub notes: Vec<String>,
+    pub stale: Option<String>,
+}
+
 /// A search off the async threads: a broad query over millions of documents takes milliseconds
 /// of CPU that should not hold up other requests.
 async fn run(index: &Arc<SearchIndex>, request: SearchRequest) -> Result<SearchResults, WebError> {

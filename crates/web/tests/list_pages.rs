@@ -282,6 +282,14 @@ async fn the_organisations_list_sorts_by_activity_and_downloads_as_sorted() {
     let csv = get(&app, "/orgs.csv?sort=name").await;
     let rows = csv_records(&csv.body);
     assert_eq!(rows[1][1].to_lowercase(), by_name_first(&store).await);
+
+    // Without a search index, a filter matches names as the home page does, and says so.
+    let filtered = json(&get(&app, "/api/orgs?q=isoc").await);
+    assert_eq!(filtered["q"], "isoc");
+    assert_eq!(filtered["rows"][0]["register_id"], "953701819437-32");
+    assert!(filtered["total"].as_u64().unwrap() < 10, "{filtered}");
+    let page = visible_text(&get(&app, "/orgs?q=isoc").await.body);
+    assert!(page.contains("This server has no search index"), "{page}");
 }
 
 async fn by_name_first(store: &SqliteStore) -> String {

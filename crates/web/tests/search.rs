@@ -112,6 +112,47 @@ async fn position_items_and_attachment_texts_are_found_in_their_context() {
     assert_eq!(marked, ["zyxomancy"]);
 }
 
+/// `/orgs?q=` narrows the list through the index (a word of an organisation's register goals
+/// finds it), keeps its sorts, counts and pages, and is answered afresh rather than kept by
+/// the store's generation, since the index may move on after it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_organisations_list_is_filtered_by_the_index() {
+    let s = site().await;
+    let all = get(&s.app, "/api/orgs").await;
+    let all: serde_json::Value = serde_json::from_str(&all.body).unwrap();
+    let r = get(&s.app, "/api/orgs?q=internet&sort=name").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let total = json["total"].as_u64().unwrap();
+    assert!(total >= 1 && total < all["total"].as_u64().unwrap(), "{total}");
+    assert_eq!(json["q"], "internet");
+    let names: Vec<&str> = json["rows"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    let mut sorted = names.clone();
+    sorted.sort_by_key(|n| lobbyscope_domain::fold_words(n));
+    assert_eq!(names, sorted, "sorted by name");
+    let busiest: serde_json::Value = serde_json::from_str(&get(&s.app, "/api/orgs?q=internet").await.body).unwrap();
+    let rows = busiest["rows"].as_array().unwrap();
+    assert!(rows.iter().any(|r| r["register_id"] == "953701819437-32"), "the Internet Society matches");
+    let totals: Vec<u64> = rows.iter().map(|r| r["total"].as_u64().unwrap()).collect();
+    assert!(totals.windows(2).all(|w| w[0] >= w[1]), "most active first: {totals:?}");
+    // The Internet Society's goals: "Promote the open development, evolution and use of the Internet".
+    let goals: serde_json::Value =
+        serde_json::from_str(&get(&s.app, "/api/orgs?q=%22open+development%22").await.body).unwrap();
+    assert!(goals["rows"].as_array().unwrap().iter().any(|r| r["register_id"] == "953701819437-32"), "{goals}");
+
+    let page = get(&s.app, "/orgs?q=internet").await;
+    let text = visible_text(&page.body);
+    assert!(text.contains(&format!("{total} organisations match “internet”")), "{text}");
+    assert!(page.body.contains("value=\"internet\""), "the box holds the filter");
+    assert!(page.body.contains("href=\"/orgs?q=internet&#38;sort=name\""), "sorting keeps the filter");
+    assert!(page.headers.get("etag").is_none(), "not kept by the store's generation");
+    assert!(get(&s.app, "/orgs").await.headers.get("etag").is_some(), "the whole list is");
+    let csv = get(&s.app, "/orgs.csv?q=internet").await;
+    assert_eq!(csv.body.lines().count() as u64, total + 1, "a header and every match");
+    let none = get(&s.app, "/orgs?q=zzqqxxnothing").await;
+    assert!(visible_text(&none.body).contains("0 organisations match"));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_api_gives_totals_facets_and_hits_and_the_csv_the_same_hits() {
     let s = site().await;
