@@ -316,18 +316,25 @@ impl SearchIndex {
         QueryReader::new(&self.fields, |name| tokenizers.get(name))
     }
 
-    /// Runs a search.
+    /// Runs a search. Each facet is counted under the query and every filter but its own, so
+    /// that a chosen value's alternatives keep their counts (what choosing one of them instead
+    /// would find); the total and hits are under every filter.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
         let parsed = self.query_reader().parse(&request.query);
-        let mut parts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, parsed.query)];
-        for (root, value) in &request.filters {
-            let term = Term::from_facet(self.fields.facets, &schema::facet(root, value));
-            parts.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
-        }
-        let query: Box<dyn Query> = Box::new(BooleanQuery::new(parts));
+        let filtered = |leave_out: Option<&str>| -> Box<dyn Query> {
+            let mut parts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, parsed.query.box_clone())];
+            for (root, value) in request.filters.iter().filter(|(root, _)| Some(root.as_str()) != leave_out) {
+                let term = Term::from_facet(self.fields.facets, &schema::facet(root, value));
+                parts.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+            }
+            Box::new(BooleanQuery::new(parts))
+        };
+        let query = filtered(None);
         let searcher = self.reader.searcher();
         let mut facets = FacetCollector::for_field("facets");
-        for root in FACETS {
+        let chosen: Vec<&str> =
+            FACETS.iter().copied().filter(|root| request.filters.iter().any(|(r, _)| r == root)).collect();
+        for root in FACETS.iter().filter(|root| !chosen.contains(root)) {
             facets.add_facet(format!("/{root}").as_str());
         }
         let top = TopDocs::with_limit(request.limit.max(1)).and_offset(request.offset);
@@ -354,13 +361,19 @@ impl SearchIndex {
                 hits.push(Hit { id, title, score });
             }
         }
+        let mut sideways = Vec::with_capacity(chosen.len());
+        for root in &chosen {
+            let mut own = FacetCollector::for_field("facets");
+            own.add_facet(format!("/{root}").as_str());
+            sideways.push((*root, searcher.search(&*filtered(Some(root)), &own).map_err(|e| err(&self.dir, e))?));
+        }
         let facets = FACETS
             .iter()
             .map(|root| {
-                let mut values: Vec<FacetCount> = counts
-                    .get(format!("/{root}").as_str())
-                    .map(|(f, n)| FacetCount { value: facet_value(f), count: n })
-                    .collect();
+                let path = format!("/{root}");
+                let counted = sideways.iter().find(|(r, _)| r == root).map_or(&counts, |(_, c)| c);
+                let mut values: Vec<FacetCount> =
+                    counted.get(path.as_str()).map(|(f, n)| FacetCount { value: facet_value(f), count: n }).collect();
                 values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
                 (*root, values)
             })

@@ -120,6 +120,28 @@ async fn a_phrase_finds_parliament_meetings_and_facet_counts_add_up() {
     let narrowed =
         d.index.search(&ask_in("\"Digital Services Act\"", &[("institution", "European Parliament")], 5)).unwrap();
     assert_eq!(narrowed.total, parliament);
+    // A chosen facet keeps its other values' counts, as they are without it (what choosing one
+    // instead finds); the others count the narrowed hits.
+    let of = |found: &lobbyscope_index::SearchResults, root: &str| {
+        found.facets.iter().find(|(r, _)| *r == root).map(|(_, v)| v.clone()).unwrap()
+    };
+    assert_eq!(of(&narrowed, "institution"), facet("institution"));
+    assert_eq!(of(&narrowed, "kind").iter().map(|v| v.count).sum::<u64>(), narrowed.total);
+    let years = of(&narrowed, "year");
+    let year = &years[0];
+    let both = d
+        .index
+        .search(&ask_in(
+            "\"Digital Services Act\"",
+            &[("institution", "European Parliament"), ("year", year.value.as_str())],
+            5,
+        ))
+        .unwrap();
+    assert_eq!(both.total, year.count);
+    assert_eq!(of(&both, "year"), years, "the year facet under the institution alone");
+    let institution = of(&both, "institution");
+    let in_year = d.index.search(&ask_in("\"Digital Services Act\"", &[("year", year.value.as_str())], 5)).unwrap();
+    assert_eq!(institution, of(&in_year, "institution"), "the institution facet under the year alone");
     // The phrase, not the words anywhere: "digital services" apart from "act" is not a hit.
     let ids = meeting_ids(&found);
     for m in d.store.meetings(&ids).await.unwrap() {
