@@ -303,14 +303,28 @@ async fn hostile_and_odd_queries_are_answered_with_notes_never_an_error() {
     assert!(prefix >= with);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn an_update_after_an_import_adds_what_it_imported_and_a_fresh_store_is_indexed_whole() {
+/// A store of its own holding the demo's consultation responses only, with an index never
+/// filled.
+struct Fresh {
+    dir: tempfile::TempDir,
+    store: SqliteStore,
+    index: SearchIndex,
+    me: LockHolder,
+    demo: std::path::PathBuf,
+}
+
+async fn consultations_only() -> Fresh {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("s.sqlite")).await.unwrap();
     let index = SearchIndex::open(&dir.path().join("index")).unwrap();
-    let me = LockHolder::this_process("test");
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo");
     lobbyscope_ingest::import_paths(&store, &[demo.join("have_your_say")], &lobbyscope_ingest::Quiet).await.unwrap();
+    Fresh { dir, store, index, me: LockHolder::this_process("test"), demo }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_update_after_an_import_adds_what_it_imported_and_a_fresh_store_is_indexed_whole() {
+    let Fresh { dir, store, index, me, demo } = consultations_only().await;
     assert!(!index.is_current(&store).await.unwrap());
     let first = index.update(&store, &me, &Quiet).await.unwrap();
     assert!(first.full);
@@ -396,12 +410,7 @@ fn kinds_found(index: &SearchIndex, q: &str) -> Vec<DocKind> {
 /// it; a response by the text extracted from its attachment, also when built afresh.
 #[tokio::test(flavor = "multi_thread")]
 async fn position_items_and_attachment_texts_are_indexed_when_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("s.sqlite")).await.unwrap();
-    let index = SearchIndex::open(&dir.path().join("index")).unwrap();
-    let me = LockHolder::this_process("test");
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo");
-    lobbyscope_ingest::import_paths(&store, &[demo.join("have_your_say")], &lobbyscope_ingest::Quiet).await.unwrap();
+    let Fresh { dir, store, index, me, .. } = consultations_only().await;
     assert!(index.update(&store, &me, &Quiet).await.unwrap().full);
     assert!(kinds_found(&index, "zyxomancy").is_empty());
 

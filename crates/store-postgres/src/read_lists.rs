@@ -13,7 +13,7 @@ use lobbyscope_store_sql::pages::{
 };
 use lobbyscope_store_sql::timeline::{Arms, EntryKind, assemble, ids_of, response_ids};
 use lobbyscope_store_sql::{Cols, keys};
-use sqlx::{AssertSqlSafe, PgPool, Postgres};
+use sqlx::{AssertSqlSafe, PgPool, Postgres, QueryBuilder};
 
 use crate::db_err;
 use crate::read::{meetings_by_ids, responses_by_ids};
@@ -61,6 +61,11 @@ pub(crate) async fn latest_activity(pool: &PgPool, limit: u32) -> Result<Vec<Act
 /// The list's and the search's questions.
 pub(crate) struct Lists<'p>(pub(crate) &'p PgPool);
 
+/// The keys a statement of the list selects, in its order.
+async fn organisation_keys(pool: &PgPool, mut q: QueryBuilder<Postgres>) -> Result<Vec<String>> {
+    q.build().fetch_all(pool).await.map_err(db_err)?.iter().map(|r| Cols::new(r, "organisations").get(0)).collect()
+}
+
 #[async_trait]
 impl ListSource for Lists<'_> {
     async fn record_count(&self, name: &str) -> Result<u64> {
@@ -74,14 +79,7 @@ impl ListSource for Lists<'_> {
     }
 
     async fn keys_among(&self, keys: &[String], sort: OrgSort) -> Result<Vec<String>> {
-        let mut q = lists::among_query::<Postgres>(keys, sort);
-        q.build()
-            .fetch_all(self.0)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|r| Cols::new(r, "organisations").get(0))
-            .collect()
+        organisation_keys(self.0, lists::among_query::<Postgres>(keys, sort)).await
     }
 
     async fn run_keys(
@@ -91,14 +89,7 @@ impl ListSource for Lists<'_> {
         offset: u64,
         limit: u32,
     ) -> Result<Vec<String>> {
-        let mut q = run.keys_query::<Postgres>(after, offset, limit)?;
-        q.build()
-            .fetch_all(self.0)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|r| Cols::new(r, "organisations").get(0))
-            .collect()
+        organisation_keys(self.0, run.keys_query::<Postgres>(after, offset, limit)?).await
     }
 
     async fn after(&self, key: &str) -> Result<Option<After>> {

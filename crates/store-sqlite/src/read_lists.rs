@@ -81,6 +81,11 @@ pub(crate) async fn latest_activity(pool: &SqlitePool, limit: u32) -> Result<Vec
 /// The list's questions, answered from the read pool.
 struct Lists<'p>(&'p SqlitePool);
 
+/// The keys a statement of the list selects, in its order.
+async fn organisation_keys(pool: &SqlitePool, mut q: QueryBuilder<Sqlite>) -> Result<Vec<String>> {
+    q.build().fetch_all(pool).await.map_err(db_err)?.iter().map(|r| Cols::new(r, "organisations").get(0)).collect()
+}
+
 #[async_trait]
 impl ListSource for Lists<'_> {
     /// From the counts of migrations 0007 and 0008.
@@ -95,14 +100,7 @@ impl ListSource for Lists<'_> {
     }
 
     async fn keys_among(&self, keys: &[String], sort: OrgSort) -> Result<Vec<String>> {
-        let mut q = lists::among_query::<Sqlite>(keys, sort);
-        q.build()
-            .fetch_all(self.0)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|r| Cols::new(r, "organisations").get(0))
-            .collect()
+        organisation_keys(self.0, lists::among_query::<Sqlite>(keys, sort)).await
     }
 
     async fn run_keys(
@@ -112,14 +110,7 @@ impl ListSource for Lists<'_> {
         offset: u64,
         limit: u32,
     ) -> Result<Vec<String>> {
-        let mut q = run.keys_query::<Sqlite>(after, offset, limit)?;
-        q.build()
-            .fetch_all(self.0)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|r| Cols::new(r, "organisations").get(0))
-            .collect()
+        organisation_keys(self.0, run.keys_query::<Sqlite>(after, offset, limit)?).await
     }
 
     async fn after(&self, key: &str) -> Result<Option<After>> {
