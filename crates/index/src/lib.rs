@@ -1,6 +1,7 @@
 //! The search index: every organisation, person, meeting, consultation response (with its
-//! attachments' extracted texts), initiative and shown position item the store holds, findable by word, phrase or prefix in any of the EU's languages, with counts
-//! by facet, and organisation and person names suggested as they are typed.
+//! attachments' extracted texts), initiative and shown position item the store holds, findable
+//! by word, phrase or prefix in any of the EU's languages, with counts by facet, and
+//! organisation and person names suggested as they are typed.
 //!
 //! The index is derived data (tantivy, in a directory of its own): it holds the words and facets
 //! of each record and the id to read it back by, never the source of truth. Pages read what they
