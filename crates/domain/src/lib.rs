@@ -17,7 +17,7 @@ mod when;
 pub use identity::{Candidate, Facets, MeetingId, MeetingKey, Pairing, pair};
 pub use ids::{ProcedureRef, RegisterId, fixed_pattern};
 pub use keys::{FoldedName, OrgKey, PersonKey};
-pub use names::{fold_name, fold_words, parenthetical_acronym, shown_acronym, strip_legal_forms};
+pub use names::{fold_name, fold_words, is_legal_form, parenthetical_acronym, shown_acronym, strip_legal_forms};
 pub use numbers::thousands;
 pub use origin::SourceId;
 pub use positions::{Citation, Part, RegisterText, SourceRef};

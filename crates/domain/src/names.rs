@@ -46,6 +46,11 @@ const LEGAL_FORMS: &[&str] = &[
     "se",
 ];
 
+/// Whether a [`fold_words`] result is nothing but a legal form ("inc", "e v"): no name.
+pub fn is_legal_form(folded: &str) -> bool {
+    LEGAL_FORMS.contains(&folded)
+}
+
 /// The acronym an organisation is shown with: the register's `acronym`, else the trailing
 /// parenthesis of its name ("Internet Society (ISOC)" → "ISOC").
 pub fn shown_acronym(name: &str, acronym: Option<&str>) -> Option<String> {

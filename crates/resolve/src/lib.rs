@@ -14,7 +14,12 @@
 //!
 //! Pure and deterministic: the same inputs give the same links, whatever order files came in.
 
+pub mod evaluate;
+mod resolver;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
+
+pub use resolver::{Alias, Resolver, Verdict};
 
 use chrono::NaiveDate;
 use lobbyscope_domain::{

@@ -53,6 +53,14 @@ pub enum LinkMethod {
     Acronym,
     /// Adjacent pieces of a comma-split list, re-joined, equal exactly one registered name.
     JoinedName,
+    /// The name, folded, is one that sources published beside this organisation's register ID.
+    Alias,
+    /// A part of the name (around a dash, a slash, a parenthesis, "from") is one of this
+    /// organisation's names, and no part names another.
+    PartOfName,
+    /// The name is nearly one of this organisation's names (a typo, a word more or less), well
+    /// ahead of any other's.
+    Similar,
     /// The folded name equals names of several registered organisations; not guessed.
     Ambiguous,
     /// No registered name matched: an unregistered organisation.
@@ -66,6 +74,9 @@ impl LinkMethod {
             LinkMethod::ExactName => "exact_name",
             LinkMethod::Acronym => "acronym",
             LinkMethod::JoinedName => "joined_name",
+            LinkMethod::Alias => "alias",
+            LinkMethod::PartOfName => "part_of_name",
+            LinkMethod::Similar => "similar",
             LinkMethod::Ambiguous => "ambiguous",
             LinkMethod::Unmatched => "unmatched",
         }
@@ -77,6 +88,9 @@ impl LinkMethod {
             LinkMethod::ExactName,
             LinkMethod::Acronym,
             LinkMethod::JoinedName,
+            LinkMethod::Alias,
+            LinkMethod::PartOfName,
+            LinkMethod::Similar,
             LinkMethod::Ambiguous,
             LinkMethod::Unmatched,
         ]
