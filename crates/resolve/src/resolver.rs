@@ -17,10 +17,15 @@
 //! 4. the name without spaces is one registered name without spaces ("Business Europe");
 //! 5. the name's parts (around " - ", " / ", ":", parentheses, commas, "from") name one
 //!    organisation between them by rules 1–4, and none names another;
-//! 6. the words are nearly those of one organisation's name form (typos, a word more or
-//!    less), well ahead of any other organisation's.
+//! 6. the name's words, function words aside, are those of one organisation's name form but
+//!    for words that say which office or branch ("EU", "Europe", "Brussels", "International"),
+//!    or are a shortening of it that holds a word few names have ("Greenpeace" for "Greenpeace
+//!    European Unit"), and of no other organisation's;
+//! 7. the folded name is nearly one organisation's name form (a typo), well ahead of any other
+//!    organisation's.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::LazyLock;
 
 use lobbyscope_domain::{RegisterId, fold_words, is_legal_form, strip_legal_forms};
 use lobbyscope_store::{LinkMethod, RegisteredName};
@@ -59,12 +64,51 @@ const ALIAS_AGREEMENT: f64 = 0.9;
 /// The fewest characters an acronym or short form needs to be matched alone: two letters
 /// name too many organisations ("GP").
 const MIN_ACRONYM_CHARS: usize = 3;
+/// From this length an acronym is a word of its own, written in any case ("Eurobat" for
+/// "EUROBAT"); shorter ones must be written as acronyms ("Reset" is not "RESET").
+const WORDLIKE_ACRONYM_CHARS: usize = 6;
 /// Rule 6: the similarity a name needs to its best candidate, and how far ahead of the next
 /// organisation's it must be.
 const NEAR_THRESHOLD: f64 = 0.92;
 const NEAR_MARGIN: f64 = 0.05;
 /// Rule 6 looks only at candidates sharing a word that at most this many name forms have.
 const NEAR_RARE_WORD: usize = 50;
+
+/// Rule 6: a word fewer name forms than this hold may stand for the name alone.
+const SHORTENING_RARE_WORD: usize = 3;
+
+/// Words that say which office, branch or reach of an organisation is meant, not which
+/// organisation: names that differ only by them name the same one (rule 6).
+const BRANCH_WORDS: &[&str] = &[
+    "brussels", "bruxelles", "brussel", "eu", "europe", "european", "europa", "global", "group", "international",
+    "liaison", "office", "representation", "worldwide",
+];
+
+/// Function words of the EU languages NLTK lists, folded as names are.
+static FUNCTION_WORDS: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    ["da", "de", "en", "es", "fi", "fr", "hu", "it", "nl", "pt", "ro", "sl", "sv"]
+        .into_iter()
+        .filter_map(stop_words::lookup)
+        .flatten()
+        .map(|w| fold_words(w))
+        .filter(|w| !w.is_empty() && !w.contains(' '))
+        .collect()
+});
+
+/// The words of a folded name that say which organisation it is: function words and legal
+/// forms aside, unless `all` (a name written in capitals, whose every word may be the brand's:
+/// "FREE NOW").
+fn content_words(core: &str, all: bool) -> BTreeSet<&str> {
+    core.split(' ').filter(|w| (all || !FUNCTION_WORDS.contains(*w)) && !is_legal_form(w)).collect()
+}
+
+/// The ID that at least [`ALIAS_AGREEMENT`] of an alias's occurrences give, with that share.
+fn agreeing(per_id: &HashMap<RegisterId, u64>) -> Option<(&RegisterId, f64)> {
+    let total: u64 = per_id.values().sum();
+    let (id, &n) = per_id.iter().max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))?;
+    let share = n as f64 / total as f64;
+    (share >= ALIAS_AGREEMENT).then_some((id, share))
+}
 
 /// A registered name form: the organisation and the legal form it was written with.
 #[derive(Debug, Clone)]
@@ -85,7 +129,10 @@ pub struct Resolver {
     acronyms: HashMap<String, Vec<(RegisterId, bool)>>,
     /// First word of a name form → the organisations whose name begins with it.
     first_words: HashMap<String, HashSet<RegisterId>>,
-    /// Word → the name forms (keys of `names`) that hold it, for rule 6.
+    /// What rules 6 and 7 compare names with: name forms, short forms of several words and
+    /// agreeing aliases, each with the organisations it names.
+    pool: HashMap<String, BTreeSet<RegisterId>>,
+    /// Word → the keys of `pool` that hold it.
     words: HashMap<String, Vec<String>>,
     /// Folded alias → occurrences per ID.
     aliases: HashMap<String, HashMap<RegisterId, u64>>,
@@ -103,10 +150,12 @@ fn one<'a>(mut ids: impl Iterator<Item = &'a RegisterId>) -> Found<'a> {
     if ids.all(|id| id == first) { Found::One(first) } else { Found::Several }
 }
 
-/// A folded name split into what identifies it and its trailing legal forms.
+/// A folded name split into what identifies it and its trailing legal forms; a leading "the"
+/// says nothing either ("Equinet - the European Network of Equality Bodies").
 fn split_legal(words: &str) -> (&str, &str) {
-    let core = strip_legal_forms(words);
-    (core, words[core.len()..].trim_start())
+    let stripped = strip_legal_forms(words);
+    let legal = words[stripped.len()..].trim_start();
+    (stripped.strip_prefix("the ").unwrap_or(stripped), legal)
 }
 
 /// The content of a trailing parenthesis and the name before it: "Volvo AB (Volvo)",
@@ -131,14 +180,24 @@ fn trailing_parenthesis(name: &str) -> Option<(&str, &str)> {
     (!base.is_empty() && !short.is_empty()).then_some((base, short))
 }
 
-/// The parts of a name that may each be a name: around dashes, slashes, colons, parentheses,
-/// commas and "from" ("Jane Doe from Transparency International").
+/// The parts of a name that may each be a name: around dashes, slashes, colons, parentheses
+/// and commas.
 fn parts(name: &str) -> Vec<&str> {
     let mut out = vec![name];
-    for sep in [" - ", " – ", " — ", " / ", ": ", "(", ")", ", ", " from ", " From "] {
+    for sep in [" - ", " – ", " — ", " / ", " | ", ": ", "(", ")", ", "] {
         out = out.iter().flat_map(|p| p.split(sep)).collect();
     }
     out.into_iter().map(str::trim).filter(|p| !p.is_empty() && p.len() < name.trim().len()).collect()
+}
+
+/// What follows a person or a body within an organisation: "Jane Doe from Transparency
+/// International", "Jane Doe of the European Movement", "Board members of the Deutscher
+/// Bundesjugendring".
+fn after_person(name: &str) -> Option<&str> {
+    [" from the ", " from ", " From ", " of the ", " of "]
+        .iter()
+        .find_map(|sep| name.split_once(sep).map(|(_, org)| org.trim()))
+        .filter(|org| !org.is_empty())
 }
 
 /// Whether the name, as published, is written like an acronym or short form: one token with two
@@ -171,11 +230,22 @@ impl Resolver {
             }
         }
         for (key, forms) in &r.names {
-            for word in key.split(' ').collect::<BTreeSet<_>>() {
-                r.words.entry(word.to_owned()).or_default().push(key.clone());
-            }
+            r.pool.entry(key.clone()).or_default().extend(forms.iter().map(|f| f.id.clone()));
             if let Some(first) = key.split(' ').next() {
                 r.first_words.entry(first.to_owned()).or_default().extend(forms.iter().map(|f| f.id.clone()));
+            }
+        }
+        for (key, entries) in r.acronyms.iter().filter(|(key, _)| key.contains(' ')) {
+            r.pool.entry(key.clone()).or_default().extend(entries.iter().map(|(id, _)| id.clone()));
+        }
+        for (key, per_id) in &r.aliases {
+            if let Some((id, _)) = agreeing(per_id) {
+                r.pool.entry(key.clone()).or_default().insert(id.clone());
+            }
+        }
+        for key in r.pool.keys() {
+            for word in key.split(' ').collect::<BTreeSet<_>>() {
+                r.words.entry(word.to_owned()).or_default().push(key.clone());
             }
         }
         r
@@ -211,9 +281,10 @@ impl Resolver {
     }
 
     fn add_acronym(&mut self, acronym: &str, id: &RegisterId) {
-        let folded = fold_words(acronym);
+        let folded = strip_legal_forms(&fold_words(acronym)).to_owned();
         if folded.chars().filter(char::is_ascii_alphanumeric).count() >= MIN_ACRONYM_CHARS && !is_legal_form(&folded) {
-            let proper = acronym.chars().filter(|c| c.is_uppercase()).count() >= 2;
+            let proper = acronym.chars().filter(|c| c.is_uppercase()).count() >= 2
+                && folded.chars().filter(char::is_ascii_alphanumeric).count() < WORDLIKE_ACRONYM_CHARS;
             let entries = self.acronyms.entry(folded).or_default();
             if !entries.iter().any(|(known, p)| known == id && *p == proper) {
                 entries.push((id.clone(), proper));
@@ -287,15 +358,10 @@ impl Resolver {
             Found::Nothing => {}
         }
         if let Some(per_id) = self.aliases.get(core) {
-            let total: u64 = per_id.values().sum();
-            let best = per_id.iter().max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)));
-            if let Some((id, &n)) = best {
-                let share = n as f64 / total as f64;
-                if share >= ALIAS_AGREEMENT {
-                    return Verdict::found(id, LinkMethod::Alias, share);
-                }
-                return Verdict::none(LinkMethod::Ambiguous);
-            }
+            return match agreeing(per_id) {
+                Some((id, share)) => Verdict::found(id, LinkMethod::Alias, share),
+                None => Verdict::none(LinkMethod::Ambiguous),
+            };
         }
         if let Some(ids) = self.compact.get(&core.replace(' ', "")) {
             return match one(ids.iter()) {
@@ -308,8 +374,19 @@ impl Resolver {
 
     /// Rule 5.
     fn by_parts(&self, name: &str) -> Verdict {
+        let pieces = parts(name);
+        let verdict = self.among(&pieces);
+        if verdict.register_id.is_some() || verdict.method == LinkMethod::Ambiguous {
+            return verdict;
+        }
+        let orgs: Vec<&str> = std::iter::once(name).chain(pieces).filter_map(after_person).collect();
+        self.among(&orgs)
+    }
+
+    /// The one organisation `pieces` name between them by rules 1–4, if no piece names another.
+    fn among(&self, pieces: &[&str]) -> Verdict {
         let mut found: Option<(RegisterId, String)> = None;
-        for part in parts(name) {
+        for part in pieces.iter().copied() {
             let v = self.whole(part, false);
             match v.register_id {
                 Some(id) => match &found {
@@ -329,22 +406,79 @@ impl Resolver {
         }
     }
 
-    /// Rule 6: the name forms sharing a rare word with the name, by similarity of the folded
-    /// strings.
+    /// Whether `asked`, a subset of `known`, may stand for it: it holds a word few name forms
+    /// have, and at least half of what `known` says beyond its branch words ("SGI Europe" does
+    /// not stand for "SGI Europe Buddhist Association", nor "GP" for "GlobalPlatform GP").
+    fn shortens(&self, asked: &BTreeSet<&str>, known: &BTreeSet<&str>) -> bool {
+        let telling = |words: &BTreeSet<&str>| words.iter().filter(|w| !BRANCH_WORDS.contains(*w)).count();
+        let letters: usize = asked.iter().filter(|w| !BRANCH_WORDS.contains(*w)).map(|w| w.len()).sum();
+        letters > MIN_ACRONYM_CHARS
+            && 2 * telling(asked) >= telling(known)
+            && asked.iter().any(|w| {
+                !BRANCH_WORDS.contains(w) && self.words.get(*w).is_some_and(|f| f.len() <= SHORTENING_RARE_WORD)
+            })
+    }
+
+    /// The name forms sharing a word that few name forms hold with `core`.
+    fn candidates(&self, core: &str, rare: usize) -> BTreeSet<&str> {
+        let mut out = BTreeSet::new();
+        for word in core.split(' ') {
+            if let Some(forms) = self.words.get(word).filter(|f| f.len() <= rare) {
+                out.extend(forms.iter().map(String::as_str));
+            }
+        }
+        out
+    }
+
+    /// Rules 6 and 7.
     fn near(&self, name: &str) -> Verdict {
         let words = fold_words(name);
         let (core, _) = split_legal(&words);
-        let mut candidates: BTreeSet<&str> = BTreeSet::new();
-        for word in core.split(' ') {
-            if let Some(forms) = self.words.get(word).filter(|f| f.len() <= NEAR_RARE_WORD) {
-                candidates.extend(forms.iter().map(String::as_str));
+        let candidates = self.candidates(core, NEAR_RARE_WORD);
+        let asked = content_words(core, !name.chars().any(char::is_lowercase));
+        if asked.iter().all(|w| BRANCH_WORDS.contains(w)) {
+            return Verdict::none(LinkMethod::Unmatched);
+        }
+        // "Oxfam", "Croix Rouge": how several organisations' names begin.
+        let begun: BTreeSet<&RegisterId> = candidates
+            .iter()
+            .filter(|form| form.strip_prefix(core).is_some_and(|rest| rest.is_empty() || rest.starts_with(' ')))
+            .flat_map(|form| &self.pool[*form])
+            .collect();
+        if begun.len() > 1 {
+            return Verdict::none(LinkMethod::Ambiguous);
+        }
+        // Rule 6.
+        let mut same: BTreeSet<&RegisterId> = BTreeSet::new();
+        let mut matched = None;
+        for form in &candidates {
+            let known = content_words(form, false);
+            let branch_only = asked.symmetric_difference(&known).all(|w| BRANCH_WORDS.contains(w));
+            let shortening = asked.is_subset(&known) && self.shortens(&asked, &known);
+            if branch_only || shortening {
+                same.extend(&self.pool[*form]);
+                matched.get_or_insert(*form);
             }
         }
+        let mut same = same.into_iter();
+        match (same.next(), same.next()) {
+            (Some(id), None) => {
+                return Verdict {
+                    register_id: Some(id.clone()),
+                    method: LinkMethod::Similar,
+                    score: 0.9,
+                    matched: matched.map(str::to_owned),
+                };
+            }
+            (Some(_), Some(_)) => return Verdict::none(LinkMethod::Ambiguous),
+            _ => {}
+        }
+        // Rule 7.
         let mut best: HashMap<&RegisterId, (f64, &str)> = HashMap::new();
         for form in candidates {
             let score = strsim::jaro_winkler(core, form).min(strsim::normalized_levenshtein(core, form) + 0.05);
-            for f in &self.names[form] {
-                let slot = best.entry(&f.id).or_insert((0.0, form));
+            for id in &self.pool[form] {
+                let slot = best.entry(id).or_insert((0.0, form));
                 if score > slot.0 {
                     *slot = (score, form);
                 }

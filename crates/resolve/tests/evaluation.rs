@@ -16,6 +16,7 @@
 use std::path::{Path, PathBuf};
 
 use lobbyscope_domain::Record;
+use lobbyscope_resolve::Resolver;
 use lobbyscope_resolve::evaluate::{Labelled, Scores, evaluate};
 use lobbyscope_sources::Parsed;
 use lobbyscope_store::RegisteredName;
@@ -32,11 +33,16 @@ fn records(path: &Path) -> impl Iterator<Item = Record> {
     })
 }
 
+const DEMO_REGISTER: &str = "demo/transparency_register/ODP_2018-10_relaid_demo-subset.xml.gz";
+
 fn register() -> (PathBuf, Vec<RegisteredName>) {
     let full = root().join("../shared/samples/transparency_register/ODP_2018-10_relaid.xml.gz");
-    let path =
-        if full.exists() { full } else { root().join("demo/transparency_register/ODP_2018-10_relaid_demo-subset.xml.gz") };
-    let names = records(&path)
+    let path = if full.exists() { full } else { root().join(DEMO_REGISTER) };
+    (path.clone(), registered_names(&path))
+}
+
+fn registered_names(path: &Path) -> Vec<RegisteredName> {
+    records(path)
         .filter_map(|r| match r {
             Record::Register(e) => Some(RegisteredName {
                 register_id: e.register_id,
@@ -46,8 +52,7 @@ fn register() -> (PathBuf, Vec<RegisteredName>) {
             }),
             _ => None,
         })
-        .collect();
-    (path, names)
+        .collect()
 }
 
 fn labelled() -> Vec<Labelled> {
@@ -106,10 +111,31 @@ fn names_given_with_an_id_resolve_to_it() {
     for (source, s) in &scores {
         report(source, s, &names);
     }
+    // The targets: pooled precision 0.98 and recall 0.90, no source below 0.98 and 0.85.
     let pooled = &scores["pooled"];
     assert!(pooled.precision() >= 0.98, "pooled precision {:.3}", pooled.precision());
+    assert!(pooled.recall() >= 0.90, "pooled recall {:.3}", pooled.recall());
     for (source, s) in &scores {
         assert!(s.precision() >= 0.98, "{source}: precision {:.3}", s.precision());
+        assert!(s.recall() >= 0.85, "{source}: recall {:.3}", s.recall());
     }
-    assert!(pooled.recall() >= 0.88, "pooled recall {:.3}", pooled.recall());
+}
+
+#[test]
+fn hard_cases_resolve_as_judged() {
+    let resolver = Resolver::new(&registered_names(&root().join(DEMO_REGISTER)), &[]);
+    let cases = std::fs::read_to_string(root().join("fixtures/resolve/hard_cases.tsv")).unwrap();
+    let mut failed = Vec::new();
+    let mut n = 0;
+    for line in cases.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let [name, expected, why] = line.split('\t').collect::<Vec<_>>()[..] else { panic!("not three columns: {line}") };
+        n += 1;
+        let verdict = resolver.resolve(name);
+        let got = verdict.register_id.as_ref().map_or("-", |id| id.as_str());
+        if got != expected {
+            failed.push(format!("{name:?}: expected {expected}, got {got} ({:?}; {why})", verdict.method));
+        }
+    }
+    assert!(n >= 15, "the hard cases are read");
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
