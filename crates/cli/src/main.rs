@@ -6,6 +6,7 @@ mod copy;
 mod db;
 mod generate;
 mod report;
+mod resolve;
 mod search;
 mod sync;
 
@@ -141,6 +142,14 @@ enum Command {
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Resolve organisation names, one a line on standard input, against the store's register
+    /// and the names its sources gave beside register IDs, as import and sync link them: for
+    /// each, the register ID or nothing, the registered name, a score and the reason.
+    Resolve {
+        /// One JSON object a line instead of tab-separated columns.
+        #[arg(long)]
+        json: bool,
     },
     /// Print record counts.
     Stats {
@@ -449,6 +458,10 @@ async fn run() -> Result<ExitCode> {
         Command::Index { rebuild, quiet } => {
             let store = db.open(&connections).await?;
             search::run(&*store, &index_dir, rebuild, quiet).await?;
+        }
+        Command::Resolve { json } => {
+            let store = db.open(&connections).await?;
+            resolve::run(&*store, json).await?;
         }
         Command::Stats { json } => {
             let store = db.open(&connections).await?;

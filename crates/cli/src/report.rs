@@ -91,7 +91,7 @@ pub async fn run_import(store: &dyn Store, paths: &[PathBuf], quiet: bool) -> Re
         );
     } else if report.full_relink {
         println!(
-            "The register changed: every organisation mention was linked again ({} link(s) changed).",
+            "The register or the names given beside register IDs changed: every organisation mention was linked again ({} link(s) changed).",
             report.relinked
         );
     }

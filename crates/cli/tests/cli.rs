@@ -408,3 +408,50 @@ fn generate_writes_a_corpus_that_imports_and_refuses_a_folder_in_use() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("is not empty"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn resolve_answers_each_name_as_the_import_links_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let ep = repo("fixtures/ep_meetings/search-meetings_subset_relaid.csv");
+    let register = repo("fixtures/register/ODP_2018-10_relaid_subset30.xml.gz");
+    let out = lobbyscope(&db, &["import", "--quiet", ep.to_str().unwrap(), register.to_str().unwrap()]);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+
+    let resolve = |args: &[&str], names: &str| {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lobbyscope"))
+            .arg("--db")
+            .arg(&db)
+            .arg("resolve")
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(names.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        text(&out.stdout)
+    };
+    let lines = resolve(&[], "Estonian Trade Union Confederation\n\nEAKL\nNGVA Europe\nNo Such Organisation At All\n");
+    let rows: Vec<Vec<&str>> = lines.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(rows.len(), 4, "a line per name, blank lines skipped: {lines}");
+    assert_eq!(
+        rows[0][..3],
+        ["Estonian Trade Union Confederation", "000831926607-75", "Estonian Trade Union Confederation (EAKL)"]
+    );
+    assert_eq!(rows[0][4], "a registered name");
+    assert_eq!(rows[1][1], "000831926607-75", "the acronym: {lines}");
+    // Not in the register, but the Parliament's file gave it beside its ID.
+    assert_eq!(rows[2][1], "1119946481-54", "{lines}");
+    assert!(rows[2][4].contains("beside this register ID"), "{lines}");
+    assert_eq!(rows[3][1], "", "{lines}");
+
+    let json = resolve(&["--json"], "EAKL\n<script>x</script>\n");
+    let values: Vec<serde_json::Value> = json.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(values[0]["register_id"], "000831926607-75");
+    assert_eq!(values[0]["method"], "acronym");
+    assert_eq!(values[1]["register_id"], serde_json::Value::Null);
+    assert_eq!(values[1]["name"], "<script>x</script>");
+}

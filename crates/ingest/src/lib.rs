@@ -225,7 +225,7 @@ pub async fn import_paths(
     // The stored register, whole: an earlier run's register file is in it even if its pass is
     // still owed. Links made against it that a later file makes stale are remade by the pass
     // that file makes owed.
-    let mut linker = Arc::new(Linker::new(&store.registered_names().await?));
+    let mut linker = Arc::new(load_linker(store).await?);
     // Register snapshots first, so that every mention this run writes is linked against the
     // register as this run leaves it, and no linking pass is owed for them.
     let (registers, others): (Vec<Job>, Vec<Job>) = expand(paths)?.into_iter().partition(
@@ -236,7 +236,7 @@ pub async fn import_paths(
     if !others.is_empty() && report.files.iter().any(|f| f.failure.is_none() && f.counts.new + f.counts.updated > 0) {
         // The linker reads the register as committed.
         session.commit().await?;
-        linker = Arc::new(Linker::new(&store.registered_names().await?));
+        linker = Arc::new(load_linker(store).await?);
     }
     write_files(store, &mut session, read_ahead(others, linker), progress, &mut report.files).await?;
     session.commit().await?;
@@ -291,6 +291,8 @@ struct WholeRecords {
     /// What they hold ([`GROUP_BYTES`]).
     bytes: usize,
     organisations: Vec<Organisation>,
+    /// They give names beside register IDs the linker did not know for them.
+    teaches: bool,
 }
 
 impl Session {
@@ -319,7 +321,13 @@ impl Session {
             .map(|w| WholeFile { file: &w.file, records: &w.records, organisations: &w.organisations })
             .collect();
         if !wholes.is_empty() {
-            let outcomes = self.get(store).await?.write_files(&wholes).await?;
+            let teaches = waiting.iter().filter_map(|w| w.whole.as_ref()).any(|w| w.teaches);
+            let session = self.get(store).await?;
+            // Owed also if the file that taught is refused: a pass more changes nothing.
+            if teaches {
+                session.owe_relink().await?;
+            }
+            let outcomes = session.write_files(&wholes).await?;
             if outcomes.len() != wholes.len() {
                 return Err(StoreError::Corrupt("the store gave outcomes for a different number of files".into()));
             }
@@ -354,12 +362,17 @@ impl Session {
     }
 }
 
+/// The linker over the stored register and the aliases the stored mentions teach.
+pub async fn load_linker(store: &dyn Store) -> Result<Linker, StoreError> {
+    Ok(Linker::new(&store.registered_names().await?, &store.published_aliases().await?))
+}
+
 /// Links every organisation mention again (a full pass), page by page in one transaction so
 /// that memory holds one page of mentions and the organisations; returns how many links
 /// changed.
 pub async fn link(store: &dyn Store) -> Result<u64, StoreError> {
     let start = std::time::Instant::now();
-    let linker = Linker::new(&store.registered_names().await?);
+    let linker = load_linker(store).await?;
     let mut pass = linker.pass();
     let mut relinker = store.begin_relink().await?;
     let (mut mentions, mut changed) = (0, 0);
@@ -417,10 +430,15 @@ fn mentions(s: &Stamped) -> Vec<Mention> {
 }
 
 /// Links the mentions of a batch, storing each link on its record; returns the organisations
-/// the links point at.
-fn link_batch(linker: &Linker, batch: &mut [Stamped]) -> Vec<Organisation> {
+/// the links point at, and whether the batch gives a name beside a register ID that the linker
+/// did not know for it (which leaves a full linking pass owed: see `Resolver::knows_pair`).
+fn link_batch(linker: &Linker, batch: &mut [Stamped]) -> (Vec<Organisation>, bool) {
     let groups: Vec<MentionGroup> =
         batch.iter().map(|s| MentionGroup { mentions: mentions(s) }).filter(|g| !g.mentions.is_empty()).collect();
+    let teaches = groups.iter().flat_map(|g| &g.mentions).any(|m| match (&m.name, &m.register_id) {
+        (Some(name), Some(id)) => !linker.resolver().knows_pair(name, id),
+        _ => false,
+    });
     let resolution = linker.link(&groups, false);
     let by_mention: HashMap<MentionRef, MentionLink> =
         resolution.links.into_iter().map(|l| (l.at, MentionLink { org: l.org, method: l.method })).collect();
@@ -428,7 +446,7 @@ fn link_batch(linker: &Linker, batch: &mut [Stamped]) -> Vec<Organisation> {
         // A record repeated in the batch has the same mentions; each copy gets the links.
         s.links = mentions(s).into_iter().map(|m| by_mention.get(&m.at).cloned()).collect();
     }
-    resolution.organisations
+    (resolution.organisations, teaches)
 }
 
 /// What the reading thread sends the writer, file after file in the run's order: for each
@@ -447,6 +465,8 @@ enum Event {
         organisations: Vec<Organisation>,
         rejected: Vec<Rejection>,
         last: bool,
+        /// The records give names beside register IDs the linker did not know for them.
+        teaches: bool,
     },
     /// The file cannot be used as a whole (truncated, not well-formed, …): nothing of it is
     /// kept.
@@ -500,8 +520,8 @@ impl Stamp {
 
     /// Links a batch of stamped records.
     fn batch(linker: &Linker, mut records: Vec<Stamped>, bytes: usize, rejected: Vec<Rejection>, last: bool) -> Event {
-        let organisations = link_batch(linker, &mut records);
-        Event::Batch { records, bytes, organisations, rejected, last }
+        let (organisations, teaches) = link_batch(linker, &mut records);
+        Event::Batch { records, bytes, organisations, rejected, last, teaches }
     }
 }
 
@@ -654,7 +674,7 @@ async fn write_files(
                 }
                 None => done(store, session, progress, reports, report, None).await?,
             },
-            (Event::Batch { records, bytes, organisations, rejected, last }, Some(mut w)) => {
+            (Event::Batch { records, bytes, organisations, rejected, last, teaches }, Some(mut w)) => {
                 let report = &mut w.report;
                 report.read += (records.len() + rejected.len()) as u64;
                 report.rejected += rejected.len() as u64;
@@ -664,7 +684,7 @@ async fn write_files(
                 // The first batch is the last: the file is known whole.
                 if last && w.writer.is_none() {
                     let Writing { report, file, .. } = w;
-                    let whole = WholeRecords { file, records, bytes, organisations };
+                    let whole = WholeRecords { file, records, bytes, organisations, teaches };
                     done(store, session, progress, reports, report, Some(whole)).await?;
                     continue;
                 }
@@ -678,7 +698,11 @@ async fn write_files(
                             w.writer.insert(store.begin(&w.file).await?)
                         }
                     };
-                    match writer.write(&records, &organisations).await {
+                    let written = match writer.write(&records, &organisations).await {
+                        Ok(counts) if teaches => writer.owe_relink().await.map(|()| counts),
+                        other => other,
+                    };
+                    match written {
                         Ok(counts) => report.counts += counts,
                         // Dropping the writer rolls the file back; its later batches are read
                         // and let go.

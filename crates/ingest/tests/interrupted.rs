@@ -12,7 +12,6 @@
 use std::path::{Path, PathBuf};
 
 use lobbyscope_ingest::{Quiet, finish_linking, import_file, import_paths};
-use lobbyscope_resolve::Linker;
 use lobbyscope_store::Store;
 use lobbyscope_store_sqlite::SqliteStore;
 use sqlx::Row;
@@ -54,7 +53,7 @@ async fn links(store: &SqliteStore) -> Vec<String> {
 /// The pass is owed only when mentions were stored before it; returns whether it is.
 async fn commit_register_only(store: &SqliteStore) -> bool {
     let mentions_before = store.stats().await.unwrap().meetings + store.stats().await.unwrap().consultation_responses;
-    let linker = std::sync::Arc::new(Linker::new(&store.registered_names().await.unwrap()));
+    let linker = std::sync::Arc::new(lobbyscope_ingest::load_linker(store).await.unwrap());
     let report = import_file(store, &linker, &repo(REGISTER_SUBSET), false, &Quiet).await.unwrap();
     assert!(report.failure.is_none() && report.counts.new > 0, "{report:?}");
     let owed = store.relink_pending().await.unwrap();
@@ -80,7 +79,9 @@ async fn a_run_stopped_before_its_linking_pass_is_finished_by_the_next() {
         assert_ne!(links(&stopped).await, expected, "the pass is missing, or this test shows nothing");
 
         let again = import_paths(&stopped, &files, &Quiet).await.unwrap();
-        assert_eq!((again.owed_by_an_earlier_run, again.full_relink), (owed, owed), "{again:?}");
+        // The run's own meetings may owe a pass too, for the names they give beside IDs.
+        assert_eq!(again.owed_by_an_earlier_run, owed, "{again:?}");
+        assert!(again.full_relink || !owed, "{again:?}");
         assert!(!stopped.relink_pending().await.unwrap());
         assert_eq!(links(&stopped).await, expected, "order {files:?}");
     }

@@ -11,9 +11,9 @@
 use std::collections::BTreeMap;
 
 use lobbyscope_domain::RegisterId;
-use lobbyscope_store::RegisteredName;
+use lobbyscope_store::{Alias, RegisteredName};
 
-use crate::{Alias, Resolver};
+use crate::Resolver;
 
 /// A name a source published beside a register ID.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

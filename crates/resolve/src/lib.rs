@@ -3,28 +3,26 @@
 //!
 //! The rules, in order, each recorded as the link's [`LinkMethod`]:
 //! 1. the source gave a register ID: that organisation;
-//! 2. the folded name equals exactly one registered name (a snapshot's name, or that name
-//!    without its trailing "(ACRONYM)");
-//! 3. the folded name equals exactly one registered acronym (the `acronym` element, or the
-//!    trailing parenthesis of the name);
-//! 4. adjacent name pieces of one list, re-joined with ", ", equal exactly one registered name
-//!    (sources join lists with commas, and names contain commas);
-//! 5. otherwise the mention is an unregistered organisation keyed by its folded name; a name
-//!    shared by several registered organisations is marked ambiguous, never guessed.
+//! 2. the name, by the [`Resolver`]'s rules: a registered name form, acronym or short form, an
+//!    alias learned from the names sources give beside IDs, the name's parts, a near name;
+//! 3. adjacent name pieces of one list, re-joined with ", ", equal exactly one registered name
+//!    (sources join lists with commas, and names contain commas), unless the piece alone was
+//!    found by one of the strong rules (a name form, a short form, an alias);
+//! 4. otherwise the mention is an unregistered organisation keyed by its folded name; a name
+//!    that could be several registered organisations is marked ambiguous, never guessed.
 //!
 //! Pure and deterministic: the same inputs give the same links, whatever order files came in.
 
 pub mod evaluate;
 mod resolver;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
-pub use resolver::{Alias, Resolver, Verdict};
+pub use lobbyscope_store::Alias;
+pub use resolver::{Resolver, Verdict};
 
 use chrono::NaiveDate;
-use lobbyscope_domain::{
-    FoldedName, RegisterId, fold_name, fold_words, parenthetical_acronym, shown_acronym, strip_legal_forms,
-};
+use lobbyscope_domain::{FoldedName, RegisterId, fold_words, shown_acronym, strip_legal_forms};
 use lobbyscope_store::{
     LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, OrgKey, Organisation, RegisteredName,
 };
@@ -62,70 +60,22 @@ pub fn unregistered_key(folded: FoldedName) -> OrgKey {
     OrgKey::Unregistered(folded)
 }
 
-/// Folded names (and acronyms) to the register IDs that carry them.
-#[derive(Default)]
-struct NameIndex {
-    names: HashMap<String, HashSet<RegisterId>>,
-    acronyms: HashMap<String, HashSet<RegisterId>>,
-}
-
-enum Lookup<'a> {
-    One(&'a RegisterId, LinkMethod),
-    Ambiguous,
-    None,
-}
-
-impl NameIndex {
-    fn build(registered: &[RegisteredName]) -> NameIndex {
-        let mut index = NameIndex::default();
-        let add = |map: &mut HashMap<String, HashSet<RegisterId>>, name: &str, id: &RegisterId| {
-            let folded = fold_name(name);
-            if !folded.is_empty() {
-                map.entry(folded).or_default().insert(id.clone());
-            }
-        };
-        for r in registered {
-            add(&mut index.names, &r.name, &r.register_id);
-            if let Some((base, acronym)) = parenthetical_acronym(&r.name) {
-                add(&mut index.names, base, &r.register_id);
-                add(&mut index.acronyms, acronym, &r.register_id);
-            }
-            if let Some(acronym) = &r.acronym {
-                add(&mut index.acronyms, acronym, &r.register_id);
-            }
-        }
-        index
-    }
-
-    fn lookup(&self, folded: &str) -> Lookup<'_> {
-        for (map, method) in [(&self.names, LinkMethod::ExactName), (&self.acronyms, LinkMethod::Acronym)] {
-            if let Some(ids) = map.get(folded) {
-                let mut ids = ids.iter();
-                return match (ids.next(), ids.next()) {
-                    (Some(id), None) => Lookup::One(id, method),
-                    _ => Lookup::Ambiguous,
-                };
-            }
-        }
-        Lookup::None
-    }
-}
-
 /// Links every mention in `inputs`: a full pass, whose organisation list holds every
 /// registered organisation and every organisation a mention points at.
 pub fn resolve(inputs: &LinkInputs) -> Resolution {
-    Linker::new(&inputs.registered).link(&inputs.groups, true)
+    Linker::new(&inputs.registered, &inputs.aliases).link(&inputs.groups, true)
 }
 
-/// The registered names, indexed for linking batches of mentions as they are imported.
+/// The registered names and learned aliases, indexed for linking batches of mentions as they
+/// are imported.
 pub struct Linker {
-    index: NameIndex,
+    resolver: Resolver,
     /// Register ID → (snapshot date, name, acronym) of its newest register entry.
     latest: HashMap<RegisterId, (NaiveDate, String, Option<String>)>,
 }
 
 impl Linker {
-    pub fn new(registered: &[RegisteredName]) -> Linker {
+    pub fn new(registered: &[RegisteredName], aliases: &[Alias]) -> Linker {
         let mut latest: HashMap<RegisterId, (NaiveDate, String, Option<String>)> = HashMap::new();
         for r in registered {
             let newer = latest.get(&r.register_id).is_none_or(|(date, ..)| r.snapshot_date > *date);
@@ -133,7 +83,7 @@ impl Linker {
                 latest.insert(r.register_id.clone(), (r.snapshot_date, r.name.clone(), r.acronym.clone()));
             }
         }
-        Linker { index: NameIndex::build(registered), latest }
+        Linker { resolver: Resolver::new(registered, aliases), latest }
     }
 
     /// Links `groups`. The organisations returned are those the links point at, plus every
@@ -150,8 +100,18 @@ impl Linker {
         Pass { linker: self, orgs: OrgCollector::new(&self.latest, true) }
     }
 
+    /// The newest registered name of `id`, if the register holds it.
+    pub fn registered_name(&self, id: &RegisterId) -> Option<&str> {
+        self.latest.get(id).map(|(_, name, _)| name.as_str())
+    }
+
+    /// The resolver behind the links, for a name on its own (`lobbyscope resolve`).
+    pub fn resolver(&self) -> &Resolver {
+        &self.resolver
+    }
+
     fn link_into(&self, groups: &[MentionGroup], orgs: &mut OrgCollector<'_>) -> Vec<LinkedMention> {
-        let index = &self.index;
+        let resolver = &self.resolver;
         let mut links = Vec::new();
         for group in groups {
             let mentions = &group.mentions;
@@ -182,9 +142,10 @@ impl Linker {
                     i += 1;
                     continue;
                 };
-                let lookup = index.lookup(folded.as_str());
-                if !matches!(lookup, Lookup::One(..))
-                    && let Some((end, id)) = joined_match(index, &words[i..])
+                let verdict = resolver.resolve(name);
+                let strong = matches!(verdict.method, LinkMethod::ExactName | LinkMethod::Acronym | LinkMethod::Alias);
+                if !(strong && verdict.register_id.is_some())
+                    && let Some((end, id)) = joined_match(resolver, &words[i..])
                 {
                     let joined =
                         mentions[i..i + end].iter().filter_map(|m| m.name.as_deref()).collect::<Vec<_>>().join(", ");
@@ -195,13 +156,12 @@ impl Linker {
                     i += end;
                     continue;
                 }
-                let (org, method) = match lookup {
-                    Lookup::One(id, method) => {
+                let (org, method) = match &verdict.register_id {
+                    Some(id) => {
                         orgs.saw_registered(id, Some(name));
-                        (registered_key(id), method)
+                        (registered_key(id), verdict.method)
                     }
-                    Lookup::Ambiguous => (orgs.saw_unregistered(&folded, name), LinkMethod::Ambiguous),
-                    Lookup::None => (orgs.saw_unregistered(&folded, name), LinkMethod::Unmatched),
+                    None => (orgs.saw_unregistered(&folded, name), verdict.method),
                 };
                 links.push(link(m, org, method));
                 i += 1;
@@ -235,14 +195,11 @@ fn link(m: &Mention, org: OrgKey, method: LinkMethod) -> LinkedMention {
 
 /// The longest run of at least two adjacent name-only pieces at the start of `words` whose
 /// re-joined name equals exactly one registered name: its length and that organisation.
-fn joined_match<'a>(index: &'a NameIndex, words: &[Option<String>]) -> Option<(usize, &'a RegisterId)> {
+fn joined_match<'a>(resolver: &'a Resolver, words: &[Option<String>]) -> Option<(usize, &'a RegisterId)> {
     let run = words.iter().take(MAX_JOINED_PIECES).take_while(|w| w.is_some()).count();
     (2..=run).rev().find_map(|len| {
         let joined = words[..len].iter().flatten().map(String::as_str).collect::<Vec<_>>().join(" ");
-        match index.lookup(strip_legal_forms(&joined)) {
-            Lookup::One(id, LinkMethod::ExactName) => Some((len, id)),
-            _ => None,
-        }
+        resolver.registered_name(&joined).map(|id| (len, id))
     })
 }
 

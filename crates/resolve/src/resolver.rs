@@ -28,15 +28,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::LazyLock;
 
 use lobbyscope_domain::{RegisterId, fold_words, is_legal_form, strip_legal_forms};
-use lobbyscope_store::{LinkMethod, RegisteredName};
-
-/// A name a source published beside a register ID, and how many times it did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Alias {
-    pub name: String,
-    pub register_id: RegisterId,
-    pub occurrences: u64,
-}
+use lobbyscope_store::{Alias, LinkMethod, RegisteredName};
 
 /// What the resolver made of a name.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,15 +39,17 @@ pub struct Verdict {
     pub score: f64,
     /// The name form or part that matched, folded, when it was not the whole name.
     pub matched: Option<String>,
+    /// For an alias: how many mentions gave the name beside this ID.
+    pub evidence: u64,
 }
 
 impl Verdict {
     fn none(method: LinkMethod) -> Verdict {
-        Verdict { register_id: None, method, score: 0.0, matched: None }
+        Verdict { register_id: None, method, score: 0.0, matched: None, evidence: 0 }
     }
 
     fn found(id: &RegisterId, method: LinkMethod, score: f64) -> Verdict {
-        Verdict { register_id: Some(id.clone()), method, score, matched: None }
+        Verdict { register_id: Some(id.clone()), method, score, matched: None, evidence: 0 }
     }
 }
 
@@ -80,8 +74,20 @@ const SHORTENING_RARE_WORD: usize = 3;
 /// Words that say which office, branch or reach of an organisation is meant, not which
 /// organisation: names that differ only by them name the same one (rule 6).
 const BRANCH_WORDS: &[&str] = &[
-    "brussels", "bruxelles", "brussel", "eu", "europe", "european", "europa", "global", "group", "international",
-    "liaison", "office", "representation", "worldwide",
+    "brussels",
+    "bruxelles",
+    "brussel",
+    "eu",
+    "europe",
+    "european",
+    "europa",
+    "global",
+    "group",
+    "international",
+    "liaison",
+    "office",
+    "representation",
+    "worldwide",
 ];
 
 /// Function words of the EU languages NLTK lists, folded as names are.
@@ -102,12 +108,13 @@ fn content_words(core: &str, all: bool) -> BTreeSet<&str> {
     core.split(' ').filter(|w| (all || !FUNCTION_WORDS.contains(*w)) && !is_legal_form(w)).collect()
 }
 
-/// The ID that at least [`ALIAS_AGREEMENT`] of an alias's occurrences give, with that share.
-fn agreeing(per_id: &HashMap<RegisterId, u64>) -> Option<(&RegisterId, f64)> {
+/// The ID that at least [`ALIAS_AGREEMENT`] of an alias's occurrences give, with that share
+/// and those occurrences.
+fn agreeing(per_id: &HashMap<RegisterId, u64>) -> Option<(&RegisterId, f64, u64)> {
     let total: u64 = per_id.values().sum();
     let (id, &n) = per_id.iter().max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))?;
     let share = n as f64 / total as f64;
-    (share >= ALIAS_AGREEMENT).then_some((id, share))
+    (share >= ALIAS_AGREEMENT).then_some((id, share, n))
 }
 
 /// A registered name form: the organisation and the legal form it was written with.
@@ -224,9 +231,14 @@ impl Resolver {
             }
         }
         for a in aliases {
-            let folded = strip_legal_forms(&fold_words(&a.name)).to_owned();
-            if !folded.is_empty() && !is_legal_form(&folded) {
-                *r.aliases.entry(folded).or_default().entry(a.register_id.clone()).or_default() += a.occurrences;
+            // As a registered name, also without its trailing parenthesis: "NGVA Europe (NGVA
+            // Europe)".
+            let base = trailing_parenthesis(&a.name).map(|(base, _)| base);
+            for name in std::iter::once(a.name.as_str()).chain(base) {
+                let folded = split_legal(&fold_words(name)).0.to_owned();
+                if !folded.is_empty() && !is_legal_form(&folded) {
+                    *r.aliases.entry(folded).or_default().entry(a.register_id.clone()).or_default() += a.occurrences;
+                }
             }
         }
         for (key, forms) in &r.names {
@@ -239,7 +251,7 @@ impl Resolver {
             r.pool.entry(key.clone()).or_default().extend(entries.iter().map(|(id, _)| id.clone()));
         }
         for (key, per_id) in &r.aliases {
-            if let Some((id, _)) = agreeing(per_id) {
+            if let Some((id, ..)) = agreeing(per_id) {
                 r.pool.entry(key.clone()).or_default().insert(id.clone());
             }
         }
@@ -292,6 +304,32 @@ impl Resolver {
         }
     }
 
+    /// The one organisation whose registered name form is `words` ([`fold_words`] of a name).
+    pub fn registered_name(&self, words: &str) -> Option<&RegisterId> {
+        let (core, legal) = split_legal(words);
+        let forms = self.names.get(core)?;
+        match one(forms.iter().map(|f| &f.id)) {
+            Found::One(id) => Some(id),
+            Found::Several => match one(forms.iter().filter(|f| f.legal == legal).map(|f| &f.id)) {
+                Found::One(id) if !legal.is_empty() => Some(id),
+                _ => None,
+            },
+            Found::Nothing => None,
+        }
+    }
+
+    /// Whether `name` given beside `id` is evidence this resolver holds already: a registered
+    /// name form of that organisation, or an alias that names it. Otherwise the pair teaches the
+    /// linker something, and links made without it may change.
+    pub fn knows_pair(&self, name: &str, id: &RegisterId) -> bool {
+        let words = fold_words(name);
+        if self.registered_name(&words) == Some(id) {
+            return true;
+        }
+        let (core, _) = split_legal(&words);
+        self.aliases.get(core).and_then(agreeing).is_some_and(|(known, ..)| known == id)
+    }
+
     /// Whether `id` is in the register this resolver was built from.
     pub fn knows(&self, id: &RegisterId) -> bool {
         self.registered.contains(id)
@@ -322,7 +360,8 @@ impl Resolver {
         // whatever "RWE" abbreviates, and "Reset" is a word, not "RESET". Short forms of several
         // words ("CAN Europe") say enough by themselves.
         let several_words = core.contains(' ');
-        let as_short = |proper: bool| acronyms && (several_words || (legal.is_empty() && (!proper || looks_short(name))));
+        let as_short =
+            |proper: bool| acronyms && (several_words || (legal.is_empty() && (!proper || looks_short(name))));
         let short: Vec<&RegisterId> = self
             .acronyms
             .get(core)
@@ -331,7 +370,9 @@ impl Resolver {
         if let Some(forms) = self.names.get(core) {
             match one(forms.iter().map(|f| &f.id)) {
                 // "ESB" is one organisation's name and another's acronym.
-                Found::One(id) if short.iter().any(|other| *other != id) => return Verdict::none(LinkMethod::Ambiguous),
+                Found::One(id) if short.iter().any(|other| *other != id) => {
+                    return Verdict::none(LinkMethod::Ambiguous);
+                }
                 Found::One(id) => return Verdict::found(id, LinkMethod::ExactName, 1.0),
                 Found::Several if !legal.is_empty() => {
                     // Sister entities ("Stora Enso AB", "Stora Enso Oyj"): the legal form tells.
@@ -346,8 +387,8 @@ impl Resolver {
         match one(short.iter().copied()) {
             Found::One(id) => {
                 // "WWF" is the acronym of one office and the first word of many.
-                let others = !several_words
-                    && self.first_words.get(core).is_some_and(|named| named.iter().any(|n| n != id));
+                let others =
+                    !several_words && self.first_words.get(core).is_some_and(|named| named.iter().any(|n| n != id));
                 return if others {
                     Verdict::none(LinkMethod::Ambiguous)
                 } else {
@@ -359,7 +400,7 @@ impl Resolver {
         }
         if let Some(per_id) = self.aliases.get(core) {
             return match agreeing(per_id) {
-                Some((id, share)) => Verdict::found(id, LinkMethod::Alias, share),
+                Some((id, share, n)) => Verdict { evidence: n, ..Verdict::found(id, LinkMethod::Alias, share) },
                 None => Verdict::none(LinkMethod::Ambiguous),
             };
         }
@@ -399,9 +440,7 @@ impl Resolver {
             }
         }
         match found {
-            Some((id, part)) => {
-                Verdict { register_id: Some(id), method: LinkMethod::PartOfName, score: 0.9, matched: Some(part) }
-            }
+            Some((id, part)) => Verdict { matched: Some(part), ..Verdict::found(&id, LinkMethod::PartOfName, 0.9) },
             None => Verdict::none(LinkMethod::Unmatched),
         }
     }
@@ -463,12 +502,7 @@ impl Resolver {
         let mut same = same.into_iter();
         match (same.next(), same.next()) {
             (Some(id), None) => {
-                return Verdict {
-                    register_id: Some(id.clone()),
-                    method: LinkMethod::Similar,
-                    score: 0.9,
-                    matched: matched.map(str::to_owned),
-                };
+                return Verdict { matched: matched.map(str::to_owned), ..Verdict::found(id, LinkMethod::Similar, 0.9) };
             }
             (Some(_), Some(_)) => return Verdict::none(LinkMethod::Ambiguous),
             _ => {}
@@ -490,12 +524,7 @@ impl Resolver {
             [(id, (score, form)), rest @ ..]
                 if *score >= NEAR_THRESHOLD && rest.first().is_none_or(|(_, (s, _))| *s <= score - NEAR_MARGIN) =>
             {
-                Verdict {
-                    register_id: Some((*id).clone()),
-                    method: LinkMethod::Similar,
-                    score: *score,
-                    matched: Some((*form).to_owned()),
-                }
+                Verdict { matched: Some((*form).to_owned()), ..Verdict::found(id, LinkMethod::Similar, *score) }
             }
             [(_, (score, _)), ..] if *score >= NEAR_THRESHOLD => Verdict::none(LinkMethod::Ambiguous),
             _ => Verdict::none(LinkMethod::Unmatched),

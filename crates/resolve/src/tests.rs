@@ -54,6 +54,7 @@ fn methods(r: &Resolution) -> Vec<(String, LinkMethod)> {
 fn internet_society_is_found_by_name_base_name_and_acronym() {
     let inputs = LinkInputs {
         registered: registry(),
+        aliases: vec![],
         groups: vec![group(
             "m",
             &[(Some("Internet Society (ISOC)"), None), (Some("internet society"), None), (Some("ISOC"), None)],
@@ -74,6 +75,7 @@ fn internet_society_is_found_by_name_base_name_and_acronym() {
 fn register_id_wins_over_name() {
     let inputs = LinkInputs {
         registered: registry(),
+        aliases: vec![],
         groups: vec![group("m", &[(Some("BUSINESSEUROPE"), Some("953701819437-32"))])],
     };
     assert_eq!(methods(&resolve(&inputs)), [("953701819437-32".into(), LinkMethod::RegisterId)]);
@@ -83,6 +85,7 @@ fn register_id_wins_over_name() {
 fn comma_split_pieces_are_rejoined_only_when_they_match() {
     let inputs = LinkInputs {
         registered: registry(),
+        aliases: vec![],
         groups: vec![group(
             "m",
             &[
@@ -109,7 +112,8 @@ fn comma_split_pieces_are_rejoined_only_when_they_match() {
 
 #[test]
 fn a_name_of_several_registered_organisations_is_not_guessed() {
-    let inputs = LinkInputs { registered: registry(), groups: vec![group("m", &[(Some("acme"), None)])] };
+    let inputs =
+        LinkInputs { registered: registry(), aliases: vec![], groups: vec![group("m", &[(Some("acme"), None)])] };
     let r = resolve(&inputs);
     assert_eq!(methods(&r), [("n:acme".into(), LinkMethod::Ambiguous)]);
     let acme = r.organisations.iter().find(|o| o.key.url_segment() == "n:acme").unwrap();
@@ -120,6 +124,7 @@ fn a_name_of_several_registered_organisations_is_not_guessed() {
 fn organisations_take_the_newest_register_name_or_the_published_one() {
     let inputs = LinkInputs {
         registered: registry(),
+        aliases: vec![],
         groups: vec![group(
             "m",
             &[
@@ -142,7 +147,7 @@ fn organisations_take_the_newest_register_name_or_the_published_one() {
 
 #[test]
 fn punctuation_only_names_make_no_organisation() {
-    let inputs = LinkInputs { registered: vec![], groups: vec![group("m", &[(Some(" - "), None)])] };
+    let inputs = LinkInputs { registered: vec![], aliases: vec![], groups: vec![group("m", &[(Some(" - "), None)])] };
     let r = resolve(&inputs);
     assert!(r.links.is_empty());
     assert!(r.organisations.is_empty());
@@ -153,6 +158,7 @@ fn a_name_longer_than_any_organisation_s_makes_none_and_names_none() {
     let long = "word ".repeat(MAX_NAME_BYTES / 5 + 1);
     let inputs = LinkInputs {
         registered: registry(),
+        aliases: vec![],
         groups: vec![group("m", &[(Some(&long), None), (Some(&long), Some("3978240953-79")), (Some("Zeta"), None)])],
     };
     let r = resolve(&inputs);
@@ -167,7 +173,7 @@ fn a_name_longer_than_any_organisation_s_makes_none_and_names_none() {
     assert!(r.organisations.iter().all(|o| o.name.len() < MAX_NAME_BYTES), "no organisation is named by the long text");
     // Just within the bound, a name is a name.
     let within = "w".repeat(MAX_NAME_BYTES);
-    let inputs = LinkInputs { registered: vec![], groups: vec![group("m", &[(Some(&within), None)])] };
+    let inputs = LinkInputs { registered: vec![], aliases: vec![], groups: vec![group("m", &[(Some(&within), None)])] };
     assert_eq!(resolve(&inputs).organisations.len(), 1);
 }
 
@@ -176,8 +182,8 @@ fn resolution_does_not_depend_on_registry_order() {
     let mut reversed = registry();
     reversed.reverse();
     let groups = vec![group("m", &[(Some("Internet Society"), None), (Some("New Name"), None)])];
-    let a = resolve(&LinkInputs { registered: registry(), groups: groups.clone() });
-    let b = resolve(&LinkInputs { registered: reversed, groups });
+    let a = resolve(&LinkInputs { registered: registry(), aliases: vec![], groups: groups.clone() });
+    let b = resolve(&LinkInputs { registered: reversed, aliases: vec![], groups });
     assert_eq!(a.links, b.links);
     assert_eq!(a.organisations, b.organisations);
 }

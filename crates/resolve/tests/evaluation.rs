@@ -89,7 +89,8 @@ fn report(source: &str, s: &Scores, names: &std::collections::HashMap<String, St
     let mut wrong: Vec<_> = s.wrong.iter().collect();
     wrong.sort_by_key(|(_, n)| std::cmp::Reverse(**n));
     for ((name, given, got), n) in wrong.iter().take(60) {
-        let shown = |id: &lobbyscope_domain::RegisterId| names.get(id.as_str()).map_or("(not in the register)", String::as_str);
+        let shown =
+            |id: &lobbyscope_domain::RegisterId| names.get(id.as_str()).map_or("(not in the register)", String::as_str);
         println!("  wrong x{n}: {name:?} given {given} {:?} linked {got} {:?}", shown(given), shown(got));
     }
     let mut missed: Vec<_> = s.missed.iter().collect();
@@ -128,7 +129,9 @@ fn hard_cases_resolve_as_judged() {
     let mut failed = Vec::new();
     let mut n = 0;
     for line in cases.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
-        let [name, expected, why] = line.split('\t').collect::<Vec<_>>()[..] else { panic!("not three columns: {line}") };
+        let [name, expected, why] = line.split('\t').collect::<Vec<_>>()[..] else {
+            panic!("not three columns: {line}")
+        };
         n += 1;
         let verdict = resolver.resolve(name);
         let got = verdict.register_id.as_ref().map_or("-", |id| id.as_str());

@@ -61,6 +61,8 @@ macro_rules! store_contract_tests {
             the_list_narrowed_to_some_keeps_the_lists_order,
             data_generation_moves_with_committed_changes,
             a_register_change_leaves_a_linking_pass_owed,
+            names_given_beside_ids_are_aliases,
+            a_writer_that_owes_a_pass_owes_it_once_committed,
             the_import_lock_has_one_holder_at_a_time,
             reads_answer_while_a_file_is_being_written,
             position_inputs_gather_an_organisations_own_words,
@@ -1442,6 +1444,68 @@ async fn commit(store: &dyn Store, name: &str, source: SourceKind, records: Vec<
 
 /// A file that adds or changes register entries leaves a full linking pass owed, from its own
 /// commit until a pass is stored; files that do not, and files not committed, do not.
+/// The names meetings and responses give beside a register ID, each with how many mentions
+/// gave it; names without an ID and IDs without a name teach nothing.
+pub async fn names_given_beside_ids_are_aliases(store: &dyn Store) {
+    assert!(store.published_aliases().await.expect("aliases").is_empty());
+    let isoc = id("953701819437-32");
+    let mut twice = commission_meeting();
+    twice.date = date("2022-07-01");
+    twice.attendees.push(Attendee { name: Some("ISOC".into()), register_id: Some(isoc.clone()) });
+    twice.attendees.push(Attendee { name: None, register_id: Some(id("3978240953-79")) });
+    let records = vec![
+        stamp(Record::Meeting(commission_meeting()), SourceKind::CommissionMeetingsXlsx, 3),
+        stamp(Record::Meeting(twice), SourceKind::CommissionMeetingsXlsx, 4),
+        stamp(Record::Meeting(parliament_meeting()), SourceKind::EpMeetingsCsv, 2),
+        stamp(Record::Feedback(feedback("We support an open Internet.")), SourceKind::HysFeedback, 1),
+    ];
+    write_all(store, &records).await;
+    let mut aliases: Vec<(String, String, u64)> = store
+        .published_aliases()
+        .await
+        .expect("aliases")
+        .into_iter()
+        .map(|a| (a.name, a.register_id.as_str().to_owned(), a.occurrences))
+        .collect();
+    aliases.sort();
+    assert_eq!(
+        aliases,
+        [
+            ("ISOC".to_owned(), isoc.as_str().to_owned(), 1),
+            // Two meetings and a response.
+            ("Internet Society".to_owned(), isoc.as_str().to_owned(), 3),
+        ]
+    );
+}
+
+/// A file or session that taught the linker names leaves a full pass owed when it commits, and
+/// only then.
+pub async fn a_writer_that_owes_a_pass_owes_it_once_committed(store: &dyn Store) {
+    let owed = || async { store.relink_pending().await.expect("relink pending") };
+    let meeting = || stamp(Record::Meeting(commission_meeting()), SourceKind::CommissionMeetingsXlsx, 3);
+    {
+        let mut w = store.begin(&file("dropped", SourceKind::CommissionMeetingsXlsx)).await.expect("begin");
+        w.write(&[meeting()], &[]).await.expect("write");
+        w.owe_relink().await.expect("owe");
+    }
+    assert!(!owed().await, "a file not committed owes nothing");
+    let mut w = store.begin(&file("ec", SourceKind::CommissionMeetingsXlsx)).await.expect("begin");
+    w.write(&[meeting()], &[]).await.expect("write");
+    w.owe_relink().await.expect("owe");
+    w.commit().await.expect("commit");
+    assert!(owed().await, "the file committed");
+    store.apply_links(&[], &[]).await.expect("apply");
+    assert!(!owed().await, "the full pass was stored");
+
+    let response = stamp(Record::Feedback(feedback("Open.")), SourceKind::HysFeedback, 1);
+    let mut session = store.begin_session().await.expect("session");
+    session.owe_relink().await.expect("owe");
+    session.write_file(&file("hys", SourceKind::HysFeedback), &[response], &[]).await.expect("write");
+    assert!(!owed().await, "not before the session commits");
+    session.commit().await.expect("commit");
+    assert!(owed().await, "the session committed");
+}
+
 pub async fn a_register_change_leaves_a_linking_pass_owed(store: &dyn Store) {
     let owed = || async { store.relink_pending().await.expect("relink pending") };
     assert!(!owed().await, "a new store owes nothing");

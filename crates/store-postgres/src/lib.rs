@@ -26,9 +26,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use lobbyscope_domain::MeetingId;
 use lobbyscope_store::{
-    ActivityFilter, ActivityPage, FileWriter, ImportFile, ImportGuard, ImportSession, ImportedSince, LockAttempt,
-    LockHolder, MeetingView, OrgKey, Organisation, OrganisationDocument, OrganisationView, PersonDocument, PersonKey,
-    RegisteredName, Relinker, ResponseView, Result, SourceHealth, Stats, Store, StoreError,
+    ActivityFilter, ActivityPage, Alias, FileWriter, ImportFile, ImportGuard, ImportSession, ImportedSince,
+    LockAttempt, LockHolder, MeetingView, OrgKey, Organisation, OrganisationDocument, OrganisationView, PersonDocument,
+    PersonKey, RegisteredName, Relinker, ResponseView, Result, SourceHealth, Stats, Store, StoreError,
 };
 use lobbyscope_store_sql::documents::{Documents, Numbered, Reader};
 use lobbyscope_store_sql::{Cols, health, keys, map, rows};
@@ -160,6 +160,10 @@ impl Store for PgStore {
     async fn begin_session(&self) -> Result<Box<dyn ImportSession>> {
         let tx = self.pool.begin().await.map_err(db_err)?;
         Ok(Box::new(write::PgSession::new(tx)))
+    }
+
+    async fn published_aliases(&self) -> Result<Vec<Alias>> {
+        self.documents().published_aliases().await
     }
 
     async fn registered_names(&self) -> Result<Vec<RegisteredName>> {

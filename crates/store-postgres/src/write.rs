@@ -89,6 +89,11 @@ impl ImportSession for PgSession {
         write_files(self, files).await
     }
 
+    async fn owe_relink(&mut self) -> Result<()> {
+        sqlx::query(lobbyscope_store_sql::OWE_RELINK).execute(&mut *self.tx).await.map_err(db_err)?;
+        Ok(())
+    }
+
     async fn commit(mut self: Box<Self>) -> Result<()> {
         // Once per session, as in the SQLite store: folding per file moves every organisation
         // a file mentions in the list's indexes once per file.
@@ -101,6 +106,11 @@ impl ImportSession for PgSession {
 impl FileWriter for PgWriter<Transaction<'static, Postgres>> {
     async fn write(&mut self, batch: &[Stamped], organisations: &[Organisation]) -> Result<WriteCounts> {
         Ok(write_batch(self, &[(batch, organisations)]).await?.into_iter().sum())
+    }
+
+    async fn owe_relink(&mut self) -> Result<()> {
+        sqlx::query(lobbyscope_store_sql::OWE_RELINK).execute(&mut *self.conn).await.map_err(db_err)?;
+        Ok(())
     }
 
     async fn commit(mut self: Box<Self>) -> Result<()> {

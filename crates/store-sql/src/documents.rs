@@ -14,7 +14,7 @@ use std::collections::{BTreeSet, HashMap};
 use async_trait::async_trait;
 use lobbyscope_domain::{MeetingId, OrgKey, PersonKey};
 use lobbyscope_store::{
-    AnalysedThrough, ImportedSince, OrganisationDocument, PersonDocument, Result, SourceTextRecord, StoreError,
+    Alias, AnalysedThrough, ImportedSince, OrganisationDocument, PersonDocument, Result, SourceTextRecord, StoreError,
 };
 use sqlx::QueryBuilder;
 
@@ -224,6 +224,25 @@ where
             })
         };
         Ok(self.0.fetch(q, read).await?.into_iter().next().unwrap_or_default())
+    }
+
+    /// `Store::published_aliases`: a scan of the mentions that carry an ID, grouped.
+    pub async fn published_aliases(&self) -> Result<Vec<Alias>> {
+        // The sum cast back: PostgreSQL sums counts as numeric.
+        let q = QueryBuilder::new(
+            "SELECT name, register_id, CAST(sum(n) AS BIGINT) FROM ( \
+               SELECT name, register_id, count(*) AS n FROM meeting_attendees \
+               WHERE register_id IS NOT NULL AND name IS NOT NULL GROUP BY name, register_id \
+               UNION ALL SELECT organization, register_id, count(*) FROM feedback \
+               WHERE register_id IS NOT NULL AND organization IS NOT NULL GROUP BY organization, register_id \
+             ) AS given GROUP BY name, register_id",
+        );
+        self.0
+            .fetch(q, |r| {
+                let c = Cols::new(r, "meeting_attendees");
+                Ok(Alias { name: c.get(0)?, register_id: c.register_id(1)?, occurrences: c.u64(2)? })
+            })
+            .await
     }
 
     pub async fn position_ids(&self, after: Option<&str>, limit: u32) -> Result<Vec<String>> {

@@ -22,6 +22,9 @@ pub mod timeline;
 
 pub use cols::{Cols, RowRef};
 
+/// `ImportSession::owe_relink` and `FileWriter::owe_relink`, in the writer's transaction.
+pub const OWE_RELINK: &str = "UPDATE pending_work SET relink = 1";
+
 /// Whether `e` says the database could not be reached, rather than anything about the
 /// statement: a lost or refused connection, no connection free in time, a closed pool.
 pub fn is_unavailable(e: &sqlx::Error) -> bool {

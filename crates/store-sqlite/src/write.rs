@@ -137,6 +137,11 @@ impl ImportSession for SqliteSession {
         write_files(self, files).await
     }
 
+    async fn owe_relink(&mut self) -> Result<()> {
+        sqlx::query(lobbyscope_store_sql::OWE_RELINK).execute(&mut *self.tx).await.map_err(db_err)?;
+        Ok(())
+    }
+
     async fn commit(mut self: Box<Self>) -> Result<()> {
         // Once per session: folding per file moved every organisation a file mentions in the
         // list's indexes once per file, which doubled the import.
@@ -272,6 +277,11 @@ impl<C: DerefMut<Target = SqliteConnection> + Send> SqliteWriter<C> {
 impl FileWriter for SqliteWriter<Transaction<'static, Sqlite>> {
     async fn write(&mut self, batch: &[Stamped], organisations: &[Organisation]) -> Result<WriteCounts> {
         Ok(write_batch(self, &[(batch, organisations)]).await?.into_iter().sum())
+    }
+
+    async fn owe_relink(&mut self) -> Result<()> {
+        sqlx::query(lobbyscope_store_sql::OWE_RELINK).execute(&mut *self.conn).await.map_err(db_err)?;
+        Ok(())
     }
 
     async fn commit(mut self: Box<Self>) -> Result<()> {

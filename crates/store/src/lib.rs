@@ -31,7 +31,7 @@ pub const MAX_AMONG: usize = 10_000;
 pub use documents::{AnalysedThrough, ImportedSince, OrganisationDocument, PersonDocument};
 pub use health::{RunFigures, SourceHealth, late_after};
 pub use links::{
-    LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, MentionRef, Organisation, RegisteredName,
+    Alias, LinkInputs, LinkMethod, LinkedMention, Mention, MentionGroup, MentionRef, Organisation, RegisteredName,
 };
 pub use listing::{ListedKind, Listing, ListingMarks, Scope};
 pub use lock::{ImportGuard, LockAttempt, LockHolder};
@@ -203,6 +203,10 @@ pub trait Store: Send + Sync {
     /// Every name in the stored register snapshots.
     async fn registered_names(&self) -> Result<Vec<RegisteredName>>;
 
+    /// Every distinct name that meetings and responses published beside a register ID, with
+    /// how many mentions did: what the linker learns an organisation's other names from.
+    async fn published_aliases(&self) -> Result<Vec<Alias>>;
+
     /// Starts a full linking pass in one transaction: mentions are read page by page
     /// ([`Relinker::next_groups`]) and their links written as they are made, so that memory
     /// stays flat however many mentions are stored. Run it under the import lock.
@@ -212,6 +216,7 @@ pub trait Store: Send + Sync {
     /// mention. For tests and small stores; the import pipeline pages through [`Store::begin_relink`].
     async fn link_inputs(&self) -> Result<LinkInputs> {
         let registered = self.registered_names().await?;
+        let aliases = self.published_aliases().await?;
         let mut pass = self.begin_relink().await?;
         let mut groups = Vec::new();
         loop {
@@ -221,7 +226,7 @@ pub trait Store: Send + Sync {
             }
             groups.extend(page);
         }
-        Ok(LinkInputs { registered, groups })
+        Ok(LinkInputs { registered, aliases, groups })
     }
 
     /// Stores a full linking pass at once: every mention's link, and the complete organisation
@@ -488,6 +493,11 @@ pub trait ImportSession: Send {
     /// file's outcome; any other error ends the session.
     async fn write_files(&mut self, files: &[WholeFile<'_>]) -> Result<Vec<Result<WriteCounts>>>;
 
+    /// Leaves a full linking pass owed ([`Store::relink_pending`]) when the session commits: its
+    /// files gave names beside register IDs that the linker did not know for them, so links
+    /// made before them may change.
+    async fn owe_relink(&mut self) -> Result<()>;
+
     /// Writes one whole file (all its records in one call, so that a file is never half
     /// written).
     async fn write_file(
@@ -516,5 +526,7 @@ pub trait FileWriter: Send {
     /// takes the new name only when it sorts first, so the name kept does not depend on the
     /// order files arrive in (see `lobbyscope-resolve`).
     async fn write(&mut self, batch: &[Stamped], organisations: &[Organisation]) -> Result<WriteCounts>;
+    /// As [`ImportSession::owe_relink`], when the file commits.
+    async fn owe_relink(&mut self) -> Result<()>;
     async fn commit(self: Box<Self>) -> Result<()>;
 }

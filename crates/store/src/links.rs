@@ -13,6 +13,15 @@ pub struct RegisteredName {
     pub snapshot_date: chrono::NaiveDate,
 }
 
+/// A name a source published beside a register ID, and how many times it did: evidence of the
+/// names an organisation goes by (the resolver's learned aliases).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alias {
+    pub name: String,
+    pub register_id: RegisterId,
+    pub occurrences: u64,
+}
+
 /// Which stored item mentions an organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MentionRef {
@@ -38,6 +47,7 @@ pub struct MentionGroup {
 #[derive(Debug, Clone, Default)]
 pub struct LinkInputs {
     pub registered: Vec<RegisteredName>,
+    pub aliases: Vec<Alias>,
     pub groups: Vec<MentionGroup>,
 }
 

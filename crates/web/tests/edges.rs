@@ -394,6 +394,9 @@ impl Store for Held {
     async fn begin_session(&self) -> Result<Box<dyn ImportSession>> {
         self.inner.begin_session().await
     }
+    async fn published_aliases(&self) -> Result<Vec<lobbyscope_store::Alias>> {
+        self.inner.published_aliases().await
+    }
     async fn registered_names(&self) -> Result<Vec<RegisteredName>> {
         self.inner.registered_names().await
     }
