@@ -22,14 +22,20 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// Imports the Parliament's and the register's subsets into `db`; the command must succeed.
+fn import_ep_and_register(db: &Path) -> Output {
+    let ep = repo("fixtures/ep_meetings/search-meetings_subset_relaid.csv");
+    let register = repo("fixtures/register/ODP_2018-10_relaid_subset30.xml.gz");
+    let out = lobbyscope(db, &["import", "--quiet", ep.to_str().unwrap(), register.to_str().unwrap()]);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    out
+}
+
 #[test]
 fn import_reports_per_file_and_stats_json_has_the_documented_keys() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.sqlite");
-    let ep = repo("fixtures/ep_meetings/search-meetings_subset_relaid.csv");
-    let register = repo("fixtures/register/ODP_2018-10_relaid_subset30.xml.gz");
-    let out = lobbyscope(&db, &["import", "--quiet", ep.to_str().unwrap(), register.to_str().unwrap()]);
-    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    let out = import_ep_and_register(&db);
     let stdout = text(&out.stdout);
     assert!(stdout.contains("search-meetings_subset_relaid.csv: ep_meetings_csv: read "), "{stdout}");
     assert!(stdout.contains("register_xml: read 30, new 30, updated 0, unchanged 0, rejected 0"), "{stdout}");
@@ -55,6 +61,7 @@ fn import_reports_per_file_and_stats_json_has_the_documented_keys() {
     assert!(stats["parliament_meetings"].as_i64().unwrap() > 0);
 
     // Again: everything unchanged.
+    let register = repo("fixtures/register/ODP_2018-10_relaid_subset30.xml.gz");
     let out = lobbyscope(&db, &["import", "--quiet", register.to_str().unwrap()]);
     assert!(text(&out.stdout).contains("read 30, new 0, updated 0, unchanged 30, rejected 0"), "{}", text(&out.stdout));
 }
@@ -413,10 +420,7 @@ fn generate_writes_a_corpus_that_imports_and_refuses_a_folder_in_use() {
 fn resolve_answers_each_name_as_the_import_links_it() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.sqlite");
-    let ep = repo("fixtures/ep_meetings/search-meetings_subset_relaid.csv");
-    let register = repo("fixtures/register/ODP_2018-10_relaid_subset30.xml.gz");
-    let out = lobbyscope(&db, &["import", "--quiet", ep.to_str().unwrap(), register.to_str().unwrap()]);
-    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    import_ep_and_register(&db);
 
     let resolve = |args: &[&str], names: &str| {
         use std::io::Write;
