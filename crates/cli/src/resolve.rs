@@ -38,19 +38,14 @@ pub async fn run(store: &dyn Store, json: bool) -> Result<()> {
     Ok(())
 }
 
-/// Why the resolver answered as it did, in words.
+/// Why the resolver answered as it did, in words: the link's reason as pages give it, with the
+/// evidence behind it.
 fn reason(v: &Verdict) -> String {
     let matched = v.matched.as_deref().unwrap_or("");
     match v.method {
-        LinkMethod::ExactName => "a registered name".into(),
-        LinkMethod::Acronym => "a registered acronym or short form".into(),
-        LinkMethod::Alias if v.evidence == 1 => "given once beside this register ID by a source".into(),
-        LinkMethod::Alias => format!("given beside this register ID {} times by the sources", v.evidence),
-        LinkMethod::PartOfName => format!("part of the name is a registered name ({matched})"),
-        LinkMethod::Similar => format!("nearly a registered name ({matched})"),
-        LinkMethod::Ambiguous => "could be several registered organisations: not linked".into(),
-        LinkMethod::Unmatched | LinkMethod::RegisterId | LinkMethod::JoinedName => {
-            "no registered name or alias matches".into()
-        }
+        LinkMethod::Alias if v.evidence == 1 => format!("{}, once", v.method.reason()),
+        LinkMethod::Alias => format!("{}, {} times", v.method.reason(), v.evidence),
+        LinkMethod::PartOfName | LinkMethod::Similar => format!("{} ({matched})", v.method.reason()),
+        method => method.reason().to_owned(),
     }
 }

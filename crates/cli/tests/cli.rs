@@ -449,7 +449,7 @@ fn resolve_answers_each_name_as_the_import_links_it() {
     assert_eq!(rows[1][1], "000831926607-75", "the acronym: {lines}");
     // Not in the register, but the Parliament's file gave it beside its ID.
     assert_eq!(rows[2][1], "1119946481-54", "{lines}");
-    assert!(rows[2][4].contains("beside this register ID"), "{lines}");
+    assert!(rows[2][4].starts_with("a name the sources gave beside this register ID"), "{lines}");
     assert_eq!(rows[3][1], "", "{lines}");
 
     let json = resolve(&["--json"], "EAKL\n<script>x</script>\n");

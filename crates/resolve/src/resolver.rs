@@ -21,8 +21,8 @@
 //!    for words that say which office or branch ("EU", "Europe", "Brussels", "International"),
 //!    or are a shortening of it that holds a word few names have ("Greenpeace" for "Greenpeace
 //!    European Unit"), and of no other organisation's;
-//! 7. the folded name is nearly one organisation's name form (a typo), well ahead of any other
-//!    organisation's.
+//! 7. the folded name is one organisation's name form but for a few characters (a typo,
+//!    mojibake), well ahead of any other organisation's.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::LazyLock;
@@ -65,6 +65,9 @@ const WORDLIKE_ACRONYM_CHARS: usize = 6;
 /// organisation's it must be.
 const NEAR_THRESHOLD: f64 = 0.92;
 const NEAR_MARGIN: f64 = 0.05;
+/// Rule 7 allows this many edits, and one more for each so many characters.
+const MAX_TYPO_EDITS: usize = 2;
+const TYPO_CHARS_PER_EDIT: usize = 30;
 /// Rule 6 looks only at candidates sharing a word that at most this many name forms have.
 const NEAR_RARE_WORD: usize = 50;
 
@@ -510,7 +513,12 @@ impl Resolver {
         // Rule 7.
         let mut best: HashMap<&RegisterId, (f64, &str)> = HashMap::new();
         for form in candidates {
-            let score = strsim::jaro_winkler(core, form).min(strsim::normalized_levenshtein(core, form) + 0.05);
+            // A typo or a few mangled characters, not a long name sharing most of its words.
+            let edits = strsim::levenshtein(core, form);
+            if edits > MAX_TYPO_EDITS + core.len().max(form.len()) / TYPO_CHARS_PER_EDIT {
+                continue;
+            }
+            let score = strsim::jaro_winkler(core, form);
             for id in &self.pool[form] {
                 let slot = best.entry(id).or_insert((0.0, form));
                 if score > slot.0 {

@@ -187,3 +187,12 @@ fn resolution_does_not_depend_on_registry_order() {
     assert_eq!(a.links, b.links);
     assert_eq!(a.organisations, b.organisations);
 }
+
+#[test]
+fn a_long_name_sharing_most_of_its_text_with_another_is_not_it() {
+    let tail = " <script>alert(1)</script> \"><img src=x onerror=alert(1)> a long shared payload of words";
+    let registered = [reg("11111111111-11", &format!("xss-name{tail}"), None, "2018-10-25")];
+    let resolver = Resolver::new(&registered, &[]);
+    assert_eq!(resolver.resolve(&format!("xss-fb-unregistered{tail}")).register_id, None);
+    assert_eq!(resolver.resolve(&format!("xss-nmae{tail}")).method, LinkMethod::Similar, "a typo still is");
+}

@@ -18,7 +18,9 @@
 use std::collections::HashSet;
 
 use csv::ByteRecord;
-use lobbyscope_domain::{Attendee, Host, Institution, Locator, Meeting, ProcedureRef, Record, RegisterId, Sourced};
+use lobbyscope_domain::{
+    Attendee, Host, Institution, Locator, Meeting, ProcedureRef, Record, RegisterId, Sourced, fold_words, is_legal_form,
+};
 
 use crate::dates::Published;
 use crate::limits::{Limit, LimitExceeded, bytes, limit_error, thousands};
@@ -458,7 +460,9 @@ fn row(row: &Row, index: &[usize; 8], width: usize) -> Result<Meeting, String> {
 /// `, ` and sometimes `;` or `|`), so:
 ///
 /// - Register IDs are taken by regex (`RegisterId::find_all`) wherever they appear.
-/// - The attendees cell is cut into pieces on `|`, `;` and `,`, trimmed, empties dropped. A piece
+/// - The attendees cell is cut into pieces ([`pieces`]): on `|` and `;` where the cell uses
+///   them, else on `,`; never inside parentheses, brackets or quotes; a piece that is only a
+///   legal form ("Acme, Inc.") stays with the name before it; trimmed, empties dropped. A piece
 ///   without an ID is a name. A piece holding a name and an ID keeps both (the name is the text
 ///   before the ID, or after it when nothing comes before, minus labels such as "TR",
 ///   "Identification number:" and the parentheses around the ID). A piece that is only an ID
@@ -474,7 +478,7 @@ fn row(row: &Row, index: &[usize; 8], width: usize) -> Result<Meeting, String> {
 pub(crate) fn attendees(cell: &str, lobbyist_id: &str) -> Vec<Attendee> {
     let mut out: Vec<Attendee> = Vec::new();
     let mut ids_in_text = false;
-    for piece in cell.split(['|', ';', ',']).map(str::trim).filter(|p| !p.is_empty()) {
+    for piece in pieces(cell) {
         let spans = id_spans(piece);
         if spans.is_empty() {
             out.push(Attendee { name: Some(piece.to_owned()), register_id: None });
@@ -511,6 +515,61 @@ pub(crate) fn attendees(cell: &str, lobbyist_id: &str) -> Vec<Attendee> {
         }
     }
     out
+}
+
+/// The pieces of an attendees cell. The separators the cell uses for its list come first: where
+/// it has `|` or `;`, its commas are inside names. Nothing is cut inside parentheses, brackets
+/// or quotes ("Konferenz „Afrika, China und Europa“"), unless they never close, and a piece
+/// that is only a legal form is no organisation of its own ("Acme, Inc.").
+fn pieces(cell: &str) -> Vec<&str> {
+    let split =
+        |separators: &[char]| split_outside(cell, separators).unwrap_or_else(|| cell.split(separators).collect());
+    let strong = split(&['|', ';']);
+    let list = if strong.len() > 1 { strong } else { split(&[',']) };
+    let mut out: Vec<&str> = Vec::with_capacity(list.len());
+    // Where in `cell` the last piece kept starts, so that it can grow to take in the next.
+    let mut last_start = 0;
+    for piece in list {
+        let start = piece.as_ptr() as usize - cell.as_ptr() as usize;
+        let trimmed = piece.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        match out.last_mut() {
+            Some(last) if is_legal_form(&fold_words(trimmed)) => *last = cell[last_start..start + piece.len()].trim(),
+            _ => {
+                last_start = start;
+                out.push(trimmed);
+            }
+        }
+    }
+    out
+}
+
+/// `s` cut at each of `separators` that stands outside brackets and quotes, or `None` when one
+/// of them never closes (or closes what was not opened).
+fn split_outside<'a>(s: &'a str, separators: &[char]) -> Option<Vec<&'a str>> {
+    const OPENING: [char; 5] = ['(', '[', '{', '„', '«'];
+    const CLOSING: [char; 5] = [')', ']', '}', '”', '»'];
+    let mut out = Vec::new();
+    let (mut depth, mut in_quote, mut start) = (0usize, false, 0);
+    for (i, c) in s.char_indices() {
+        match c {
+            '"' => in_quote = !in_quote,
+            // "“" opens an English quote (“…”) and closes a German one („…“).
+            '“' if depth > 0 && s[..i].contains('„') => depth -= 1,
+            '“' => depth += 1,
+            c if OPENING.contains(&c) => depth += 1,
+            c if CLOSING.contains(&c) => depth = depth.checked_sub(1)?,
+            c if separators.contains(&c) && depth == 0 && !in_quote => {
+                out.push(&s[start..i]);
+                start = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    (depth == 0 && !in_quote).then_some(out)
 }
 
 fn push_with_id(out: &mut Vec<Attendee>, name: Option<String>, id: RegisterId) {
@@ -765,8 +824,23 @@ mod tests {
         let names: Vec<_> = got.iter().map(|a| a.name.as_deref().unwrap()).collect();
         assert_eq!(
             names,
-            ["Meta Platforms Ireland Limited and its various subsidiaries", "Inc.", "ACT", "The App Association"]
+            ["Meta Platforms Ireland Limited and its various subsidiaries, Inc.", "ACT", "The App Association"],
+            "the cell's own separator first; its commas are inside names"
         );
+        let names = |cell: &str| -> Vec<String> { attendees(cell, "").into_iter().filter_map(|a| a.name).collect() };
+        assert_eq!(names("Acme, Inc., Beta S.A., Gamma, SA"), ["Acme, Inc.", "Beta S.A.", "Gamma, SA"]);
+        assert_eq!(
+            names("Heinrich-Böll-Stiftung (Afrika, China und Europa), EDRi"),
+            ["Heinrich-Böll-Stiftung (Afrika, China und Europa)", "EDRi"]
+        );
+        assert_eq!(
+            names("Konferenz „Afrika, China und Europa“, EDRi"),
+            ["Konferenz „Afrika, China und Europa“", "EDRi"]
+        );
+        assert_eq!(names("\"Afrika, China und Europa\", EDRi"), ["\"Afrika, China und Europa\"", "EDRi"]);
+        assert_eq!(names("Procter & Gamble, Ben and Jerry's"), ["Procter & Gamble", "Ben and Jerry's"]);
+        // A parenthesis that never closes does not swallow the rest of the list.
+        assert_eq!(names("Acme (Europe, Beta, Gamma"), ["Acme (Europe", "Beta", "Gamma"]);
     }
 
     #[test]

@@ -92,6 +92,21 @@ impl LinkMethod {
         }
     }
 
+    /// Why a mention was linked so, in words a page shows beside it.
+    pub fn reason(self) -> &'static str {
+        match self {
+            LinkMethod::RegisterId => "the source gave the register ID",
+            LinkMethod::ExactName => "a registered name",
+            LinkMethod::Acronym => "a registered acronym or short form",
+            LinkMethod::JoinedName => "pieces of the published list, joined again, are a registered name",
+            LinkMethod::Alias => "a name the sources gave beside this register ID",
+            LinkMethod::PartOfName => "part of the name is a registered name",
+            LinkMethod::Similar => "nearly a registered name",
+            LinkMethod::Ambiguous => "could be several registered organisations: not linked",
+            LinkMethod::Unmatched => "no registered name matches: not in the register",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<LinkMethod> {
         [
             LinkMethod::RegisterId,

@@ -78,7 +78,7 @@ struct MeetingPage {
     location: Option<String>,
     portfolio: Option<String>,
     procedures: Vec<Segment>,
-    attendees: Vec<Segment>,
+    attendees: Vec<Attendee>,
     attendees_raw: String,
     provenance: ProvenanceView,
     history: Vec<VersionView>,
@@ -146,6 +146,12 @@ fn versions(m: &MeetingView) -> Vec<VersionView> {
     out
 }
 
+/// An organisation present, and how its name was linked (shown on hover).
+struct Attendee {
+    name: Segment,
+    linked_by: Option<&'static str>,
+}
+
 pub async fn meeting_page(State(state): State<AppState>, Path(id): Path<String>) -> Result<Html<String>, WebError> {
     let m = load_meeting(&state, &id).await?;
     let withdrawn = state.store.withdrawn_since(ListedKind::Meetings, &m.id.to_string()).await?;
@@ -153,9 +159,12 @@ pub async fn meeting_page(State(state): State<AppState>, Path(id): Path<String>)
     let attendees = m
         .attendees
         .iter()
-        .map(|a| match &a.org_key {
-            Some(k) => Segment::link(a.name.clone(), format::org_href(k)),
-            None => Segment::text(a.name.clone()),
+        .map(|a| Attendee {
+            name: match &a.org_key {
+                Some(k) => Segment::link(a.name.clone(), format::org_href(k)),
+                None => Segment::text(a.name.clone()),
+            },
+            linked_by: a.link_method.map(|m| m.reason()),
         })
         .collect();
     let page = MeetingPage {
