@@ -83,12 +83,9 @@ pub fn evaluate(registered: &[RegisteredName], labelled: &[Labelled]) -> BTreeMa
         let aliases = learned_aliases(labelled.iter().filter(|l| l.source != *source));
         let resolver = Resolver::new(registered, &aliases);
         let mut scores = Scores::default();
-        // Each distinct name once: resolving is deterministic.
-        let mut counted: BTreeMap<(&str, &RegisterId), u64> = BTreeMap::new();
-        for l in own {
-            *counted.entry((&l.name, &l.register_id)).or_default() += 1;
-        }
-        for ((name, given), n) in counted {
+        // Each distinct name once, with how often it occurred: resolving is deterministic.
+        for Alias { name, register_id: given, occurrences: n } in learned_aliases(own.iter().copied()) {
+            let (name, given) = (name.as_str(), &given);
             scores.names += n;
             let verdict = resolver.resolve(name).register_id;
             if !resolver.knows(given) {

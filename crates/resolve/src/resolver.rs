@@ -310,14 +310,24 @@ impl Resolver {
     /// The one organisation whose registered name form is `words` ([`fold_words`] of a name).
     pub fn registered_name(&self, words: &str) -> Option<&RegisterId> {
         let (core, legal) = split_legal(words);
-        let forms = self.names.get(core)?;
-        match one(forms.iter().map(|f| &f.id)) {
+        match self.name_form(core, legal) {
             Found::One(id) => Some(id),
-            Found::Several => match one(forms.iter().filter(|f| f.legal == legal).map(|f| &f.id)) {
-                Found::One(id) if !legal.is_empty() => Some(id),
-                _ => None,
-            },
-            Found::Nothing => None,
+            _ => None,
+        }
+    }
+
+    /// The organisation whose registered name form is `core`: the only one, or among sister
+    /// entities ("Stora Enso AB", "Stora Enso Oyj") the one the legal form `legal` tells.
+    fn name_form(&self, core: &str, legal: &str) -> Found<'_> {
+        let Some(forms) = self.names.get(core) else { return Found::Nothing };
+        match one(forms.iter().map(|f| &f.id)) {
+            Found::Several if !legal.is_empty() => {
+                match one(forms.iter().filter(|f| f.legal == legal).map(|f| &f.id)) {
+                    Found::One(id) => Found::One(id),
+                    _ => Found::Several,
+                }
+            }
+            found => found,
         }
     }
 
@@ -370,22 +380,12 @@ impl Resolver {
             .get(core)
             .map(|entries| entries.iter().filter(|(_, proper)| as_short(*proper)).map(|(id, _)| id).collect())
             .unwrap_or_default();
-        if let Some(forms) = self.names.get(core) {
-            match one(forms.iter().map(|f| &f.id)) {
-                // "ESB" is one organisation's name and another's acronym.
-                Found::One(id) if short.iter().any(|other| *other != id) => {
-                    return Verdict::none(LinkMethod::Ambiguous);
-                }
-                Found::One(id) => return Verdict::found(id, LinkMethod::ExactName, 1.0),
-                Found::Several if !legal.is_empty() => {
-                    // Sister entities ("Stora Enso AB", "Stora Enso Oyj"): the legal form tells.
-                    if let Found::One(id) = one(forms.iter().filter(|f| f.legal == legal).map(|f| &f.id)) {
-                        return Verdict::found(id, LinkMethod::ExactName, 1.0);
-                    }
-                    return Verdict::none(LinkMethod::Ambiguous);
-                }
-                _ => return Verdict::none(LinkMethod::Ambiguous),
-            }
+        match self.name_form(core, legal) {
+            // "ESB" is one organisation's name and another's acronym.
+            Found::One(id) if short.iter().any(|other| *other != id) => return Verdict::none(LinkMethod::Ambiguous),
+            Found::One(id) => return Verdict::found(id, LinkMethod::ExactName, 1.0),
+            Found::Several => return Verdict::none(LinkMethod::Ambiguous),
+            Found::Nothing => {}
         }
         match one(short.iter().copied()) {
             Found::One(id) => {
