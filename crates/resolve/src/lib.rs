@@ -17,6 +17,7 @@ pub mod evaluate;
 mod resolver;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
 
 pub use lobbyscope_store::Alias;
 pub use resolver::{Resolver, Verdict};
@@ -72,7 +73,15 @@ pub struct Linker {
     resolver: Resolver,
     /// Register ID → (snapshot date, name, acronym) of its newest register entry.
     latest: HashMap<RegisterId, (NaiveDate, String, Option<String>)>,
+    /// Verdicts by name as published. Sources repeat names (an organisation answers many
+    /// consultations, a lobbyist meets many MEPs), and a name the rules do not find costs
+    /// microseconds of near-name comparisons each time; a verdict depends on the name alone.
+    verdicts: Mutex<HashMap<String, Verdict>>,
 }
+
+/// Names whose verdicts a [`Linker`] keeps at most (tens of megabytes); past it, it starts
+/// afresh.
+const KEPT_VERDICTS: usize = 1 << 17;
 
 impl Linker {
     pub fn new(registered: &[RegisteredName], aliases: &[Alias]) -> Linker {
@@ -83,7 +92,23 @@ impl Linker {
                 latest.insert(r.register_id.clone(), (r.snapshot_date, r.name.clone(), r.acronym.clone()));
             }
         }
-        Linker { resolver: Resolver::new(registered, aliases), latest }
+        Linker { resolver: Resolver::new(registered, aliases), latest, verdicts: Mutex::default() }
+    }
+
+    /// The resolver's verdict on `name`, kept for the next time the name comes.
+    fn verdict(&self, name: &str) -> Verdict {
+        // A poisoned lock only loses the kept verdicts: they are made again.
+        if let Some(kept) = self.verdicts.lock().ok().and_then(|kept| kept.get(name).cloned()) {
+            return kept;
+        }
+        let verdict = self.resolver.resolve(name);
+        if let Ok(mut kept) = self.verdicts.lock() {
+            if kept.len() >= KEPT_VERDICTS {
+                kept.clear();
+            }
+            kept.insert(name.to_owned(), verdict.clone());
+        }
+        verdict
     }
 
     /// Links `groups`. The organisations returned are those the links point at, plus every
@@ -142,7 +167,7 @@ impl Linker {
                     i += 1;
                     continue;
                 };
-                let verdict = resolver.resolve(name);
+                let verdict = self.verdict(name);
                 let strong = matches!(verdict.method, LinkMethod::ExactName | LinkMethod::Acronym | LinkMethod::Alias);
                 if !(strong && verdict.register_id.is_some())
                     && let Some((end, id)) = joined_match(resolver, &words[i..])

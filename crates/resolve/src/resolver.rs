@@ -29,6 +29,7 @@ use std::sync::LazyLock;
 
 use lobbyscope_domain::{RegisterId, fold_words, is_legal_form, strip_legal_forms};
 use lobbyscope_store::{Alias, LinkMethod, RegisteredName};
+use rapidfuzz::distance::{jaro_winkler, levenshtein};
 
 /// What the resolver made of a name.
 #[derive(Debug, Clone, PartialEq)]
@@ -514,11 +515,13 @@ impl Resolver {
         let mut best: HashMap<&RegisterId, (f64, &str)> = HashMap::new();
         for form in candidates {
             // A typo or a few mangled characters, not a long name sharing most of its words.
-            let edits = strsim::levenshtein(core, form);
-            if edits > MAX_TYPO_EDITS + core.len().max(form.len()) / TYPO_CHARS_PER_EDIT {
+            // Bounded: most candidates are far off, and the bit-parallel count gives up early.
+            let most = MAX_TYPO_EDITS + core.len().max(form.len()) / TYPO_CHARS_PER_EDIT;
+            let args = levenshtein::Args::default().score_cutoff(most);
+            if levenshtein::distance_with_args(core.chars(), form.chars(), &args).is_none() {
                 continue;
             }
-            let score = strsim::jaro_winkler(core, form);
+            let score = jaro_winkler::similarity(core.chars(), form.chars());
             for id in &self.pool[form] {
                 let slot = best.entry(id).or_insert((0.0, form));
                 if score > slot.0 {
