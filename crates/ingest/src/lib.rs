@@ -372,6 +372,7 @@ pub async fn load_linker(store: &dyn Store) -> Result<Linker, StoreError> {
 /// changed.
 pub async fn link(store: &dyn Store) -> Result<u64, StoreError> {
     let start = std::time::Instant::now();
+    release_freed_memory();
     let linker = load_linker(store).await?;
     let mut pass = linker.pass();
     let mut relinker = store.begin_relink().await?;
@@ -389,6 +390,22 @@ pub async fn link(store: &dyn Store) -> Result<u64, StoreError> {
     tracing::debug!(total = ?start.elapsed(), mentions, changed, "linking pass");
     Ok(changed)
 }
+
+/// Gives the memory the files' records were read and written in back to the system before a
+/// full pass builds its linker and pages. glibc keeps what a thread freed in that thread's heap
+/// (the binary bounds only the top of each, `bound_freed_memory`), so the pass's allocations
+/// came on top: at the EU's size the import peaked at 590 MB during the pass, 470 MB with this.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn release_freed_memory() {
+    // SAFETY: malloc_trim only returns free pages of the allocator's heaps to the system; it is
+    // safe to call from any thread at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn release_freed_memory() {}
 
 /// SHA-256 of a file's bytes as stored on disk.
 fn sha256_file(path: &Path) -> io::Result<String> {
