@@ -175,7 +175,10 @@ mod tests {
         }
         for sql in APPLY_LINKS {
             let plan: Vec<(i64, i64, i64, String)> =
-                sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}"))).fetch_all(&mut *conn).await.unwrap();
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+                    .fetch_all(&mut *conn)
+                    .await
+                    .unwrap();
             let steps: Vec<&str> = plan.iter().map(|(.., detail)| detail.as_str()).collect();
             assert!(steps.iter().any(|s| s.starts_with("SCAN l")), "{sql}: {steps:?}");
             assert!(!steps.iter().any(|s| s.starts_with("SCAN") && !s.starts_with("SCAN l")), "{sql}: {steps:?}");
